@@ -1,0 +1,6 @@
+//! One module per subcommand. Each has an `Args` struct (clap) and `run(args) -> Result<i32>`
+//! returning the exit code; errors are printed by `main` with their exit code.
+
+pub mod frames;
+pub mod info;
+pub mod scene;

@@ -1,0 +1,111 @@
+//! The crate-wide error type.
+//!
+//! Each module has its own error enum with the context a user needs (what was wrong, what to
+//! do); this enum only gathers them so fronts (CLI exit codes, C ABI result codes) can map
+//! every failure through one [`ErrorKind`].
+
+/// What class of failure an error is: drives `brm_result` codes and CLI exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// A caller-supplied value is malformed (bad flag value, bad job spec field).
+    InvalidArgument,
+    /// A frame-set spec does not parse.
+    FrameSyntax,
+    /// A frame set expands to more frames than the configured cap.
+    TooManyFrames,
+    /// Something named does not exist (job id, scene file, layer, executable).
+    NotFound,
+    /// A needed service or tool is not available (agent not startable, no renderer).
+    Unavailable,
+    /// An operating-system I/O failure.
+    Io,
+    /// Client and agent disagree (protocol version, malformed message).
+    Protocol,
+    /// A job or task failed.
+    JobFailed,
+    /// A wait ran out of time.
+    Timeout,
+    /// A valid request this build or platform cannot serve (e.g. `.mb` details).
+    Unsupported,
+    /// A bug: an invariant did not hold.
+    Internal,
+}
+
+impl ErrorKind {
+    /// CLI exit code (DESIGN §6): 0 ok, 1 job failed, 2 usage, 3 not found/unavailable.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            ErrorKind::InvalidArgument
+            | ErrorKind::FrameSyntax
+            | ErrorKind::TooManyFrames
+            | ErrorKind::Unsupported => 2,
+            ErrorKind::NotFound | ErrorKind::Unavailable | ErrorKind::Protocol => 3,
+            ErrorKind::JobFailed | ErrorKind::Timeout | ErrorKind::Io | ErrorKind::Internal => 1,
+        }
+    }
+}
+
+/// Implemented by every module error so it can say which [`ErrorKind`] it is.
+pub trait Kind {
+    fn kind(&self) -> ErrorKind;
+}
+
+/// Any error the engine can return.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Frames(#[from] crate::frames::FrameError),
+    #[error(transparent)]
+    Detect(#[from] crate::detect::DetectError),
+    #[error(transparent)]
+    Scene(#[from] crate::scene::SceneError),
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+    #[error(transparent)]
+    Run(#[from] crate::run::RunError),
+    #[error(transparent)]
+    Queue(#[from] crate::queue::QueueError),
+    #[error(transparent)]
+    Client(#[from] crate::client::ClientError),
+    /// A bad argument detected outside any module (e.g. at the C ABI or CLI boundary).
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// Something named does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// An I/O failure with what brm was doing at the time.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Wrap an I/O error with what was being done, e.g. `Error::io("reading scene x.ma", e)`.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { context: context.into(), source }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Frames(e) => e.kind(),
+            Error::Detect(e) => e.kind(),
+            Error::Scene(e) => e.kind(),
+            Error::Plan(e) => e.kind(),
+            Error::Run(e) => e.kind(),
+            Error::Queue(e) => e.kind(),
+            Error::Client(e) => e.kind(),
+            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Io { .. } => ErrorKind::Io,
+        }
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        self.kind().exit_code()
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

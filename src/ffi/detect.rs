@@ -1,0 +1,1 @@
+//! C ABI for system detection. (Being written.)

@@ -1,0 +1,1 @@
+//! C ABI for frame sets. (Being written.)
