@@ -18,6 +18,7 @@ use crate::error::ErrorKind;
 
 pub mod detect;
 pub mod frames;
+pub mod scene;
 
 /// Bumped when a function is removed or a signature or struct layout changes incompatibly.
 /// Additive growth (new functions, new builder setters) keeps the number.

@@ -1,0 +1,1 @@
+//! C ABI for scenes: inspection and snapshot paths. (Being written.)
