@@ -89,7 +89,7 @@ fn nvml_library_names() -> Vec<PathBuf> {
 
 fn describe(e: &NvmlError) -> String {
     match e {
-        NvmlError::LibloadingError(inner) => format!("library not loadable: {inner}"),
+        NvmlError::LibloadingError(inner) => inner.to_string(),
         NvmlError::DriverNotLoaded => "the NVIDIA kernel driver is not loaded".into(),
         NvmlError::NoPermission => "no permission to talk to the NVIDIA driver".into(),
         other => other.to_string(),
@@ -105,6 +105,7 @@ fn init_nvml() -> Result<Nvml, String> {
     for name in &names {
         match Nvml::builder().lib_path(name.as_os_str()).init() {
             Ok(nvml) => return Ok(nvml),
+            Err(e @ NvmlError::LibloadingError(_)) => errors.push(describe(&e)),
             Err(e) => errors.push(format!("{}: {}", name.display(), describe(&e))),
         }
     }
