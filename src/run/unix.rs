@@ -1,0 +1,288 @@
+//! Unix specifics: session/process group, descriptor hygiene, group signalling, start times.
+
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Highest descriptor number the fallback loop visits (when `close_range` is unavailable):
+/// `RLIMIT_NOFILE` can be a million or more, and a spawn must stay cheap.
+const MAX_FD_SCAN: libc::c_int = 65_536;
+/// `CLOSE_RANGE_CLOEXEC` from `<linux/close_range.h>` (Linux 5.11+).
+#[cfg(target_os = "linux")]
+const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+/// How long to wait for a group to vanish after `SIGKILL` (processes in uninterruptible
+/// sleep, e.g. a wedged GPU driver or NFS, die only when the kernel call returns).
+const KILL_WAIT: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(10);
+
+/// Prepares `cmd` so the child (after `fork`, before `exec`):
+/// - becomes a session and process-group leader (`setsid`): cancel can signal the whole
+///   group, and the terminal's or Maya's job control (SIGINT, SIGHUP) never reaches it;
+/// - inherits no descriptor ≥ 3: hosts such as Maya leak descriptors without `FD_CLOEXEC`
+///   (sockets, licence files); a render holding them keeps ports and files busy after the host
+///   exits. They are *marked* close-on-exec rather than closed, so std's own exec-error pipe
+///   (already close-on-exec) keeps working and a failed exec is still reported;
+/// - gets default dispositions for signals the agent may ignore (ignored signals survive
+///   `exec`, and a render ignoring `SIGTERM` would turn every cancel into a `SIGKILL`).
+///
+/// Only async-signal-safe calls run in the child (`setsid`, `signal`, `fcntl`, `syscall`).
+pub(super) fn configure(cmd: &mut Command) {
+    let max_fd = fd_scan_limit();
+    // SAFETY: the closure runs between fork and exec and only makes async-signal-safe
+    // system calls; it allocates nothing and takes no locks.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setsid() == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            for sig in [
+                libc::SIGTERM,
+                libc::SIGINT,
+                libc::SIGHUP,
+                libc::SIGQUIT,
+                libc::SIGCHLD,
+            ] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            mark_inherited_cloexec(max_fd);
+            Ok(())
+        });
+    }
+}
+
+fn fd_scan_limit() -> libc::c_int {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we pass.
+    let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0;
+    if !ok || lim.rlim_cur == libc::RLIM_INFINITY {
+        return MAX_FD_SCAN;
+    }
+    (lim.rlim_cur.min(MAX_FD_SCAN as libc::rlim_t)) as libc::c_int
+}
+
+/// Sets `FD_CLOEXEC` on every descriptor ≥ 3. Async-signal-safe.
+fn mark_inherited_cloexec(max_fd: libc::c_int) {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: plain system call on integer arguments.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_close_range,
+                3 as libc::c_uint,
+                libc::c_uint::MAX,
+                CLOSE_RANGE_CLOEXEC,
+            )
+        };
+        if r == 0 {
+            return;
+        }
+    }
+    for fd in 3..max_fd {
+        // SAFETY: fcntl on a descriptor number; EBADF for unused numbers is expected.
+        unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFD);
+            if flags >= 0 && flags & libc::FD_CLOEXEC == 0 {
+                libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+            }
+        }
+    }
+}
+
+/// Sends `sig` to every process of group `pgid`. Errors (group gone) are ignored.
+fn signal_group(pgid: u32, sig: libc::c_int) {
+    if pgid == 0 || pgid > i32::MAX as u32 {
+        return;
+    }
+    // SAFETY: kill with a negative pid signals a process group; no memory involved.
+    unsafe {
+        libc::kill(-(pgid as libc::pid_t), sig);
+    }
+}
+
+/// Whether group `pgid` still has a running (non-zombie) member.
+///
+/// `kill(-pgid, 0)` alone is not enough: zombies still count as members, and orphaned
+/// grandchildren become zombies of PID 1 — which in a container may never reap them.
+pub(super) fn group_alive(pgid: u32) -> bool {
+    if pgid == 0 || pgid > i32::MAX as u32 {
+        return false;
+    }
+    // SAFETY: signal 0 only checks existence and permission.
+    let r = unsafe { libc::kill(-(pgid as libc::pid_t), 0) };
+    if r != 0 {
+        // ESRCH: no member. EPERM: a member we may not signal (still alive).
+        return std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        linux::group_has_running_member(pgid).unwrap_or(true)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        true
+    }
+}
+
+/// TERM the group, wait up to `grace` for it to empty, KILL it, wait for it to empty.
+/// `reap` is called while waiting so the direct child (if ours) does not linger as a zombie.
+/// Returns whether the group is gone.
+pub(super) fn cancel_group(pgid: u32, grace: Duration, reap: &dyn Fn()) -> bool {
+    reap();
+    if !group_alive(pgid) {
+        return true;
+    }
+    signal_group(pgid, libc::SIGTERM);
+    // A stopped process (SIGSTOP, a debugger) only acts on TERM once continued.
+    signal_group(pgid, libc::SIGCONT);
+    if wait_empty(pgid, grace, reap) {
+        return true;
+    }
+    signal_group(pgid, libc::SIGKILL);
+    wait_empty(pgid, KILL_WAIT, reap)
+}
+
+fn wait_empty(pgid: u32, limit: Duration, reap: &dyn Fn()) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        reap();
+        if !group_alive(pgid) {
+            return true;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        std::thread::sleep(POLL.min(deadline - now));
+    }
+}
+
+/// Start time of `child`, read right after spawn (it is not reaped yet, so the pid is its).
+pub(super) fn child_start_time(child: &std::process::Child) -> Option<u64> {
+    process_start_time(child.id())
+}
+
+/// Whether `pid` exists and is not a zombie.
+pub(super) fn process_running(pid: u32) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        linux::stat(pid).is_some_and(|s| s.state != b'Z' && s.state != b'X')
+    }
+    #[cfg(target_os = "macos")]
+    {
+        macos::bsdinfo(pid).is_some_and(|i| i.pbi_status != macos::SZOMB)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+    {
+        // SAFETY: signal 0 only checks existence.
+        unsafe { libc::kill(pid as libc::pid_t, 0) == 0 }
+    }
+}
+
+/// Start time of process `pid` (Linux: clock ticks since boot; macOS: µs since the epoch).
+/// `None` if it does not exist or the platform offers no start time — then nothing is ever
+/// re-attached, which is safe (a reused pid is never mistaken for a render).
+pub(super) fn process_start_time(pid: u32) -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        linux::stat(pid).map(|s| s.start_time)
+    }
+    #[cfg(target_os = "macos")]
+    {
+        macos::bsdinfo(pid)
+            .map(|i| (i.pbi_start_tvsec as u64) * 1_000_000 + i.pbi_start_tvusec as u64)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+    {
+        let _ = pid;
+        None
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    /// The fields of `/proc/<pid>/stat` brm uses.
+    pub(super) struct Stat {
+        pub state: u8,
+        pub pgrp: u32,
+        pub start_time: u64,
+    }
+
+    /// Parses `/proc/<pid>/stat`. The command name (field 2) may hold spaces and parentheses,
+    /// so fields are counted from the *last* `)`.
+    pub(super) fn stat(pid: u32) -> Option<Stat> {
+        let text = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
+        parse_stat(&text)
+    }
+
+    pub(super) fn parse_stat(text: &[u8]) -> Option<Stat> {
+        let close = text.iter().rposition(|&b| b == b')')?;
+        let rest = std::str::from_utf8(&text[close + 1..]).ok()?;
+        // rest starts at field 3 (state): field n is index n - 3.
+        let fields: Vec<&str> = rest.split_ascii_whitespace().collect();
+        Some(Stat {
+            state: *fields.first()?.as_bytes().first()?,
+            pgrp: fields.get(5 - 3)?.parse().ok()?,
+            start_time: fields.get(22 - 3)?.parse().ok()?,
+        })
+    }
+
+    /// Scans `/proc` for a non-zombie process in group `pgid`; `None` if `/proc` is unreadable.
+    pub(super) fn group_has_running_member(pgid: u32) -> Option<bool> {
+        for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+            let name = entry.file_name();
+            let Some(pid) = name.to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                continue;
+            };
+            if let Some(s) = stat(pid) {
+                if s.pgrp == pgid && s.state != b'Z' && s.state != b'X' {
+                    return Some(true);
+                }
+            }
+        }
+        Some(false)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn parses_names_with_spaces_and_parens() {
+            let line = b"4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10";
+            let s = super::parse_stat(line).unwrap();
+            assert_eq!(s.state, b'S');
+            assert_eq!(s.pgrp, 4242);
+            assert_eq!(s.start_time, 987654);
+        }
+
+        #[test]
+        fn own_process_is_found() {
+            let s = super::stat(std::process::id()).unwrap();
+            assert!(s.start_time > 0);
+            assert_ne!(s.state, b'Z');
+        }
+    }
+}
+
+#[cfg(target_os = "macos")]
+mod macos {
+    /// `SZOMB` from `<sys/proc.h>`.
+    pub(super) const SZOMB: u32 = 5;
+
+    pub(super) fn bsdinfo(pid: u32) -> Option<libc::proc_bsdinfo> {
+        // SAFETY: proc_bsdinfo is plain data; proc_pidinfo fills at most `size` bytes of it.
+        unsafe {
+            let mut info: libc::proc_bsdinfo = std::mem::zeroed();
+            let size = std::mem::size_of::<libc::proc_bsdinfo>() as libc::c_int;
+            let n = libc::proc_pidinfo(
+                pid as libc::c_int,
+                libc::PROC_PIDTBSDINFO,
+                0,
+                &mut info as *mut _ as *mut libc::c_void,
+                size,
+            );
+            (n == size).then_some(info)
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Windows specifics: process group + Job Object, cancel, start times.
+//!
+//! Each render gets its own Job Object so cancel reaches every process the renderer starts
+//! (Maya's `Render` starts helpers; mayapy may spawn licence tools). The job is *not*
+//! `JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE`: renders must outlive the agent. The process is
+//! assigned right after `CreateProcess`; one it spawns in that instant escapes the job (std
+//! does not expose a suspended start) — renderers take far longer than that to start helpers.
+//!
+//! Cancel sends `CTRL_BREAK_EVENT` to the render's process group (it is created with
+//! `CREATE_NEW_PROCESS_GROUP`), which reaches it only when it shares the agent's console; after
+//! the grace period `TerminateJobObject` ends every process of the job.
+
+use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle, RawHandle};
+use std::os::windows::process::CommandExt;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use windows_sys::Win32::Foundation::{FILETIME, HANDLE, STILL_ACTIVE, WAIT_TIMEOUT};
+use windows_sys::Win32::System::Console::{GenerateConsoleCtrlEvent, CTRL_BREAK_EVENT};
+use windows_sys::Win32::System::JobObjects::{
+    AssignProcessToJobObject, CreateJobObjectW, JobObjectBasicAccountingInformation,
+    QueryInformationJobObject, TerminateJobObject, JOBOBJECT_BASIC_ACCOUNTING_INFORMATION,
+};
+use windows_sys::Win32::System::Threading::{
+    GetExitCodeProcess, GetProcessTimes, OpenProcess, TerminateProcess, WaitForSingleObject,
+    CREATE_NEW_PROCESS_GROUP, CREATE_NO_WINDOW, PROCESS_QUERY_LIMITED_INFORMATION,
+    PROCESS_SYNCHRONIZE, PROCESS_TERMINATE,
+};
+
+const KILL_WAIT: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(10);
+
+/// New process group (for `CTRL_BREAK`), no console window flashing up per render.
+pub(super) fn configure(cmd: &mut Command) {
+    cmd.creation_flags(CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW);
+}
+
+/// The Job Object holding one render's processes.
+#[derive(Debug)]
+pub(super) struct Job(OwnedHandle);
+
+impl Job {
+    /// Creates a job and puts `child` in it; `None` if that fails (e.g. the agent runs in a
+    /// job that forbids nesting on an old Windows): cancel then falls back to the process.
+    pub(super) fn assign(child: &std::process::Child) -> Option<Job> {
+        // SAFETY: null attributes and name are allowed; the handle is owned below.
+        let raw = unsafe { CreateJobObjectW(std::ptr::null(), std::ptr::null()) };
+        if raw.is_null() {
+            return None;
+        }
+        // SAFETY: `raw` is a fresh job handle that nothing else owns.
+        let job = Job(unsafe { OwnedHandle::from_raw_handle(raw as RawHandle) });
+        let process = child.as_raw_handle() as HANDLE;
+        // SAFETY: both handles are valid for the duration of the call.
+        let ok = unsafe { AssignProcessToJobObject(job.raw(), process) } != 0;
+        ok.then_some(job)
+    }
+
+    fn raw(&self) -> HANDLE {
+        self.0.as_raw_handle() as HANDLE
+    }
+
+    /// Processes still running in the job (0 if the query fails: nothing to wait for).
+    pub(super) fn active_processes(&self) -> u32 {
+        let mut info = JOBOBJECT_BASIC_ACCOUNTING_INFORMATION::default();
+        // SAFETY: `info` is the struct this information class fills.
+        let ok = unsafe {
+            QueryInformationJobObject(
+                self.raw(),
+                JobObjectBasicAccountingInformation,
+                &mut info as *mut _ as *mut core::ffi::c_void,
+                std::mem::size_of::<JOBOBJECT_BASIC_ACCOUNTING_INFORMATION>() as u32,
+                std::ptr::null_mut(),
+            )
+        } != 0;
+        if ok {
+            info.ActiveProcesses
+        } else {
+            0
+        }
+    }
+
+    /// CTRL_BREAK, grace, TerminateJobObject; returns whether the job is empty.
+    pub(super) fn cancel(&self, pid: u32, grace: Duration, reap: &dyn Fn()) -> bool {
+        reap();
+        if self.active_processes() == 0 {
+            return true;
+        }
+        // SAFETY: plain call on integers; failure (no shared console) is fine.
+        unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, pid) };
+        if wait_until(grace, reap, || self.active_processes() == 0) {
+            return true;
+        }
+        // SAFETY: valid job handle.
+        unsafe { TerminateJobObject(self.raw(), 1) };
+        wait_until(KILL_WAIT, reap, || self.active_processes() == 0)
+    }
+}
+
+/// Cancel of a single process (no job): CTRL_BREAK, grace, TerminateProcess.
+pub(super) fn cancel_process(
+    handle: RawHandle,
+    pid: u32,
+    grace: Duration,
+    reap: &dyn Fn(),
+) -> bool {
+    let h = handle as HANDLE;
+    let running = || process_handle_running(h);
+    reap();
+    if !running() {
+        return true;
+    }
+    // SAFETY: plain call on integers.
+    unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, pid) };
+    if wait_until(grace, reap, || !running()) {
+        return true;
+    }
+    // SAFETY: valid process handle with PROCESS_TERMINATE access.
+    unsafe { TerminateProcess(h, 1) };
+    wait_until(KILL_WAIT, reap, || !running())
+}
+
+fn wait_until(limit: Duration, reap: &dyn Fn(), done: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        reap();
+        if done() {
+            return true;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        std::thread::sleep(POLL.min(deadline - now));
+    }
+}
+
+fn process_handle_running(h: HANDLE) -> bool {
+    // SAFETY: valid handle with SYNCHRONIZE access; a zero timeout never blocks.
+    unsafe { WaitForSingleObject(h, 0) == WAIT_TIMEOUT }
+}
+
+fn creation_time(h: HANDLE) -> Option<u64> {
+    let zero = FILETIME {
+        dwLowDateTime: 0,
+        dwHighDateTime: 0,
+    };
+    let (mut created, mut exited, mut kernel, mut user) = (zero, zero, zero, zero);
+    // SAFETY: all four out-pointers point to FILETIMEs on our stack.
+    let ok = unsafe { GetProcessTimes(h, &mut created, &mut exited, &mut kernel, &mut user) } != 0;
+    ok.then(|| ((created.dwHighDateTime as u64) << 32) | created.dwLowDateTime as u64)
+}
+
+/// Creation FILETIME of a child we just spawned.
+pub(super) fn child_start_time(child: &std::process::Child) -> Option<u64> {
+    creation_time(child.as_raw_handle() as HANDLE)
+}
+
+/// Opens `pid` with the rights re-attach needs (query, wait, terminate).
+pub(super) fn open_process(pid: u32) -> Option<OwnedHandle> {
+    let access = PROCESS_QUERY_LIMITED_INFORMATION | PROCESS_SYNCHRONIZE | PROCESS_TERMINATE;
+    // SAFETY: plain call; a null result means no access or no such process.
+    let raw = unsafe { OpenProcess(access, 0, pid) };
+    if raw.is_null() {
+        return None;
+    }
+    // SAFETY: fresh handle owned by nothing else.
+    Some(unsafe { OwnedHandle::from_raw_handle(raw as RawHandle) })
+}
+
+pub(super) fn handle_start_time(h: &OwnedHandle) -> Option<u64> {
+    creation_time(h.as_raw_handle() as HANDLE)
+}
+
+pub(super) fn handle_running(h: &OwnedHandle) -> bool {
+    let raw = h.as_raw_handle() as HANDLE;
+    let mut code = 0u32;
+    // SAFETY: valid handle, out-pointer on our stack.
+    let ok = unsafe { GetExitCodeProcess(raw, &mut code) } != 0;
+    if ok && code != STILL_ACTIVE as u32 {
+        return false;
+    }
+    process_handle_running(raw)
+}
