@@ -1,18 +1,447 @@
-//! Client side of the agent protocol.
+//! The client side of the agent: connect (starting the agent when needed), send requests.
 //!
-//! (Being written: see the owning issue.)
+//! Every front — the CLI, the C ABI and so the Maya plugin — talks to the per-user agent
+//! through this. If the agent is not running, the client starts it (like ssh-agent/sccache)
+//! and waits for its socket; if the agent dies between calls, the next call reconnects and
+//! starts a new one, which re-attaches to the renders that kept running.
 
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::agent::detach;
+use crate::agent::transport::{self, Conn};
 use crate::error::{ErrorKind, Kind};
+use crate::paths::Paths;
+use crate::plan::JobSpec;
+use crate::protocol::{kind_from_name, Request, Response, PROTOCOL_VERSION};
+use crate::queue::{JobDetail, JobState, JobSummary, LogPage};
 
-/// Errors of this module.
+/// Errors of the client side.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("{0}")]
-    Other(String),
+    #[error("the brm agent is not running at {endpoint} and starting it is turned off; run `brm agent start`")]
+    NotRunning { endpoint: PathBuf },
+    #[error("cannot find the brm agent executable; looked at: {looked}. Set BRM_AGENT to the `brm` executable")]
+    AgentNotFound { looked: String },
+    #[error("started the brm agent ({exe}) but it did not answer at {endpoint} within {waited_ms} ms; see its log {log}{tail}")]
+    AgentDidNotStart { exe: PathBuf, endpoint: PathBuf, waited_ms: u64, log: PathBuf, tail: String },
+    #[error("cannot start the brm agent {exe}: {source}")]
+    AgentSpawn {
+        exe: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("lost the connection to the brm agent: {0}")]
+    Connection(std::io::Error),
+    #[error("{message}")]
+    Remote { kind: ErrorKind, message: String },
+    #[error("invalid client options: {0}")]
+    Options(String),
+    #[error("the agent sent an unexpected answer: {0}")]
+    BadAnswer(String),
 }
 
 impl Kind for ClientError {
     fn kind(&self) -> ErrorKind {
-        ErrorKind::Internal
+        match self {
+            ClientError::NotRunning { .. }
+            | ClientError::AgentNotFound { .. }
+            | ClientError::AgentDidNotStart { .. }
+            | ClientError::AgentSpawn { .. }
+            | ClientError::Connection(_) => ErrorKind::Unavailable,
+            ClientError::Remote { kind, .. } => *kind,
+            ClientError::Options(_) => ErrorKind::InvalidArgument,
+            ClientError::BadAnswer(_) => ErrorKind::Protocol,
+        }
+    }
+}
+
+/// How to reach the agent. From JSON for the C ABI: `{"autostart": true, "agent_path": "...",
+/// "home": "...", "connect_timeout_ms": 10000}` (all optional).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientOptions {
+    #[serde(default = "yes")]
+    pub autostart: bool,
+    #[serde(default)]
+    pub agent_path: Option<PathBuf>,
+    #[serde(default)]
+    pub home: Option<PathBuf>,
+    #[serde(default = "default_timeout_ms")]
+    pub connect_timeout_ms: u64,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_timeout_ms() -> u64 {
+    10_000
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions { autostart: true, agent_path: None, home: None, connect_timeout_ms: default_timeout_ms() }
+    }
+}
+
+impl ClientOptions {
+    pub fn from_json(s: &str) -> Result<ClientOptions, ClientError> {
+        if s.trim().is_empty() {
+            return Ok(ClientOptions::default());
+        }
+        serde_json::from_str(s).map_err(|e| {
+            ClientError::Options(format!(
+                "{e}; expected a JSON object with optional keys autostart, agent_path, home, connect_timeout_ms"
+            ))
+        })
+    }
+
+    fn paths(&self) -> Paths {
+        match &self.home {
+            Some(h) => Paths::under(h),
+            None => Paths::from_env(),
+        }
+    }
+}
+
+struct Connection {
+    reader: BufReader<Box<dyn Conn>>,
+    writer: Box<dyn Conn>,
+}
+
+/// A connection to the agent.
+pub struct Client {
+    opts: ClientOptions,
+    paths: Paths,
+    conn: Option<Connection>,
+}
+
+impl Client {
+    /// Connect, starting the agent if it is not running (unless `autostart` is off).
+    pub fn connect(opts: ClientOptions) -> crate::Result<Client> {
+        let paths = opts.paths();
+        let mut c = Client { opts, paths, conn: None };
+        c.ensure_connected()?;
+        Ok(c)
+    }
+
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    fn endpoint(&self) -> PathBuf {
+        transport::endpoint(&self.paths)
+    }
+
+    fn ensure_connected(&mut self) -> crate::Result<()> {
+        if self.conn.is_some() {
+            return Ok(());
+        }
+        match self.open() {
+            Ok(c) => {
+                self.conn = Some(c);
+                return Ok(());
+            }
+            Err(OpenError::Remote(e)) => return Err(e.into()),
+            Err(OpenError::Io(_)) if !self.opts.autostart => {
+                return Err(ClientError::NotRunning { endpoint: self.endpoint() }.into())
+            }
+            Err(OpenError::Io(_)) => {}
+        }
+        self.start_agent()?;
+        Ok(())
+    }
+
+    fn open(&self) -> Result<Connection, OpenError> {
+        let conn = transport::connect(&self.endpoint()).map_err(OpenError::Io)?;
+        let writer = conn.try_clone_box().map_err(OpenError::Io)?;
+        let mut c = Connection { reader: BufReader::new(conn), writer };
+        let hello = Request::Hello { protocol: PROTOCOL_VERSION, client: format!("brm {}", crate::VERSION) };
+        match roundtrip(&mut c, &hello) {
+            Ok(Ok(_)) => Ok(c),
+            Ok(Err(e)) => Err(OpenError::Remote(e)),
+            Err(e) => Err(OpenError::Io(e)),
+        }
+    }
+
+    fn start_agent(&mut self) -> crate::Result<()> {
+        let candidates = detach::agent_candidates(self.opts.agent_path.as_deref());
+        let Some(exe) = candidates.iter().find(|p| p.is_file()).cloned() else {
+            let looked = candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+            return Err(ClientError::AgentNotFound { looked: if looked.is_empty() { "nowhere".into() } else { looked } }.into());
+        };
+        detach::spawn_agent(&exe, &self.paths, self.opts.home.as_deref())
+            .map_err(|source| ClientError::AgentSpawn { exe: exe.clone(), source })?;
+        let waited = Instant::now();
+        let timeout = Duration::from_millis(self.opts.connect_timeout_ms.max(100));
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match self.open() {
+                Ok(c) => {
+                    self.conn = Some(c);
+                    return Ok(());
+                }
+                Err(OpenError::Remote(e)) => return Err(e.into()),
+                Err(OpenError::Io(_)) if waited.elapsed() < timeout => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                Err(OpenError::Io(_)) => {
+                    let log = self.paths.agent_log();
+                    let tail = std::fs::read_to_string(&log)
+                        .ok()
+                        .map(|s| {
+                            let lines: Vec<&str> = s.lines().rev().take(5).collect();
+                            format!(" (last lines: {})", lines.into_iter().rev().collect::<Vec<_>>().join(" | "))
+                        })
+                        .unwrap_or_default();
+                    return Err(ClientError::AgentDidNotStart {
+                        exe,
+                        endpoint: self.endpoint(),
+                        waited_ms: waited.elapsed().as_millis() as u64,
+                        log,
+                        tail,
+                    }
+                    .into());
+                }
+            }
+        }
+    }
+
+    /// Send a request; on a broken connection (agent restarted or killed) reconnect — which
+    /// may start a new agent — and send it once more.
+    pub fn call(&mut self, req: &Request) -> crate::Result<Value> {
+        for attempt in 0..2 {
+            self.ensure_connected()?;
+            let Some(conn) = self.conn.as_mut() else { continue };
+            match roundtrip(conn, req) {
+                Ok(Ok(v)) => return Ok(v),
+                Ok(Err(e)) => return Err(e.into()),
+                Err(e) => {
+                    self.conn = None;
+                    if attempt == 1 {
+                        return Err(ClientError::Connection(e).into());
+                    }
+                }
+            }
+        }
+        Err(ClientError::Connection(std::io::Error::other("no connection")).into())
+    }
+
+    /// Submit a job. The scene is snapshotted first unless it already is a snapshot, so the
+    /// artist can keep editing (and saving) the original; the client's environment travels
+    /// with the job unless the spec carries one.
+    pub fn submit(&mut self, mut spec: JobSpec) -> crate::Result<u64> {
+        spec.scene = absolute(&spec.scene);
+        if let Some(o) = &spec.output_dir {
+            spec.output_dir = Some(absolute(o));
+        }
+        if !spec.scene.is_file() {
+            return Err(crate::Error::NotFound(format!(
+                "scene {} does not exist (or is not a file); check the path",
+                spec.scene.display()
+            )));
+        }
+        let snapdir = self.paths.snapshots.canonicalize().unwrap_or_else(|_| self.paths.snapshots.clone());
+        let scene_canon = spec.scene.canonicalize().unwrap_or_else(|_| spec.scene.clone());
+        if !scene_canon.starts_with(&snapdir) {
+            let store = crate::scene::SnapshotStore::new(self.paths.snapshots.clone());
+            let snap = store.snapshot(&spec.scene)?;
+            if spec.source_scene.is_none() {
+                spec.source_scene = Some(spec.scene.clone());
+            }
+            spec.scene = snap;
+        }
+        if spec.env.is_empty() {
+            spec.env = capture_env();
+        }
+        let v = self.call(&Request::Submit { spec: Box::new(spec) })?;
+        v.get("id").and_then(Value::as_u64).ok_or_else(|| ClientError::BadAnswer(v.to_string()).into())
+    }
+
+    pub fn jobs(&mut self) -> crate::Result<Vec<JobSummary>> {
+        decode(self.call(&Request::Jobs)?)
+    }
+
+    pub fn job(&mut self, id: u64) -> crate::Result<JobDetail> {
+        decode(self.call(&Request::Job { id })?)
+    }
+
+    pub fn status(&mut self, id: u64) -> crate::Result<JobSummary> {
+        decode(self.call(&Request::Status { id })?)
+    }
+
+    pub fn logs(&mut self, id: u64, after_seq: u64, max: u32) -> crate::Result<LogPage> {
+        decode(self.call(&Request::Logs { id, after_seq, max })?)
+    }
+
+    /// Wait for the job to finish; `Timeout` error when it has not within `timeout`.
+    pub fn wait(&mut self, id: u64, timeout: Duration) -> crate::Result<JobState> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let slice = left.min(Duration::from_secs(30));
+            match self.call(&Request::Wait { id, timeout_ms: slice.as_millis() as u64 }) {
+                Ok(v) => return state_of(&v),
+                Err(e) if e.kind() == ErrorKind::Timeout && Instant::now() < deadline => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    pub fn cancel(&mut self, id: u64, grace: Option<Duration>) -> crate::Result<JobState> {
+        let v = self.call(&Request::Cancel { id, grace_ms: grace.map(|g| g.as_millis() as u64) })?;
+        state_of(&v)
+    }
+
+    pub fn retry(&mut self, id: u64) -> crate::Result<()> {
+        self.call(&Request::Retry { id }).map(|_| ())
+    }
+
+    pub fn pause(&mut self, id: u64, paused: bool) -> crate::Result<JobState> {
+        let req = if paused { Request::Pause { id } } else { Request::Resume { id } };
+        state_of(&self.call(&req)?)
+    }
+
+    /// Snapshot retention now; returns the removed paths.
+    pub fn cleanup(&mut self) -> crate::Result<Vec<String>> {
+        let v = self.call(&Request::Cleanup)?;
+        decode(v.get("removed").cloned().unwrap_or(Value::Array(vec![])))
+    }
+
+    pub fn agent_status(&mut self) -> crate::Result<Value> {
+        self.call(&Request::AgentStatus)
+    }
+
+    /// Ask the agent to exit (renders keep running; the next client restarts it).
+    pub fn shutdown(&mut self) -> crate::Result<()> {
+        self.call(&Request::Shutdown).map(|_| ())
+    }
+}
+
+/// Whether an agent answers at the endpoint (without starting one).
+pub fn agent_running(paths: &Paths) -> bool {
+    let opts = ClientOptions { autostart: false, home: None, ..Default::default() };
+    let c = Client { opts, paths: paths.clone(), conn: None };
+    c.open().is_ok()
+}
+
+enum OpenError {
+    Io(std::io::Error),
+    Remote(ClientError),
+}
+
+fn roundtrip(c: &mut Connection, req: &Request) -> std::io::Result<Result<Value, ClientError>> {
+    let mut buf = serde_json::to_vec(req).map_err(std::io::Error::other)?;
+    buf.push(b'\n');
+    c.writer.write_all(&buf)?;
+    c.writer.flush()?;
+    let mut line = String::new();
+    if c.reader.read_line(&mut line)? == 0 {
+        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the agent closed the connection"));
+    }
+    let resp: Response = serde_json::from_str(line.trim_end())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("bad answer from agent: {e}")))?;
+    Ok(if resp.ok {
+        Ok(resp.result.unwrap_or(Value::Null))
+    } else {
+        let e = resp.error.unwrap_or(crate::protocol::WireError { kind: "internal".into(), message: "unknown error".into() });
+        Err(ClientError::Remote { kind: kind_from_name(&e.kind), message: e.message })
+    })
+}
+
+fn decode<T: serde::de::DeserializeOwned>(v: Value) -> crate::Result<T> {
+    serde_json::from_value(v).map_err(|e| ClientError::BadAnswer(e.to_string()).into())
+}
+
+fn state_of(v: &Value) -> crate::Result<JobState> {
+    v.get("state")
+        .cloned()
+        .ok_or_else(|| ClientError::BadAnswer(v.to_string()).into())
+        .and_then(decode)
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+/// Variables that describe the submitting session rather than the render environment, or
+/// that brm sets itself (GPU pinning); they do not travel with a job.
+const NON_TRAVELLING: &[&str] = &[
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "XAUTHORITY",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "SESSION_MANAGER",
+    "XDG_SESSION_ID",
+    "XDG_SESSION_TYPE",
+    "XDG_SESSION_CLASS",
+    "XDG_SESSION_DESKTOP",
+    "XDG_SEAT",
+    "XDG_VTNR",
+    "SSH_AUTH_SOCK",
+    "SSH_AGENT_PID",
+    "SSH_CONNECTION",
+    "SSH_CLIENT",
+    "SSH_TTY",
+    "TERM",
+    "COLORTERM",
+    "TERM_PROGRAM",
+    "WINDOWID",
+    "SHLVL",
+    "PWD",
+    "OLDPWD",
+    "_",
+    "CUDA_VISIBLE_DEVICES",
+    "CUDA_DEVICE_ORDER",
+    "REDSHIFT_GPUDEVICES",
+    "GPU_DEVICE_ORDINAL",
+];
+
+/// This process's environment minus what must not travel to a render.
+pub fn capture_env() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .filter(|(k, _)| !NON_TRAVELLING.contains(&k.as_str()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_parse_and_reject_unknown_keys() {
+        let o = ClientOptions::from_json(r#"{"autostart": false, "home": "/tmp/x"}"#).unwrap();
+        assert!(!o.autostart);
+        assert_eq!(o.home.as_deref(), Some(Path::new("/tmp/x")));
+        let e = ClientOptions::from_json(r#"{"autostrat": false}"#).unwrap_err();
+        assert!(e.to_string().contains("autostrat"), "{e}");
+        assert!(ClientOptions::from_json("").unwrap().autostart);
+    }
+
+    #[test]
+    fn session_variables_do_not_travel() {
+        std::env::set_var("BRM_TEST_TRAVEL", "yes");
+        let env = capture_env();
+        assert!(env.iter().any(|(k, v)| k == "BRM_TEST_TRAVEL" && v == "yes"));
+        assert!(!env.iter().any(|(k, _)| k == "DISPLAY" || k == "CUDA_VISIBLE_DEVICES"));
+    }
+
+    #[test]
+    fn no_agent_and_no_autostart_is_unavailable_with_where_it_looked() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = ClientOptions { autostart: false, home: Some(dir.path().to_path_buf()), ..Default::default() };
+        let e = Client::connect(opts).err().unwrap();
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
+        assert!(e.to_string().contains("agent.sock"), "{e}");
     }
 }

@@ -18,6 +18,8 @@ use crate::error::ErrorKind;
 
 pub mod detect;
 pub mod frames;
+#[cfg(brm_wip)]
+pub mod jobs;
 pub mod scene;
 
 /// Bumped when a function is removed or a signature or struct layout changes incompatibly.

@@ -1,0 +1,188 @@
+//! `brm render SCENE …`: submit a job to the agent; with `--wait`, follow it to the end with
+//! a progress bar on a terminal (plain lines otherwise) and say where the frames are.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use brm::client::{Client, ClientOptions};
+use brm::plan::{GpuChoice, JobSpec, Method, Order};
+use brm::queue::JobState;
+
+#[derive(clap::Args)]
+pub struct RenderArgs {
+    /// The scene: .ma/.mb render with Maya, .blend with Blender. It is snapshotted first.
+    pub scene: PathBuf,
+    /// Render layer (repeatable; default: all renderable layers).
+    #[arg(long = "layer", short = 'l')]
+    pub layers: Vec<String>,
+    /// Frames, e.g. 1-100x5,200 (default: the scene's range).
+    #[arg(long, short = 'f', allow_hyphen_values = true)]
+    pub frames: Option<String>,
+    /// GPU: N, N,M, a UUID, auto (idle card with most free memory; GPU 0 is left to the artist) or cpu.
+    #[arg(long, default_value = "auto")]
+    pub gpu: String,
+    /// auto | mayapy-custom | render | mayapy-basic | blender
+    #[arg(long, default_value = "auto")]
+    pub method: String,
+    /// Renderer (default: the scene's).
+    #[arg(long)]
+    pub renderer: Option<String>,
+    /// Output directory (default: brm's renders folder).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Camera to render.
+    #[arg(long)]
+    pub camera: Option<String>,
+    /// Frames per task (default: automatic).
+    #[arg(long)]
+    pub chunk: Option<u32>,
+    /// Higher runs first.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    pub priority: i32,
+    /// sequential | interleaved (coarse to fine)
+    #[arg(long, default_value = "sequential")]
+    pub order: String,
+    /// Maximum seconds per task.
+    #[arg(long)]
+    pub timeout: Option<u64>,
+    /// Maximum seconds without log output before a task counts as stalled.
+    #[arg(long)]
+    pub silence_timeout: Option<u64>,
+    /// Retries of the remaining frames after a task fails part-way.
+    #[arg(long, default_value_t = 2)]
+    pub retries: u32,
+    /// Job name (default: the scene's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Image name pattern (tokens <Scene>, <RenderLayer>, <Camera>).
+    #[arg(long)]
+    pub image_pattern: Option<String>,
+    /// Follow the job until it ends.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: print the renderer's output too, not only brm's notes.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Print the job id (or, with --wait, the final job) as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: RenderArgs) -> brm::Result<i32> {
+    let spec = JobSpec {
+        name: a.name.clone(),
+        scene: a.scene.clone(),
+        source_scene: None,
+        layers: a.layers.clone(),
+        frames: a.frames.clone(),
+        gpu: a.gpu.parse::<GpuChoice>()?,
+        method: a.method.parse::<Method>()?,
+        renderer: a.renderer.clone(),
+        camera: a.camera.clone(),
+        output_dir: a.output.clone(),
+        image_pattern: a.image_pattern.clone(),
+        chunk_size: a.chunk.filter(|c| *c > 0),
+        priority: a.priority,
+        order: a.order.parse::<Order>()?,
+        task_timeout_s: a.timeout,
+        silence_timeout_s: a.silence_timeout,
+        max_retries: a.retries,
+        env: Vec::new(),
+        project: None,
+    };
+    if let Some(f) = &spec.frames {
+        brm::frames::FrameSet::parse(f)?;
+    }
+    let mut client = Client::connect(ClientOptions::default())?;
+    let id = client.submit(spec)?;
+    if !a.wait {
+        if a.json {
+            println!("{}", serde_json::json!({ "id": id }));
+        } else {
+            println!("{id}");
+            eprintln!("job {id} submitted; follow it with `brm log {id} --follow` or `brm status {id}`");
+        }
+        return Ok(0);
+    }
+    follow(&mut client, id, a.verbose, a.json)
+}
+
+/// Follow a job to its end: log lines, a progress bar on a terminal, a closing summary.
+/// Returns 0 when every frame rendered, 1 otherwise.
+pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::Result<i32> {
+    let tty = std::io::stderr().is_terminal() && !json;
+    let bar = if tty {
+        let b = indicatif::ProgressBar::new(1);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} job {prefix} [{bar:30}] {pos}/{len} frames {elapsed_precise} {msg}",
+        ) {
+            b.set_style(style.progress_chars("=> "));
+        }
+        b.set_prefix(id.to_string());
+        Some(b)
+    } else {
+        None
+    };
+    let mut after = 0u64;
+    let mut last_done = u64::MAX;
+    loop {
+        let page = client.logs(id, after, 1000)?;
+        for l in &page.lines {
+            if l.stream == 1 || verbose {
+                let text = if l.stream == 1 { format!("[brm] {}", l.text) } else { l.text.clone() };
+                match &bar {
+                    Some(b) => b.println(text),
+                    None if !json => eprintln!("{text}"),
+                    None => {}
+                }
+            }
+        }
+        after = page.next_seq;
+        let s = client.status(id)?;
+        if let Some(b) = &bar {
+            b.set_length(s.frames_total.max(1));
+            b.set_position(s.frames_done);
+            b.set_message(s.state.as_str().to_string());
+        } else if s.frames_done != last_done && !json {
+            eprintln!("job {id}: {}/{} frames ({})", s.frames_done, s.frames_total, s.state.as_str());
+        }
+        last_done = s.frames_done;
+        if s.state.is_final() && page.lines.is_empty() {
+            if let Some(b) = &bar {
+                b.finish_and_clear();
+            }
+            break;
+        }
+        if page.lines.is_empty() {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    let detail = client.job(id)?;
+    let s = &detail.summary;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&detail).unwrap_or_default());
+    } else {
+        println!(
+            "job {id} {}: {}/{} frames rendered into {}",
+            s.state.as_str(),
+            detail.frames_done_list.len(),
+            s.frames_total,
+            s.output_dir
+        );
+        for t in &detail.tasks {
+            println!("  layer {}: {} ({} frames done) in {}", t.layer, t.state.as_str(), t.frames_done.len(), t.output_dir);
+        }
+        if !detail.frames_missing.is_empty() {
+            println!(
+                "  missing frames: {}",
+                brm::frames::FrameSet::from_frames(detail.frames_missing.iter().copied()).compact()
+            );
+        }
+        if let Some(e) = &s.error {
+            println!("  error: {e}");
+        }
+        println!("  log: {}", s.log_path);
+    }
+    Ok(if s.state == JobState::Done { 0 } else { 1 })
+}

@@ -1,0 +1,234 @@
+//! A job's log: one file of numbered lines, plus the recent lines in memory.
+//!
+//! Renders write raw output to per-attempt files; the engine ingests them line by line into
+//! the job log, giving each line the next sequence number. The file's length and the next
+//! number are committed to SQLite together with each attempt's ingested offset, after the file
+//! is flushed: a restarted agent truncates the file back to the committed length and
+//! re-ingests from the committed offsets, so clients never see a line lost or repeated.
+//!
+//! Record format, one per line: `seq \t stream \t time_ms \t text`.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use super::types::{now_ms, LogPage, LogRecord};
+use super::QueueError;
+use crate::run::{LineRing, LogLine, Stream};
+
+/// How many recent lines stay in memory for fast polling.
+const RING_LINES: usize = 20_000;
+/// ... and at most this many bytes of them (bounded memory whatever the log volume).
+const RING_BYTES: usize = 8 << 20;
+
+pub struct JobLog {
+    path: PathBuf,
+    file: File,
+    pending: Vec<u8>,
+    len: u64,
+    ring: LineRing,
+}
+
+impl JobLog {
+    /// Open for appending, cut back to the committed `len`, continuing at `next_seq`.
+    pub fn open(path: &Path, committed_len: u64, next_seq: u64) -> Result<JobLog, QueueError> {
+        let err = |e: std::io::Error| QueueError::Log { path: path.to_path_buf(), message: e.to_string() };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(err)?;
+        }
+        let file = OpenOptions::new().create(true).read(true).append(true).open(path).map_err(err)?;
+        let actual = file.metadata().map_err(err)?.len();
+        if actual > committed_len {
+            file.set_len(committed_len).map_err(err)?;
+        }
+        let len = actual.min(committed_len);
+        let next_seq = next_seq.max(1);
+        let mut log = JobLog {
+            path: path.to_path_buf(),
+            file,
+            pending: Vec::new(),
+            len,
+            ring: LineRing::with_next_seq(RING_LINES, RING_BYTES, next_seq),
+        };
+        // Warm the ring with the file's tail so recent polls after a restart stay in memory.
+        if len > 0 {
+            let start = next_seq.saturating_sub(RING_LINES as u64 + 1);
+            let recs = log.read_file_after(start, RING_LINES)?;
+            if let Some(first) = recs.first() {
+                let mut ring = LineRing::with_next_seq(RING_LINES, RING_BYTES, first.seq);
+                for rec in recs {
+                    ring.push(stream_of(rec.stream), rec.time_ms, rec.text);
+                }
+                if ring.next_seq() == next_seq {
+                    log.ring = ring;
+                }
+            }
+        }
+        Ok(log)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Append a line; returns its sequence number. Buffered until [`JobLog::flush`].
+    pub fn append(&mut self, stream: Stream, text: &str) -> u64 {
+        let seq = self.ring.next_seq();
+        let time_ms = now_ms();
+        // Keep the record one line: the splitter never passes \n or \r, but brm's own notes
+        // could, so replace them.
+        let text: String = if text.contains(['\n', '\r']) {
+            text.replace(['\n', '\r'], " ")
+        } else {
+            text.to_owned()
+        };
+        let before = self.pending.len();
+        let _ = writeln!(self.pending, "{seq}\t{}\t{time_ms}\t{text}", stream as u32);
+        self.len += (self.pending.len() - before) as u64;
+        self.ring.push(stream, time_ms, text)
+    }
+
+    /// Write buffered lines to the file. Call before committing `len()`/`next_seq()`.
+    pub fn flush(&mut self) -> Result<(), QueueError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        self.file
+            .write_all(&self.pending)
+            .map_err(|e| QueueError::Log { path: self.path.clone(), message: e.to_string() })?;
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Bytes in the file once flushed.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn next_seq(&self) -> u64 {
+        self.ring.next_seq()
+    }
+
+    /// Lines with `seq > after_seq`, at most `max`. Served from memory when recent enough,
+    /// else from the file.
+    pub fn lines_after(&mut self, after_seq: u64, max: usize) -> Result<LogPage, QueueError> {
+        let lines: Vec<LogRecord> = if after_seq.saturating_add(1) >= self.ring.first_seq() {
+            self.ring.lines_after(after_seq, max).0.into_iter().map(record_of).collect()
+        } else {
+            self.flush()?;
+            self.read_file_after(after_seq, max)?
+        };
+        let newest = self.ring.next_seq() - 1;
+        let next_seq = lines.last().map(|l| l.seq).unwrap_or(after_seq.min(newest));
+        Ok(LogPage { lines, next_seq, complete: false })
+    }
+
+    fn read_file_after(&self, after_seq: u64, max: usize) -> Result<Vec<LogRecord>, QueueError> {
+        let err = |e: std::io::Error| QueueError::Log { path: self.path.clone(), message: e.to_string() };
+        let f = File::open(&self.path).map_err(err)?;
+        read_records(BufReader::new(f).take_bytes(self.len - self.pending.len() as u64), after_seq, max)
+            .map_err(err)
+    }
+}
+
+fn stream_of(code: u32) -> Stream {
+    if code == Stream::Brm as u32 {
+        Stream::Brm
+    } else {
+        Stream::Output
+    }
+}
+
+fn record_of(l: LogLine) -> LogRecord {
+    LogRecord { seq: l.seq, stream: l.stream as u32, time_ms: l.time_ms, text: l.text }
+}
+
+/// Read records with `seq > after_seq` from a job log file (also used without an engine, e.g.
+/// by `brm log` on a finished job).
+pub fn read_records<R: BufRead>(mut r: R, after_seq: u64, max: usize) -> std::io::Result<Vec<LogRecord>> {
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    while out.len() < max {
+        buf.clear();
+        if r.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        if buf.last() != Some(&b'\n') {
+            break; // a torn last record: not committed
+        }
+        buf.pop();
+        let line = String::from_utf8_lossy(&buf);
+        let mut parts = line.splitn(4, '\t');
+        let (Some(seq), Some(stream), Some(time), Some(text)) = (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let Ok(seq) = seq.parse::<u64>() else { continue };
+        if seq <= after_seq {
+            continue;
+        }
+        out.push(LogRecord {
+            seq,
+            stream: stream.parse().unwrap_or(0),
+            time_ms: time.parse().unwrap_or(0),
+            text: text.to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+trait TakeBytes: Sized {
+    fn take_bytes(self, n: u64) -> std::io::Take<Self>;
+}
+impl<R: std::io::Read> TakeBytes for R {
+    fn take_bytes(self, n: u64) -> std::io::Take<Self> {
+        std::io::Read::take(self, n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restart_truncates_to_committed_length_and_keeps_numbering() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("job.log");
+        let mut log = JobLog::open(&p, 0, 1).unwrap();
+        log.append(Stream::Output, "one");
+        log.append(Stream::Brm, "two");
+        log.flush().unwrap();
+        let (len, next) = (log.len(), log.next_seq());
+        log.append(Stream::Output, "uncommitted");
+        log.flush().unwrap();
+        drop(log);
+        let mut log = JobLog::open(&p, len, next).unwrap();
+        assert_eq!(log.next_seq(), 3);
+        let seq = log.append(Stream::Output, "three");
+        assert_eq!(seq, 3);
+        log.flush().unwrap();
+        let page = log.lines_after(0, 10).unwrap();
+        let texts: Vec<_> = page.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["one", "two", "three"]);
+        assert_eq!(page.next_seq, 3);
+    }
+
+    #[test]
+    fn old_lines_come_from_the_file_when_the_ring_has_moved_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("job.log");
+        let mut log = JobLog::open(&p, 0, 1).unwrap();
+        for i in 0..(RING_LINES + 100) {
+            log.append(Stream::Output, &format!("line {i}"));
+        }
+        log.flush().unwrap();
+        let page = log.lines_after(5, 3).unwrap();
+        assert_eq!(page.lines[0].seq, 6);
+        assert_eq!(page.lines[0].text, "line 5");
+        assert_eq!(page.lines.len(), 3);
+    }
+}

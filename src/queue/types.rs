@@ -1,0 +1,168 @@
+//! The queue's public data: job and task states and the summaries clients see.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a job is in its life. Stored as text in SQLite; numbered for the C ABI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+    Paused,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+            JobState::Paused => "paused",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobState> {
+        Some(match s {
+            "queued" => JobState::Queued,
+            "running" => JobState::Running,
+            "done" => JobState::Done,
+            "failed" => JobState::Failed,
+            "cancelled" => JobState::Cancelled,
+            "paused" => JobState::Paused,
+            _ => return None,
+        })
+    }
+
+    /// The number the C ABI uses (`brm_job_state`).
+    pub fn code(self) -> u32 {
+        match self {
+            JobState::Queued => 0,
+            JobState::Running => 1,
+            JobState::Done => 2,
+            JobState::Failed => 3,
+            JobState::Cancelled => 4,
+            JobState::Paused => 5,
+        }
+    }
+
+    /// Finished for good: nothing more will run unless retried.
+    pub fn is_final(self) -> bool {
+        matches!(self, JobState::Done | JobState::Failed | JobState::Cancelled)
+    }
+}
+
+/// Where a task (layer × chunk) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl TaskState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Queued => "queued",
+            TaskState::Running => "running",
+            TaskState::Done => "done",
+            TaskState::Failed => "failed",
+            TaskState::Cancelled => "cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<TaskState> {
+        Some(match s {
+            "queued" => TaskState::Queued,
+            "running" => TaskState::Running,
+            "done" => TaskState::Done,
+            "failed" => TaskState::Failed,
+            "cancelled" => TaskState::Cancelled,
+            _ => return None,
+        })
+    }
+}
+
+/// What `brm jobs` / `brm status` / `brm_job_status` report about a job.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JobSummary {
+    pub id: u64,
+    pub name: String,
+    pub state: JobState,
+    pub priority: i32,
+    pub scene: String,
+    pub source_scene: String,
+    pub output_dir: String,
+    pub log_path: String,
+    pub submitted_ms: i64,
+    pub started_ms: i64,
+    pub finished_ms: i64,
+    pub frames_total: u64,
+    pub frames_done: u64,
+    pub frames_failed: u64,
+    pub progress: f64,
+    pub tasks_total: u32,
+    pub tasks_running: u32,
+    pub tasks_done: u32,
+    pub tasks_failed: u32,
+    pub error: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+/// One task in a job's detail view.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TaskSummary {
+    pub index: u32,
+    pub layer: String,
+    pub state: TaskState,
+    pub level: String,
+    pub frames: Vec<i64>,
+    pub frames_done: Vec<i64>,
+    pub attempts: u32,
+    pub output_dir: String,
+    pub error: Option<String>,
+}
+
+/// `brm_job_json` / `brm status --json`: the summary plus tasks and frame lists.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JobDetail {
+    #[serde(flatten)]
+    pub summary: JobSummary,
+    pub layers: Vec<String>,
+    pub frames_done_list: Vec<i64>,
+    pub frames_missing: Vec<i64>,
+    pub files: Vec<String>,
+    pub tasks: Vec<TaskSummary>,
+}
+
+/// One line of a job's log as clients receive it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LogRecord {
+    pub seq: u64,
+    /// 0 = renderer output (stdout+stderr), 1 = brm's own notes.
+    pub stream: u32,
+    pub time_ms: i64,
+    pub text: String,
+}
+
+/// A page of log lines: `next_seq` is what to pass as `after_seq` next time.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct LogPage {
+    pub lines: Vec<LogRecord>,
+    pub next_seq: u64,
+    /// True when the job is finished and every line has been returned.
+    pub complete: bool,
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
