@@ -1,0 +1,335 @@
+"""brm level 1 render: mayapy + this script.  Run as `mayapy brm_render_custom.py <task.json>`.
+
+Why a script at all when Maya has `Render`: inside one mayapy process brm controls every
+setting that decides where the images go and which GPU renders them, and it reports each
+finished frame on stdout as soon as the file exists (`@brm` lines), so brm never guesses.
+
+Task file (schema 1, written by brm's plan module; CONTRACTS.md):
+    {"schema": 1, "scene": "/abs/snapshot.ma", "project": null, "layer": "rs_beauty",
+     "layer_display": "beauty", "frames": [1, 7, 13], "camera": null, "renderer": null,
+     "output_dir": "/abs/out/beauty", "image_name": "shot010", "padding": 4, "gpu_device": 0}
+
+stdout protocol, one line per event, always flushed:
+    @brm {"event":"frame_start","frame":7}
+    @brm {"event":"frame_done","frame":7,"files":["/abs/out/beauty/shot010.0007.exr"]}
+    @brm {"event":"error","message":"...","fatal":true}        (then exit status 1)
+
+What it does, in order:
+  1. opens the snapshot (never saves it: the user's scene and the snapshot stay untouched on
+     disk) and the project, if any (`cmds.workspace`);
+  2. switches to the render layer: Render Setup API (`renderSetup.instance().switchToLayer`)
+     when Maya runs in Render Setup mode, else legacy `editRenderLayerGlobals`;
+  3. sets the renderer (or keeps the scene's);
+  4. points the renderer at GPU device 0. brm pins each render to one GPU with
+     CUDA_VISIBLE_DEVICES, so inside this process that GPU is device 0 — any other index
+     would be invalid (Redshift then falls back to every GPU, or fails):
+       Redshift: `rsPreference(SelectedCudaDevices="0,")` + MEL `redshiftSelectCudaDevices({0})`
+                 (brm also sets REDSHIFT_GPUDEVICES=0 in the environment);
+       Arnold:   `defaultArnoldRenderOptions.renderDevice` = GPU (1) when gpu_device is set,
+                 CPU (0) when it is null; the pinned GPU is the only one Arnold can see;
+       V-Ray:    nothing to set per device: the CUDA pinning leaves V-Ray GPU one device; the
+                 CPU/GPU engine choice is a look decision and stays the scene's;
+       others:   nothing (CPU renderers, or renderers that honour CUDA_VISIBLE_DEVICES);
+  5. sets the output: images file rule = output_dir, image prefix = image_name (also
+     Redshift's and V-Ray's own prefix attributes), name.#.ext, padding;
+  6. renders frame by frame with the renderer's own batch call:
+       Arnold:   `cmds.arnoldRender(batch=True[, camera=…])`
+       Redshift: `cmds.rsRender(render=True, blocking=True, animation=True[, camera=…])`
+       others:   MEL `mayaBatchRenderProcedure(0, "", "", "<renderer>", "")`, Maya's own batch
+                 render entry point (what `Render` runs), with the renderer name quoted by
+                 `mel_quote`;
+     each with startFrame = endFrame = the frame and animation on, so exactly one frame
+     renders per call; then globs `<output_dir>/<image_name>.<padded frame>.*` and prints
+     `frame_done` with the files (an empty result is an error: the renderer said nothing
+     useful, brm must not count the frame).
+
+Layer names, paths and camera names travel as data: they are passed to Python calls as
+arguments, never formatted into code; the only MEL string built from data goes through
+`mel_quote`.
+"""
+
+import glob
+import json
+import os
+import sys
+import traceback
+
+SCHEMA = 1
+
+
+class TaskError(Exception):
+    """The task cannot be rendered; the message says what and what to do."""
+
+
+# ----------------------------------------------------------------------------- protocol
+
+
+def emit(event, **fields):
+    """Print one `@brm` line (compact JSON, ASCII-safe) and flush it at once."""
+    payload = {"event": event}
+    payload.update(fields)
+    sys.stdout.write("@brm " + json.dumps(payload, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
+def mel_quote(text):
+    """`text` as a MEL string literal: backslash, double quote and control characters
+    escaped, so any value is one MEL string and nothing else."""
+    out = ['"']
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+# ----------------------------------------------------------------------------- task
+
+
+def load_task(path):
+    """Reads and checks the task file."""
+    try:
+        with open(path, "r", encoding="utf-8") as f:
+            task = json.load(f)
+    except (OSError, ValueError) as e:
+        raise TaskError("cannot read the task file %s: %s" % (path, e))
+    if not isinstance(task, dict):
+        raise TaskError("the task file %s does not hold a JSON object" % path)
+    if task.get("schema") != SCHEMA:
+        raise TaskError(
+            "the task file %s has schema %r; this script reads schema %d: use the brm that "
+            "wrote it" % (path, task.get("schema"), SCHEMA)
+        )
+    for key in ("scene", "layer", "frames", "output_dir", "image_name", "padding"):
+        if task.get(key) in (None, ""):
+            raise TaskError("the task file %s lacks %r" % (path, key))
+    frames = task["frames"]
+    if not isinstance(frames, list) or not frames:
+        raise TaskError("the task file %s has no frames to render" % path)
+    for f in frames:
+        if isinstance(f, bool) or not isinstance(f, (int, float)) or int(f) != f:
+            raise TaskError("the task file %s has a frame that is not a whole number: %r" % (path, f))
+    task["frames"] = [int(f) for f in frames]
+    task["padding"] = int(task["padding"])
+    task.setdefault("layer_display", task["layer"])
+    task.setdefault("project", None)
+    task.setdefault("camera", None)
+    task.setdefault("renderer", None)
+    task.setdefault("gpu_device", None)
+    return task
+
+
+def padded(frame, padding):
+    """The frame as it appears in file names: zero-padded, sign in front."""
+    digits = str(abs(int(frame))).zfill(padding)
+    return "-" + digits if frame < 0 else digits
+
+
+def output_files(task, frame):
+    """Files the renderer wrote for `frame`: `<output_dir>/<image_name>.<padded>.*`
+    (both spellings of a negative frame are accepted), searched one level deeper too for
+    renderers that add a sub-folder per AOV."""
+    out_dir = task["output_dir"]
+    names = {padded(frame, task["padding"]), "%0*d" % (task["padding"], frame)}
+    found = []
+    for number in sorted(names):
+        pattern = glob.escape(task["image_name"]) + "." + number + ".*"
+        found.extend(glob.glob(os.path.join(glob.escape(out_dir), pattern)))
+        found.extend(glob.glob(os.path.join(glob.escape(out_dir), "*", pattern)))
+    files = []
+    for path in sorted(set(found)):
+        if os.path.isfile(path) and os.path.getsize(path) > 0:
+            files.append(os.path.abspath(path))
+    return files
+
+
+# ----------------------------------------------------------------------------- maya steps
+
+RENDERER_NAMES = {
+    "sw": "mayaSoftware",
+    "mayasoftware": "mayaSoftware",
+    "hw2": "mayaHardware2",
+    "mayahardware2": "mayaHardware2",
+    "arnold": "arnold",
+    "redshift": "redshift",
+    "vray": "vray",
+    "renderman": "renderman",
+    "rman": "renderman",
+}
+
+
+def maya_renderer_name(name):
+    return RENDERER_NAMES.get(name.lower(), name)
+
+
+def open_scene(cmds, task):
+    scene = task["scene"]
+    if not os.path.isfile(scene):
+        raise TaskError("the scene %s does not exist: was the snapshot deleted?" % scene)
+    project = task.get("project")
+    if project:
+        if not os.path.isdir(project):
+            raise TaskError("the Maya project %s does not exist" % project)
+        cmds.workspace(project, openWorkspace=True)
+        cmds.workspace(directory=project)
+    cmds.file(scene, open=True, force=True, prompt=False)
+
+
+def is_default_layer(task):
+    return task["layer"] in ("defaultRenderLayer", "masterLayer") or task["layer_display"] == "masterLayer"
+
+
+def switch_layer(cmds, task):
+    """Makes the task's layer current; checks that Maya agrees."""
+    default = is_default_layer(task)
+    expected = "defaultRenderLayer" if default else task["layer"]
+    if cmds.mayaHasRenderSetup():
+        import maya.app.renderSetup.model.renderSetup as renderSetup
+
+        rs = renderSetup.instance()
+        try:
+            layer = rs.getDefaultRenderLayer() if default else rs.getRenderLayer(task["layer_display"])
+        except Exception as e:
+            raise TaskError(
+                "the scene has no Render Setup layer %r (%s): check the layer name" % (task["layer_display"], e)
+            )
+        rs.switchToLayer(layer)
+    else:
+        cmds.editRenderLayerGlobals(currentRenderLayer=expected)
+    current = cmds.editRenderLayerGlobals(query=True, currentRenderLayer=True)
+    if current != expected:
+        raise TaskError("switching to layer %r left %r current" % (expected, current))
+
+
+def choose_renderer(cmds, task):
+    if task.get("renderer"):
+        renderer = maya_renderer_name(task["renderer"])
+        cmds.setAttr("defaultRenderGlobals.currentRenderer", renderer, type="string")
+        return renderer
+    return cmds.getAttr("defaultRenderGlobals.currentRenderer")
+
+
+def has_attr(cmds, node, attr):
+    return cmds.objExists(node) and cmds.attributeQuery(attr, node=node, exists=True)
+
+
+def select_device(cmds, mel, renderer, gpu_device):
+    """Points the renderer at device 0 of the pinned GPU (see the module doc)."""
+    if gpu_device is None:
+        if renderer == "arnold" and has_attr(cmds, "defaultArnoldRenderOptions", "renderDevice"):
+            cmds.setAttr("defaultArnoldRenderOptions.renderDevice", 0)
+        return
+    device = int(gpu_device)
+    if renderer == "redshift":
+        if hasattr(cmds, "rsPreference"):
+            cmds.rsPreference(varName="SelectedCudaDevices", stringValue="%d," % device)
+        mel.eval("redshiftSelectCudaDevices({%d});" % device)
+    elif renderer == "arnold":
+        if has_attr(cmds, "defaultArnoldRenderOptions", "renderDevice"):
+            cmds.setAttr("defaultArnoldRenderOptions.renderDevice", 1)
+
+
+def set_output(cmds, renderer, task):
+    out_dir = task["output_dir"]
+    if not os.path.isdir(out_dir):
+        os.makedirs(out_dir)
+    cmds.workspace(fileRule=["images", out_dir])
+    cmds.setAttr("defaultRenderGlobals.imageFilePrefix", task["image_name"], type="string")
+    cmds.setAttr("defaultRenderGlobals.animation", 1)
+    cmds.setAttr("defaultRenderGlobals.outFormatControl", 0)
+    cmds.setAttr("defaultRenderGlobals.putFrameBeforeExt", 1)
+    cmds.setAttr("defaultRenderGlobals.periodInExt", 1)
+    cmds.setAttr("defaultRenderGlobals.extensionPadding", task["padding"])
+    if renderer == "redshift" and has_attr(cmds, "redshiftOptions", "imageFilePrefix"):
+        cmds.setAttr("redshiftOptions.imageFilePrefix", task["image_name"], type="string")
+    if renderer == "vray" and has_attr(cmds, "vraySettings", "fileNamePrefix"):
+        cmds.setAttr("vraySettings.fileNamePrefix", task["image_name"], type="string")
+
+
+def set_camera(cmds, task):
+    camera = task.get("camera")
+    if not camera:
+        return None
+    if not cmds.objExists(camera):
+        raise TaskError("the scene has no camera %r" % camera)
+    return camera
+
+
+def render_frame(cmds, mel, renderer, camera, frame):
+    cmds.currentTime(frame)
+    cmds.setAttr("defaultRenderGlobals.startFrame", frame)
+    cmds.setAttr("defaultRenderGlobals.endFrame", frame)
+    cmds.setAttr("defaultRenderGlobals.byFrameStep", 1)
+    extra = {"camera": camera} if camera else {}
+    if renderer == "arnold":
+        cmds.arnoldRender(batch=True, **extra)
+    elif renderer == "redshift":
+        cmds.rsRender(render=True, blocking=True, animation=True, **extra)
+    else:
+        if camera:
+            for other in cmds.ls(type="camera") or []:
+                cmds.setAttr(other + ".renderable", False)
+            cmds.setAttr(camera + ".renderable", True)
+        mel.eval('mayaBatchRenderProcedure(0, "", "", %s, "")' % mel_quote(renderer))
+
+
+def run(task):
+    import maya.standalone
+
+    maya.standalone.initialize(name="python")
+    try:
+        from maya import cmds, mel
+
+        open_scene(cmds, task)
+        switch_layer(cmds, task)
+        renderer = choose_renderer(cmds, task)
+        select_device(cmds, mel, renderer, task.get("gpu_device"))
+        set_output(cmds, renderer, task)
+        camera = set_camera(cmds, task)
+        for frame in task["frames"]:
+            emit("frame_start", frame=frame)
+            render_frame(cmds, mel, renderer, camera, frame)
+            files = output_files(task, frame)
+            if not files:
+                raise TaskError(
+                    "frame %d rendered but no file %s.%s.* appeared in %s: check the renderer's "
+                    "output settings and log"
+                    % (frame, task["image_name"], padded(frame, task["padding"]), task["output_dir"])
+                )
+            emit("frame_done", frame=frame, files=files)
+    finally:
+        try:
+            maya.standalone.uninitialize()
+        except Exception:
+            pass
+
+
+def main(argv):
+    if len(argv) != 2:
+        emit("error", message="usage: mayapy %s <task.json>" % os.path.basename(argv[0]), fatal=True)
+        return 2
+    try:
+        task = load_task(argv[1])
+        run(task)
+    except TaskError as e:
+        emit("error", message=str(e), fatal=True)
+        return 1
+    except Exception as e:  # Maya raises RuntimeError for most failures
+        traceback.print_exc()
+        emit("error", message="%s: %s" % (type(e).__name__, e), fatal=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

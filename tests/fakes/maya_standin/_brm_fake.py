@@ -1,0 +1,459 @@
+"""Shared machinery of brm's fake Maya: the fake `Render`, the fake `mayapy` and the stand-in
+`maya` package all print the same renderer log lines, write the same image files and obey the
+same failure-injection switches, so brm's tests exercise one consistent "Maya".
+
+Maya itself is the only thing faked in brm's tests (COMMON.md). Everything here imitates what
+the real programs print and how they exit; each log line is a real line (or the exact shape a
+public parser matches), cited beside it, and the same lines are used by the Rust parser tests
+in src/progress/.
+
+Environment switches (all optional):
+
+BRM_FAKE_FAIL        comma-separated failures:
+                     start           exit 1 at once with a start-up error (before any output
+                                     of the render itself)
+                     licence         print the renderer's real licence-failure line, exit 1
+                     crash-after:N   render N frames, then die of SIGSEGV (exit status 139 in a
+                                     shell, signal 11 to a parent)
+                     hang            print a start line, then sleep forever
+                     silent          sleep forever without printing anything
+                     flood:MB        first write MB megabytes of log lines as fast as possible,
+                                     then render normally
+                     grandchildren   spawn 2 grandchildren that ignore SIGTERM and sleep, then
+                                     render slowly (3 s per frame unless slow: says otherwise)
+                     slow:SECONDS    sleep SECONDS per frame
+BRM_FAKE_FAIL_LEVEL  which program the failures apply to: custom (mayapy +
+                     brm_render_custom.py), render (Render), basic (mayapy +
+                     brm_render_basic.py), any (default); comma-separated list allowed
+BRM_FAKE_RECORD      path of a JSON-lines file; each invocation appends one "start" line when it
+                     starts and one "end" line when it ends (see Invocation.record)
+BRM_FAKE_FRAME_SECONDS  time each frame takes (default 0.02)
+BRM_FAKE_CALLS       path of a JSON-lines file where the stand-in `maya` package records every
+                     maya.cmds / maya.mel / renderSetup call it receives (tests read it)
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+LEVELS = ("custom", "render", "basic")
+
+
+# --------------------------------------------------------------------------- log lines
+#
+# Per renderer: what a frame prints. {frame} is the frame number, {path} the image written,
+# {fframe} the frame as Maya prints floats.
+
+RENDER_LINES = {
+    "arnold": {
+        "start": [
+            # docs.arnoldrenderer.com/display/A5ARP/How+to+Read+a+Render+Log
+            "00:00:00   773MB         | [mtoa.session]     Initializing at frame {fframe}",
+            "00:00:00   773MB         | [mtoa] Exporting Arnold options 'defaultArnoldRenderOptions'",
+        ],
+        "progress": [
+            # CGRU/cgru afanasy/python/parsers/maya_arnold.py sample lines
+            "|     0% done - 37 rays/pixel",
+            "12:34:56      32MB   |   45% done - 23 rays/pixel",
+            "00:00:02   390MB         |   100% done - 33 rays/pixel",
+        ],
+        "saved": [
+            # Arnold's driver line (what src/progress/arnold.rs reads)
+            "00:00:02   391MB         | [driver_exr] writing file `{path}'",
+        ],
+        "done": [
+            # "render done" is matched by Deadline's MayaBatch plugin
+            # (bumpybox/custom plugins/MayaPype/MayaPype.py)
+            "00:00:02   391MB         | render done in 0:00.020",
+        ],
+        # aws-deadline/deadline-cloud-for-maya MayaAdaptor/adaptor.py (Arnold licence abort)
+        "licence": "00:00:01   810MB ERROR   | aborting render because the abort_on_license_fail option was enabled",
+    },
+    "redshift": {
+        "start": [
+            # Deadline MayaPype.py HandleRedshiftNewFrameProgress: "Rendering frame \d+ \((\d+)/(\d+)\)"
+            "Rendering frame {frame} ({index}/{count})...",
+        ],
+        "progress": [
+            # CGRU/cgru afanasy/python/parsers/redshift.py EXAMPLE OUTPUT
+            "INFO : [Redshift] Block 32/48 (7,4) rendered by GPU 0 in 2ms",
+            "       [Redshift] Block 126/135 (14,0) rendered by GPU 1 in 12ms",
+        ],
+        "saved": ["Saved file '{path}' in 0.01s."],
+        # CGRU redshift.py re_frame_done ".*Frame.*done.*"
+        "done": ["Frame done - total time for frame {frame}: 0.02s"],
+        # CGRU redshift.py EXAMPLE OUTPUT
+        "licence": "Error: [Redshift] License error: (RLM) All licenses in use (-22) //",
+    },
+    "vray": {
+        # CGRU/cgru afanasy/python/parsers/vray.py (frame, percent, image lines)
+        "start": ["[2023/Aug/10|17:33:56] SCEN   progr: begin scene preprocessing for frame {frame}"],
+        "progress": [
+            "[2023/Aug/10|17:34:01] progr: Rendering image...:  45.00% [ 0h  0m  1.2s] [ 0h  0m  3.6s est]"
+        ],
+        "saved": ['[2023/Aug/10|17:34:05] Successfully written image file "{path}"'],
+        # Deadline MayaPype.py HandleVrayFrameComplete
+        "done": ["V-Ray: Total frame time 0.02 s"],
+        # deadline-cloud-for-maya adaptor.py _vray_license_error
+        "licence": "error: Could not obtain a license",
+    },
+    "renderman": {
+        # Deadline MayaPype.py HandleRendermanProgress; deadline-cloud-for-maya "R90000\s+([0-9]+)%"
+        "start": ["rfm Notice: Rendering perspShape at {frame}"],
+        "progress": ["R90000     4%", "R90000    57%"],
+        "saved": [],
+        "done": ["R90000   100%"],
+        # github.com/prman-pixar/RenderManForBlender/issues/608
+        "licence": "R50005 {SEVERE}  License error - feature: RPS-24.0",
+    },
+    "mayaSoftware": {
+        # Deadline MayaPype.py HandleStatusMessage / HandleChunkedProgress1
+        "start": ["Constructing shading groups", "Rendering current frame"],
+        "progress": ["40% done."],
+        "saved": [],
+        "done": ["Finished Rendering {path}."],
+        # Deadline MayaPype.py "Maya: License was not obtained"
+        "licence": "Maya: License was not obtained",
+    },
+    "mayaHardware2": {
+        "start": ["Rendering frame {frame}"],
+        "progress": [],
+        "saved": [],
+        "done": ["Finished Rendering {path}."],
+        "licence": "Maya: License was not obtained",
+    },
+}
+
+RENDERER_ALIASES = {
+    "sw": "mayaSoftware",
+    "mayasoftware": "mayaSoftware",
+    "hw2": "mayaHardware2",
+    "mayahardware2": "mayaHardware2",
+    "arnold": "arnold",
+    "redshift": "redshift",
+    "vray": "vray",
+    "renderman": "renderman",
+    "rmanrenderman": "renderman",
+}
+
+
+def canonical_renderer(name):
+    """Maya's renderer name for `name` (Render -r value or currentRenderer)."""
+    if not name:
+        return "arnold"
+    return RENDERER_ALIASES.get(name.lower(), name)
+
+
+def lines_for(renderer):
+    return RENDER_LINES.get(canonical_renderer(renderer), RENDER_LINES["arnold"])
+
+
+def out(line):
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def pad(frame, padding):
+    """`frame` zero-padded to `padding` digits; negative frames keep the sign in front."""
+    frame = int(frame)
+    digits = str(abs(frame)).zfill(int(padding))
+    return ("-" + digits) if frame < 0 else digits
+
+
+def fmt_frame(frame):
+    return "%.6f" % float(frame)
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def _failure_applies(level):
+    wanted = os.environ.get("BRM_FAKE_FAIL_LEVEL", "any").strip() or "any"
+    levels = [w.strip() for w in wanted.split(",")]
+    return "any" in levels or level in levels
+
+
+def failures(level):
+    """The BRM_FAKE_FAIL failures that apply to `level`, as {name: argument-or-None}."""
+    spec = os.environ.get("BRM_FAKE_FAIL", "").strip()
+    if not spec or not _failure_applies(level):
+        return {}
+    result = {}
+    for item in spec.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, _, arg = item.partition(":")
+        result[name.strip()] = arg.strip() or None
+    return result
+
+
+def frame_seconds(fails):
+    if "slow" in fails and fails["slow"]:
+        return float(fails["slow"])
+    base = float(os.environ.get("BRM_FAKE_FRAME_SECONDS", "0.02"))
+    if "grandchildren" in fails:
+        return max(base, 3.0)
+    return base
+
+
+def sleep_forever():
+    while True:
+        time.sleep(3600)
+
+
+GRANDCHILD_CODE = (
+    "import signal, time\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    "while True:\n"
+    "    time.sleep(3600)\n"
+)
+
+
+# --------------------------------------------------------------------------- invocation
+
+
+class Invocation:
+    """One run of a fake Maya program: its failures, its frames, its record lines."""
+
+    def __init__(self, exe, level, argv):
+        self.exe = exe
+        self.level = level
+        self.argv = list(argv)
+        self.fails = failures(level)
+        self.start = time.time()
+        self.frames = []
+        self.grandchildren = []
+        self.rendering_started = False
+        self.ended = False
+        self.record("start")
+
+    def record(self, event, exit_code=None, signal_number=None):
+        """Append one JSON line to BRM_FAKE_RECORD:
+        {"event": "start"|"end", "exe": "Render"|"mayapy", "level": "render"|"custom"|"basic"|"other",
+         "argv": [...], "pid": int, "ppid": int, "pgid": int, "cuda_visible_devices": str|null,
+         "cuda_device_order": str|null, "redshift_gpudevices": str|null, "cwd": str,
+         "start": unix seconds (float), "end": unix seconds|null, "frames": [rendered frames],
+         "exit": int|null, "signal": int|null, "fail": BRM_FAKE_FAIL or null,
+         "grandchildren": [pids]}
+        """
+        path = os.environ.get("BRM_FAKE_RECORD")
+        if not path:
+            return
+        rec = {
+            "event": event,
+            "exe": self.exe,
+            "level": self.level,
+            "argv": self.argv,
+            "pid": os.getpid(),
+            "ppid": os.getppid(),
+            "pgid": os.getpgid(0) if hasattr(os, "getpgid") else None,
+            "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
+            "cuda_device_order": os.environ.get("CUDA_DEVICE_ORDER"),
+            "redshift_gpudevices": os.environ.get("REDSHIFT_GPUDEVICES"),
+            "cwd": os.getcwd(),
+            "start": self.start,
+            "end": time.time() if event == "end" else None,
+            "frames": list(self.frames),
+            "exit": exit_code,
+            "signal": signal_number,
+            "fail": os.environ.get("BRM_FAKE_FAIL") if self.fails else None,
+            "grandchildren": list(self.grandchildren),
+        }
+        data = (json.dumps(rec) + "\n").encode("utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+
+    def finish(self, exit_code):
+        if not self.ended:
+            self.ended = True
+            self.record("end", exit_code=exit_code)
+
+    # -- failure points -------------------------------------------------------------
+
+    def at_launch(self, startup_error):
+        """`start` and `silent` act before the program prints anything."""
+        if "silent" in self.fails:
+            sleep_forever()
+        if "start" in self.fails:
+            sys.stderr.write(startup_error + "\n")
+            sys.stderr.flush()
+            self.finish(1)
+            sys.exit(1)
+
+    def before_render(self, renderer):
+        """`licence`, `hang`, `flood`, `grandchildren` act when rendering begins."""
+        if self.rendering_started:
+            return
+        self.rendering_started = True
+        lines = lines_for(renderer)
+        if "licence" in self.fails or "license" in self.fails:
+            out(lines["licence"])
+            self.finish(1)
+            sys.exit(1)
+        if "hang" in self.fails:
+            out("Starting Rendering")
+            sleep_forever()
+        if "flood" in self.fails:
+            self.flood(float(self.fails.get("flood") or 1))
+        if "grandchildren" in self.fails:
+            for _ in range(2):
+                child = subprocess.Popen([sys.executable, "-c", GRANDCHILD_CODE])
+                self.grandchildren.append(child.pid)
+            out("started helper processes %s" % " ".join(str(p) for p in self.grandchildren))
+
+    def flood(self, megabytes):
+        # CGRU maya_arnold.py sample progress line, repeated.
+        line = b"12:34:56      32MB   |   45% done - 23 rays/pixel\n"
+        block = line * 4096
+        remaining = int(megabytes * 1024 * 1024)
+        fd = sys.stdout.fileno()
+        sys.stdout.flush()
+        while remaining > 0:
+            chunk = block[: min(len(block), remaining)]
+            written = os.write(fd, chunk)
+            remaining -= written
+
+    def after_frame(self, frame):
+        self.frames.append(frame)
+        crash = self.fails.get("crash-after")
+        if "crash-after" in self.fails and len(self.frames) >= int(crash or 0):
+            self.crash()
+
+    def crash(self):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.ended = True
+        self.record("end", signal_number=int(signal.SIGSEGV))
+        signal.signal(signal.SIGSEGV, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGSEGV)
+        time.sleep(5)
+        os._exit(139)
+
+
+_CURRENT = None
+
+
+def current():
+    """The invocation of this process (created on first use as an 'other' mayapy run)."""
+    global _CURRENT
+    if _CURRENT is None:
+        _CURRENT = Invocation("mayapy", "other", sys.argv)
+    return _CURRENT
+
+
+def set_current(inv):
+    global _CURRENT
+    _CURRENT = inv
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def write_image(path, renderer, frame):
+    directory = os.path.dirname(path)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    with open(path, "wb") as f:
+        # OpenEXR magic number, then a readable note: non-empty, recognisably fake.
+        f.write(b"\x76\x2f\x31\x01")
+        f.write(("brm fake %s image, frame %s\n" % (renderer, frame)).encode("utf-8"))
+
+
+def render_frames(inv, renderer, jobs):
+    """Render `jobs` = [(frame, path)], printing `renderer`'s log lines, writing each image."""
+    inv.before_render(renderer)
+    lines = lines_for(renderer)
+    seconds = frame_seconds(inv.fails)
+    count = len(jobs)
+    for index, (frame, path) in enumerate(jobs, 1):
+        fields = {
+            "frame": frame,
+            "fframe": fmt_frame(frame),
+            "index": index,
+            "count": count,
+            "path": path,
+        }
+        for line in lines["start"]:
+            out(line.format(**fields))
+        for line in lines["progress"]:
+            out(line.format(**fields))
+        if seconds > 0:
+            time.sleep(seconds)
+        write_image(path, canonical_renderer(renderer), frame)
+        for line in lines["saved"]:
+            out(line.format(**fields))
+        for line in lines["done"]:
+            out(line.format(**fields))
+        inv.after_frame(frame)
+
+
+# --------------------------------------------------------------------------- scenes
+
+
+def _flag_value(tokens, flag):
+    for i, tok in enumerate(tokens[:-1]):
+        if tok == flag:
+            return tokens[i + 1].strip('";')
+    return None
+
+
+def read_scene(path):
+    """What the fakes need from a Maya ASCII scene: render layers (legacy nodes and Render
+    Setup names), cameras (transform -> renderable), current renderer, frame range, image
+    prefix. Anything it cannot read is simply absent (the fakes then trust the request)."""
+    info = {
+        "layers": [],  # legacy renderLayer node names
+        "setup_layers": [],  # Render Setup layer names
+        "cameras": {},  # camera transform -> renderable
+        "renderer": None,
+        "start": None,
+        "end": None,
+        "prefix": None,
+    }
+    try:
+        with open(path, "r", encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return info
+    node_type = node_name = None
+    camera_transform = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        tokens = line.split()
+        if line.startswith("createNode "):
+            node_type = tokens[1] if len(tokens) > 1 else None
+            node_name = _flag_value(tokens, "-n")
+            if node_type == "renderLayer" and node_name:
+                info["layers"].append(node_name)
+            elif node_type == "renderSetupLayer" and node_name:
+                info["setup_layers"].append(node_name)
+            elif node_type == "camera":
+                camera_transform = _flag_value(tokens, "-p") or node_name
+                if camera_transform:
+                    info["cameras"][camera_transform] = True
+            continue
+        if line.startswith("select -ne :defaultRenderGlobals"):
+            node_type, node_name = "renderGlobals", "defaultRenderGlobals"
+            continue
+        if not line.startswith("setAttr"):
+            continue
+        if node_type == "camera" and '".rnd"' in line and line.rstrip(";").endswith("no"):
+            info["cameras"][camera_transform] = False
+        if node_name == "defaultRenderGlobals":
+            value = tokens[-1].rstrip(";").strip('"') if tokens else None
+            if '".ren"' in line:
+                info["renderer"] = value
+            elif '".fs"' in line:
+                info["start"] = float(value)
+            elif '".ef"' in line:
+                info["end"] = float(value)
+            elif '".ifp"' in line:
+                info["prefix"] = value
+    return info
