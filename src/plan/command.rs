@@ -1,0 +1,410 @@
+//! Task → the exact commands that render it, per method level: program, argv (never a shell
+//! line: layer names with quotes, spaces or `;$()` are single argv items), and environment
+//! (the client's, plus GPU pinning).
+//!
+//! Levels (DESIGN §3): mayapy + custom script → `Render` → mayapy + basic script for Maya
+//! scenes; Blender for `.blend`. The mayapy levels get their work as a task JSON file (data,
+//! never code), the command line tools as flags.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::chunk::arithmetic_runs;
+use super::gpu::{pinning_env, GpuSlot, PINNING_VARS};
+use super::spec::{JobSpec, Method};
+use super::tasks::Task;
+use super::PlanError;
+use crate::detect::SystemReport;
+use crate::run::CommandSpec;
+
+/// The level-1 script (`mayapy <script> <task.json>`).
+pub const CUSTOM_SCRIPT: &str = "brm_render_custom.py";
+/// The level-3 script.
+pub const BASIC_SCRIPT: &str = "brm_render_basic.py";
+/// The Blender setup script (view layer selection, Cycles device), run with `--python`.
+pub const BLENDER_SETUP_SCRIPT: &str = "brm_blender_setup.py";
+
+/// The programs and scripts commands use, and where they came from (for error messages).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Executables {
+    pub render: Option<PathBuf>,
+    pub mayapy: Option<PathBuf>,
+    pub blender: Option<PathBuf>,
+    /// Folder of `brm_render_custom.py` and `brm_render_basic.py`.
+    pub scripts_dir: PathBuf,
+    /// Folder of `brm_blender_setup.py` (in the source tree `scripts/blender`; installed,
+    /// `<scripts_dir>/blender`, the default of [`Executables::from_report`]).
+    pub blender_scripts_dir: PathBuf,
+    /// The Maya install the Maya executables come from, if any (named in errors).
+    pub maya_root: Option<PathBuf>,
+}
+
+impl Executables {
+    /// The first Maya install of the report (the `MAYA_LOCATION` one, else the newest) and its
+    /// Blender.
+    pub fn from_report(report: &SystemReport, scripts_dir: PathBuf) -> Self {
+        let maya = report.maya.first();
+        Executables {
+            render: maya.and_then(|m| m.render.clone()),
+            mayapy: maya.and_then(|m| m.mayapy.clone()),
+            blender: report.blender.as_ref().map(|b| b.path.clone()),
+            blender_scripts_dir: scripts_dir.join("blender"),
+            scripts_dir,
+            maya_root: maya.map(|m| m.root.clone()),
+        }
+    }
+
+    fn maya_missing(&self, exe: &str, level: Method) -> PlanError {
+        let looked = match &self.maya_root {
+            Some(root) => format!("the Maya install at {} has no {exe}", root.display()),
+            None => "no Maya 2022 or later was found (brm looks in MAYA_LOCATION, the Autodesk install folder, BRM_MAYA_ROOTS and PATH); \
+                     set MAYA_LOCATION to your Maya install"
+                .to_string(),
+        };
+        PlanError::MissingExecutable {
+            program: exe.to_string(),
+            level,
+            looked,
+        }
+    }
+}
+
+/// The levels to try for a job, in order. `Auto` on a Maya scene is the three-level fallback;
+/// on a `.blend`, Blender. An explicit method is the only level.
+pub fn levels_for(spec: &JobSpec) -> Vec<Method> {
+    match spec.method {
+        Method::Auto if spec.is_blend() => vec![Method::Blender],
+        Method::Auto => vec![Method::MayapyCustom, Method::Render, Method::MayapyBasic],
+        m => vec![m],
+    }
+}
+
+/// The task file the mayapy scripts read (schema 1, CONTRACTS.md).
+#[derive(Debug, Serialize)]
+pub struct TaskFile<'a> {
+    pub schema: u32,
+    pub scene: PathBuf,
+    pub project: Option<PathBuf>,
+    pub layer: &'a str,
+    pub layer_display: &'a str,
+    pub frames: &'a [i64],
+    pub camera: Option<&'a str>,
+    pub renderer: Option<&'a str>,
+    pub output_dir: &'a Path,
+    pub image_name: &'a str,
+    pub padding: u32,
+    /// 0 on a GPU slot (the pinned card is device 0 inside the render), null on CPU.
+    pub gpu_device: Option<u32>,
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn arg(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// The child's environment: the client's (minus stale pinning), then pinning. With no
+/// captured environment (e.g. a farm task), the agent's is inherited and only pinning is set.
+fn environment(spec: &JobSpec, slot: &GpuSlot, python: bool) -> (Vec<(String, String)>, bool) {
+    let replaced = |k: &str| {
+        PINNING_VARS.iter().any(|v| v.eq_ignore_ascii_case(k))
+            || (python && k.eq_ignore_ascii_case("PYTHONUNBUFFERED"))
+    };
+    let mut env: Vec<(String, String)> = spec
+        .env
+        .iter()
+        .filter(|(k, _)| !replaced(k))
+        .cloned()
+        .collect();
+    env.extend(pinning_env(slot));
+    if python {
+        env.push(("PYTHONUNBUFFERED".into(), "1".into()));
+    }
+    (env, !spec.env.is_empty())
+}
+
+fn require_script(dir: &Path, name: &str) -> Result<PathBuf, PlanError> {
+    let p = dir.join(name);
+    if p.is_file() {
+        Ok(absolute(&p))
+    } else {
+        Err(PlanError::MissingScript { path: p })
+    }
+}
+
+/// `Render -r` names for the renderer names scenes use (`currentRenderer`).
+pub fn render_renderer_flag(renderer: &str) -> String {
+    match renderer.to_ascii_lowercase().as_str() {
+        "mayasoftware" | "sw" => "sw".into(),
+        "mayahardware2" | "hw2" => "hw2".into(),
+        "mayahardware" | "hw" => "hw".into(),
+        "mayavector" | "vr" => "vr".into(),
+        "renderman" | "rendermanris" => "renderman".into(),
+        "arnold" | "redshift" | "vray" => renderer.to_ascii_lowercase(),
+        _ => renderer.to_string(),
+    }
+}
+
+fn is_redshift(renderer: Option<&str>) -> bool {
+    renderer.is_some_and(|r| r.eq_ignore_ascii_case("redshift"))
+}
+
+/// The commands that render `frames` (a subset of `task.frames`, e.g. the remaining ones on a
+/// retry) of `task` at `level` on `slot`. Mayapy levels write `<work_dir>/task-<index>.json`.
+///
+/// - mayapy levels: `mayapy <script> <task.json>`, env + `PYTHONUNBUFFERED=1`.
+/// - `Render`: one command per arithmetic run of the frames (ascending: `Render` has no frame
+///   list, and one Maya start per run beats one per frame):
+///   `Render [-r R] -rl NODE -s S -e E -b STEP -rd DIR -im NAME -pad N [-cam C] [-proj P]
+///   [-gpu {0}] SCENE`. `-r` is given when the job overrides the renderer, or when
+///   renderer-specific flags need it (Redshift on a GPU slot: `-gpu {0}`, the pinned card).
+/// - Blender: `blender -b SCENE [--python setup.py] -o DIR/NAME.#### (-s S -e E -j STEP -a |
+///   -f LIST) -- --cycles-device CUDA|CPU [--view-layer NAME]`; the render flag comes last
+///   because Blender acts on arguments in order; after `--` the arguments are data for the
+///   scripts (Cycles reads `--cycles-device`, brm's setup script `--view-layer`).
+pub fn command_for(
+    spec: &JobSpec,
+    task: &Task,
+    frames: &[i64],
+    level: Method,
+    slot: &GpuSlot,
+    exes: &Executables,
+    work_dir: &Path,
+) -> Result<Vec<CommandSpec>, PlanError> {
+    if frames.is_empty() {
+        return Err(PlanError::NoFrames {
+            why: format!("task {} was given no frames to render", task.index),
+        });
+    }
+    match level {
+        Method::Auto => Err(PlanError::InvalidValue {
+            what: "method level",
+            value: "auto".into(),
+            valid:
+                "a concrete level from levels_for(): mayapy-custom, render, mayapy-basic, blender"
+                    .into(),
+        }),
+        Method::MayapyCustom | Method::MayapyBasic => {
+            mayapy_command(spec, task, frames, level, slot, exes, work_dir).map(|c| vec![c])
+        }
+        Method::Render => render_commands(spec, task, frames, slot, exes),
+        Method::Blender => blender_command(spec, task, frames, slot, exes).map(|c| vec![c]),
+    }
+}
+
+fn mayapy_command(
+    spec: &JobSpec,
+    task: &Task,
+    frames: &[i64],
+    level: Method,
+    slot: &GpuSlot,
+    exes: &Executables,
+    work_dir: &Path,
+) -> Result<CommandSpec, PlanError> {
+    let mayapy = exes
+        .mayapy
+        .clone()
+        .ok_or_else(|| exes.maya_missing("mayapy", level))?;
+    let script = require_script(
+        &exes.scripts_dir,
+        if level == Method::MayapyCustom {
+            CUSTOM_SCRIPT
+        } else {
+            BASIC_SCRIPT
+        },
+    )?;
+    let file = TaskFile {
+        schema: 1,
+        scene: absolute(&spec.scene),
+        project: spec.project.as_deref().map(absolute),
+        layer: &task.layer,
+        layer_display: &task.layer_display,
+        frames,
+        camera: spec.camera.as_deref(),
+        renderer: spec.renderer.as_deref(),
+        output_dir: &task.output_dir,
+        image_name: &task.image_name,
+        padding: task.padding,
+        gpu_device: matches!(slot, GpuSlot::Gpu { .. }).then_some(0),
+    };
+    let path = work_dir.join(format!("task-{}.json", task.index));
+    write_task_file(&path, &file)?;
+    let (env, env_clear) = environment(spec, slot, true);
+    Ok(CommandSpec {
+        program: mayapy,
+        args: vec![arg(&script), arg(&absolute(&path))],
+        env,
+        env_clear,
+        cwd: None,
+    })
+}
+
+/// Write the task file whole or not at all (temp file + rename), so a script never reads
+/// half a file.
+fn write_task_file(path: &Path, file: &TaskFile<'_>) -> Result<(), PlanError> {
+    let io = |source: std::io::Error| PlanError::TaskFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let json = serde_json::to_vec_pretty(file).map_err(|e| io(std::io::Error::other(e)))?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, json).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+fn render_commands(
+    spec: &JobSpec,
+    task: &Task,
+    frames: &[i64],
+    slot: &GpuSlot,
+    exes: &Executables,
+) -> Result<Vec<CommandSpec>, PlanError> {
+    let render = exes
+        .render
+        .clone()
+        .ok_or_else(|| exes.maya_missing("Render", Method::Render))?;
+    let mut sorted = frames.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let gpu_flags = is_redshift(task.renderer.as_deref()) && matches!(slot, GpuSlot::Gpu { .. });
+    let renderer_flag = match (&spec.renderer, gpu_flags) {
+        (Some(r), _) => Some(render_renderer_flag(r)),
+        (None, true) => Some("redshift".to_string()),
+        (None, false) => None,
+    };
+    let (env, env_clear) = environment(spec, slot, false);
+    let scene = arg(&absolute(&spec.scene));
+    let mut out = Vec::new();
+    for (start, end, step) in arithmetic_runs(&sorted) {
+        let mut a: Vec<String> = Vec::new();
+        if let Some(r) = &renderer_flag {
+            a.extend(["-r".into(), r.clone()]);
+        }
+        a.extend(["-rl".into(), task.layer.clone()]);
+        a.extend([
+            "-s".into(),
+            start.to_string(),
+            "-e".into(),
+            end.to_string(),
+            "-b".into(),
+            step.to_string(),
+        ]);
+        a.extend([
+            "-rd".into(),
+            arg(&task.output_dir),
+            "-im".into(),
+            task.image_name.clone(),
+            "-pad".into(),
+            task.padding.to_string(),
+        ]);
+        if let Some(c) = &spec.camera {
+            a.extend(["-cam".into(), c.clone()]);
+        }
+        if let Some(p) = &spec.project {
+            a.extend(["-proj".into(), arg(&absolute(p))]);
+        }
+        if gpu_flags {
+            // Literal braces: Redshift's device list syntax. Device 0 = the pinned card.
+            a.extend(["-gpu".into(), "{0}".into()]);
+        }
+        a.push(scene.clone());
+        out.push(CommandSpec {
+            program: render.clone(),
+            args: a,
+            env: env.clone(),
+            env_clear,
+            cwd: None,
+        });
+    }
+    Ok(out)
+}
+
+/// `1,2,3,4,9,11` → `1..4,9,11`: Blender's `-f` list, ranges of 3+ consecutive frames folded.
+fn blender_frame_list(frames: &[i64]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < frames.len() {
+        let mut j = i;
+        while j + 1 < frames.len() && frames[j].checked_add(1) == Some(frames[j + 1]) {
+            j += 1;
+        }
+        if j >= i + 2 {
+            parts.push(format!("{}..{}", frames[i], frames[j]));
+        } else {
+            parts.extend(frames[i..=j].iter().map(i64::to_string));
+        }
+        i = j + 1;
+    }
+    parts.join(",")
+}
+
+fn blender_command(
+    spec: &JobSpec,
+    task: &Task,
+    frames: &[i64],
+    slot: &GpuSlot,
+    exes: &Executables,
+) -> Result<CommandSpec, PlanError> {
+    if let Some(&f) = frames.iter().find(|&&f| f < 0) {
+        return Err(PlanError::NegativeBlenderFrame { frame: f });
+    }
+    let blender = exes.blender.clone().ok_or_else(|| PlanError::MissingExecutable {
+        program: "blender".into(),
+        level: Method::Blender,
+        looked: "brm looked at BRM_BLENDER, PATH and the usual install folders; put blender on PATH or set BRM_BLENDER".into(),
+    })?;
+    let mut a: Vec<String> = vec!["-b".into(), arg(&absolute(&spec.scene))];
+    if !task.layer.is_empty() {
+        let setup = require_script(&exes.blender_scripts_dir, BLENDER_SETUP_SCRIPT)?;
+        a.extend(["--python".into(), arg(&setup)]);
+    }
+    let hashes = "#".repeat(task.padding.max(1) as usize);
+    a.extend([
+        "-o".into(),
+        arg(&task
+            .output_dir
+            .join(format!("{}.{hashes}", task.image_name))),
+    ]);
+    let runs = arithmetic_runs(frames);
+    match runs.as_slice() {
+        [(start, end, step)] if start != end => {
+            a.extend([
+                "-s".into(),
+                start.to_string(),
+                "-e".into(),
+                end.to_string(),
+                "-j".into(),
+                step.to_string(),
+                "-a".into(),
+            ]);
+        }
+        _ => a.extend(["-f".into(), blender_frame_list(frames)]),
+    }
+    a.push("--".into());
+    a.extend([
+        "--cycles-device".into(),
+        if matches!(slot, GpuSlot::Gpu { .. }) {
+            "CUDA"
+        } else {
+            "CPU"
+        }
+        .into(),
+    ]);
+    if !task.layer.is_empty() {
+        a.extend(["--view-layer".into(), task.layer.clone()]);
+    }
+    let (env, env_clear) = environment(spec, slot, true);
+    Ok(CommandSpec {
+        program: blender,
+        args: a,
+        env,
+        env_clear,
+        cwd: None,
+    })
+}

@@ -1,0 +1,894 @@
+//! Tests of planning as a whole: scene → tasks → commands.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::error::{ErrorKind, Kind};
+use crate::scene::{LayerInfo, SceneFormat, SceneInfo};
+
+const WEIRD: &str = "it's a \"layer\"; $(rm -rf /) `x` & | > *";
+
+fn layer(name: &str, node: &str, renderable: bool) -> LayerInfo {
+    LayerInfo {
+        name: name.into(),
+        node: node.into(),
+        renderable,
+        start_frame: None,
+        end_frame: None,
+        from_reference: false,
+    }
+}
+
+/// shot010.ma: masterLayer (not renderable), beauty (rs_beauty), fx 20-30, a referenced layer.
+fn scene() -> SceneInfo {
+    let mut s = SceneInfo::empty(Path::new("/snap/shot010_snapshot.ma"), SceneFormat::Ma);
+    s.renderer = Some("arnold".into());
+    s.start_frame = Some(1.0);
+    s.end_frame = Some(10.0);
+    s.by_frame = Some(1.0);
+    s.animation = Some(true);
+    let mut fx = layer("fx", "rs_fx", true);
+    fx.start_frame = Some(20.0);
+    fx.end_frame = Some(30.0);
+    let mut refd = layer("refLayer", "ref:rs_refLayer", true);
+    refd.from_reference = true;
+    s.layers = vec![
+        layer("masterLayer", "defaultRenderLayer", false),
+        layer("beauty", "rs_beauty", true),
+        fx,
+        refd,
+    ];
+    s.cameras = vec!["|shotCam".into()];
+    s
+}
+
+fn spec() -> JobSpec {
+    let mut s = JobSpec::new("/snap/shot010_snapshot.ma");
+    s.source_scene = Some(PathBuf::from("/proj/scenes/shot010.ma"));
+    s
+}
+
+fn out() -> PathBuf {
+    std::env::temp_dir().join("brm-plan-out")
+}
+
+fn frames_of(tasks: &[Task]) -> Vec<Vec<i64>> {
+    tasks.iter().map(|t| t.frames.clone()).collect()
+}
+
+#[test]
+fn all_renderable_layers_with_their_ranges() {
+    let tasks = plan_tasks(&spec(), Some(&scene()), 1, &out()).unwrap();
+    assert_eq!(tasks.len(), 2, "{tasks:#?}");
+    assert_eq!(
+        (tasks[0].layer.as_str(), tasks[0].layer_display.as_str()),
+        ("rs_beauty", "beauty")
+    );
+    assert_eq!(tasks[0].frames, (1..=10).collect::<Vec<_>>());
+    assert_eq!(tasks[1].layer, "rs_fx");
+    assert_eq!(
+        tasks[1].frames,
+        (20..=30).collect::<Vec<_>>(),
+        "per-layer override wins"
+    );
+    assert_eq!(
+        tasks.iter().map(|t| t.index).collect::<Vec<_>>(),
+        vec![0, 1]
+    );
+    assert_eq!(tasks[0].output_dir, out().join("beauty"));
+    assert_eq!(
+        tasks[0].image_name, "shot010",
+        "<Scene> is the user's scene, not the snapshot"
+    );
+    assert_eq!(tasks[1].output_dir, out().join("fx"));
+    assert_eq!(tasks[0].padding, 4);
+    assert_eq!(tasks[0].renderer.as_deref(), Some("arnold"));
+}
+
+#[test]
+fn named_layers_by_name_or_node_and_unknown_layer_lists_layers() {
+    let mut s = spec();
+    s.layers = vec!["rs_fx".into(), "masterLayer".into(), "fx".into()];
+    let tasks = plan_tasks(&s, Some(&scene()), 1, &out()).unwrap();
+    let layers: Vec<(&str, &str)> = tasks
+        .iter()
+        .map(|t| (t.layer.as_str(), t.layer_display.as_str()))
+        .collect();
+    assert_eq!(
+        layers,
+        vec![("rs_fx", "fx"), ("defaultRenderLayer", "masterLayer")],
+        "deduplicated, order kept"
+    );
+    s.layers = vec!["bg".into()];
+    let e = plan_tasks(&s, Some(&scene()), 1, &out()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    let msg = e.to_string();
+    assert!(
+        msg.contains("\"bg\"")
+            && msg.contains("beauty (rs_beauty)")
+            && msg.contains("masterLayer (defaultRenderLayer) [not renderable]"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn no_renderable_layer_is_an_error() {
+    let mut sc = scene();
+    sc.layers.iter_mut().for_each(|l| l.renderable = false);
+    let e = plan_tasks(&spec(), Some(&sc), 1, &out())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("no renderable layer") && e.contains("--layer"),
+        "{e}"
+    );
+}
+
+#[test]
+fn frames_from_spec_step_and_animation_off() {
+    let mut s = spec();
+    s.layers = vec!["beauty".into()];
+    s.frames = Some("1-100x5".into());
+    let t = plan_tasks(&s, Some(&scene()), 1, &out()).unwrap();
+    let all: Vec<i64> = t.iter().flat_map(|t| t.frames.clone()).collect();
+    assert_eq!(all.len(), 21);
+    assert_eq!(*all.last().unwrap(), 100);
+
+    let mut sc = scene();
+    sc.by_frame = Some(3.0);
+    s.frames = None;
+    let t = plan_tasks(&s, Some(&sc), 1, &out()).unwrap();
+    assert_eq!(t[0].frames, vec![1, 4, 7, 10]);
+
+    sc.animation = Some(false);
+    let t = plan_tasks(&s, Some(&sc), 1, &out()).unwrap();
+    assert_eq!(t[0].frames, vec![1], "animation off: one frame, like Maya");
+
+    let e = plan_tasks(&s, None, 1, &out()).unwrap_err();
+    assert!(e.to_string().contains("--frames"), "{e}");
+    s.frames = Some("1-".into());
+    assert_eq!(
+        plan_tasks(&s, None, 1, &out()).unwrap_err().kind(),
+        ErrorKind::FrameSyntax
+    );
+}
+
+#[test]
+fn maya_scene_without_information_renders_master_layer() {
+    let mut s = spec();
+    s.frames = Some("1-3".into());
+    let t = plan_tasks(&s, None, 1, &out()).unwrap();
+    assert_eq!(
+        (t[0].layer.as_str(), t[0].layer_display.as_str()),
+        ("defaultRenderLayer", "masterLayer")
+    );
+    assert_eq!(t[0].output_dir, out().join("masterLayer"));
+    assert_eq!(t[0].renderer, None);
+}
+
+#[test]
+fn chunking_rules() {
+    let mut s = spec();
+    s.layers = vec!["beauty".into()];
+    s.frames = Some("1-24".into());
+    assert_eq!(
+        plan_tasks(&s, Some(&scene()), 1, &out()).unwrap().len(),
+        1,
+        "1 slot, 24 frames: one task"
+    );
+    let t = plan_tasks(&s, Some(&scene()), 3, &out()).unwrap();
+    assert_eq!(
+        frames_of(&t),
+        vec![
+            (1..=8).collect::<Vec<_>>(),
+            (9..=16).collect(),
+            (17..=24).collect()
+        ]
+    );
+    s.frames = Some("1-120".into());
+    let t = plan_tasks(&s, Some(&scene()), 1, &out()).unwrap();
+    assert_eq!(
+        t.iter().map(|t| t.frames.len()).collect::<Vec<_>>(),
+        vec![50, 50, 20]
+    );
+    s.chunk_size = Some(7);
+    s.frames = Some("1-10".into());
+    assert_eq!(
+        frames_of(&plan_tasks(&s, Some(&scene()), 4, &out()).unwrap()),
+        vec![(1..=7).collect::<Vec<_>>(), (8..=10).collect()]
+    );
+    s.chunk_size = Some(0);
+    assert_eq!(
+        plan_tasks(&s, Some(&scene()), 1, &out())
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidArgument
+    );
+}
+
+#[test]
+fn interleaved_order_before_chunking() {
+    let mut s = spec();
+    s.layers = vec!["beauty".into()];
+    s.frames = Some("1-9".into());
+    s.order = Order::Interleaved;
+    s.chunk_size = Some(3);
+    let t = plan_tasks(&s, Some(&scene()), 1, &out()).unwrap();
+    assert_eq!(
+        frames_of(&t),
+        vec![vec![1, 9, 5], vec![3, 7, 2], vec![4, 6, 8]]
+    );
+}
+
+#[test]
+fn image_patterns_and_tokens() {
+    let mut s = spec();
+    s.layers = vec!["beauty".into()];
+    s.frames = Some("1".into());
+    let mut sc = scene();
+    sc.image_prefix = Some("<Scene>/<RenderLayer>/<RenderPass>/<Scene>_<Camera><Version>".into());
+    let t = &plan_tasks(&s, Some(&sc), 1, &out()).unwrap()[0];
+    assert_eq!(
+        t.output_dir,
+        out().join("shot010").join("beauty"),
+        "unknown tokens dropped, empty parts removed"
+    );
+    assert_eq!(t.image_name, "shot010_shotCam");
+
+    s.image_pattern = Some("../../etc/%s_%l_%c".into());
+    s.camera = Some("|rig|cam:main".into());
+    let t = &plan_tasks(&s, Some(&sc), 1, &out()).unwrap()[0];
+    assert_eq!(
+        t.output_dir,
+        out().join("etc"),
+        "stays under the output root"
+    );
+    assert_eq!(t.image_name, "shot010_beauty_cam_main");
+
+    // A pattern without a layer token, two layers: each layer gets its own folder.
+    s.layers = vec![];
+    s.image_pattern = Some("frames/<Scene>".into());
+    let t = plan_tasks(&s, Some(&sc), 1, &out()).unwrap();
+    assert_eq!(t[0].output_dir, out().join("beauty").join("frames"));
+    assert_eq!(t[1].output_dir, out().join("fx").join("frames"));
+
+    // No camera known, several cameras: "cam".
+    s.camera = None;
+    sc.cameras = vec!["a".into(), "b".into()];
+    s.image_pattern = Some("<Camera>".into());
+    s.layers = vec!["beauty".into()];
+    assert_eq!(
+        plan_tasks(&s, Some(&sc), 1, &out()).unwrap()[0].image_name,
+        "cam"
+    );
+    s.output_dir = Some(PathBuf::from("/abs/renders"));
+    assert_eq!(
+        plan_tasks(&s, Some(&sc), 1, &out()).unwrap()[0].output_dir,
+        PathBuf::from("/abs/renders")
+    );
+}
+
+#[test]
+fn expected_prefix_pads_frames() {
+    let t = Task {
+        index: 0,
+        layer: "rs_beauty".into(),
+        layer_display: "beauty".into(),
+        frames: vec![7],
+        output_dir: "/o".into(),
+        image_name: "shot010".into(),
+        padding: 4,
+        renderer: None,
+    };
+    assert_eq!(expected_file_prefix(&t, 7), "shot010.0007.");
+    assert_eq!(expected_file_prefix(&t, 12345), "shot010.12345.");
+    assert_eq!(expected_file_prefix(&t, -7), "shot010.-007.");
+}
+
+#[test]
+fn blend_scenes() {
+    let mut s = JobSpec::new("/p/shot.blend");
+    s.frames = Some("1-24".into());
+    let t = plan_tasks(&s, None, 1, &out()).unwrap();
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].layer, "");
+    assert_eq!(t[0].output_dir, out());
+    assert_eq!(t[0].image_name, "shot");
+    s.layers = vec!["ViewLayer".into(), "fg".into()];
+    let t = plan_tasks(&s, None, 1, &out()).unwrap();
+    assert_eq!(
+        t.iter().map(|t| t.layer.as_str()).collect::<Vec<_>>(),
+        vec!["ViewLayer", "fg"]
+    );
+    assert_eq!(t[1].output_dir, out().join("fg"));
+    s.frames = Some("-2-2".into());
+    assert_eq!(
+        plan_tasks(&s, None, 1, &out()).unwrap_err().kind(),
+        ErrorKind::Unsupported
+    );
+    s.frames = None;
+    let e = plan_tasks(
+        &s,
+        Some(&SceneInfo::empty(
+            Path::new("/p/shot.blend"),
+            SceneFormat::Blend,
+        )),
+        1,
+        &out(),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains(".blend") && e.to_string().contains("--frames"),
+        "{e}"
+    );
+    s.frames = Some("1".into());
+    s.method = Method::Render;
+    assert_eq!(
+        plan_tasks(&s, None, 1, &out()).unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+    let mut m = spec();
+    m.method = Method::Blender;
+    assert!(plan_tasks(&m, Some(&scene()), 1, &out())
+        .unwrap_err()
+        .to_string()
+        .contains("blender"));
+}
+
+#[test]
+fn levels() {
+    assert_eq!(
+        levels_for(&spec()),
+        vec![Method::MayapyCustom, Method::Render, Method::MayapyBasic]
+    );
+    assert_eq!(
+        levels_for(&JobSpec::new("/a/b.blend")),
+        vec![Method::Blender]
+    );
+    let mut s = spec();
+    s.method = Method::Render;
+    assert_eq!(levels_for(&s), vec![Method::Render]);
+}
+
+// ---- commands ----
+
+struct Env {
+    dir: tempfile::TempDir,
+    exes: Executables,
+}
+
+fn env() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let scripts = dir.path().join("scripts");
+    std::fs::create_dir_all(scripts.join("blender")).unwrap();
+    for f in [
+        "brm_render_custom.py",
+        "brm_render_basic.py",
+        "blender/brm_blender_setup.py",
+    ] {
+        std::fs::write(scripts.join(f), "# test\n").unwrap();
+    }
+    let exes = Executables {
+        render: Some("/maya/bin/Render".into()),
+        mayapy: Some("/maya/bin/mayapy".into()),
+        blender: Some("/usr/bin/blender".into()),
+        blender_scripts_dir: scripts.join("blender"),
+        scripts_dir: scripts,
+        maya_root: Some("/maya".into()),
+    };
+    Env { dir, exes }
+}
+
+fn task(layer: &str, frames: Vec<i64>, renderer: Option<&str>) -> Task {
+    Task {
+        index: 3,
+        layer: layer.into(),
+        layer_display: layer.trim_start_matches("rs_").into(),
+        frames,
+        output_dir: "/out/beauty".into(),
+        image_name: "shot010".into(),
+        padding: 4,
+        renderer: renderer.map(str::to_string),
+    }
+}
+
+fn gpu1() -> GpuSlot {
+    GpuSlot::Gpu {
+        index: 1,
+        uuid: Some("GPU-1111".into()),
+    }
+}
+
+fn get<'a>(env: &'a [(String, String)], k: &str) -> Option<&'a str> {
+    env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+}
+
+fn sv(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn mayapy_custom_command_and_task_file() {
+    let e = env();
+    let work = e.dir.path().join("work");
+    let mut s = spec();
+    s.env = vec![
+        ("PATH".into(), "/usr/bin".into()),
+        ("CUDA_VISIBLE_DEVICES".into(), "0,1,2".into()),
+        ("LM_LICENSE_FILE".into(), "27000@lic".into()),
+    ];
+    s.camera = Some("shotCam".into());
+    let t = task(WEIRD, vec![1, 7, 13, 19], Some("redshift"));
+    let cmds = command_for(
+        &s,
+        &t,
+        &[7, 13],
+        Method::MayapyCustom,
+        &gpu1(),
+        &e.exes,
+        &work,
+    )
+    .unwrap();
+    assert_eq!(cmds.len(), 1);
+    let c = &cmds[0];
+    assert_eq!(c.program, PathBuf::from("/maya/bin/mayapy"));
+    let task_file = work.join("task-3.json");
+    assert_eq!(
+        c.args,
+        vec![
+            e.exes
+                .scripts_dir
+                .join("brm_render_custom.py")
+                .to_string_lossy()
+                .into_owned(),
+            task_file.to_string_lossy().into_owned()
+        ]
+    );
+    assert!(c.env_clear);
+    assert_eq!(get(&c.env, "PATH"), Some("/usr/bin"));
+    assert_eq!(get(&c.env, "LM_LICENSE_FILE"), Some("27000@lic"));
+    assert_eq!(
+        get(&c.env, "CUDA_VISIBLE_DEVICES"),
+        Some("GPU-1111"),
+        "stale client pinning replaced"
+    );
+    assert_eq!(
+        c.env
+            .iter()
+            .filter(|(k, _)| k == "CUDA_VISIBLE_DEVICES")
+            .count(),
+        1
+    );
+    assert_eq!(get(&c.env, "REDSHIFT_GPUDEVICES"), Some("0"));
+    assert_eq!(get(&c.env, "PYTHONUNBUFFERED"), Some("1"));
+    assert_eq!(c.cwd, None);
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&task_file).unwrap()).unwrap();
+    assert_eq!(json["schema"], 1);
+    assert_eq!(json["scene"], "/snap/shot010_snapshot.ma");
+    assert_eq!(
+        json["layer"], WEIRD,
+        "layer name travels as data, untouched"
+    );
+    assert_eq!(json["frames"], serde_json::json!([7, 13]));
+    assert_eq!(json["camera"], "shotCam");
+    assert!(json["renderer"].is_null(), "null = the scene's renderer");
+    assert!(json["project"].is_null());
+    assert_eq!(json["output_dir"], "/out/beauty");
+    assert_eq!(json["image_name"], "shot010");
+    assert_eq!(json["padding"], 4);
+    assert_eq!(json["gpu_device"], 0);
+
+    let cmds = command_for(
+        &s,
+        &t,
+        &[1],
+        Method::MayapyBasic,
+        &GpuSlot::Cpu,
+        &e.exes,
+        &work,
+    )
+    .unwrap();
+    assert!(cmds[0].args[0].ends_with("brm_render_basic.py"));
+    assert_eq!(get(&cmds[0].env, "CUDA_VISIBLE_DEVICES"), Some(""));
+    assert_eq!(get(&cmds[0].env, "REDSHIFT_GPUDEVICES"), None);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&task_file).unwrap()).unwrap();
+    assert!(json["gpu_device"].is_null());
+}
+
+#[test]
+fn render_command_one_per_arithmetic_run() {
+    let e = env();
+    let mut s = spec();
+    s.camera = Some("|shot cam".into());
+    s.project = Some("/proj".into());
+    let t = task("rs_beauty", vec![], Some("arnold"));
+    let cmds = command_for(
+        &s,
+        &t,
+        &[1, 6, 11, 16],
+        Method::Render,
+        &gpu1(),
+        &e.exes,
+        e.dir.path(),
+    )
+    .unwrap();
+    assert_eq!(cmds.len(), 1);
+    assert_eq!(cmds[0].program, PathBuf::from("/maya/bin/Render"));
+    assert_eq!(
+        cmds[0].args,
+        sv(&[
+            "-rl",
+            "rs_beauty",
+            "-s",
+            "1",
+            "-e",
+            "16",
+            "-b",
+            "5",
+            "-rd",
+            "/out/beauty",
+            "-im",
+            "shot010",
+            "-pad",
+            "4",
+            "-cam",
+            "|shot cam",
+            "-proj",
+            "/proj",
+            "/snap/shot010_snapshot.ma"
+        ])
+    );
+    assert!(
+        !cmds[0].env_clear,
+        "no captured environment: inherit the agent's, pinning on top"
+    );
+    assert_eq!(get(&cmds[0].env, "CUDA_VISIBLE_DEVICES"), Some("GPU-1111"));
+    assert_eq!(get(&cmds[0].env, "PYTHONUNBUFFERED"), None);
+
+    let cmds = command_for(
+        &spec(),
+        &t,
+        &[7, 1, 2, 3],
+        Method::Render,
+        &gpu1(),
+        &e.exes,
+        e.dir.path(),
+    )
+    .unwrap();
+    let runs: Vec<Vec<String>> = cmds.iter().map(|c| c.args[2..8].to_vec()).collect();
+    assert_eq!(
+        runs,
+        vec![
+            sv(&["-s", "1", "-e", "3", "-b", "1"]),
+            sv(&["-s", "7", "-e", "7", "-b", "1"])
+        ]
+    );
+}
+
+#[test]
+fn render_renderer_flags() {
+    let e = env();
+    let s = spec();
+    // Redshift from the scene on a GPU slot: -r redshift and -gpu {0} (the pinned card).
+    let t = task("rs_beauty", vec![], Some("redshift"));
+    let c = &command_for(&s, &t, &[5], Method::Render, &gpu1(), &e.exes, e.dir.path()).unwrap()[0];
+    assert_eq!(&c.args[..2], &sv(&["-r", "redshift"]));
+    let n = c.args.len();
+    assert_eq!(
+        &c.args[n - 3..],
+        &sv(&["-gpu", "{0}", "/snap/shot010_snapshot.ma"])
+    );
+    assert_eq!(get(&c.env, "REDSHIFT_GPUDEVICES"), Some("0"));
+    // On CPU: no GPU flags, GPUs hidden.
+    let c = &command_for(
+        &s,
+        &t,
+        &[5],
+        Method::Render,
+        &GpuSlot::Cpu,
+        &e.exes,
+        e.dir.path(),
+    )
+    .unwrap()[0];
+    assert!(
+        !c.args.contains(&"-gpu".to_string()) && !c.args.contains(&"-r".to_string()),
+        "{:?}",
+        c.args
+    );
+    assert_eq!(get(&c.env, "CUDA_VISIBLE_DEVICES"), Some(""));
+    // Renderer override mapped to Render's names.
+    let mut s2 = spec();
+    s2.renderer = Some("mayaSoftware".into());
+    let c = &command_for(
+        &s2,
+        &task("rs_beauty", vec![], Some("mayaSoftware")),
+        &[5],
+        Method::Render,
+        &gpu1(),
+        &e.exes,
+        e.dir.path(),
+    )
+    .unwrap()[0];
+    assert_eq!(&c.args[..2], &sv(&["-r", "sw"]));
+    // Pinning by index when the UUID is unknown.
+    let slot = GpuSlot::Gpu {
+        index: 2,
+        uuid: None,
+    };
+    let c = &command_for(&s, &t, &[5], Method::Render, &slot, &e.exes, e.dir.path()).unwrap()[0];
+    assert_eq!(get(&c.env, "CUDA_VISIBLE_DEVICES"), Some("2"));
+    assert_eq!(get(&c.env, "CUDA_DEVICE_ORDER"), Some("PCI_BUS_ID"));
+}
+
+#[test]
+fn weird_layer_names_are_single_argv_items() {
+    let e = env();
+    let t = task(WEIRD, vec![], None);
+    let c = &command_for(
+        &spec(),
+        &t,
+        &[1, 2],
+        Method::Render,
+        &gpu1(),
+        &e.exes,
+        e.dir.path(),
+    )
+    .unwrap()[0];
+    assert_eq!(&c.args[..2], &sv(&["-rl", WEIRD]));
+    let mut b = JobSpec::new("/p/my shot.blend");
+    b.frames = Some("1".into());
+    let c = &command_for(
+        &b,
+        &t,
+        &[1],
+        Method::Blender,
+        &gpu1(),
+        &e.exes,
+        e.dir.path(),
+    )
+    .unwrap()[0];
+    let n = c.args.len();
+    assert_eq!(&c.args[n - 2..], &sv(&["--view-layer", WEIRD]));
+    assert_eq!(c.args[1], "/p/my shot.blend");
+}
+
+#[test]
+fn blender_commands() {
+    let e = env();
+    let s = JobSpec::new("/p/shot.blend");
+    let mut t = task("", vec![], None);
+    t.output_dir = "/out".into();
+    t.image_name = "shot".into();
+    let c = &command_for(
+        &s,
+        &t,
+        &(1..=24).collect::<Vec<_>>(),
+        Method::Blender,
+        &gpu1(),
+        &e.exes,
+        e.dir.path(),
+    )
+    .unwrap()[0];
+    assert_eq!(c.program, PathBuf::from("/usr/bin/blender"));
+    assert_eq!(
+        c.args,
+        sv(&[
+            "-b",
+            "/p/shot.blend",
+            "-o",
+            "/out/shot.####",
+            "-s",
+            "1",
+            "-e",
+            "24",
+            "-j",
+            "1",
+            "-a",
+            "--",
+            "--cycles-device",
+            "CUDA"
+        ])
+    );
+    assert_eq!(get(&c.env, "CUDA_VISIBLE_DEVICES"), Some("GPU-1111"));
+
+    let c = &command_for(
+        &s,
+        &t,
+        &[1, 7, 13, 2, 3, 4, 5],
+        Method::Blender,
+        &GpuSlot::Cpu,
+        &e.exes,
+        e.dir.path(),
+    )
+    .unwrap()[0];
+    assert_eq!(
+        c.args[4..],
+        sv(&["-f", "1,7,13,2..5", "--", "--cycles-device", "CPU"])
+    );
+    let c = &command_for(
+        &s,
+        &t,
+        &[9],
+        Method::Blender,
+        &GpuSlot::Cpu,
+        &e.exes,
+        e.dir.path(),
+    )
+    .unwrap()[0];
+    assert_eq!(c.args[4..6], sv(&["-f", "9"]));
+
+    t.layer = "fg".into();
+    let c = &command_for(
+        &s,
+        &t,
+        &[1, 3, 5],
+        Method::Blender,
+        &gpu1(),
+        &e.exes,
+        e.dir.path(),
+    )
+    .unwrap()[0];
+    let setup = e
+        .exes
+        .blender_scripts_dir
+        .join("brm_blender_setup.py")
+        .to_string_lossy()
+        .into_owned();
+    assert_eq!(
+        c.args,
+        sv(&[
+            "-b",
+            "/p/shot.blend",
+            "--python",
+            &setup,
+            "-o",
+            "/out/shot.####",
+            "-s",
+            "1",
+            "-e",
+            "5",
+            "-j",
+            "2",
+            "-a",
+            "--",
+            "--cycles-device",
+            "CUDA",
+            "--view-layer",
+            "fg"
+        ])
+    );
+    let err = command_for(
+        &s,
+        &t,
+        &[-1, 0],
+        Method::Blender,
+        &gpu1(),
+        &e.exes,
+        e.dir.path(),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+}
+
+#[test]
+fn missing_executables_and_scripts() {
+    let e = env();
+    let t = task("rs_beauty", vec![], None);
+    let mut exes = e.exes.clone();
+    exes.mayapy = None;
+    let err = command_for(
+        &spec(),
+        &t,
+        &[1],
+        Method::MayapyCustom,
+        &gpu1(),
+        &exes,
+        e.dir.path(),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(
+        err.to_string().contains("mayapy") && err.to_string().contains("/maya"),
+        "{err}"
+    );
+    exes.render = None;
+    exes.maya_root = None;
+    let err = command_for(
+        &spec(),
+        &t,
+        &[1],
+        Method::Render,
+        &gpu1(),
+        &exes,
+        e.dir.path(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("Render") && err.contains("MAYA_LOCATION"),
+        "{err}"
+    );
+    exes.blender = None;
+    let err = command_for(
+        &JobSpec::new("/a.blend"),
+        &task("", vec![], None),
+        &[1],
+        Method::Blender,
+        &gpu1(),
+        &exes,
+        e.dir.path(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("BRM_BLENDER"), "{err}");
+    let mut exes = e.exes.clone();
+    exes.scripts_dir = e.dir.path().join("nowhere");
+    let err = command_for(
+        &spec(),
+        &t,
+        &[1],
+        Method::MayapyBasic,
+        &gpu1(),
+        &exes,
+        e.dir.path(),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(err.to_string().contains("brm_render_basic.py"), "{err}");
+    assert_eq!(
+        command_for(
+            &spec(),
+            &t,
+            &[],
+            Method::Render,
+            &gpu1(),
+            &e.exes,
+            e.dir.path()
+        )
+        .unwrap_err()
+        .kind(),
+        ErrorKind::InvalidArgument
+    );
+    assert_eq!(
+        command_for(
+            &spec(),
+            &t,
+            &[1],
+            Method::Auto,
+            &gpu1(),
+            &e.exes,
+            e.dir.path()
+        )
+        .unwrap_err()
+        .kind(),
+        ErrorKind::InvalidArgument
+    );
+}
+
+#[test]
+fn executables_from_report() {
+    let mut r = super::gpu::tests::report(vec![]);
+    r.maya = vec![crate::detect::MayaInstall {
+        version: "2025".into(),
+        root: "/usr/autodesk/maya2025".into(),
+        render: Some("/usr/autodesk/maya2025/bin/Render".into()),
+        mayapy: Some("/usr/autodesk/maya2025/bin/mayapy".into()),
+        maya: None,
+        source: "default-root".into(),
+    }];
+    r.blender = Some(crate::detect::BlenderInstall {
+        path: "/usr/bin/blender".into(),
+        version: Some("4.2.1".into()),
+    });
+    let x = Executables::from_report(&r, "/share/brm/scripts".into());
+    assert_eq!(x.render, Some("/usr/autodesk/maya2025/bin/Render".into()));
+    assert_eq!(x.mayapy, Some("/usr/autodesk/maya2025/bin/mayapy".into()));
+    assert_eq!(x.blender, Some("/usr/bin/blender".into()));
+    assert_eq!(
+        x.blender_scripts_dir,
+        PathBuf::from("/share/brm/scripts/blender")
+    );
+    assert_eq!(x.maya_root, Some("/usr/autodesk/maya2025".into()));
+}
