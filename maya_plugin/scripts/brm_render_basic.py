@@ -34,8 +34,8 @@ class TaskError(Exception):
 
 
 def padded(frame, padding):
-    digits = str(abs(int(frame))).zfill(padding)
-    return "-" + digits if frame < 0 else digits
+    """printf "%0*d": -3 with padding 4 is "-003" (what brm expects)."""
+    return "%0*d" % (padding, int(frame))
 
 
 def load_task(path):

@@ -130,17 +130,17 @@ def load_task(path):
 
 
 def padded(frame, padding):
-    """The frame as it appears in file names: zero-padded, sign in front."""
-    digits = str(abs(int(frame))).zfill(padding)
-    return "-" + digits if frame < 0 else digits
+    """The frame as it appears in file names: zero-padded to `padding` characters, sign
+    included (printf "%0*d"; -3 with padding 4 is "-003"), as brm expects them."""
+    return "%0*d" % (padding, int(frame))
 
 
 def output_files(task, frame):
     """Files the renderer wrote for `frame`: `<output_dir>/<image_name>.<padded>.*`
-    (both spellings of a negative frame are accepted), searched one level deeper too for
+    (a negative frame may also be written "-0003"; both spellings are accepted), searched one level deeper too for
     renderers that add a sub-folder per AOV."""
     out_dir = task["output_dir"]
-    names = {padded(frame, task["padding"]), "%0*d" % (task["padding"], frame)}
+    names = {padded(frame, task["padding"]), ("-" if frame < 0 else "") + str(abs(frame)).zfill(task["padding"])}
     found = []
     for number in sorted(names):
         pattern = glob.escape(task["image_name"]) + "." + number + ".*"

@@ -225,3 +225,15 @@ def test_mayapy_version():
     assert p.returncode == 0 and p.stdout.startswith("Python 3.")
     p = subprocess.run([os.path.join(FAKE_BIN, "maya"), "-v"], capture_output=True, text=True)
     assert p.returncode == 0 and p.stdout.startswith("Maya 2025")
+
+
+def test_layer_with_quotes_and_metacharacters_declared_in_the_scene(tmp_path):
+    from conftest import NASTY
+
+    scene = write_scene(tmp_path, setup_layers=(NASTY.replace('"', '\\"'),))
+    # The .ma escapes the quotes; the fake reads the real name back.
+    p = render(tmp_path, ["-rl", "rs_" + NASTY, "-s", "1", "-e", "1", scene])
+    assert p.returncode == 0, p.stdout
+    p = render(tmp_path, ["-rl", "rs_beauty", scene])
+    assert p.returncode == 211
+    assert not (tmp_path / "x").exists()

@@ -210,7 +210,7 @@ def test_negative_frames_and_missing_output_dir(tmp_path, run_script):
     r = run_script(CUSTOM, task)
     assert r.returncode == 0, r.stdout + r.stderr
     done = [e for e in r.events if e["event"] == "frame_done"]
-    assert [os.path.basename(e["files"][0]) for e in done] == ["shot010.-0002.exr", "shot010.0000.exr"]
+    assert [os.path.basename(e["files"][0]) for e in done] == ["shot010.-002.exr", "shot010.0000.exr"]
 
 
 def test_crash_after_one_frame_reports_one_frame(tmp_path, run_script):

@@ -157,10 +157,9 @@ def out(line):
 
 
 def pad(frame, padding):
-    """`frame` zero-padded to `padding` digits; negative frames keep the sign in front."""
-    frame = int(frame)
-    digits = str(abs(frame)).zfill(int(padding))
-    return ("-" + digits) if frame < 0 else digits
+    """`frame` zero-padded to a width of `padding` characters, sign included (printf "%0*d",
+    as brm's plan::pad_frame expects: -3 with padding 4 is "-003")."""
+    return "%0*d" % (int(padding), int(frame))
 
 
 def fmt_frame(frame):
@@ -397,11 +396,30 @@ def render_frames(inv, renderer, jobs):
 # --------------------------------------------------------------------------- scenes
 
 
-def _flag_value(tokens, flag):
-    for i, tok in enumerate(tokens[:-1]):
-        if tok == flag:
-            return tokens[i + 1].strip('";')
-    return None
+def _unescape(text):
+    out = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            out.append({"n": "\n", "t": "\t", "r": "\r"}.get(nxt, nxt))
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _flag_value(line, flag):
+    """The value of `flag` on a .ma command line: a MEL string ("…", with escapes) or a bare
+    word."""
+    import re
+
+    m = re.search(r'(?:^|\s)' + re.escape(flag) + r'\s+(?:"((?:[^"\\]|\\.)*)"|([^\s;]+))', line)
+    if not m:
+        return None
+    return _unescape(m.group(1)) if m.group(1) is not None else m.group(2)
 
 
 def read_scene(path):
@@ -429,13 +447,13 @@ def read_scene(path):
         tokens = line.split()
         if line.startswith("createNode "):
             node_type = tokens[1] if len(tokens) > 1 else None
-            node_name = _flag_value(tokens, "-n")
+            node_name = _flag_value(line, "-n")
             if node_type == "renderLayer" and node_name:
                 info["layers"].append(node_name)
             elif node_type == "renderSetupLayer" and node_name:
                 info["setup_layers"].append(node_name)
             elif node_type == "camera":
-                camera_transform = _flag_value(tokens, "-p") or node_name
+                camera_transform = _flag_value(line, "-p") or node_name
                 if camera_transform:
                     info["cameras"][camera_transform] = True
             continue
