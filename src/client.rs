@@ -331,7 +331,7 @@ pub fn agent_running(paths: &Paths) -> bool {
 }
 
 enum OpenError {
-    Io(std::io::Error),
+    Io(#[allow(dead_code)] std::io::Error),
     Remote(ClientError),
 }
 

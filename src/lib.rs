@@ -15,11 +15,8 @@ pub mod progress;
 pub mod run;
 pub mod plan;
 pub mod queue;
-#[cfg(brm_wip)]
 pub mod agent;
-#[cfg_attr(not(brm_wip), path = "client_stub.rs")]
 pub mod client;
-#[cfg(brm_wip)]
 pub mod protocol;
 
 pub mod ffi;

@@ -21,35 +21,25 @@ enum Command {
     Frames(cli::frames::FramesArgs),
     /// Inspect scenes (render layers, renderer, frame range).
     Scene(cli::scene::SceneArgs),
-    #[cfg(brm_wip)]
-    /// Submit a render job to the agent (with --wait, follow it to the end).
+        /// Submit a render job to the agent (with --wait, follow it to the end).
     Render(Box<cli::render::RenderArgs>),
-    #[cfg(brm_wip)]
-    /// List the jobs.
+        /// List the jobs.
     Jobs(cli::jobs::JobsArgs),
-    #[cfg(brm_wip)]
-    /// Show one job: state, frames, tasks.
+        /// Show one job: state, frames, tasks.
     Status(cli::jobs::JobArgs),
-    #[cfg(brm_wip)]
-    /// Print a job's log (--follow to keep printing).
+        /// Print a job's log (--follow to keep printing).
     Log(cli::jobs::LogArgs),
-    #[cfg(brm_wip)]
-    /// Cancel a job (its whole process trees).
+        /// Cancel a job (its whole process trees).
     Cancel(cli::jobs::CancelArgs),
-    #[cfg(brm_wip)]
-    /// Queue a failed or cancelled job's unfinished frames again.
+        /// Queue a failed or cancelled job's unfinished frames again.
     Retry(cli::jobs::JobArgs),
-    #[cfg(brm_wip)]
-    /// Pause a job: it starts no new tasks.
+        /// Pause a job: it starts no new tasks.
     Pause(cli::jobs::JobArgs),
-    #[cfg(brm_wip)]
-    /// Resume a paused job.
+        /// Resume a paused job.
     Resume(cli::jobs::JobArgs),
-    #[cfg(brm_wip)]
-    /// Apply snapshot retention now.
+        /// Apply snapshot retention now.
     Cleanup(cli::jobs::CleanupArgs),
-    #[cfg(brm_wip)]
-    /// Manage the per-user agent.
+        /// Manage the per-user agent.
     Agent(cli::agent::AgentArgs),
 }
 
@@ -66,26 +56,16 @@ fn main() {
         Command::Info(a) => cli::info::run(a),
         Command::Frames(a) => cli::frames::run(a),
         Command::Scene(a) => cli::scene::run(a),
-        #[cfg(brm_wip)]
-        Command::Render(a) => cli::render::run(*a),
-        #[cfg(brm_wip)]
-        Command::Jobs(a) => cli::jobs::jobs(a),
-        #[cfg(brm_wip)]
-        Command::Status(a) => cli::jobs::status(a),
-        #[cfg(brm_wip)]
-        Command::Log(a) => cli::jobs::log(a),
-        #[cfg(brm_wip)]
-        Command::Cancel(a) => cli::jobs::cancel(a),
-        #[cfg(brm_wip)]
-        Command::Retry(a) => cli::jobs::retry(a),
-        #[cfg(brm_wip)]
-        Command::Pause(a) => cli::jobs::pause(a, true),
-        #[cfg(brm_wip)]
-        Command::Resume(a) => cli::jobs::pause(a, false),
-        #[cfg(brm_wip)]
-        Command::Cleanup(a) => cli::jobs::cleanup(a),
-        #[cfg(brm_wip)]
-        Command::Agent(a) => cli::agent::run(a),
+                Command::Render(a) => cli::render::run(*a),
+                Command::Jobs(a) => cli::jobs::jobs(a),
+                Command::Status(a) => cli::jobs::status(a),
+                Command::Log(a) => cli::jobs::log(a),
+                Command::Cancel(a) => cli::jobs::cancel(a),
+                Command::Retry(a) => cli::jobs::retry(a),
+                Command::Pause(a) => cli::jobs::pause(a, true),
+                Command::Resume(a) => cli::jobs::pause(a, false),
+                Command::Cleanup(a) => cli::jobs::cleanup(a),
+                Command::Agent(a) => cli::agent::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -10,6 +10,8 @@
 //! - strings the library allocates are freed only by [`brm_string_free`]; every `_free`
 //!   accepts NULL.
 
+#![allow(non_camel_case_types)]
+
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -18,7 +20,6 @@ use crate::error::ErrorKind;
 
 pub mod detect;
 pub mod frames;
-#[cfg(brm_wip)]
 pub mod jobs;
 pub mod scene;
 

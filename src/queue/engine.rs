@@ -25,7 +25,7 @@ use crate::paths::Paths;
 use crate::plan::{self, Executables, GpuSlot, JobSpec, Method};
 use crate::progress::{self, LogParser, ProgressEvent};
 use crate::run::{Attached, Child, CommandSpec, ExitInfo, LogTail, Stream, TailLine, Watchdog};
-use crate::scene::{self, SceneFormat, SnapshotStore};
+use crate::scene::{self, SnapshotStore};
 
 /// How the engine is set up: where its files live and which slots it offers.
 #[derive(Clone, Debug)]
@@ -482,6 +482,7 @@ impl State {
                         output_dir: PathBuf::from(t.output_dir),
                         image_name: t.image_name,
                         padding: t.padding,
+                        renderer: spec.renderer.clone(),
                     },
                     state: tstate,
                     level_idx: t.level_idx as usize,
@@ -1439,6 +1440,3 @@ pub fn is_maya_scene(path: &Path) -> bool {
         Some("ma") | Some("mb")
     )
 }
-
-#[allow(dead_code)]
-fn _format_is_used(_f: SceneFormat) {}

@@ -7,21 +7,17 @@
 //! - [`engine`]: the scheduler and supervisor loop hosting all of the above.
 //! - [`verify`]: which expected frame files exist.
 
-#[cfg(brm_wip)]
 pub mod engine;
-#[cfg(brm_wip)]
 mod procctl;
 pub mod joblog;
 pub mod store;
 pub mod types;
-#[cfg(brm_wip)]
 pub mod verify;
 
 use std::path::PathBuf;
 
 use crate::error::{ErrorKind, Kind};
 
-#[cfg(brm_wip)]
 pub use engine::{Engine, EngineConfig};
 pub use types::{JobDetail, JobState, JobSummary, LogPage, LogRecord, TaskState, TaskSummary};
 

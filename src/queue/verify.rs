@@ -1,17 +1,23 @@
 //! Output verification: a frame is done when its file exists and is not empty.
 //!
 //! brm chooses every output name (DESIGN §3), so for each task and frame it knows the file
-//! prefix `<image_name>.<padded frame>.`; the extension is whatever the renderer wrote.
+//! prefix `<image_name>.<padded frame>.`; the extension (and any AOV suffix before it) is
+//! whatever the renderer wrote.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::plan::{expected_file_prefix, Task};
 
 /// The non-empty files found for each of `frames` in the task's output directory.
 /// Frames with no file are absent from the map.
 pub fn find_outputs(task: &Task, frames: &[i64]) -> BTreeMap<i64, Vec<PathBuf>> {
-    let wanted: HashMap<String, i64> = frames.iter().map(|&f| (expected_file_prefix(task, f), f)).collect();
+    let head = format!("{}.", task.image_name);
+    // "0007." → 7: the part of each expected prefix after the image name.
+    let wanted: HashMap<String, i64> = frames
+        .iter()
+        .map(|&f| (expected_file_prefix(task, f)[head.len()..].to_string(), f))
+        .collect();
     let mut found: BTreeMap<i64, Vec<PathBuf>> = BTreeMap::new();
     let Ok(entries) = std::fs::read_dir(&task.output_dir) else {
         return found;
@@ -19,18 +25,45 @@ pub fn find_outputs(task: &Task, frames: &[i64]) -> BTreeMap<i64, Vec<PathBuf>> 
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        let Some((stem, _ext)) = name.rsplit_once('.') else { continue };
-        let key = format!("{stem}.");
-        let Some(&frame) = wanted.get(&key) else { continue };
+        let Some(rest) = name.strip_prefix(&head) else { continue };
+        let Some(dot) = rest.find('.') else { continue };
+        let Some(&frame) = wanted.get(&rest[..=dot]) else { continue };
         let non_empty = entry.metadata().map(|m| m.is_file() && m.len() > 0).unwrap_or(false);
         if non_empty {
             found.entry(frame).or_default().push(entry.path());
         }
     }
+    for files in found.values_mut() {
+        files.sort();
+    }
     found
 }
 
-/// Whether `path` is inside `dir` (used to accept renderer-reported files).
-pub fn is_within(path: &Path, dir: &Path) -> bool {
-    path.starts_with(dir)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(dir: &std::path::Path) -> Task {
+        Task {
+            index: 0,
+            layer: "rs_beauty".into(),
+            layer_display: "beauty".into(),
+            frames: vec![1, 2, 3],
+            output_dir: dir.to_path_buf(),
+            image_name: "shot.v1".into(),
+            padding: 4,
+            renderer: None,
+        }
+    }
+
+    #[test]
+    fn finds_non_empty_files_with_any_extension_and_aov_suffix() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("shot.v1.0001.exr"), b"x").unwrap();
+        std::fs::write(d.path().join("shot.v1.0002.diffuse.exr"), b"x").unwrap();
+        std::fs::write(d.path().join("shot.v1.0003.exr"), b"").unwrap(); // empty: not done
+        std::fs::write(d.path().join("shot.v1.00010.exr"), b"x").unwrap(); // other padding
+        let found = find_outputs(&task(d.path()), &[1, 2, 3]);
+        assert_eq!(found.keys().copied().collect::<Vec<_>>(), vec![1, 2]);
+    }
 }
