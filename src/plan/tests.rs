@@ -892,3 +892,88 @@ fn executables_from_report() {
     );
     assert_eq!(x.maya_root, Some("/usr/autodesk/maya2025".into()));
 }
+
+/// The planned Blender command, run for real on the example scene: the view layer travels as
+/// data to brm's setup script, and every expected file appears.
+#[test]
+fn blender_command_renders_the_example_for_real() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let report = crate::detect::detect(&crate::detect::DetectOptions::from_env());
+    let blender = report
+        .blender
+        .as_ref()
+        .map(|b| b.path.clone())
+        .expect("blender is needed: run scripts/ensure-blender.sh");
+    let exes = Executables {
+        blender: Some(blender),
+        scripts_dir: root.join("maya_plugin/scripts"),
+        blender_scripts_dir: root.join("scripts/blender"),
+        ..Default::default()
+    };
+    let out = tempfile::tempdir().unwrap();
+    let mut s = JobSpec::new(root.join("examples/shot.blend"));
+    s.layers = vec!["fx".into()];
+    s.frames = Some("1-3".into());
+    let tasks = plan_tasks(&s, None, 1, out.path()).unwrap();
+    assert_eq!(tasks.len(), 1);
+    let t = &tasks[0];
+    let cmds = command_for(
+        &s,
+        t,
+        &t.frames,
+        Method::Blender,
+        &GpuSlot::Cpu,
+        &exes,
+        out.path(),
+    )
+    .unwrap();
+    let run = |c: &crate::run::CommandSpec| {
+        let mut p = std::process::Command::new(&c.program);
+        p.args(&c.args);
+        if c.env_clear {
+            p.env_clear();
+        }
+        p.envs(c.env.iter().map(|(k, v)| (k, v)));
+        p.output().unwrap()
+    };
+    let o = run(&cmds[0]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        stdout.contains("shot, fx"),
+        "rendered the fx view layer: {stdout}"
+    );
+    for f in 1..=3 {
+        let name = format!("{}png", expected_file_prefix(t, f));
+        let meta = std::fs::metadata(t.output_dir.join(&name))
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{stdout}"));
+        assert!(meta.len() > 0);
+    }
+
+    // A hostile name is one argv item, read as data: no such layer, fatal, nothing rendered.
+    let mut bad = t.clone();
+    bad.layer = WEIRD.into();
+    bad.output_dir = out.path().join("bad");
+    let cmds = command_for(
+        &s,
+        &bad,
+        &[1],
+        Method::Blender,
+        &GpuSlot::Cpu,
+        &exes,
+        out.path(),
+    )
+    .unwrap();
+    let o = run(&cmds[0]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(!o.status.success());
+    assert!(
+        stdout.contains("@brm {\"event\":\"error\"") && stdout.contains("has no view layer"),
+        "{stdout}"
+    );
+    assert!(!bad.output_dir.exists());
+}
