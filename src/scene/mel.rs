@@ -153,36 +153,35 @@ impl<R: Read> Lexer<R> {
 
     /// The next statement, or `None` at the end of the input. A final statement without `;`
     /// is returned as is (Maya always writes the `;`, hand-edited files may not).
+    ///
+    /// Hot loop: runs of word bytes are scanned inside the buffer and copied at once (only
+    /// while the statement still stores tokens), so numbers in huge arrays cost a scan, not a
+    /// per-byte call.
+    // `end_word!` resets `in_word` also right before returning, where it is not read again.
+    #[allow(unused_assignments)]
     pub fn next_statement(&mut self) -> Result<Option<Statement>, LexError> {
         let mut tokens: Vec<Token> = Vec::new();
         let mut dropped = 0u64;
         let mut start_line = None;
         let mut word: Vec<u8> = Vec::new();
+        let mut in_word = false;
 
-        macro_rules! push {
-            ($tok:expr) => {{
-                if tokens.len() < MAX_TOKENS {
-                    tokens.push($tok);
-                } else {
-                    dropped += 1;
-                }
-            }};
-        }
         macro_rules! end_word {
             () => {{
-                if !word.is_empty() {
+                if in_word {
                     if tokens.len() < MAX_TOKENS {
                         tokens.push(Token::Word(String::from_utf8_lossy(&word).into_owned()));
                     } else {
                         dropped += 1;
                     }
                     word.clear();
+                    in_word = false;
                 }
             }};
         }
 
         loop {
-            let Some(c) = self.peek().map_err(LexError::Io)? else {
+            if !self.fill().map_err(LexError::Io)? {
                 end_word!();
                 if tokens.is_empty() && dropped == 0 {
                     return Ok(None);
@@ -192,7 +191,8 @@ impl<R: Read> Lexer<R> {
                     tokens,
                     dropped,
                 }));
-            };
+            }
+            let c = self.buf[self.pos];
             match c {
                 b';' => {
                     self.pos += 1;
@@ -210,23 +210,40 @@ impl<R: Read> Lexer<R> {
                     end_word!();
                     start_line.get_or_insert(self.line);
                     self.pos += 1;
-                    let s = self.string()?;
-                    push!(Token::Str(s));
+                    let keep = tokens.len() < MAX_TOKENS;
+                    let s = self.string(keep)?;
+                    if keep {
+                        tokens.push(Token::Str(s));
+                    } else {
+                        dropped += 1;
+                    }
                 }
-                b'/' if word.is_empty() && self.second_is_slash().map_err(LexError::Io)? => {
+                b'/' if !in_word && self.second_is_slash().map_err(LexError::Io)? => {
                     self.skip_line().map_err(LexError::Io)?;
                 }
-                b' ' | b'\t' | b'\r' | b'\n' => {
+                b'\n' => {
                     end_word!();
-                    self.bump().map_err(LexError::Io)?;
+                    self.line += 1;
+                    self.pos += 1;
+                }
+                b' ' | b'\t' | b'\r' => {
+                    end_word!();
+                    self.pos += 1;
                 }
                 _ => {
                     start_line.get_or_insert(self.line);
-                    self.pos += 1;
-                    // Stop storing a word after a sane length (numbers, names).
-                    if word.len() < 4096 {
-                        word.push(c);
+                    in_word = true;
+                    let run = &self.buf[self.pos..self.len];
+                    let n = run
+                        .iter()
+                        .position(|&b| matches!(b, b';' | b'"' | b' ' | b'\t' | b'\r' | b'\n'))
+                        .unwrap_or(run.len());
+                    // Keep words only while the statement stores tokens, and at a sane length.
+                    if tokens.len() < MAX_TOKENS && word.len() < 4096 {
+                        let take = n.min(4096 - word.len());
+                        word.extend_from_slice(&run[..take]);
                     }
+                    self.pos += n;
                 }
             }
         }
@@ -255,35 +272,47 @@ impl<R: Read> Lexer<R> {
         Ok(n > 0 && self.buf[1] == b'/')
     }
 
-    /// Read a quoted string (opening quote consumed) with MEL escapes resolved.
-    fn string(&mut self) -> Result<String, LexError> {
+    /// Read a quoted string (opening quote consumed) with MEL escapes resolved; `keep`
+    /// false skips it without storing.
+    fn string(&mut self, keep: bool) -> Result<String, LexError> {
         let open_line = self.line;
         let mut out: Vec<u8> = Vec::new();
         loop {
-            let Some(c) = self.bump().map_err(LexError::Io)? else {
+            if !self.fill().map_err(LexError::Io)? {
+                return Err(LexError::UnterminatedString { line: open_line });
+            }
+            // Copy the run up to the next quote or backslash at once.
+            let run = &self.buf[self.pos..self.len];
+            let n = run
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\')
+                .unwrap_or(run.len());
+            self.line += run[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+            if keep && out.len() < MAX_STRING {
+                let take = n.min(MAX_STRING - out.len());
+                out.extend_from_slice(&run[..take]);
+            }
+            self.pos += n;
+            if n == run.len() {
+                continue; // buffer exhausted inside the string
+            }
+            let c = self.buf[self.pos];
+            self.pos += 1;
+            if c == b'"' {
+                break;
+            }
+            // A backslash: the escaped character may be in the next buffer.
+            let Some(e) = self.bump().map_err(LexError::Io)? else {
                 return Err(LexError::UnterminatedString { line: open_line });
             };
-            match c {
-                b'"' => break,
-                b'\\' => {
-                    let Some(e) = self.bump().map_err(LexError::Io)? else {
-                        return Err(LexError::UnterminatedString { line: open_line });
-                    };
-                    let r = match e {
-                        b'n' => b'\n',
-                        b't' => b'\t',
-                        b'r' => b'\r',
-                        other => other, // \" \\ and anything else: the character itself
-                    };
-                    if out.len() < MAX_STRING {
-                        out.push(r);
-                    }
-                }
-                _ => {
-                    if out.len() < MAX_STRING {
-                        out.push(c);
-                    }
-                }
+            let r = match e {
+                b'n' => b'\n',
+                b't' => b'\t',
+                b'r' => b'\r',
+                other => other, // \" \\ and anything else: the character itself
+            };
+            if keep && out.len() < MAX_STRING {
+                out.push(r);
             }
         }
         Ok(String::from_utf8_lossy(&out).into_owned())
@@ -406,5 +435,44 @@ mod tests {
         }
         assert_eq!(v.len(), 2, "{v:?}");
         assert_eq!(texts(&v[1]), ["setAttr", ".a", "1", "/", "2"]);
+    }
+
+    /// Reads in chunks of a fixed size, to move buffer boundaries everywhere.
+    struct Chunked<'a>(&'a [u8], usize);
+    impl Read for Chunked<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn real_scene_lexes_the_same_at_any_chunk_size() {
+        let bytes = std::fs::read(super::super::testdata("layers__layers.ma")).unwrap();
+        let lex_all = |r: &mut dyn FnMut() -> Option<Statement>| {
+            let mut v = Vec::new();
+            while let Some(s) = r() {
+                v.push(s);
+            }
+            v
+        };
+        let mut whole = Lexer::new(&bytes[..]);
+        let reference = lex_all(&mut || whole.next_statement().unwrap());
+        assert!(reference.len() > 500, "{}", reference.len());
+        for chunk in [1usize, 2, 3, 5, 7, 64, 4099] {
+            let mut lx = Lexer::new(Chunked(&bytes, chunk));
+            let got = lex_all(&mut || lx.next_statement().unwrap());
+            assert_eq!(got, reference, "chunk size {chunk}");
+        }
+    }
+
+    #[test]
+    fn escapes_across_buffer_boundaries() {
+        let src = br#"setAttr ".b" -type "string" "x\"y\\z\n";"#;
+        let mut lx = Lexer::new(OneByte(src));
+        let st = lx.next_statement().unwrap().unwrap();
+        assert_eq!(st.tokens[4], Token::Str("x\"y\\z\n".into()));
     }
 }
