@@ -138,7 +138,7 @@ unsafe fn stride_of(out: *const brm_gpu, cap: usize) -> Result<usize, FfiError> 
             std::mem::size_of::<brm_gpu>()
         )));
     }
-    if declared % std::mem::align_of::<brm_gpu>() != 0 {
+    if !declared.is_multiple_of(std::mem::align_of::<brm_gpu>()) {
         return Err(FfiError::invalid(format!(
             "out[0].struct_size {declared} is not a multiple of the struct's alignment; set struct_size = sizeof(brm_gpu)"
         )));
