@@ -133,8 +133,8 @@ pub fn render(info: &SceneInfo) -> String {
             .max(4);
         let _ = writeln!(
             s,
-            "{:<wn$}  {:<wd$}  {:<10}  {:<11}  {}",
-            "LAYER", "NODE", "RENDERABLE", "FRAMES", "FROM REFERENCE"
+            "{:<wn$}  {:<wd$}  {:<10}  {:<11}  FROM REFERENCE",
+            "LAYER", "NODE", "RENDERABLE", "FRAMES"
         );
         for l in &info.layers {
             let frames = if l.start_frame.is_none() && l.end_frame.is_none() {

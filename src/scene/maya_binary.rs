@@ -462,7 +462,7 @@ mod tests {
         v.extend([0u8; 4]);
         v.extend((data.len() as u64).to_be_bytes());
         v.extend(data);
-        while v.len() % 8 != 0 {
+        while !v.len().is_multiple_of(8) {
             v.push(0);
         }
         v
@@ -548,7 +548,7 @@ mod tests {
             let mut v = tag.to_vec();
             v.extend((data.len() as u32).to_be_bytes());
             v.extend(data);
-            while v.len() % 4 != 0 {
+            while !v.len().is_multiple_of(4) {
                 v.push(0);
             }
             v
