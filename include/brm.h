@@ -105,6 +105,29 @@ typedef uint32_t brm_result;
 #endif // __cplusplus
 
 /**
+ * States of a job (`brm_job_info.state`, `brm_wait`).
+ */
+enum brm_job_state
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    BRM_JOB_QUEUED = 0,
+    BRM_JOB_RUNNING = 1,
+    BRM_JOB_DONE = 2,
+    BRM_JOB_FAILED = 3,
+    BRM_JOB_CANCELLED = 4,
+    BRM_JOB_PAUSED = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum brm_job_state brm_job_state;
+#else
+typedef uint32_t brm_job_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A connection to the per-user agent. Safe to use from several threads (calls serialize).
  */
 typedef struct brm_client brm_client;

@@ -154,6 +154,47 @@ fn header_declares_only_prefixed_names() {
     );
 }
 
+/// Every `pub struct brm_*` / `pub enum brm_*` in src/ffi/ reaches the header. cbindgen only
+/// emits types reachable from a function signature, so a type used only as a value (like
+/// `brm_job_state`) must be listed in `[export] include` in cbindgen.toml.
+#[test]
+fn header_declares_every_ffi_type() {
+    let text = generate();
+    let dir = root().join("src/ffi");
+    let mut missing = Vec::new();
+    let entries =
+        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+    for entry in entries {
+        let path = entry.expect("directory entry").path();
+        if path.extension().is_none_or(|x| x != "rs") {
+            continue;
+        }
+        let src = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        for line in src.lines() {
+            let l = line.trim_start();
+            let Some(rest) = l
+                .strip_prefix("pub struct ")
+                .or_else(|| l.strip_prefix("pub enum "))
+            else {
+                continue;
+            };
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if name.starts_with("brm_") && !text.contains(&format!(" {name};")) {
+                missing.push(format!("{name} ({})", path.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "types in src/ffi/ missing from include/brm.h (add them to [export] include in cbindgen.toml):\n{}",
+        missing.join("\n")
+    );
+}
+
 /// The shared library carries the link settings from build.rs: SONAME `libbrm.so.0` (consumers
 /// bind to the ABI major) and `-z nodelete` (unloading a Maya plugin never unmaps brm's code).
 #[cfg(target_os = "linux")]
