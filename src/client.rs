@@ -366,6 +366,9 @@ fn state_of(v: &Value) -> crate::Result<JobState> {
 }
 
 fn absolute(p: &Path) -> PathBuf {
+    if let Ok(c) = p.canonicalize() {
+        return c;
+    }
     if p.is_absolute() {
         p.to_path_buf()
     } else {

@@ -84,10 +84,7 @@ pub fn status(a: JobArgs) -> brm::Result<i32> {
             );
         }
     }
-    Ok(match d.summary.state {
-        brm::queue::JobState::Failed | brm::queue::JobState::Cancelled => 1,
-        _ => 0,
-    })
+    Ok(0)
 }
 
 fn print_summary(s: &JobSummary) {

@@ -88,6 +88,21 @@ pub fn scripts_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/maya_plugin/scripts"))
 }
 
+/// Blender's setup script lives in `blender/` beside the Maya scripts when installed, and
+/// in `scripts/blender` in the source tree.
+fn blender_scripts_dir(scripts_dir: &Path) -> PathBuf {
+    let marker = "brm_blender_setup.py";
+    let installed = scripts_dir.join("blender");
+    if installed.join(marker).is_file() {
+        return installed;
+    }
+    let source = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/blender"));
+    if source.join(marker).is_file() {
+        return source;
+    }
+    installed
+}
+
 /// One place a task can run.
 #[derive(Debug, Clone)]
 struct Slot {
@@ -205,7 +220,8 @@ impl Engine {
         for _ in 0..cfg.cpu_slots {
             slots.push(Slot { kind: GpuSlot::Cpu, busy: None });
         }
-        let exes = Executables::from_report(&cfg.report, cfg.scripts_dir.clone());
+        let mut exes = Executables::from_report(&cfg.report, cfg.scripts_dir.clone());
+        exes.blender_scripts_dir = blender_scripts_dir(&cfg.scripts_dir);
         let snapshots = SnapshotStore::new(cfg.paths.snapshots.clone());
         let mut st = State {
             cfg,

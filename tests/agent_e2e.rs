@@ -1,0 +1,312 @@
+//! End-to-end tests of the agent through the real `brm` CLI: real processes, real sockets,
+//! real SQLite. Maya is the faithful fake under tests/fakes (the one thing that cannot run
+//! here); Blender renders for real. Each test has its own BRM_HOME, so its own agent.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BRM: &str = env!("CARGO_BIN_EXE_brm");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+struct TestEnv {
+    home: tempfile::TempDir,
+    vars: Vec<(String, String)>,
+}
+
+impl TestEnv {
+    fn new(extra: &[(&str, &str)]) -> TestEnv {
+        let home = tempfile::tempdir().unwrap();
+        let record = home.path().join("record.jsonl");
+        let mut vars: Vec<(String, String)> = vec![
+            ("BRM_HOME".into(), home.path().display().to_string()),
+            ("BRM_AGENT".into(), BRM.into()),
+            ("BRM_MAYA_ROOTS".into(), format!("{ROOT}/tests/fakes")),
+            ("BRM_NO_NVML".into(), "1".into()),
+            ("BRM_NVIDIA_SMI".into(), home.path().join("no-nvidia-smi").display().to_string()),
+            ("BRM_FAKE_RECORD".into(), record.display().to_string()),
+            ("BRM_AGENT_IDLE_S".into(), "60".into()),
+            ("BRM_TICK_MS".into(), "10".into()),
+            ("MAYA_LOCATION".into(), String::new()),
+        ];
+        for (k, v) in extra {
+            vars.retain(|(ek, _)| ek != k);
+            vars.push((k.to_string(), v.to_string()));
+        }
+        TestEnv { home, vars }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BRM);
+        c.args(args);
+        for (k, v) in &self.vars {
+            c.env(k, v);
+        }
+        c
+    }
+
+    fn brm(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    fn brm_ok(&self, args: &[&str]) -> String {
+        let o = self.brm(args);
+        assert!(
+            o.status.success(),
+            "brm {args:?} failed ({:?}):\n{}\n{}",
+            o.status,
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.brm_ok(args)).unwrap()
+    }
+
+    fn submit(&self, args: &[&str]) -> u64 {
+        let mut a = vec!["render"];
+        a.extend_from_slice(args);
+        a.push("--json");
+        self.json(&a)["id"].as_u64().unwrap()
+    }
+
+    fn wait_state(&self, id: u64, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let v = self.json(&["status", &id.to_string(), "--json"]);
+            let st = v["state"].as_str().unwrap().to_string();
+            if ["done", "failed", "cancelled"].contains(&st.as_str()) || Instant::now() > deadline {
+                return v;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn records(&self) -> Vec<Value> {
+        let p = self.home.path().join("record.jsonl");
+        std::fs::read_to_string(p)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    fn out(&self) -> PathBuf {
+        self.home.path().join("out")
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        let _ = self.brm(&["agent", "stop"]);
+    }
+}
+
+fn scene(name: &str) -> String {
+    let p = format!("{ROOT}/../shared/testdata/maya/{name}");
+    assert!(Path::new(&p).is_file(), "test scene {p} is missing: the shared test data must sit beside the repository");
+    p
+}
+
+fn frames_done(v: &Value) -> Vec<i64> {
+    let mut f: Vec<i64> = v["frames_done_list"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect();
+    f.sort();
+    f
+}
+
+fn log_lines(env: &TestEnv, id: u64) -> Vec<Value> {
+    env.brm_ok(&["log", &id.to_string(), "--json"]).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// Processes whose process group is `pgid` (from /proc), excluding zombies.
+fn group_members(pgid: i64) -> Vec<i64> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i64>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r.to_string()) else { continue };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        if f.len() > 3 && f[0] != "Z" && f[2].parse::<i64>().ok() == Some(pgid) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+fn pid_alive(pid: i64) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| s.rsplit_once(')').map(|(_, r)| !r.trim_start().starts_with('Z')).unwrap_or(false))
+        .unwrap_or(false)
+}
+
+#[test]
+fn level_one_failing_at_start_falls_back_to_render_for_all_frames() {
+    let env = TestEnv::new(&[("BRM_FAKE_FAIL", "start"), ("BRM_FAKE_FAIL_LEVEL", "custom")]);
+    let out = env.out();
+    let id = env.submit(&[&scene("cube__cube.ma"), "--frames", "1-10", "--gpu", "cpu", "-o", out.to_str().unwrap()]);
+    let v = env.wait_state(id, Duration::from_secs(60));
+    assert_eq!(v["state"], "done", "{v:#}");
+    assert_eq!(frames_done(&v), (1..=10).collect::<Vec<_>>());
+    let recs: Vec<Value> = env.records().into_iter().filter(|r| r["event"] == "start").collect();
+    let levels: Vec<&str> = recs.iter().map(|r| r["level"].as_str().unwrap()).collect();
+    assert_eq!(levels, ["custom", "render"], "{recs:#?}");
+    let notes: Vec<String> = log_lines(&env, id).iter().filter(|l| l["stream"] == 1).map(|l| l["text"].as_str().unwrap().to_string()).collect();
+    assert!(notes.iter().any(|n| n.contains("falling back to render")), "{notes:#?}");
+}
+
+#[test]
+fn cancel_leaves_no_process_even_when_grandchildren_ignore_sigterm() {
+    let env = TestEnv::new(&[("BRM_FAKE_FAIL", "grandchildren"), ("BRM_FAKE_FAIL_LEVEL", "render")]);
+    let out = env.out();
+    let id = env.submit(&[
+        &scene("cube__cube.ma"),
+        "--frames",
+        "1-5",
+        "--gpu",
+        "cpu",
+        "--method",
+        "render",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    // Wait until the render has spawned its grandchildren.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let rec = loop {
+        if let Some(r) = env.records().into_iter().find(|r| r["event"] == "start" && r["exe"] == "Render") {
+            let pgid = r["pgid"].as_i64().unwrap();
+            if group_members(pgid).len() >= 3 {
+                break r;
+            }
+        }
+        assert!(Instant::now() < deadline, "the fake render never started its grandchildren");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let pgid = rec["pgid"].as_i64().unwrap();
+    assert_eq!(pgid, rec["pid"].as_i64().unwrap(), "the render must lead its own process group");
+    env.brm_ok(&["cancel", &id.to_string(), "--grace-ms", "500"]);
+    let v = env.json(&["status", &id.to_string(), "--json"]);
+    assert_eq!(v["state"], "cancelled", "{v:#}");
+    assert!(group_members(pgid).is_empty(), "processes left in the render's group: {:?}", group_members(pgid));
+    // Cancel is idempotent.
+    env.brm_ok(&["cancel", &id.to_string()]);
+}
+
+#[test]
+fn agent_killed_mid_render_reattaches_and_finishes_with_an_unbroken_log() {
+    let env = TestEnv::new(&[("BRM_FAKE_FRAME_SECONDS", "0.4")]);
+    let out = env.out();
+    let id = env.submit(&[
+        &scene("cube__cube.ma"),
+        "--frames",
+        "1-8",
+        "--chunk",
+        "2",
+        "--gpu",
+        "cpu",
+        "--method",
+        "render",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    // Let the first chunk get going, then SIGKILL the agent.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let running = loop {
+        let starts: Vec<Value> = env.records().into_iter().filter(|r| r["event"] == "start").collect();
+        if let Some(r) = starts.first() {
+            break r.clone();
+        }
+        assert!(Instant::now() < deadline, "no render started");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let st = env.json(&["agent", "status", "--json"]);
+    let agent_pid = st["pid"].as_i64().unwrap();
+    unsafe { libc_kill(agent_pid as i32, 9) };
+    let gone = Instant::now() + Duration::from_secs(5);
+    while pid_alive(agent_pid) && Instant::now() < gone {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!pid_alive(agent_pid), "agent did not die");
+    let render_pid = running["pid"].as_i64().unwrap();
+    assert!(pid_alive(render_pid), "the render died with the agent");
+    // The next client call starts a new agent, which re-attaches and finishes the job.
+    let v = env.wait_state(id, Duration::from_secs(90));
+    assert_eq!(v["state"], "done", "{v:#}");
+    assert_eq!(frames_done(&v), (1..=8).collect::<Vec<_>>());
+    let st2 = env.json(&["agent", "status", "--json"]);
+    assert_ne!(st2["pid"].as_i64().unwrap(), agent_pid);
+    let lines = log_lines(&env, id);
+    let seqs: Vec<u64> = lines.iter().map(|l| l["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "log sequence has gaps or repeats");
+    let texts: Vec<&str> = lines.iter().map(|l| l["text"].as_str().unwrap()).collect();
+    assert!(texts.iter().any(|t| t.contains("re-attached") || t.contains("while no agent was watching")), "{texts:#?}");
+    // Every frame's render output line is in the log exactly once.
+    for f in 1..=8 {
+        let needle = format!(".{:04}.exr", f);
+        let n = texts.iter().filter(|t| t.contains("Finished Rendering") && t.contains(&needle)).count();
+        assert_eq!(n, 1, "frame {f} appears {n} times in the log");
+    }
+}
+
+extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}
+
+#[test]
+fn two_submitters_never_put_two_tasks_on_one_gpu_slot() {
+    let env = TestEnv::new(&[
+        ("BRM_NVIDIA_SMI", &format!("{ROOT}/tests/fixtures/detect/nvidia-smi")),
+        ("BRM_FAKE_FRAME_SECONDS", "0.01"),
+    ]);
+    let out = env.out();
+    let scene = scene("cube__cube.ma");
+    let ids: Vec<u64> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    (0..20)
+                        .map(|_| {
+                            env.submit(&[&scene, "--frames", "1-2", "--chunk", "2", "--gpu", "0,1", "--method", "render", "-o", out.to_str().unwrap()])
+                        })
+                        .collect::<Vec<u64>>()
+                })
+            })
+            .collect();
+        hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(ids.len(), 40);
+    for id in &ids {
+        let v = env.wait_state(*id, Duration::from_secs(120));
+        assert_eq!(v["state"], "done", "{v:#}");
+    }
+    // From the renders' own records: intervals on one GPU never overlap.
+    let mut by_pid: HashMap<i64, (String, f64, f64)> = HashMap::new();
+    for r in env.records() {
+        let pid = r["pid"].as_i64().unwrap();
+        let gpu = r["cuda_visible_devices"].as_str().unwrap_or("").to_string();
+        let e = by_pid.entry(pid).or_insert((gpu, 0.0, 0.0));
+        e.1 = r["start"].as_f64().unwrap();
+        if r["event"] == "end" {
+            e.2 = r["end"].as_f64().unwrap();
+        }
+    }
+    assert_eq!(by_pid.len(), 40, "one render per job expected");
+    let mut per_gpu: HashMap<String, Vec<(f64, f64)>> = HashMap::new();
+    for (_, (gpu, s, e)) in by_pid {
+        assert!(gpu.starts_with("GPU-"), "render not pinned by UUID: {gpu:?}");
+        assert!(e > 0.0);
+        per_gpu.entry(gpu).or_default().push((s, e));
+    }
+    assert_eq!(per_gpu.len(), 2, "both GPU slots should be used");
+    for (gpu, mut spans) in per_gpu {
+        spans.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        for w in spans.windows(2) {
+            assert!(w[1].0 >= w[0].1, "two renders overlapped on {gpu}: {w:?}");
+        }
+    }
+}
