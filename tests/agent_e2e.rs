@@ -310,3 +310,59 @@ fn two_submitters_never_put_two_tasks_on_one_gpu_slot() {
         }
     }
 }
+
+fn blender_present() {
+    let ok = Command::new("blender").arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+    assert!(ok, "Blender is required for the real-render tests: install it with scripts/ensure-blender.sh (apt-get install blender)");
+}
+
+#[test]
+fn blender_renders_a_stepped_frame_set_for_real() {
+    blender_present();
+    let env = TestEnv::new(&[]);
+    let out = env.out();
+    let o = env.brm(&[
+        "render",
+        &format!("{ROOT}/examples/shot.blend"),
+        "--frames",
+        "1-24x6",
+        "--layer",
+        "beauty",
+        "-o",
+        out.to_str().unwrap(),
+        "--wait",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["state"], "done", "{v:#}");
+    assert_eq!(frames_done(&v), vec![1, 7, 13, 19, 24]);
+    for f in v["files"].as_array().unwrap() {
+        let p = f.as_str().unwrap();
+        assert!(std::fs::metadata(p).unwrap().len() > 0, "{p} is empty");
+        assert!(p.ends_with(".png"), "{p}");
+    }
+}
+
+#[test]
+fn cancelling_a_blender_render_leaves_no_blender_process() {
+    blender_present();
+    let env = TestEnv::new(&[]);
+    let out = env.out();
+    let id = env.submit(&[&format!("{ROOT}/examples/shot.blend"), "--frames", "1-24", "-o", out.to_str().unwrap()]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let pid = loop {
+        let st = env.json(&["agent", "status", "--json"]);
+        let running = st["slots"].as_array().unwrap().iter().find_map(|s| s["running"]["pid"].as_i64());
+        if let Some(pid) = running {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "the Blender render never started");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(!group_members(pid).is_empty());
+    env.brm_ok(&["cancel", &id.to_string(), "--grace-ms", "1000"]);
+    let v = env.json(&["status", &id.to_string(), "--json"]);
+    assert_eq!(v["state"], "cancelled", "{v:#}");
+    assert!(group_members(pid).is_empty(), "Blender processes left: {:?}", group_members(pid));
+}
