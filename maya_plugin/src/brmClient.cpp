@@ -1,0 +1,39 @@
+#include "brmClient.h"
+
+#include "brmUtil.h"
+
+#include <cstdlib>
+#include <string>
+
+namespace brm_maya {
+
+namespace {
+brm_client* g_client = nullptr;
+}
+
+brm_client* client(const char* command)
+{
+    if (g_client) return g_client;
+    // BRM_AGENT (read by the library) wins; otherwise, when the plug-in runs from the brm
+    // module, point the library at the module's own agent so the matching version is used.
+    std::string options;
+    const char* env = std::getenv("BRM_AGENT");
+    std::string agent = (env && *env) ? std::string() : moduleAgentPath();
+    if (!agent.empty()) options = "{\"agent_path\": " + jsonQuote(agent) + "}";
+    brm_client* c = nullptr;
+    brm_result r = brm_client_new(options.empty() ? nullptr : options.c_str(), &c);
+    if (r != BRM_OK) {
+        failLib(command, "cannot reach the brm agent", r);
+        return nullptr;
+    }
+    g_client = c;
+    return g_client;
+}
+
+void releaseClient()
+{
+    brm_client_free(g_client);
+    g_client = nullptr;
+}
+
+}  // namespace brm_maya

@@ -1,0 +1,100 @@
+#include "brmInfoCommand.h"
+
+#include "brmUtil.h"
+
+#include <maya/MArgDatabase.h>
+#include <maya/MStringArray.h>
+
+#include <cstdio>
+#include <vector>
+
+namespace brm_maya {
+
+namespace {
+const char* const kVersionFlag = "-v";
+const char* const kVersionFlagLong = "-version";
+const char* const kAbiFlag = "-abi";
+const char* const kAbiFlagLong = "-abiVersion";
+const char* const kJsonFlag = "-js";
+const char* const kJsonFlagLong = "-json";
+const char* const kGpusFlag = "-g";
+const char* const kGpusFlagLong = "-gpus";
+const char* const kGpuCountFlag = "-gc";
+const char* const kGpuCountFlagLong = "-gpuCount";
+const char* const kCmd = "brmInfo";
+
+MStatus readGpus(std::vector<brm_gpu>& gpus)
+{
+    size_t count = 0;
+    brm_result r = brm_detect_gpus(nullptr, 0, &count);
+    if (r != BRM_OK && r != BRM_ERR_BUFFER_TOO_SMALL) return failLib(kCmd, "GPU detection failed", r);
+    gpus.assign(count, brm_gpu());
+    for (brm_gpu& g : gpus) g.struct_size = sizeof(brm_gpu);
+    if (count == 0) return MS::kSuccess;
+    r = brm_detect_gpus(gpus.data(), gpus.size(), &count);
+    if (r != BRM_OK) return failLib(kCmd, "GPU detection failed", r);
+    gpus.resize(count);
+    return MS::kSuccess;
+}
+}  // namespace
+
+const MString BrmInfoCommand::commandName("brmInfo");
+
+void* BrmInfoCommand::creator() { return new BrmInfoCommand(); }
+
+MSyntax BrmInfoCommand::createSyntax()
+{
+    MSyntax syntax;
+    syntax.addFlag(kVersionFlag, kVersionFlagLong);
+    syntax.addFlag(kAbiFlag, kAbiFlagLong);
+    syntax.addFlag(kJsonFlag, kJsonFlagLong);
+    syntax.addFlag(kGpusFlag, kGpusFlagLong);
+    syntax.addFlag(kGpuCountFlag, kGpuCountFlagLong);
+    return syntax;
+}
+
+MStatus BrmInfoCommand::doIt(const MArgList& args)
+{
+    return guarded(kCmd, [&]() -> MStatus {
+        MStatus status;
+        MArgDatabase db(syntax(), args, &status);
+        if (!status) return status;
+        clearResult();
+
+        if (db.isFlagSet(kAbiFlag)) {
+            setResult((int)brm_abi_version());
+            return MS::kSuccess;
+        }
+        if (db.isFlagSet(kJsonFlag)) {
+            OwnedString json;
+            brm_result r = brm_detect_json(&json.p);
+            if (r != BRM_OK) return failLib(kCmd, "system detection failed", r);
+            setResult(toM(json.str()));
+            return MS::kSuccess;
+        }
+        if (db.isFlagSet(kGpusFlag) || db.isFlagSet(kGpuCountFlag)) {
+            std::vector<brm_gpu> gpus;
+            status = readGpus(gpus);
+            if (!status) return status;
+            if (db.isFlagSet(kGpuCountFlag)) {
+                setResult((int)gpus.size());
+                return MS::kSuccess;
+            }
+            MStringArray out;
+            for (const brm_gpu& g : gpus) {
+                char line[512];
+                std::snprintf(line, sizeof line, "%u: %.*s (%.*s) %llu/%llu MiB free", g.index,
+                              (int)sizeof g.name, g.name, (int)sizeof g.uuid, g.uuid,
+                              (unsigned long long)g.memory_free_mib, (unsigned long long)g.memory_total_mib);
+                out.append(MString(line));
+            }
+            setResult(out);
+            return MS::kSuccess;
+        }
+        // Default and -version: the library version.
+        setResult(MString(brm_version()));
+        return MS::kSuccess;
+    });
+}
+
+}  // namespace brm_maya

@@ -1,0 +1,141 @@
+#include "brmJobCommand.h"
+
+#include "brmClient.h"
+#include "brmJson.h"
+#include "brmUtil.h"
+
+#include <maya/MArgDatabase.h>
+#include <maya/MIntArray.h>
+
+#include <cmath>
+
+namespace brm_maya {
+
+namespace {
+const char* const kStatusFlag = "-st";
+const char* const kStatusFlagLong = "-status";
+const char* const kProgressFlag = "-p";
+const char* const kProgressFlagLong = "-progress";
+const char* const kFramesDoneFlag = "-fd";
+const char* const kFramesDoneFlagLong = "-framesDone";
+const char* const kFramesTotalFlag = "-ft";
+const char* const kFramesTotalFlagLong = "-framesTotal";
+const char* const kFramesFailedFlag = "-ff";
+const char* const kFramesFailedFlagLong = "-framesFailed";
+const char* const kTasksFlag = "-t";
+const char* const kTasksFlagLong = "-tasks";
+const char* const kLogPathFlag = "-lp";
+const char* const kLogPathFlagLong = "-logPath";
+const char* const kOutputFlag = "-od";
+const char* const kOutputFlagLong = "-outputDir";
+const char* const kJsonFlag = "-js";
+const char* const kJsonFlagLong = "-json";
+const char* const kCmd = "brmJob";
+
+const char* const kQueryFlags[] = {kStatusFlag,      kProgressFlag, kFramesDoneFlag, kFramesTotalFlag,
+                                   kFramesFailedFlag, kTasksFlag,    kLogPathFlag,    kOutputFlag,
+                                   kJsonFlag};
+
+MStatus setCount(const char* what, uint64_t value)
+{
+    int n = 0;
+    if (!toMayaInt(value, n)) return fail(kCmd, std::string(what) + " does not fit Maya's 32-bit int");
+    MPxCommand::setResult(n);
+    return MS::kSuccess;
+}
+}  // namespace
+
+const MString BrmJobCommand::commandName("brmJob");
+
+void* BrmJobCommand::creator() { return new BrmJobCommand(); }
+
+MSyntax BrmJobCommand::createSyntax()
+{
+    MSyntax syntax;
+    syntax.addArg(MSyntax::kString);  // job id
+    syntax.enableQuery(true);
+    syntax.addFlag(kStatusFlag, kStatusFlagLong);
+    syntax.addFlag(kProgressFlag, kProgressFlagLong);
+    syntax.addFlag(kFramesDoneFlag, kFramesDoneFlagLong);
+    syntax.addFlag(kFramesTotalFlag, kFramesTotalFlagLong);
+    syntax.addFlag(kFramesFailedFlag, kFramesFailedFlagLong);
+    syntax.addFlag(kTasksFlag, kTasksFlagLong);
+    syntax.addFlag(kLogPathFlag, kLogPathFlagLong);
+    syntax.addFlag(kOutputFlag, kOutputFlagLong);
+    syntax.addFlag(kJsonFlag, kJsonFlagLong);
+    return syntax;
+}
+
+MStatus BrmJobCommand::doIt(const MArgList& args)
+{
+    return guarded(kCmd, [&]() -> MStatus {
+        MStatus status;
+        MArgDatabase db(syntax(), args, &status);
+        if (!status) return status;
+        clearResult();
+
+        const char* flag = nullptr;
+        int flags = 0;
+        for (const char* f : kQueryFlags) {
+            if (db.isFlagSet(f)) {
+                flag = f;
+                ++flags;
+            }
+        }
+        if (!db.isQuery() || flags == 0)
+            return fail(kCmd, "query one thing with -q, e.g. brmJob -q -status \"12\" (flags: -status, -progress, "
+                              "-framesDone, -framesTotal, -framesFailed, -tasks, -logPath, -outputDir, -json)");
+        if (flags > 1) return fail(kCmd, "query one flag at a time");
+
+        MString idText;
+        db.getCommandArgument(0, idText);
+        uint64_t id = 0;
+        std::string err;
+        if (!parseJobId(idText, id, err)) return fail(kCmd, err);
+        brm_client* c = client(kCmd);
+        if (!c) return MS::kFailure;
+
+        const std::string f = flag;
+        if (f == kLogPathFlag || f == kOutputFlag || f == kJsonFlag) {
+            OwnedString json;
+            brm_result r = brm_job_json(c, id, &json.p);
+            if (r != BRM_OK) return failLib(kCmd, "cannot read job " + fromM(idText), r);
+            if (f == kJsonFlag) {
+                setResult(toM(json.str()));
+                return MS::kSuccess;
+            }
+            JsonValue job;
+            if (!parseJson(json.str(), job, err)) return fail(kCmd, "libbrm returned unreadable JSON (" + err + ")");
+            setResult(toM(job[f == kLogPathFlag ? "log_path" : "output_dir"].text()));
+            return MS::kSuccess;
+        }
+
+        brm_job_info info = brm_job_info();
+        info.struct_size = sizeof(brm_job_info);
+        brm_result r = brm_job_status(c, id, &info);
+        if (r != BRM_OK) return failLib(kCmd, "cannot read job " + fromM(idText), r);
+        if (f == kStatusFlag) {
+            setResult(toM(stateName(info.state)));
+        } else if (f == kProgressFlag) {
+            // Percent, for progressBar -progress (0-100).
+            double p = info.progress < 0 ? 0 : info.progress > 1 ? 1 : info.progress;
+            setResult((int)std::floor(p * 100.0 + 1e-9));
+        } else if (f == kFramesDoneFlag) {
+            return setCount("frames done", info.frames_done);
+        } else if (f == kFramesTotalFlag) {
+            return setCount("frames total", info.frames_total);
+        } else if (f == kFramesFailedFlag) {
+            return setCount("frames failed", info.frames_failed);
+        } else if (f == kTasksFlag) {
+            MIntArray tasks;
+            tasks.append((int)info.tasks_total);
+            tasks.append((int)info.tasks_running);
+            tasks.append((int)info.tasks_done);
+            tasks.append((int)info.tasks_failed);
+            setResult(tasks);
+        }
+        return MS::kSuccess;
+    });
+}
+
+}  // namespace brm_maya

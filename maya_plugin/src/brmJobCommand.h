@@ -1,0 +1,22 @@
+// brmJob: query one job: brmJob -q -status "12" (also -progress, -framesDone, -logPath, ...).
+#pragma once
+
+#include <maya/MPxCommand.h>
+#include <maya/MString.h>
+#include <maya/MSyntax.h>
+
+namespace brm_maya {
+
+class BrmJobCommand : public MPxCommand
+{
+public:
+    static const MString commandName;
+    static void* creator();
+    static MSyntax createSyntax();
+
+    MStatus doIt(const MArgList& args) override;
+    bool isUndoable() const override { return false; }
+
+};
+
+}  // namespace brm_maya

@@ -1,0 +1,82 @@
+// Shared helpers of the brm commands: error reporting through the Script Editor with libbrm's
+// own message, job ids as strings (Maya's int is 32-bit), the per-plugin agent client, and
+// owning wrappers for library-allocated objects.
+#pragma once
+
+#include "brm.h"
+
+#include <maya/MStatus.h>
+#include <maya/MString.h>
+
+#include <cstdint>
+#include <exception>
+#include <string>
+
+namespace brm_maya {
+
+/// The message of the last failed libbrm call on this thread ("" when none).
+std::string lastError();
+
+/// Show "<command>: <what>" as a Script Editor error and return kFailure.
+MStatus fail(const char* command, const std::string& what);
+
+/// Like fail(), adding libbrm's last error message for result `r`.
+MStatus failLib(const char* command, const std::string& what, brm_result r);
+
+/// Parse a job id given as a string ("12"); on failure `err` says what was wrong.
+bool parseJobId(const MString& text, uint64_t& out, std::string& err);
+MString jobIdString(uint64_t id);
+
+/// Convert a size to Maya's 32-bit int, or fail with a message naming `what`.
+bool toMayaInt(uint64_t value, int& out);
+
+/// brm_job_info.state values (brm_job_state in src/ffi/jobs.rs). Spelled out here because
+/// brm.h does not carry that enum yet (cbindgen emits only types named in signatures).
+enum JobState : uint32_t {
+    kJobQueued = 0,
+    kJobRunning = 1,
+    kJobDone = 2,
+    kJobFailed = 3,
+    kJobCancelled = 4,
+    kJobPaused = 5
+};
+
+/// "queued", "running", "done", "failed", "cancelled", "paused", or "unknown(<n>)".
+std::string stateName(uint32_t state);
+bool stateIsFinal(uint32_t state);
+
+/// Where the plug-in was loaded from; used to find the module's bin/brm agent.
+void setPluginLoadPath(const std::string& dir);
+/// The module's agent executable (<module>/bin/brm) if the plug-in runs from a module
+/// layout and it exists; "" otherwise.
+std::string moduleAgentPath();
+
+/// Quote a string for JSON.
+std::string jsonQuote(const std::string& s);
+
+/// A library-allocated string, freed with brm_string_free.
+struct OwnedString {
+    char* p = nullptr;
+    OwnedString() = default;
+    OwnedString(const OwnedString&) = delete;
+    OwnedString& operator=(const OwnedString&) = delete;
+    ~OwnedString() { brm_string_free(p); }
+    std::string str() const { return p ? std::string(p) : std::string(); }
+};
+
+/// Run a command body so that no C++ exception ever reaches Maya.
+template <class F> MStatus guarded(const char* command, F&& body)
+{
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        return fail(command, std::string("internal error: ") + e.what());
+    } catch (...) {
+        return fail(command, "internal error");
+    }
+}
+
+inline MString toM(const std::string& s) { return MString(s.c_str(), (int)s.size()); }
+inline std::string fromM(const MString& s) { return std::string(s.asChar(), s.length()); }
+
+}  // namespace brm_maya

@@ -1,0 +1,47 @@
+// Host-side control of the stand-in Maya runtime (NOT part of the Maya API).
+//
+// The host program (maya_host) plays Maya's role: it sets the "current scene", loads a plug-in,
+// runs registered commands with MEL-like argument lists, fires timer callbacks as Maya's idle
+// loop would, and reads back results, messages and file operations for the tests.
+#pragma once
+
+#include <maya/MObject.h>
+#include <maya/MTypes.h>
+
+#include <string>
+#include <vector>
+
+namespace MStandinHost {
+
+enum class MsgKind { Info, Warning, Error };
+typedef void (*MessageSink)(MsgKind kind, const std::string& text);
+
+/// One argument as Maya's parser would type it: an unquoted number is numeric, a quoted
+/// token is a string, an unquoted `-name` is a flag (kept as text).
+struct Arg {
+    enum Kind { Int, Double, String, Flag } kind;
+    std::string text;
+};
+
+OPENMAYA_EXPORT void setMessageSink(MessageSink sink);
+OPENMAYA_EXPORT void setCurrentFile(const std::string& path);
+OPENMAYA_EXPORT std::string currentFile();
+/// "exportAll <path> type=<t> preserveReferences=<0|1>", "saveAs <path>", ... in call order.
+OPENMAYA_EXPORT const std::vector<std::string>& fileTrace();
+
+/// The MObject Maya passes to initializePlugin/uninitializePlugin for the plug-in at `path`.
+OPENMAYA_EXPORT MObject pluginObject(const std::string& path);
+OPENMAYA_EXPORT std::vector<std::string> registeredCommands();
+
+/// Run a registered command. Returns false when it is unknown or its doIt failed.
+OPENMAYA_EXPORT bool runCommand(const std::string& name, const std::vector<Arg>& args);
+/// The last command's result as text: "" (none), 5, 1.5, true, "text", [1, 2], ["a", "b"].
+OPENMAYA_EXPORT std::string formatResult();
+/// The last result as plain text for host variables (string, number; arrays space-joined).
+OPENMAYA_EXPORT std::string resultText();
+
+/// Fire every registered timer callback once (in registration order). Returns how many ran.
+OPENMAYA_EXPORT size_t fireTimers(float elapsedSeconds);
+OPENMAYA_EXPORT size_t timerCount();
+
+}  // namespace MStandinHost
