@@ -153,7 +153,7 @@ typedef struct brm_log_batch brm_log_batch;
  * it passes (so a newer header with a larger struct keeps working against this library).
  * Strings are NUL-terminated UTF-8, cut at a character boundary if too long.
  */
-typedef struct brm_gpu {
+typedef struct {
     uint32_t struct_size;
     /**
      * The driver's index (PCI-bus order).
@@ -184,7 +184,7 @@ typedef struct brm_gpu {
  * A job's status. The caller sets `struct_size = sizeof(brm_job_info)` before the call, so
  * later versions can grow the struct without breaking older callers.
  */
-typedef struct brm_job_info {
+typedef struct {
     uint32_t struct_size;
     uint64_t job_id;
     /**
@@ -213,7 +213,7 @@ typedef struct brm_job_info {
 /**
  * One log line, borrowed from its `brm_log_batch` (valid until the batch is freed).
  */
-typedef struct brm_log_line {
+typedef struct {
     uint64_t seq;
     /**
      * 0 = renderer output (stdout and stderr), 1 = brm's own notes.
@@ -295,7 +295,7 @@ brm_result brm_detect_json(char **out);
  * `out` must be NULL (only with `cap = 0`) or valid for `cap` elements of
  * `out[0].struct_size` bytes each; `out_count` must be valid for writes.
  */
-brm_result brm_detect_gpus(struct brm_gpu *out, size_t cap, size_t *out_count);
+brm_result brm_detect_gpus(brm_gpu *out, size_t cap, size_t *out_count);
 
 /**
  * Parse a frame-set spec such as `"1-100x5"`, `"1,5,10"`, `"10-1"`, `"1-10y3"` or `"-5-5"`,
@@ -308,7 +308,7 @@ brm_result brm_detect_gpus(struct brm_gpu *out, size_t cap, size_t *out_count);
  * # Safety
  * `spec` must be NULL or a NUL-terminated string; `out` must be NULL or valid for a write.
  */
-brm_result brm_frames_parse(const char *spec, struct brm_frameset **out);
+brm_result brm_frames_parse(const char *spec, brm_frameset **out);
 
 /**
  * Like `brm_frames_parse`, refusing specs with more than `cap` frames
@@ -317,7 +317,7 @@ brm_result brm_frames_parse(const char *spec, struct brm_frameset **out);
  * # Safety
  * `spec` must be NULL or a NUL-terminated string; `out` must be NULL or valid for a write.
  */
-brm_result brm_frames_parse_with_cap(const char *spec, uint64_t cap, struct brm_frameset **out);
+brm_result brm_frames_parse_with_cap(const char *spec, uint64_t cap, brm_frameset **out);
 
 /**
  * Write the number of frames in `fs` (duplicates already dropped) to `*out_len`.
@@ -325,7 +325,7 @@ brm_result brm_frames_parse_with_cap(const char *spec, uint64_t cap, struct brm_
  * # Safety
  * `fs` must be NULL or a live handle; `out_len` NULL or valid for a write.
  */
-brm_result brm_frameset_len(const struct brm_frameset *fs, uint64_t *out_len);
+brm_result brm_frameset_len(const brm_frameset *fs, uint64_t *out_len);
 
 /**
  * Copy a page of frames: the frames at positions `offset`, `offset + 1`, … (in iteration
@@ -338,7 +338,7 @@ brm_result brm_frameset_len(const struct brm_frameset *fs, uint64_t *out_len);
  * `fs` must be NULL or a live handle; `buf` NULL or valid for `cap` writes of `int64_t`;
  * `out_written` NULL or valid for a write.
  */
-brm_result brm_frameset_frames(const struct brm_frameset *fs,
+brm_result brm_frameset_frames(const brm_frameset *fs,
                                uint64_t offset,
                                int64_t *buf,
                                size_t cap,
@@ -352,7 +352,7 @@ brm_result brm_frameset_frames(const struct brm_frameset *fs,
  * # Safety
  * `fs` must be NULL or a live handle; `out` NULL or valid for a write.
  */
-brm_result brm_frameset_compact(const struct brm_frameset *fs, char **out);
+brm_result brm_frameset_compact(const brm_frameset *fs, char **out);
 
 /**
  * Free a frame set. NULL is a no-op.
@@ -360,7 +360,7 @@ brm_result brm_frameset_compact(const struct brm_frameset *fs, char **out);
  * # Safety
  * `fs` must be NULL or a handle from `brm_frames_parse*` not freed before.
  */
-void brm_frameset_free(struct brm_frameset *fs);
+void brm_frameset_free(brm_frameset *fs);
 
 /**
  * Connect to the per-user agent, starting it when it is not running.
@@ -372,7 +372,7 @@ void brm_frameset_free(struct brm_frameset *fs);
  * # Safety
  * `options_json` NULL or a NUL-terminated string; `out` valid for a write.
  */
-brm_result brm_client_new(const char *options_json, struct brm_client **out);
+brm_result brm_client_new(const char *options_json, brm_client **out);
 
 /**
  * Free a client (NULL is a no-op). Renders keep running in the agent.
@@ -380,7 +380,7 @@ brm_result brm_client_new(const char *options_json, struct brm_client **out);
  * # Safety
  * `c` NULL or a client from `brm_client_new`, not freed before.
  */
-void brm_client_free(struct brm_client *c);
+void brm_client_free(brm_client *c);
 
 /**
  * A new, empty job spec: no scene yet, all layers, the scene's frames, GPU auto, method auto.
@@ -388,7 +388,7 @@ void brm_client_free(struct brm_client *c);
  * # Safety
  * `out` valid for a write.
  */
-brm_result brm_job_spec_new(struct brm_job_spec **out);
+brm_result brm_job_spec_new(brm_job_spec **out);
 
 /**
  * Free a job spec (NULL is a no-op).
@@ -396,7 +396,7 @@ brm_result brm_job_spec_new(struct brm_job_spec **out);
  * # Safety
  * `s` NULL or a spec from `brm_job_spec_new`, not freed before.
  */
-void brm_job_spec_free(struct brm_job_spec *s);
+void brm_job_spec_free(brm_job_spec *s);
 
 /**
  * The scene to render (`.ma`, `.mb`, `.blend`). Unless it is already a brm snapshot,
@@ -405,7 +405,7 @@ void brm_job_spec_free(struct brm_job_spec *s);
  * # Safety
  * `s` a live spec; `path` a NUL-terminated string.
  */
-brm_result brm_job_spec_set_scene(struct brm_job_spec *s, const char *path);
+brm_result brm_job_spec_set_scene(brm_job_spec *s, const char *path);
 
 /**
  * The artist's own scene when `set_scene` names a snapshot (used for `<Scene>` in names).
@@ -413,7 +413,7 @@ brm_result brm_job_spec_set_scene(struct brm_job_spec *s, const char *path);
  * # Safety
  * As `brm_job_spec_set_scene`.
  */
-brm_result brm_job_spec_set_source_scene(struct brm_job_spec *s, const char *path);
+brm_result brm_job_spec_set_source_scene(brm_job_spec *s, const char *path);
 
 /**
  * A display name for the job.
@@ -421,7 +421,7 @@ brm_result brm_job_spec_set_source_scene(struct brm_job_spec *s, const char *pat
  * # Safety
  * As `brm_job_spec_set_scene`.
  */
-brm_result brm_job_spec_set_name(struct brm_job_spec *s, const char *name);
+brm_result brm_job_spec_set_name(brm_job_spec *s, const char *name);
 
 /**
  * Add a render layer (Render Setup name, `rs_` node name, or "masterLayer"). None added =
@@ -430,7 +430,7 @@ brm_result brm_job_spec_set_name(struct brm_job_spec *s, const char *name);
  * # Safety
  * As `brm_job_spec_set_scene`.
  */
-brm_result brm_job_spec_add_layer(struct brm_job_spec *s, const char *layer);
+brm_result brm_job_spec_add_layer(brm_job_spec *s, const char *layer);
 
 /**
  * The frames, in brm's frame-set syntax (`1-100x5,200`); checked now.
@@ -438,7 +438,7 @@ brm_result brm_job_spec_add_layer(struct brm_job_spec *s, const char *layer);
  * # Safety
  * As `brm_job_spec_set_scene`.
  */
-brm_result brm_job_spec_set_frames(struct brm_job_spec *s, const char *spec);
+brm_result brm_job_spec_set_frames(brm_job_spec *s, const char *spec);
 
 /**
  * GPU choice: "auto" (idle card with most free memory, GPU 0 left to the artist), "cpu",
@@ -447,7 +447,7 @@ brm_result brm_job_spec_set_frames(struct brm_job_spec *s, const char *spec);
  * # Safety
  * As `brm_job_spec_set_scene`.
  */
-brm_result brm_job_spec_set_gpu(struct brm_job_spec *s, const char *gpu);
+brm_result brm_job_spec_set_gpu(brm_job_spec *s, const char *gpu);
 
 /**
  * Method: "auto", "mayapy-custom", "render", "mayapy-basic" or "blender".
@@ -455,7 +455,7 @@ brm_result brm_job_spec_set_gpu(struct brm_job_spec *s, const char *gpu);
  * # Safety
  * As `brm_job_spec_set_scene`.
  */
-brm_result brm_job_spec_set_method(struct brm_job_spec *s, const char *method);
+brm_result brm_job_spec_set_method(brm_job_spec *s, const char *method);
 
 /**
  * Renderer name as Maya knows it ("arnold", "redshift", "vray", "renderman", "mayaSoftware",
@@ -464,7 +464,7 @@ brm_result brm_job_spec_set_method(struct brm_job_spec *s, const char *method);
  * # Safety
  * As `brm_job_spec_set_scene`.
  */
-brm_result brm_job_spec_set_renderer(struct brm_job_spec *s, const char *renderer);
+brm_result brm_job_spec_set_renderer(brm_job_spec *s, const char *renderer);
 
 /**
  * Output directory (layer subfolders are made inside).
@@ -472,7 +472,7 @@ brm_result brm_job_spec_set_renderer(struct brm_job_spec *s, const char *rendere
  * # Safety
  * As `brm_job_spec_set_scene`.
  */
-brm_result brm_job_spec_set_output_dir(struct brm_job_spec *s, const char *dir);
+brm_result brm_job_spec_set_output_dir(brm_job_spec *s, const char *dir);
 
 /**
  * Camera to render (default: the scene's renderable camera).
@@ -480,7 +480,7 @@ brm_result brm_job_spec_set_output_dir(struct brm_job_spec *s, const char *dir);
  * # Safety
  * As `brm_job_spec_set_scene`.
  */
-brm_result brm_job_spec_set_camera(struct brm_job_spec *s, const char *camera);
+brm_result brm_job_spec_set_camera(brm_job_spec *s, const char *camera);
 
 /**
  * Frames per task (0 = automatic: a few tasks per slot, never one process per frame).
@@ -488,7 +488,7 @@ brm_result brm_job_spec_set_camera(struct brm_job_spec *s, const char *camera);
  * # Safety
  * `s` a live spec.
  */
-brm_result brm_job_spec_set_chunk_size(struct brm_job_spec *s, uint32_t frames);
+brm_result brm_job_spec_set_chunk_size(brm_job_spec *s, uint32_t frames);
 
 /**
  * Priority: higher runs first; equal priorities run in submission order.
@@ -496,7 +496,7 @@ brm_result brm_job_spec_set_chunk_size(struct brm_job_spec *s, uint32_t frames);
  * # Safety
  * `s` a live spec.
  */
-brm_result brm_job_spec_set_priority(struct brm_job_spec *s, int32_t priority);
+brm_result brm_job_spec_set_priority(brm_job_spec *s, int32_t priority);
 
 /**
  * Render order: "sequential" (default) or "interleaved" (coarse to fine).
@@ -504,7 +504,7 @@ brm_result brm_job_spec_set_priority(struct brm_job_spec *s, int32_t priority);
  * # Safety
  * As `brm_job_spec_set_scene`.
  */
-brm_result brm_job_spec_set_order(struct brm_job_spec *s, const char *order);
+brm_result brm_job_spec_set_order(brm_job_spec *s, const char *order);
 
 /**
  * Timeouts in seconds: a task's maximum run time and its maximum log silence (0 = none).
@@ -512,7 +512,7 @@ brm_result brm_job_spec_set_order(struct brm_job_spec *s, const char *order);
  * # Safety
  * `s` a live spec.
  */
-brm_result brm_job_spec_set_timeouts(struct brm_job_spec *s,
+brm_result brm_job_spec_set_timeouts(brm_job_spec *s,
                                      uint64_t task_timeout_s,
                                      uint64_t silence_timeout_s);
 
@@ -523,7 +523,7 @@ brm_result brm_job_spec_set_timeouts(struct brm_job_spec *s,
  * # Safety
  * `s` a live spec; `name`, `value` NUL-terminated strings.
  */
-brm_result brm_job_spec_set_env(struct brm_job_spec *s, const char *name, const char *value);
+brm_result brm_job_spec_set_env(brm_job_spec *s, const char *name, const char *value);
 
 /**
  * Submit a job; `*out_job_id` receives its id.
@@ -531,7 +531,7 @@ brm_result brm_job_spec_set_env(struct brm_job_spec *s, const char *name, const 
  * # Safety
  * `c`, `s` live handles; `out_job_id` valid for a write.
  */
-brm_result brm_submit(struct brm_client *c, const struct brm_job_spec *s, uint64_t *out_job_id);
+brm_result brm_submit(brm_client *c, const brm_job_spec *s, uint64_t *out_job_id);
 
 /**
  * A job's status. Set `out->struct_size = sizeof(brm_job_info)` first; smaller values
@@ -540,7 +540,7 @@ brm_result brm_submit(struct brm_client *c, const struct brm_job_spec *s, uint64
  * # Safety
  * `c` a live client; `out` valid for `out->struct_size` bytes.
  */
-brm_result brm_job_status(struct brm_client *c, uint64_t job_id, struct brm_job_info *out);
+brm_result brm_job_status(brm_client *c, uint64_t job_id, brm_job_info *out);
 
 /**
  * All jobs as a JSON array (free with `brm_string_free`).
@@ -548,7 +548,7 @@ brm_result brm_job_status(struct brm_client *c, uint64_t job_id, struct brm_job_
  * # Safety
  * `c` a live client; `out` valid for a write.
  */
-brm_result brm_jobs_json(struct brm_client *c, char **out);
+brm_result brm_jobs_json(brm_client *c, char **out);
 
 /**
  * One job in detail as JSON: status, `log_path`, `output_dir`, tasks, `frames_done_list`,
@@ -557,7 +557,7 @@ brm_result brm_jobs_json(struct brm_client *c, char **out);
  * # Safety
  * `c` a live client; `out` valid for a write.
  */
-brm_result brm_job_json(struct brm_client *c, uint64_t job_id, char **out);
+brm_result brm_job_json(brm_client *c, uint64_t job_id, char **out);
 
 /**
  * Log lines of a job with `seq > after_seq`, at most `max_lines` (non-blocking; an empty
@@ -567,11 +567,11 @@ brm_result brm_job_json(struct brm_client *c, uint64_t job_id, char **out);
  * # Safety
  * `c` a live client; `out` valid for a write.
  */
-brm_result brm_poll_logs(struct brm_client *c,
+brm_result brm_poll_logs(brm_client *c,
                          uint64_t job_id,
                          uint64_t after_seq,
                          uint32_t max_lines,
-                         struct brm_log_batch **out);
+                         brm_log_batch **out);
 
 /**
  * Number of lines in a batch (0 for NULL).
@@ -579,7 +579,7 @@ brm_result brm_poll_logs(struct brm_client *c,
  * # Safety
  * `b` NULL or a live batch.
  */
-size_t brm_log_batch_len(const struct brm_log_batch *b);
+size_t brm_log_batch_len(const brm_log_batch *b);
 
 /**
  * Line `i` of a batch; its text stays valid until the batch is freed.
@@ -587,7 +587,7 @@ size_t brm_log_batch_len(const struct brm_log_batch *b);
  * # Safety
  * `b` a live batch; `out` valid for a write.
  */
-brm_result brm_log_batch_line(const struct brm_log_batch *b, size_t i, struct brm_log_line *out);
+brm_result brm_log_batch_line(const brm_log_batch *b, size_t i, brm_log_line *out);
 
 /**
  * The `after_seq` to pass to the next `brm_poll_logs` (0 for NULL).
@@ -595,7 +595,7 @@ brm_result brm_log_batch_line(const struct brm_log_batch *b, size_t i, struct br
  * # Safety
  * `b` NULL or a live batch.
  */
-uint64_t brm_log_batch_next_seq(const struct brm_log_batch *b);
+uint64_t brm_log_batch_next_seq(const brm_log_batch *b);
 
 /**
  * True when the job has finished and this batch reached the end of its log.
@@ -603,7 +603,7 @@ uint64_t brm_log_batch_next_seq(const struct brm_log_batch *b);
  * # Safety
  * `b` NULL or a live batch.
  */
-bool brm_log_batch_complete(const struct brm_log_batch *b);
+bool brm_log_batch_complete(const brm_log_batch *b);
 
 /**
  * Free a batch (NULL is a no-op).
@@ -611,7 +611,7 @@ bool brm_log_batch_complete(const struct brm_log_batch *b);
  * # Safety
  * `b` NULL or a batch from `brm_poll_logs`, not freed before.
  */
-void brm_log_batch_free(struct brm_log_batch *b);
+void brm_log_batch_free(brm_log_batch *b);
 
 /**
  * Wait up to `timeout_ms` for the job to finish; `*out_state` gets its final state.
@@ -620,10 +620,7 @@ void brm_log_batch_free(struct brm_log_batch *b);
  * # Safety
  * `c` a live client; `out_state` NULL or valid for a write.
  */
-brm_result brm_wait(struct brm_client *c,
-                    uint64_t job_id,
-                    uint32_t timeout_ms,
-                    uint32_t *out_state);
+brm_result brm_wait(brm_client *c, uint64_t job_id, uint32_t timeout_ms, uint32_t *out_state);
 
 /**
  * Cancel a job: TERM to its renders' process groups, KILL after `grace_ms` (0 = the
@@ -632,7 +629,7 @@ brm_result brm_wait(struct brm_client *c,
  * # Safety
  * `c` a live client.
  */
-brm_result brm_cancel(struct brm_client *c, uint64_t job_id, uint32_t grace_ms);
+brm_result brm_cancel(brm_client *c, uint64_t job_id, uint32_t grace_ms);
 
 /**
  * Queue a failed or cancelled job's unfinished frames again.
@@ -640,7 +637,7 @@ brm_result brm_cancel(struct brm_client *c, uint64_t job_id, uint32_t grace_ms);
  * # Safety
  * `c` a live client.
  */
-brm_result brm_retry(struct brm_client *c, uint64_t job_id);
+brm_result brm_retry(brm_client *c, uint64_t job_id);
 
 /**
  * Apply snapshot retention now (keep the latest 5, delete older than 24 h, never one a
@@ -649,7 +646,7 @@ brm_result brm_retry(struct brm_client *c, uint64_t job_id);
  * # Safety
  * `c` a live client; `out_removed` NULL or valid for a write.
  */
-brm_result brm_cleanup_snapshots(struct brm_client *c, uint32_t *out_removed);
+brm_result brm_cleanup_snapshots(brm_client *c, uint32_t *out_removed);
 
 /**
  * Inspect a scene file (`.ma` fully, `.mb` best effort, `.blend` minimally) and return its
