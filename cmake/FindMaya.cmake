@@ -149,9 +149,9 @@ endif()
 set(_maya_fail_message "Maya devkit (include/maya/MTypes.h) not found")
 if(_maya_rejected)
   string(REPLACE ";" "\n    " _r "${_maya_rejected}")
-  string(APPEND _maya_fail_message "; rejected:\n    ${_r}\n")
+  string(APPEND _maya_fail_message "; rejected:\n    ${_r}\n ")
 endif()
-string(APPEND _maya_fail_message "  Set MAYA_LOCATION to the Maya root (the folder with include/maya and lib/)")
+string(APPEND _maya_fail_message ". Set MAYA_LOCATION to the Maya root (the folder with include/maya and lib/)")
 
 include(FindPackageHandleStandardArgs)
 find_package_handle_standard_args(Maya
