@@ -110,6 +110,29 @@ static void test_spec_builder(void) {
     EXPECT_OK(brm_job_spec_set_env(s, "BRM_C_TEST", "1"));
     EXPECT_OK(brm_job_spec_set_env(s, "BRM_C_TEST", "2")); /* replaces */
 
+    /* Huge values (10 MB): accepted or refused with a message, never a crash. */
+    const size_t big = 10u * 1024u * 1024u;
+    char *huge = (char *)malloc(big + 1);
+    if (huge == NULL) {
+        abort();
+    }
+    memset(huge, 'n', big);
+    huge[big] = '\0';
+    EXPECT_OK(brm_job_spec_set_name(s, huge));
+    EXPECT_OK(brm_job_spec_set_env(s, "BRM_C_TEST_BIG", huge));
+    EXPECT_ERR(brm_job_spec_set_frames(s, huge), BRM_ERR_FRAME_SYNTAX, "byte 0");
+    size_t need = 0;
+    CHECK(brm_last_error(NULL, 0, &need) == BRM_ERR_BUFFER_TOO_SMALL && need < 4096);
+    /* Bad values echo the input in their message (plan's FromStr; a 10 MB value gives a
+     * 10 MB message, reported to the lead): check only that each fails cleanly with one. */
+    CHECK(brm_job_spec_set_gpu(s, huge) == BRM_ERR_INVALID_ARGUMENT);
+    CHECK(brm_last_error(NULL, 0, &need) == BRM_ERR_BUFFER_TOO_SMALL && need > 10);
+    CHECK(brm_job_spec_set_method(s, huge) == BRM_ERR_INVALID_ARGUMENT);
+    CHECK(brm_last_error(NULL, 0, &need) == BRM_ERR_BUFFER_TOO_SMALL && need > 10);
+    CHECK(brm_job_spec_set_order(s, huge) == BRM_ERR_INVALID_ARGUMENT);
+    CHECK(brm_last_error(NULL, 0, &need) == BRM_ERR_BUFFER_TOO_SMALL && need > 10);
+    free(huge);
+
     brm_job_spec_free(s);
     brm_job_spec_free(NULL);
     brm_job_spec_free(NULL);
