@@ -1,0 +1,1 @@
+//! The per-user agent: IPC server around the queue. (Being written.)
