@@ -12,7 +12,8 @@
 // strings, unquoted numbers are numbers, unquoted -name is a flag) and directives:
 //   @ok | @fail                    the last command succeeded / failed
 //   @result TEXT | @result~ REGEX  the last result, formatted as 5, "text", [1, 2], ["a", "b"]
-//   @error~ R | @warning~ R | @info~ R   a message since the last command/timers/poll matched
+//   @error~ R | @warning~ R | @info~ R   a message since the last command or poll (timer
+//                                  output included) matched
 //   @noerror                       no error message since then
 //   @set NAME                      keep the last result as ${NAME} (also ${ENV_VAR} works)
 //   @env NAME=VALUE | @unsetenv NAME
@@ -319,7 +320,8 @@ struct Runner {
             return !any || fail("a file operation matched /" + rest + "/");
         }
         if (key == "@timers") {
-            g_messages.clear();
+            // Messages accumulate: a check after @timers sees those of the last command,
+            // poll and these timer calls.
             fire(std::atoi(rest.c_str()));
             return true;
         }
