@@ -1,1 +1,0 @@
-//! The per-user agent: IPC server around the queue. (Being written.)
