@@ -62,6 +62,7 @@ struct Message {
 std::vector<Message> g_messages;  // since the last command / timers / poll
 std::map<std::string, std::string> g_vars;
 bool g_lastOk = true;
+bool g_undefinedVariable = false;  // a script used ${NAME} with nothing set: fail it
 
 void sink(MsgKind kind, const std::string& text)
 {
@@ -132,7 +133,8 @@ std::string expand(const std::string& s)
                 } else if (const char* e = std::getenv(name.c_str())) {
                     out += e;
                 } else {
-                    std::fprintf(stderr, "maya_host: variable ${%s} is not set\n", name.c_str());
+                    std::printf("host error: variable ${%s} is not set\n", name.c_str());
+                    g_undefinedVariable = true;
                 }
                 i = end;
                 continue;
@@ -346,7 +348,11 @@ struct Runner {
                 run(cmd, false);
                 all.insert(all.end(), g_messages.begin(), g_messages.end());
                 last = MStandinHost::formatResult();
-                if (g_lastOk && std::regex_search(last, rx)) break;
+                if (!g_lastOk) {
+                    g_messages = all;
+                    return fail("the polled command failed: " + cmd);
+                }
+                if (std::regex_search(last, rx)) break;
                 if (std::chrono::steady_clock::now() > deadline) {
                     g_messages = all;
                     return fail("timed out after " + rest.substr(0, a) + " s; last result " + last);
@@ -412,11 +418,13 @@ struct Runner {
             ++lineNo;
             std::string t = trim(line);
             if (t.empty() || t[0] == '#' || t.rfind("//", 0) == 0) continue;
+            g_undefinedVariable = false;
             if (t[0] == '@') {
                 if (!directive(t)) return false;
             } else {
                 run(expand(t));
             }
+            if (g_undefinedVariable) return fail("undefined variable (see above)");
         }
         return true;
     }
