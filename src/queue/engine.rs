@@ -188,13 +188,60 @@ struct State {
     running: HashMap<u64, Running>,
     exes: Executables,
     snapshots: SnapshotStore,
+    wake: Arc<Wake>,
 }
+
+/// Wakes the tick thread early: a render exited, a job was submitted.
+#[derive(Default)]
+pub(crate) struct Wake {
+    flag: Mutex<bool>,
+    cond: Condvar,
+}
+
+impl Wake {
+    fn notify(&self) {
+        if let Ok(mut f) = self.flag.lock() {
+            *f = true;
+            self.cond.notify_all();
+        }
+    }
+
+    fn wait(&self, timeout: Duration) {
+        if let Ok(mut f) = self.flag.lock() {
+            if !*f {
+                f = match self.cond.wait_timeout(f, timeout) {
+                    Ok((g, _)) => g,
+                    Err(_) => return,
+                };
+            }
+            *f = false;
+        }
+    }
+}
+
+/// Wake the engine as soon as `pid` (our child) exits, without reaping it: `try_wait` in the
+/// tick still collects the status. Keeps per-task overhead far below the tick interval.
+#[cfg(target_os = "linux")]
+fn watch_exit(pid: u32, wake: Arc<Wake>) {
+    let _ = std::thread::Builder::new().name("brm-exit-watch".into()).stack_size(64 * 1024).spawn(move || {
+        // SAFETY: waitid with WNOWAIT only observes the child's state; info is ours.
+        unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT);
+        }
+        wake.notify();
+    });
+}
+
+#[cfg(not(target_os = "linux"))]
+fn watch_exit(_pid: u32, _wake: Arc<Wake>) {}
 
 /// The engine. Share it as `Arc<Engine>`; [`Engine::start`] runs its tick thread.
 pub struct Engine {
     state: Mutex<State>,
     changed: Condvar,
     stop: AtomicBool,
+    wake: Arc<Wake>,
 }
 
 fn db(state_path: &Path) -> impl Fn(rusqlite::Error) -> QueueError + '_ {
@@ -223,7 +270,9 @@ impl Engine {
         let mut exes = Executables::from_report(&cfg.report, cfg.scripts_dir.clone());
         exes.blender_scripts_dir = blender_scripts_dir(&cfg.scripts_dir);
         let snapshots = SnapshotStore::new(cfg.paths.snapshots.clone());
+        let wake = Arc::new(Wake::default());
         let mut st = State {
+            wake: Arc::clone(&wake),
             cfg,
             conn,
             db_path,
@@ -235,7 +284,8 @@ impl Engine {
         };
         st.load()?;
         st.commit()?;
-        let engine = Arc::new(Engine { state: Mutex::new(st), changed: Condvar::new(), stop: AtomicBool::new(false) });
+        let engine =
+            Arc::new(Engine { state: Mutex::new(st), changed: Condvar::new(), stop: AtomicBool::new(false), wake });
         Ok(engine)
     }
 
@@ -257,7 +307,7 @@ impl Engine {
                             Duration::from_millis(200)
                         }
                     };
-                    std::thread::sleep(tick);
+                    me.wake.wait(tick);
                 }
             })
             .unwrap_or_else(|e| panic!("cannot start the engine thread: {e}"))
@@ -266,6 +316,7 @@ impl Engine {
     /// Stop the tick loop. Renders keep running; a later engine re-attaches to them.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::Relaxed);
+        self.wake.notify();
     }
 
     /// One round of supervision and scheduling; returns how long to sleep.
@@ -922,6 +973,7 @@ impl State {
         match Child::spawn(cmd, log_path) {
             Ok(child) => {
                 let (pid, st) = (child.pid(), child.start_time());
+                watch_exit(pid, Arc::clone(&self.wake));
                 Ok((child, pid, st))
             }
             Err(e) => Err(e.to_string()),
