@@ -191,8 +191,11 @@ pub(super) fn process_start_time(pid: u32) -> Option<u64> {
     }
     #[cfg(target_os = "macos")]
     {
-        macos::bsdinfo(pid)
-            .map(|i| (i.pbi_start_tvsec as u64) * 1_000_000 + i.pbi_start_tvusec as u64)
+        macos::bsdinfo(pid).map(|i| {
+            i.pbi_start_tvsec
+                .saturating_mul(1_000_000)
+                .saturating_add(i.pbi_start_tvusec)
+        })
     }
     #[cfg(not(any(target_os = "linux", target_os = "macos")))]
     {

@@ -148,7 +148,7 @@ fn creation_time(h: HANDLE) -> Option<u64> {
     let (mut created, mut exited, mut kernel, mut user) = (zero, zero, zero, zero);
     // SAFETY: all four out-pointers point to FILETIMEs on our stack.
     let ok = unsafe { GetProcessTimes(h, &mut created, &mut exited, &mut kernel, &mut user) } != 0;
-    ok.then(|| ((created.dwHighDateTime as u64) << 32) | created.dwLowDateTime as u64)
+    ok.then_some(((created.dwHighDateTime as u64) << 32) | created.dwLowDateTime as u64)
 }
 
 /// Creation FILETIME of a child we just spawned.
