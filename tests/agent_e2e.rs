@@ -366,3 +366,31 @@ fn cancelling_a_blender_render_leaves_no_blender_process() {
     assert_eq!(v["state"], "cancelled", "{v:#}");
     assert!(group_members(pid).is_empty(), "Blender processes left: {:?}", group_members(pid));
 }
+
+#[test]
+fn render_crashing_after_three_of_ten_frames_rerenders_only_the_remaining_seven() {
+    let mut env = TestEnv::new(&[("BRM_FAKE_FAIL", "crash-after:3"), ("BRM_FAKE_FAIL_LEVEL", "render")]);
+    let marker = env.home.path().join("crashed-once");
+    env.vars.push(("BRM_FAKE_FAIL_ONCE".into(), marker.display().to_string()));
+    let out = env.out();
+    let id = env.submit(&[
+        &scene("cube__cube.ma"),
+        "--frames",
+        "1-10",
+        "--gpu",
+        "cpu",
+        "--method",
+        "render",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let v = env.wait_state(id, Duration::from_secs(60));
+    assert_eq!(v["state"], "done", "{v:#}");
+    assert_eq!(frames_done(&v), (1..=10).collect::<Vec<_>>());
+    let ends: Vec<Value> = env.records().into_iter().filter(|r| r["event"] == "end").collect();
+    assert_eq!(ends.len(), 2, "{ends:#?}");
+    assert_eq!(ends[0]["signal"], 11, "first render should have crashed");
+    assert_eq!(ends[0]["frames"].as_array().unwrap().len(), 3);
+    let second: Vec<i64> = ends[1]["frames"].as_array().unwrap().iter().map(|f| f.as_i64().unwrap()).collect();
+    assert_eq!(second, (4..=10).collect::<Vec<_>>(), "only the 7 remaining frames are rendered again");
+}

@@ -27,6 +27,8 @@ BRM_FAKE_FAIL_LEVEL  which program the failures apply to: custom (mayapy +
                      brm_render_basic.py), any (default); comma-separated list allowed
 BRM_FAKE_RECORD      path of a JSON-lines file; each invocation appends one "start" line when it
                      starts and one "end" line when it ends (see Invocation.record)
+BRM_FAKE_FAIL_ONCE   path of a marker file: the failures apply to the first invocation only
+                     (the one that creates the marker), so a retry of the same level succeeds
 BRM_FAKE_FRAME_SECONDS  time each frame takes (default 0.02)
 BRM_FAKE_CALLS       path of a JSON-lines file where the stand-in `maya` package records every
                      maya.cmds / maya.mel / renderSetup call it receives (tests read it)
@@ -180,6 +182,12 @@ def failures(level):
     spec = os.environ.get("BRM_FAKE_FAIL", "").strip()
     if not spec or not _failure_applies(level):
         return {}
+    once = os.environ.get("BRM_FAKE_FAIL_ONCE", "").strip()
+    if once:
+        try:
+            os.close(os.open(once, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            return {}
     result = {}
     for item in spec.split(","):
         item = item.strip()
