@@ -116,6 +116,7 @@ std::vector<Timer> g_timers;
 MCallbackId g_nextCallbackId = 1;
 MCallbackId g_currentCallback = 0;
 float g_clock = 0.0f;
+bool g_syntaxDefinitionError = false;  // an addFlag/makeFlagMultiUse call was refused
 
 void emit(MsgKind kind, const std::string& text)
 {
@@ -754,7 +755,9 @@ MStatus MSyntax::addFlag(const char* s, const char* l, MArgType t1, MArgType t2,
     // Maya: short names are at most 3 characters (plus the dash), names must be unique.
     if (f.shortName.empty() || f.longName.empty() || f.shortName.size() > 3 ||
         findFlag(d, f.shortName) >= 0 || findFlag(d, f.longName) >= 0) {
-        emit(MsgKind::Error, "MSyntax::addFlag: invalid or duplicate flag '" + f.shortName + "'/'" + f.longName + "'");
+        emit(MsgKind::Error, "MSyntax::addFlag: invalid or duplicate flag '" + f.shortName + "'/'" + f.longName +
+                                 "' (short names are 1-3 characters, names unique)");
+        g_syntaxDefinitionError = true;
         return MS::kInvalidParameter;
     }
     for (MArgType t : {t1, t2, t3, t4, t5, t6})
@@ -765,7 +768,10 @@ MStatus MSyntax::addFlag(const char* s, const char* l, MArgType t1, MArgType t2,
 MStatus MSyntax::makeFlagMultiUse(const char* flag)
 {
     int i = findFlag(SYN(apiData), stripDash(flag));
-    if (i < 0) return MS::kInvalidParameter;
+    if (i < 0) {
+        g_syntaxDefinitionError = true;
+        return MS::kInvalidParameter;
+    }
     SYN(apiData).flags[(size_t)i].multiUse = true;
     return MS::kSuccess;
 }
@@ -1404,7 +1410,13 @@ bool runCommand(const std::string& name, const std::vector<Arg>& args)
         return false;
     }
     CommandEntry entry = it->second;
+    g_syntaxDefinitionError = false;
     MSyntax syntax = entry.syntax ? entry.syntax() : MSyntax();
+    if (g_syntaxDefinitionError) {
+        // Maya would reject such a syntax when the command is registered or first used.
+        emit(MsgKind::Error, "the syntax of '" + name + "' is invalid (see above)");
+        return false;
+    }
     MPxCommand* cmd = static_cast<MPxCommand*>(entry.creator());
     if (!cmd) {
         emit(MsgKind::Error, "creator of '" + name + "' returned NULL");
