@@ -7,6 +7,8 @@
 #include <maya/MFileIO.h>
 #include <maya/MStringArray.h>
 
+#include <sys/stat.h>
+
 namespace brm_maya {
 
 namespace {
@@ -47,6 +49,10 @@ MStatus BrmLayersCommand::doIt(const MArgList& args)
         if (scene.empty())
             return fail(kCmd, "the open scene has never been saved; save it or name a scene file: "
                               "brmLayers \"/path/to/shot.ma\"");
+        struct stat st;
+        if (!objects.length() && stat(scene.c_str(), &st) != 0)
+            return fail(kCmd, "the open scene's file \"" + scene + "\" does not exist (never saved?); save the "
+                              "scene or name a scene file: brmLayers \"/path/to/shot.ma\"");
 
         OwnedString json;
         brm_result r = brm_scene_inspect_json(scene.c_str(), &json.p);
