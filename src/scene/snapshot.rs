@@ -80,8 +80,7 @@ impl SnapshotStore {
     }
 
     /// Copy `scene` into a new snapshot and return the snapshot's path. The user's scene is
-    /// only read. Plain `std::fs::copy` (on Linux `copy_file_range`: in-kernel, as fast as
-    /// `cp`). A failed copy leaves no partial snapshot behind.
+    /// only read. On Linux the copy is `copy_file_range` (in-kernel, as fast as `cp`). A failed copy leaves no partial snapshot behind.
     pub fn snapshot(&self, scene: &Path) -> Result<PathBuf, SceneError> {
         let meta = std::fs::metadata(scene).map_err(|e| SceneError::read(scene, e))?;
         if !meta.is_file() {
@@ -96,7 +95,7 @@ impl SnapshotStore {
             .map(str::to_string)
             .unwrap_or_else(|| scene.to_string_lossy().into_owned());
         let dest = self.reserve_path(&name)?;
-        if let Err(e) = std::fs::copy(scene, &dest) {
+        if let Err(e) = copy_into_placeholder(scene, &dest) {
             let _ = std::fs::remove_file(&dest);
             return Err(SceneError::snapshot(
                 format!("copying {} to {}", scene.display(), dest.display()),
@@ -123,6 +122,30 @@ impl SnapshotStore {
             .map(|s| s.path)
             .collect())
     }
+}
+
+/// Copy `src` into the empty placeholder `dest` that [`SnapshotStore::reserve_path`] created.
+///
+/// Not `std::fs::copy`: it opens the destination with `O_TRUNC`, and ext4 treats truncating
+/// and rewriting a file as "replace via truncate" (`auto_da_alloc`) and flushes it on close,
+/// which made snapshots up to 1.7x slower than `cp` in the benchmark. The placeholder is empty,
+/// so no truncation is needed. `std::io::copy` between two files uses `copy_file_range` on
+/// Linux (in-kernel, like `cp`); the source is advised as sequential, as `cp` does.
+fn copy_into_placeholder(src: &Path, dest: &Path) -> std::io::Result<u64> {
+    let mut from = std::fs::File::open(src)?;
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: a valid open descriptor; fadvise only gives the kernel a hint.
+        unsafe {
+            libc::posix_fadvise(from.as_raw_fd(), 0, 0, libc::POSIX_FADV_SEQUENTIAL);
+        }
+    }
+    let mut to = OpenOptions::new().write(true).open(dest)?;
+    let n = std::io::copy(&mut from, &mut to)?;
+    // A placeholder someone wrote into meanwhile would keep a longer tail: cut it.
+    to.set_len(n)?;
+    Ok(n)
 }
 
 /// Stem (sanitized) and extension (lowercase) of a scene name.
