@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Start-up amortization (DESIGN §8): the 24 frames of the Blender example rendered by brm
+# (through the agent, default chunking) vs one `blender -b … -a` run. Target: ratio ≤ 1.1.
+# Runs alternate (brm, blender, brm, blender, …) and the table compares medians, so machine
+# noise hits both sides alike. Usage: scripts/bench-amortization.sh [runs] (default 3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-3}
+bash scripts/ensure-blender.sh >/dev/null
+cargo build --release --quiet --bin brm
+BRM=$PWD/target/release/brm
+WORK=$(mktemp -d /tmp/brm-bench-amort.XXXX)
+export BRM_HOME=$WORK/home BRM_AGENT=$BRM BRM_NO_NVML=1 BRM_NVIDIA_SMI=$WORK/none
+trap '"$BRM" agent stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+"$BRM" agent start >/dev/null
+now() { date +%s.%N; }
+brm_times=(); bl_times=()
+for i in $(seq 1 "$RUNS"); do
+  t0=$(now); "$BRM" render examples/shot.blend --frames 1-24 -o "$WORK/brm$i" --wait --json >/dev/null; t1=$(now)
+  brm_times+=("$(echo "$t1 - $t0" | bc -l)")
+  n=$(ls "$WORK/brm$i" | wc -l); [ "$n" -eq 24 ] || { echo "brm rendered $n frames, expected 24" >&2; exit 1; }
+  t0=$(now); blender -b examples/shot.blend -o "$WORK/bl$i/shot.####" -a >/dev/null 2>&1; t1=$(now)
+  bl_times+=("$(echo "$t1 - $t0" | bc -l)")
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+mb=$(median "${brm_times[@]}"); ml=$(median "${bl_times[@]}")
+printf '| benchmark | brm | blender -a | ratio | target |\n|---|---|---|---|---|\n'
+printf '| 24 frames of examples/shot.blend (median of %s) | %.2f s | %.2f s | %.3f | ≤ 1.1 |\n' "$RUNS" "$mb" "$ml" "$(echo "$mb / $ml" | bc -l)"
