@@ -394,3 +394,43 @@ fn render_crashing_after_three_of_ten_frames_rerenders_only_the_remaining_seven(
     let second: Vec<i64> = ends[1]["frames"].as_array().unwrap().iter().map(|f| f.as_i64().unwrap()).collect();
     assert_eq!(second, (4..=10).collect::<Vec<_>>(), "only the 7 remaining frames are rendered again");
 }
+
+#[test]
+fn a_silent_render_is_stopped_by_the_silence_timeout_and_reported() {
+    let env = TestEnv::new(&[("BRM_FAKE_FAIL", "silent"), ("BRM_FAKE_FAIL_LEVEL", "render")]);
+    let out = env.out();
+    let id = env.submit(&[
+        &scene("cube__cube.ma"),
+        "--frames",
+        "1-3",
+        "--gpu",
+        "cpu",
+        "--method",
+        "render",
+        "--silence-timeout",
+        "1",
+        "--retries",
+        "0",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let v = env.wait_state(id, Duration::from_secs(60));
+    assert_eq!(v["state"], "failed", "{v:#}");
+    assert!(v["error"].as_str().unwrap().contains("printed nothing"), "{v:#}");
+    assert_eq!(v["frames_missing"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_licence_failure_line_fails_the_level_and_falls_back() {
+    let env = TestEnv::new(&[("BRM_FAKE_FAIL", "licence"), ("BRM_FAKE_FAIL_LEVEL", "custom")]);
+    let out = env.out();
+    let id = env.submit(&[&scene("layers__layers.ma"), "--frames", "1-2", "--gpu", "cpu", "-o", out.to_str().unwrap()]);
+    let v = env.wait_state(id, Duration::from_secs(60));
+    assert_eq!(v["state"], "done", "{v:#}");
+    let notes: Vec<String> = log_lines(&env, id).iter().filter(|l| l["stream"] == 1).map(|l| l["text"].as_str().unwrap().to_string()).collect();
+    assert!(notes.iter().any(|n| n.contains("falling back to render")), "{notes:#?}");
+    // Every renderable layer of the scene rendered both frames.
+    for t in v["tasks"].as_array().unwrap() {
+        assert_eq!(t["state"], "done", "{t:#}");
+    }
+}
