@@ -42,6 +42,28 @@ pub use spawn::{Attached, Child, ExitInfo};
 pub use tail::{LogTail, TailLine, TailOptions, DEFAULT_MAX_LINE_BYTES, DEFAULT_READ_BUDGET};
 pub use watchdog::{TimeoutKind, Watchdog};
 
+/// Lowers the scheduling priority of the calling thread only (Linux: nice +10 for this
+/// thread; Windows: below normal; elsewhere a no-op). Returns whether it changed anything.
+///
+/// Call it on the thread that follows render logs: on a machine whose cores are all busy,
+/// log ingestion then yields to the renders instead of competing with them (see
+/// `docs/perf/log_pipeline.md`). Not on a thread that spawns renders: on Unix a child inherits
+/// the nice value of the thread that forks it.
+pub fn lower_thread_priority() -> bool {
+    #[cfg(unix)]
+    {
+        unix::lower_thread_priority()
+    }
+    #[cfg(windows)]
+    {
+        windows::lower_thread_priority()
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        false
+    }
+}
+
 /// One process to start: a program and its arguments, never a shell command line.
 ///
 /// Arguments go to the program verbatim, so layer names with quotes, spaces or shell
@@ -153,5 +175,67 @@ impl Kind for RunError {
             | RunError::LogTruncated { .. }
             | RunError::Wait { .. } => ErrorKind::Io,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_can_move_between_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Child>();
+        send_sync::<Attached>();
+        send_sync::<LogTail>();
+        send_sync::<LineRing>();
+        send_sync::<Watchdog>();
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn lower_thread_priority_affects_only_the_calling_thread() {
+        let prio = |tid: libc::id_t| unsafe { libc::getpriority(libc::PRIO_PROCESS, tid) };
+        let main_tid = unsafe { libc::gettid() } as libc::id_t;
+        let before = prio(main_tid);
+        let (changed, after) = std::thread::spawn(move || {
+            let changed = lower_thread_priority();
+            (changed, prio(unsafe { libc::gettid() } as libc::id_t))
+        })
+        .join()
+        .unwrap();
+        assert_eq!(changed, before < 19);
+        assert_eq!(after, (before + 10).min(19));
+        assert_eq!(
+            prio(main_tid),
+            before,
+            "the rest of the process keeps its priority"
+        );
+    }
+
+    #[test]
+    fn error_kinds() {
+        let e = RunError::ProgramNotFound {
+            program: "Render".into(),
+        };
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert!(e.to_string().contains("Render"));
+        let e = RunError::LogTruncated {
+            path: "t.log".into(),
+            offset: 10,
+            len: 2,
+        };
+        assert_eq!(e.kind(), ErrorKind::Io);
+        assert_eq!(
+            RunError::InvalidCommand("x".into()).kind(),
+            ErrorKind::InvalidArgument
+        );
+    }
+
+    #[test]
+    fn command_spec_serializes() {
+        let c = CommandSpec::new("/opt/maya/bin/Render").args(["-r", "redshift"]);
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(serde_json::from_str::<CommandSpec>(&json).unwrap(), c);
     }
 }

@@ -249,7 +249,10 @@ impl LogTail {
             if self.pending.is_empty() && self.cut == 0 && line.len() <= self.opts.max_line_bytes {
                 // Fast path: the whole line is in this chunk, no copy into `pending`.
                 if !(line.is_empty() && is_cr) {
-                    out.push(TailLine { text: lossy(line), end_offset });
+                    out.push(TailLine {
+                        text: lossy(line),
+                        end_offset,
+                    });
                 }
                 self.resume = end_offset;
             } else {

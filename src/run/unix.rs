@@ -91,6 +91,29 @@ fn mark_inherited_cloexec(max_fd: libc::c_int) {
     }
 }
 
+/// Nice +10 (at most 19) for the calling thread; Linux applies `setpriority` on a thread id to
+/// that thread alone. Other Unixes: no per-thread nice, no-op.
+pub(super) fn lower_thread_priority() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: plain system calls on integers.
+        unsafe {
+            let tid = libc::gettid() as libc::id_t;
+            *libc::__errno_location() = 0;
+            let cur = libc::getpriority(libc::PRIO_PROCESS, tid);
+            if cur == -1 && *libc::__errno_location() != 0 {
+                return false;
+            }
+            let target = (cur + 10).min(19);
+            target != cur && libc::setpriority(libc::PRIO_PROCESS, tid, target) == 0
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        false
+    }
+}
+
 /// Sends `sig` to every process of group `pgid`. Errors (group gone) are ignored.
 fn signal_group(pgid: u32, sig: libc::c_int) {
     if pgid == 0 || pgid > i32::MAX as u32 {

@@ -22,9 +22,10 @@ use windows_sys::Win32::System::JobObjects::{
     QueryInformationJobObject, TerminateJobObject, JOBOBJECT_BASIC_ACCOUNTING_INFORMATION,
 };
 use windows_sys::Win32::System::Threading::{
-    GetExitCodeProcess, GetProcessTimes, OpenProcess, TerminateProcess, WaitForSingleObject,
-    CREATE_NEW_PROCESS_GROUP, CREATE_NO_WINDOW, PROCESS_QUERY_LIMITED_INFORMATION,
-    PROCESS_SYNCHRONIZE, PROCESS_TERMINATE,
+    GetCurrentThread, GetExitCodeProcess, GetProcessTimes, OpenProcess, SetThreadPriority,
+    TerminateProcess, WaitForSingleObject, CREATE_NEW_PROCESS_GROUP, CREATE_NO_WINDOW,
+    PROCESS_QUERY_LIMITED_INFORMATION, PROCESS_SYNCHRONIZE, PROCESS_TERMINATE,
+    THREAD_PRIORITY_BELOW_NORMAL,
 };
 
 const KILL_WAIT: Duration = Duration::from_secs(10);
@@ -33,6 +34,12 @@ const POLL: Duration = Duration::from_millis(10);
 /// New process group (for `CTRL_BREAK`), no console window flashing up per render.
 pub(super) fn configure(cmd: &mut Command) {
     cmd.creation_flags(CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW);
+}
+
+/// Below-normal priority for the calling thread.
+pub(super) fn lower_thread_priority() -> bool {
+    // SAFETY: the pseudo-handle of the current thread is always valid.
+    unsafe { SetThreadPriority(GetCurrentThread(), THREAD_PRIORITY_BELOW_NORMAL) != 0 }
 }
 
 /// The Job Object holding one render's processes.
