@@ -434,3 +434,41 @@ fn a_licence_failure_line_fails_the_level_and_falls_back() {
         assert_eq!(t["state"], "done", "{t:#}");
     }
 }
+
+#[test]
+fn blender_snapshot_resolves_relative_paths_against_the_artists_folder() {
+    blender_present();
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("artist");
+    let snap = dir.path().join("snap");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::create_dir_all(&snap).unwrap();
+    // A 1x1 PNG beside the artist's scene, referenced as `//tex.png`.
+    let png: &[u8] = &[
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0,
+        0, 0x90, 0x77, 0x53, 0xde, 0, 0, 0, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x08, 0xd7, 0x63, 0xf8, 0xcf, 0xc0, 0, 0, 0x03, 0x01,
+        0x01, 0, 0x18, 0xdd, 0x8d, 0xb0, 0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    ];
+    std::fs::write(src.join("tex.png"), png).unwrap();
+    let scene = src.join("s.blend");
+    let make = format!(
+        "import bpy; bpy.ops.wm.save_as_mainfile(filepath={scene:?}); img=bpy.data.images.load({tex:?}); \
+         img.use_fake_user=True; bpy.ops.file.make_paths_relative(); bpy.ops.wm.save_mainfile()",
+        scene = scene.to_str().unwrap(),
+        tex = src.join("tex.png").to_str().unwrap()
+    );
+    let o = Command::new("blender").args(["-b", &format!("{ROOT}/examples/shot.blend"), "--python-expr", &make]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::copy(&scene, snap.join("s.blend")).unwrap();
+    let probe = "import bpy; print('BRMPROBE', [(i.filepath, i.size[0]) for i in bpy.data.images])";
+    let o = Command::new("blender")
+        .args(["-b", snap.join("s.blend").to_str().unwrap(), "--python"])
+        .arg(format!("{ROOT}/scripts/blender/brm_blender_setup.py"))
+        .args(["--python-expr", probe, "--", "--source-dir", src.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let line = out.lines().find(|l| l.starts_with("BRMPROBE")).unwrap_or_default().to_string();
+    let expected = format!("('{}', 1)", src.join("tex.png").display());
+    assert!(line.contains(&expected), "image not rebased onto the artist's folder: {line}");
+}

@@ -2,7 +2,7 @@
 
 brm runs (never through a shell):
     blender -b SCENE --python brm_blender_setup.py -o DIR/NAME.#### -f FRAMES \
-        -- --cycles-device CUDA|CPU --view-layer NAME
+        -- --cycles-device CUDA|CPU --view-layer NAME --source-dir DIR
 
 Blender runs this script when it reaches `--python`, after loading SCENE and before the
 render flag (`-f`/`-a`, which brm puts last). Everything after `--` is data for scripts:
@@ -14,6 +14,9 @@ What it does, in the scene Blender loaded (the file on disk is never saved):
   scene does not have is fatal: brm must not render the wrong layer under the right name.
 - `--cycles-device CPU|CUDA|OPTIX|...`: for Cycles scenes, render on that device. The GPU
   was pinned by brm through CUDA_VISIBLE_DEVICES, so "all GPUs Blender sees" is one card.
+- `--source-dir DIR`: the folder of the artist's own .blend. brm renders a snapshot kept
+  elsewhere, so `//`-relative paths (images, linked libraries, sounds, clips, caches) are
+  rebased onto DIR, where they were meant to resolve.
 
 Failures print a machine-readable line for brm and exit non-zero before any frame renders:
     @brm {"event":"error","message":"...","fatal":true}
@@ -42,11 +45,11 @@ def fail(message):
 def parse_args(argv):
     """The options after `--` (unknown ones are left to Blender and Cycles)."""
     args = argv[argv.index("--") + 1:] if "--" in argv else []
-    opts = {"view_layer": None, "cycles_device": None}
+    opts = {"view_layer": None, "cycles_device": None, "source_dir": None}
     i = 0
     while i < len(args):
         key = args[i]
-        if key in ("--view-layer", "--cycles-device"):
+        if key in ("--view-layer", "--cycles-device", "--source-dir"):
             if i + 1 >= len(args):
                 fail("option %s needs a value" % key)
             opts[key[2:].replace("-", "_")] = args[i + 1]
@@ -96,9 +99,28 @@ def select_cycles_device(scene, device):
     scene.cycles.device = "GPU"
 
 
+def rebase_relative_paths(source_dir):
+    """Make `//` paths absolute against the artist's folder instead of the snapshot's."""
+    collections = [bpy.data.images, bpy.data.sounds, bpy.data.movieclips, bpy.data.cache_files, bpy.data.fonts]
+    for coll in collections:
+        for item in coll:
+            path = getattr(item, "filepath", "")
+            if path.startswith("//") and not getattr(item, "library", None):
+                item.filepath = bpy.path.abspath(path, start=source_dir)
+    for lib in bpy.data.libraries:
+        if lib.filepath.startswith("//"):
+            lib.filepath = bpy.path.abspath(lib.filepath, start=source_dir)
+            try:
+                lib.reload()
+            except Exception as exc:  # noqa: BLE001 - a missing library is the scene's problem
+                sys.stderr.write("brm_blender_setup: warning: cannot reload library %s: %s\n" % (lib.filepath, exc))
+
+
 def main():
     opts = parse_args(sys.argv)
     scene = bpy.context.scene
+    if opts["source_dir"] is not None:
+        rebase_relative_paths(opts["source_dir"])
     if opts["view_layer"] is not None:
         select_view_layer(scene, opts["view_layer"])
     if opts["cycles_device"] is not None:

@@ -360,7 +360,15 @@ fn blender_command(
         looked: "brm looked at BRM_BLENDER, PATH and the usual install folders; put blender on PATH or set BRM_BLENDER".into(),
     })?;
     let mut a: Vec<String> = vec!["-b".into(), arg(&absolute(&spec.scene))];
-    if !task.layer.is_empty() {
+    // A snapshot lives elsewhere than the artist's .blend, so Blender would resolve `//`
+    // relative paths (textures, linked libraries) against the wrong folder: the setup script
+    // rebases them onto the original scene's folder (passed as data, below).
+    let source_dir = spec
+        .source_scene
+        .as_ref()
+        .filter(|src| absolute(src) != absolute(&spec.scene))
+        .and_then(|src| absolute(src).parent().map(Path::to_path_buf));
+    if !task.layer.is_empty() || source_dir.is_some() {
         let setup = require_script(&exes.blender_scripts_dir, BLENDER_SETUP_SCRIPT)?;
         a.extend(["--python".into(), arg(&setup)]);
     }
@@ -398,6 +406,9 @@ fn blender_command(
     ]);
     if !task.layer.is_empty() {
         a.extend(["--view-layer".into(), task.layer.clone()]);
+    }
+    if let Some(dir) = &source_dir {
+        a.extend(["--source-dir".into(), arg(dir)]);
     }
     let (env, env_clear) = environment(spec, slot, true);
     Ok(CommandSpec {
