@@ -80,7 +80,12 @@ fn mark_inherited_cloexec(max_fd: libc::c_int) {
             return;
         }
     }
-    for fd in 3..max_fd {
+    mark_cloexec_range(3, max_fd);
+}
+
+/// The portable fallback: `fcntl` on every number in `from..to`. Async-signal-safe.
+fn mark_cloexec_range(from: libc::c_int, to: libc::c_int) {
+    for fd in from..to {
         // SAFETY: fcntl on a descriptor number; EBADF for unused numbers is expected.
         unsafe {
             let flags = libc::fcntl(fd, libc::F_GETFD);
@@ -310,5 +315,40 @@ mod macos {
             );
             (n == size).then_some(info)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fallback_loop_marks_leaked_descriptors_close_on_exec() {
+        let path = std::ffi::CString::new("/dev/null").unwrap();
+        // SAFETY: test-only descriptor juggling on a descriptor this test owns.
+        unsafe {
+            let fd = libc::open(path.as_ptr(), libc::O_RDONLY);
+            assert!(fd >= 3);
+            assert_eq!(libc::fcntl(fd, libc::F_GETFD) & libc::FD_CLOEXEC, 0);
+            mark_cloexec_range(fd, fd + 1);
+            assert_ne!(libc::fcntl(fd, libc::F_GETFD) & libc::FD_CLOEXEC, 0);
+            libc::close(fd);
+        }
+    }
+
+    #[test]
+    fn scan_limit_is_capped() {
+        let n = fd_scan_limit();
+        assert!(n > 3 && n <= MAX_FD_SCAN);
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "macos"))]
+    #[test]
+    fn absent_group_is_not_alive_and_own_process_has_a_start_time() {
+        assert!(!group_alive(0));
+        assert!(!group_alive(u32::MAX));
+        assert!(process_running(std::process::id()));
+        assert!(process_start_time(std::process::id()).is_some());
+        assert_eq!(process_start_time(u32::MAX / 2), None);
     }
 }

@@ -9,6 +9,12 @@
 //! Cancel sends `CTRL_BREAK_EVENT` to the render's process group (it is created with
 //! `CREATE_NEW_PROCESS_GROUP`), which reaches it only when it shares the agent's console; after
 //! the grace period `TerminateJobObject` ends every process of the job.
+//!
+//! Not done here: std starts children with handle inheritance on, so a handle the agent made
+//! inheritable would reach renders (std creates its handles non-inheritable; an explicit
+//! `PROC_THREAD_ATTRIBUTE_HANDLE_LIST` would need a hand-written `CreateProcessW`). If the agent
+//! itself runs inside a kill-on-close job (some launchers), renders die with that job unless
+//! the agent was started with `CREATE_BREAKAWAY_FROM_JOB`.
 
 use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle, RawHandle};
 use std::os::windows::process::CommandExt;
