@@ -230,6 +230,40 @@ fn cancel_kills_grandchildren_that_ignore_sigterm_and_is_idempotent() {
     assert!(running_in_group(pgid).is_empty());
 }
 
+/// The engine's non-blocking form: terminate now, kill on a later tick.
+#[test]
+fn terminate_then_kill_without_blocking_leaves_no_helper() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("kids");
+    let mut child = Child::spawn(
+        &child_cmd(&["tree", pidfile.to_str().unwrap()]),
+        &dir.path().join("task.log"),
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !pidfile.exists() {
+        assert!(Instant::now() < deadline, "helpers did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pgid = child.pid();
+    child.terminate();
+    let exit = wait_exit(&mut child, Duration::from_secs(30));
+    assert_eq!(exit.signal, Some(libc::SIGTERM));
+    // The leader obeyed; its helpers ignore TERM and are still in the group.
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(running_in_group(pgid).len(), 2);
+    assert!(child.is_group_alive());
+    child.kill();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.is_group_alive() {
+        assert!(Instant::now() < deadline, "group survived SIGKILL");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(running_in_group(pgid).is_empty());
+    child.kill(); // no-op on a gone group
+    child.terminate();
+}
+
 /// Run twice: by the test harness (checks), and re-executed by itself with
 /// `BRM_RUN_TEST_SPAWNER` set to play the agent that starts a render and dies.
 #[test]

@@ -209,21 +209,58 @@ impl Child {
         }
     }
 
-    /// Whether any process of the render's group (Windows: job) is still running.
+    /// Whether any process of the render's group (Windows: job) is still running. Reaps the
+    /// direct child if it exited; zombies do not count.
     pub fn is_group_alive(&self) -> bool {
         if self.gone.load(Ordering::Acquire) {
             return false;
         }
         #[cfg(unix)]
-        {
+        let alive = {
             let _ = self.lock().try_wait();
             sys::group_alive(self.pid)
-        }
+        };
         #[cfg(windows)]
-        {
-            match &self.job {
-                Some(job) => job.active_processes() > 0,
-                None => matches!(self.lock().try_wait(), Ok(None)),
+        let alive = match &self.job {
+            Some(job) => job.active_processes() > 0,
+            None => matches!(self.lock().try_wait(), Ok(None)),
+        };
+        if !alive {
+            // Once empty, the group id may be reused: never signal it again.
+            self.gone.store(true, Ordering::Release);
+        }
+        alive
+    }
+
+    /// Non-blocking first half of a cancel, for a caller that keeps its own deadline (the
+    /// engine's tick): the polite request (Unix `SIGTERM` + `SIGCONT` to the group; Windows
+    /// `CTRL_BREAK`). Follow with [`Child::kill`] once the grace period is over, unless
+    /// [`Child::is_group_alive`] turned false. No-op once the group is gone.
+    pub fn terminate(&self) {
+        if !self.is_group_alive() {
+            return;
+        }
+        #[cfg(unix)]
+        sys::terminate_group(self.pid);
+        #[cfg(windows)]
+        sys::ctrl_break(self.pid);
+    }
+
+    /// Non-blocking forced kill of every process of the render (Unix `SIGKILL` to the group;
+    /// Windows `TerminateJobObject`). Also right after a normal exit: helpers the renderer
+    /// left behind must not keep holding the GPU. No-op once the group is gone.
+    pub fn kill(&self) {
+        if !self.is_group_alive() {
+            return;
+        }
+        #[cfg(unix)]
+        sys::kill_group(self.pid);
+        #[cfg(windows)]
+        match &self.job {
+            Some(job) => job.terminate(),
+            None => {
+                use std::os::windows::io::AsRawHandle;
+                sys::terminate_process(self.lock().as_raw_handle());
             }
         }
     }
@@ -295,12 +332,8 @@ impl Attached {
     pub fn cancel(&self, grace: Duration) {
         #[cfg(unix)]
         {
-            // The group id is the leader's pid. While any member lives the id cannot be reused;
-            // if the leader lives under that pid it must be ours (same start time).
-            if let Some(t) = sys::process_start_time(self.pid) {
-                if t != self.start_time {
-                    return;
-                }
+            if self.leader_reused() {
+                return;
             }
             sys::cancel_group(self.pid, grace, &|| {});
         }
@@ -309,6 +342,50 @@ impl Attached {
             use std::os::windows::io::AsRawHandle;
             sys::cancel_process(self.handle.as_raw_handle(), self.pid, grace, &|| {});
         }
+    }
+
+    /// Non-blocking polite request, as [`Child::terminate`].
+    pub fn terminate(&self) {
+        #[cfg(unix)]
+        if !self.leader_reused() && sys::group_alive(self.pid) {
+            sys::terminate_group(self.pid);
+        }
+        #[cfg(windows)]
+        if sys::handle_running(&self.handle) {
+            sys::ctrl_break(self.pid);
+        }
+    }
+
+    /// Non-blocking forced kill, as [`Child::kill`] (Windows: the leading process only).
+    pub fn kill(&self) {
+        #[cfg(unix)]
+        if !self.leader_reused() && sys::group_alive(self.pid) {
+            sys::kill_group(self.pid);
+        }
+        #[cfg(windows)]
+        {
+            use std::os::windows::io::AsRawHandle;
+            sys::terminate_process(self.handle.as_raw_handle());
+        }
+    }
+
+    /// Whether any process of the render's group is still running (Windows: the leader).
+    pub fn is_group_alive(&self) -> bool {
+        #[cfg(unix)]
+        {
+            !self.leader_reused() && sys::group_alive(self.pid)
+        }
+        #[cfg(windows)]
+        {
+            sys::handle_running(&self.handle)
+        }
+    }
+
+    /// The group id is the leader's pid. While any member lives the id cannot be reused; if a
+    /// process lives under that pid with another start time, the group is long gone.
+    #[cfg(unix)]
+    fn leader_reused(&self) -> bool {
+        sys::process_start_time(self.pid).is_some_and(|t| t != self.start_time)
     }
 }
 

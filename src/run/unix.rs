@@ -119,6 +119,17 @@ pub(super) fn lower_thread_priority() -> bool {
     }
 }
 
+/// SIGTERM (then SIGCONT, so a stopped process acts on it) to group `pgid`.
+pub(super) fn terminate_group(pgid: u32) {
+    signal_group(pgid, libc::SIGTERM);
+    signal_group(pgid, libc::SIGCONT);
+}
+
+/// SIGKILL to group `pgid`.
+pub(super) fn kill_group(pgid: u32) {
+    signal_group(pgid, libc::SIGKILL);
+}
+
 /// Sends `sig` to every process of group `pgid`. Errors (group gone) are ignored.
 fn signal_group(pgid: u32, sig: libc::c_int) {
     if pgid == 0 || pgid > i32::MAX as u32 {
@@ -162,13 +173,11 @@ pub(super) fn cancel_group(pgid: u32, grace: Duration, reap: &dyn Fn()) -> bool 
     if !group_alive(pgid) {
         return true;
     }
-    signal_group(pgid, libc::SIGTERM);
-    // A stopped process (SIGSTOP, a debugger) only acts on TERM once continued.
-    signal_group(pgid, libc::SIGCONT);
+    terminate_group(pgid);
     if wait_empty(pgid, grace, reap) {
         return true;
     }
-    signal_group(pgid, libc::SIGKILL);
+    kill_group(pgid);
     wait_empty(pgid, KILL_WAIT, reap)
 }
 

@@ -93,19 +93,23 @@ impl Job {
         }
     }
 
+    /// Ends every process of the job now.
+    pub(super) fn terminate(&self) {
+        // SAFETY: valid job handle.
+        unsafe { TerminateJobObject(self.raw(), 1) };
+    }
+
     /// CTRL_BREAK, grace, TerminateJobObject; returns whether the job is empty.
     pub(super) fn cancel(&self, pid: u32, grace: Duration, reap: &dyn Fn()) -> bool {
         reap();
         if self.active_processes() == 0 {
             return true;
         }
-        // SAFETY: plain call on integers; failure (no shared console) is fine.
-        unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, pid) };
+        ctrl_break(pid);
         if wait_until(grace, reap, || self.active_processes() == 0) {
             return true;
         }
-        // SAFETY: valid job handle.
-        unsafe { TerminateJobObject(self.raw(), 1) };
+        self.terminate();
         wait_until(KILL_WAIT, reap, || self.active_processes() == 0)
     }
 }
@@ -123,14 +127,24 @@ pub(super) fn cancel_process(
     if !running() {
         return true;
     }
-    // SAFETY: plain call on integers.
-    unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, pid) };
+    ctrl_break(pid);
     if wait_until(grace, reap, || !running()) {
         return true;
     }
-    // SAFETY: valid process handle with PROCESS_TERMINATE access.
-    unsafe { TerminateProcess(h, 1) };
+    terminate_process(handle);
     wait_until(KILL_WAIT, reap, || !running())
+}
+
+/// CTRL_BREAK to process group `pid`; fails silently when the render has its own console.
+pub(super) fn ctrl_break(pid: u32) {
+    // SAFETY: plain call on integers.
+    unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, pid) };
+}
+
+/// Ends one process now.
+pub(super) fn terminate_process(handle: RawHandle) {
+    // SAFETY: a valid process handle with PROCESS_TERMINATE access (ours or opened so).
+    unsafe { TerminateProcess(handle as HANDLE, 1) };
 }
 
 fn wait_until(limit: Duration, reap: &dyn Fn(), done: impl Fn() -> bool) -> bool {
