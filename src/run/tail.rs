@@ -296,8 +296,9 @@ impl LogTail {
         }
     }
 
-    /// At process exit, after `read_lines` reached the end: hands out a last line that has no
-    /// break (renders often end without a newline).
+    /// At process exit, once `read_lines` reached the end ([`LogTail::at_end`]): hands out a
+    /// last line that has no break (renders often end without a newline). Calling it before
+    /// the end would cut a line in two.
     pub fn flush_partial(&mut self, out: &mut Vec<TailLine>) {
         if !self.pending.is_empty() || self.cut > 0 {
             self.emit(self.read_pos, false, out);
@@ -309,6 +310,13 @@ impl LogTail {
     /// returned line's `end_offset` (or the open offset before any line).
     pub fn offset(&self) -> u64 {
         self.resume
+    }
+
+    /// Bytes of the file consumed so far, including an unfinished line. Feed this to
+    /// [`super::Watchdog::check`]: it grows while a render prints a long line or a progress
+    /// bar without breaks, when `offset()` does not.
+    pub fn bytes_read(&self) -> u64 {
+        self.read_pos
     }
 
     /// Whether the last `read_lines` call reached the current end of the file (false: it
@@ -459,6 +467,8 @@ mod tests {
         );
         assert_eq!(out[0].end_offset, 1001);
         assert_eq!(out[1].text, "ok");
+        assert_eq!(t.bytes_read(), 1004);
+        assert_eq!(t.offset(), 1004);
     }
 
     #[test]
