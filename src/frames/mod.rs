@@ -43,7 +43,7 @@ pub enum FrameError {
     /// The spec has more frames than the cap (known without expanding it).
     #[error(
         "the frame set has at least {count_at_least} frames, more than the limit of {cap} \
-         (hint: check the range for a typo, split the job, or raise the limit, e.g. `brm frames --cap`)"
+         (hint: check the range for a typo or split the job; `brm frames --cap N` checks a set against another limit)"
     )]
     TooMany { count_at_least: u64, cap: u64 },
 }

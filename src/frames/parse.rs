@@ -179,16 +179,13 @@ impl<'a> Parser<'a> {
         } else if !matches!(self.peek(), Some(b'0'..=b'9')) {
             return Err(self.not_a_number());
         }
-        let mut v: i128 = 0;
+        let mut v: u64 = 0;
         while let Some(c @ b'0'..=b'9') = self.peek() {
-            v = v * 10 + i128::from(c - b'0');
-            if v > 1i128 << 64 {
-                return Err(self.too_big(start));
-            }
+            v = v
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(c - b'0')))
+                .ok_or_else(|| self.too_big(start))?;
             self.pos += 1;
-        }
-        if negative {
-            v = -v;
         }
         if self.peek() == Some(b'.') {
             return Err(self.err(
@@ -197,6 +194,7 @@ impl<'a> Parser<'a> {
                 "frames are whole numbers: write 1-10, not 1.5-10",
             ));
         }
+        let v = if negative { -(v as i128) } else { v as i128 };
         i64::try_from(v).map_err(|_| self.too_big(start))
     }
 

@@ -358,8 +358,35 @@ fn spec_strategy() -> impl Strategy<Value = String> {
     prop::collection::vec(term_strategy(), 1..12).prop_map(|t| t.join(","))
 }
 
+fn wide_spec_strategy() -> impl Strategy<Value = String> {
+    let term =
+        (-300i64..300, -300i64..300, 0u8..4, 1i64..40).prop_map(|(a, b, kind, step)| match kind {
+            0 => format!("{a}"),
+            1 => format!("{a}-{b}"),
+            2 => format!("{a}-{b}x{step}"),
+            _ => format!("{a}-{b}y{step}"),
+        });
+    prop::collection::vec(term, 1..40).prop_map(|t| t.join(","))
+}
+
+#[test]
+fn regression_merge_cascade_keeps_index_exact() {
+    // A merge cascade once hid a frame from the overlap index: 12 came out twice.
+    let spec = "8-3x5,-1-11,12,-2,13-0";
+    assert_eq!(frames(spec), reference(spec));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn matches_reference_wide(spec in wide_spec_strategy()) {
+        let fs = FrameSet::parse(&spec).unwrap();
+        let v = fs.to_vec();
+        prop_assert_eq!(&v, &reference(&spec));
+        prop_assert_eq!(fs.len(), v.len() as u64);
+        prop_assert_eq!(FrameSet::parse(&fs.compact()).map(|f| f.to_vec()).unwrap_or_default(), v);
+    }
 
     #[test]
     fn matches_reference(spec in spec_strategy()) {
