@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 
 use super::joblog::JobLog;
-use super::procctl::{self, Cancelling};
 use super::store::{self, AttemptRow, JobRow, TaskRow};
 use super::types::*;
 use super::{verify, QueueError};
@@ -154,6 +153,63 @@ enum Proc {
     /// The render ended while no agent was watching.
     Gone,
 }
+
+impl Proc {
+    /// Polite stop of the whole group (TERM; Windows CTRL_BREAK). Non-blocking.
+    fn terminate(&self) {
+        match self {
+            Proc::Child(c) => c.terminate(),
+            Proc::Attached(a) => a.terminate(),
+            Proc::Gone => {}
+        }
+    }
+
+    /// Forced stop of every process left in the group. Non-blocking; no-op once gone.
+    fn kill(&self) {
+        match self {
+            Proc::Child(c) => c.kill(),
+            Proc::Attached(a) => a.kill(),
+            Proc::Gone => {}
+        }
+    }
+
+    /// Any process of the group still running (zombies do not count).
+    fn group_alive(&self) -> bool {
+        match self {
+            Proc::Child(c) => c.is_group_alive(),
+            Proc::Attached(a) => a.is_group_alive(),
+            Proc::Gone => false,
+        }
+    }
+}
+
+/// A cancel in progress: TERM was sent; KILL is due at `kill_at`. The engine's lock is never
+/// held through a grace period.
+#[derive(Debug, Clone, Copy)]
+struct Cancelling {
+    kill_at: Instant,
+    killed: bool,
+}
+
+impl Cancelling {
+    fn begin(proc: &Proc, grace: Duration) -> Cancelling {
+        proc.terminate();
+        let mut c = Cancelling { kill_at: Instant::now() + grace, killed: false };
+        c.poll(proc);
+        c
+    }
+
+    fn poll(&mut self, proc: &Proc) {
+        if !self.killed && Instant::now() >= self.kill_at {
+            proc.kill();
+            self.killed = true;
+        }
+    }
+}
+
+/// Most bytes of one render's log ingested per tick, so one flooding render cannot hold the
+/// engine's lock for long; the rest is read on the next tick.
+const INGEST_BUDGET_CALLS: usize = 16;
 
 struct Running {
     job_id: u64,
@@ -1043,8 +1099,15 @@ impl State {
                 Proc::Gone => Some(None),
             };
         }
-        // 2. Ingest new lines.
-        r.tail.read_lines(&mut lines)?;
+        // 2. Ingest new lines (after an exit: everything, then a trailing partial line).
+        let mut calls = 0;
+        loop {
+            r.tail.read_lines(&mut lines)?;
+            calls += 1;
+            if r.tail.at_end() || (r.exit.is_none() && calls >= INGEST_BUDGET_CALLS) {
+                break;
+            }
+        }
         if r.exit.is_some() {
             r.tail.flush_partial(&mut lines);
         }
@@ -1065,21 +1128,22 @@ impl State {
                 ProgressEvent::Fatal { reason } if r.fatal.is_none() && r.exit.is_none() => {
                     notes.push(format!("fatal renderer error: {reason}; stopping the render"));
                     r.fatal = Some(reason);
-                    r.cancelling = Some(begin_cancel(&mut r.proc, r.pid, Duration::from_secs(2)));
+                    r.cancelling = Some(Cancelling::begin(&r.proc, Duration::from_secs(2)));
                 }
                 _ => {}
             }
         }
         // 3. Timeouts.
         if r.exit.is_none() && r.cancelling.is_none() {
-            if let Some(t) = r.watchdog.check(Instant::now(), r.tail.offset()) {
+            // Bytes read, not complete lines: a progress bar without line breaks is alive.
+            if let Some(t) = r.watchdog.check(Instant::now(), r.tail.bytes_read()) {
                 notes.push(format!("{t}; stopping the render"));
                 r.timeout = Some(t.to_string());
-                r.cancelling = Some(begin_cancel(&mut r.proc, r.pid, Duration::from_secs(5)));
+                r.cancelling = Some(Cancelling::begin(&r.proc, Duration::from_secs(5)));
             }
         }
         if let Some(c) = &mut r.cancelling {
-            c.poll(r.pid);
+            c.poll(&r.proc);
         }
         let job_id = r.job_id;
         for n in notes {
@@ -1090,14 +1154,14 @@ impl State {
         // 4. Ended: clear the group (helpers left behind must not hold the GPU); a cancel
         // waits until every process of the group is gone.
         if r.cancelling.is_some() {
-            if procctl::group_exists(r.pid) {
+            if r.proc.group_alive() {
                 if let Some(c) = &mut r.cancelling {
-                    c.poll(r.pid);
+                    c.poll(&r.proc);
                 }
                 return Ok(false);
             }
         } else {
-            procctl::kill_group_now(r.pid);
+            r.proc.kill();
         }
         let ok = matches!(exit, Some(ExitInfo { code: Some(0), .. }));
         if ok && r.cmd_index + 1 < r.commands.len() && r.fatal.is_none() {
@@ -1245,7 +1309,7 @@ impl State {
         for r in self.running.values_mut().filter(|r| r.job_id == id) {
             r.user_cancel = true;
             if r.cancelling.is_none() {
-                r.cancelling = Some(begin_cancel(&mut r.proc, r.pid, grace));
+                r.cancelling = Some(Cancelling::begin(&r.proc, grace));
             }
         }
         self.note(id, &format!("cancel requested: stopping running renders (grace {} ms)", grace.as_millis()));
@@ -1480,15 +1544,6 @@ impl State {
             tasks,
         }
     }
-}
-
-fn begin_cancel(proc: &mut Proc, pid: u32, grace: Duration) -> Cancelling {
-    #[cfg(windows)]
-    if let Proc::Child(c) = proc {
-        c.cancel(Duration::ZERO);
-    }
-    let _ = proc;
-    Cancelling::begin(pid, grace)
 }
 
 /// Quote an argument for the log line that shows what ran (display only: nothing is ever

@@ -8,7 +8,6 @@
 //! - [`verify`]: which expected frame files exist.
 
 pub mod engine;
-mod procctl;
 pub mod joblog;
 pub mod store;
 pub mod types;
