@@ -79,7 +79,7 @@ impl FromStr for Method {
             .find(|m| m.as_str() == t)
             .ok_or_else(|| PlanError::InvalidValue {
                 what: "method",
-                value: s.to_string(),
+                value: shorten(s),
                 valid: valid_list(&Method::ALL, Method::as_str),
             })
     }
@@ -121,7 +121,7 @@ impl FromStr for Order {
             .find(|o| o.as_str() == t)
             .ok_or_else(|| PlanError::InvalidValue {
                 what: "order",
-                value: s.to_string(),
+                value: shorten(s),
                 valid: valid_list(&Order::ALL, Order::as_str),
             })
     }
@@ -150,7 +150,7 @@ impl FromStr for GpuChoice {
     fn from_str(s: &str) -> Result<Self, PlanError> {
         let bad = || PlanError::InvalidValue {
             what: "gpu",
-            value: s.to_string(),
+            value: shorten(s),
             valid: GPU_VALID.to_string(),
         };
         let t = s.trim();
@@ -401,4 +401,18 @@ mod tests {
         assert!(JobSpec::new("/p/a.BLEND").is_blend());
         assert!(!JobSpec::new("/p/a.ma").is_blend());
     }
+}
+
+/// An echo of a bad value for an error message, cut to a readable length (a 10 MB value
+/// must not become a 10 MB message).
+pub(crate) fn shorten(s: &str) -> String {
+    const MAX: usize = 80;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &s[..end], s.len())
 }
