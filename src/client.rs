@@ -259,6 +259,9 @@ impl Client {
         if spec.env.is_empty() {
             spec.env = capture_env();
         }
+        if spec.frames.is_none() && spec.is_blend() {
+            spec.frames = Some(blend_frames(&spec.scene)?);
+        }
         let v = self.call(&Request::Submit { spec: Box::new(spec) })?;
         v.get("id").and_then(Value::as_u64).ok_or_else(|| ClientError::BadAnswer(v.to_string()).into())
     }
@@ -352,6 +355,16 @@ fn roundtrip(c: &mut Connection, req: &Request) -> std::io::Result<Result<Value,
         let e = resp.error.unwrap_or(crate::protocol::WireError { kind: "internal".into(), message: "unknown error".into() });
         Err(ClientError::Remote { kind: kind_from_name(&e.kind), message: e.message })
     })
+}
+
+/// The frame set of a `.blend` scene's own range, asked from Blender.
+fn blend_frames(scene: &Path) -> crate::Result<String> {
+    let report = crate::detect::detect_cached();
+    let blender = report.blender.as_ref().map(|b| b.path.clone()).ok_or_else(|| {
+        crate::Error::NotFound("no Blender found to read the scene's frame range; install Blender or give --frames".into())
+    })?;
+    let (s, e, step) = crate::detect::blend_frame_range(&blender, scene, Duration::from_secs(120))?;
+    Ok(if step > 1 { format!("{s}-{e}x{step}") } else { format!("{s}-{e}") })
 }
 
 fn decode<T: serde::de::DeserializeOwned>(v: Value) -> crate::Result<T> {

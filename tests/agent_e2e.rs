@@ -472,3 +472,14 @@ fn blender_snapshot_resolves_relative_paths_against_the_artists_folder() {
     let expected = format!("('{}', 1)", src.join("tex.png").display());
     assert!(line.contains(&expected), "image not rebased onto the artist's folder: {line}");
 }
+
+#[test]
+fn a_blend_job_without_frames_renders_the_scenes_own_range() {
+    blender_present();
+    let env = TestEnv::new(&[]);
+    let out = env.out();
+    let id = env.submit(&[&format!("{ROOT}/examples/shot.blend"), "--layer", "fx", "-o", out.to_str().unwrap()]);
+    let v = env.wait_state(id, Duration::from_secs(120));
+    assert_eq!(v["state"], "done", "{v:#}");
+    assert_eq!(frames_done(&v), (1..=24).collect::<Vec<_>>());
+}

@@ -82,7 +82,12 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&st).unwrap_or_default());
             } else {
-                println!("brm agent {} running, pid {}, up {} s", st["version"], st["pid"], st["uptime_s"]);
+                println!(
+                    "brm agent {} running, pid {}, up {} s",
+                    st["version"].as_str().unwrap_or("?"),
+                    st["pid"],
+                    st["uptime_s"]
+                );
                 if let Some(slots) = st["slots"].as_array() {
                     for s in slots {
                         println!("  slot {} ({}): {}", s["slot"], s["kind"].as_str().unwrap_or("?"), if s["running"].is_null() { "idle".to_string() } else { s["running"].to_string() });

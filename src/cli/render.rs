@@ -171,7 +171,15 @@ pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::R
             s.output_dir
         );
         for t in &detail.tasks {
-            println!("  layer {}: {} ({} frames done) in {}", t.layer, t.state.as_str(), t.frames_done.len(), t.output_dir);
+            let layer = if t.layer.is_empty() { "(the scene's view layers)" } else { t.layer.as_str() };
+            println!(
+                "  task {} layer {layer}: {} ({}/{} frames) in {}",
+                t.index,
+                t.state.as_str(),
+                t.frames_done.len(),
+                t.frames.len(),
+                t.output_dir
+            );
         }
         if !detail.frames_missing.is_empty() {
             println!(

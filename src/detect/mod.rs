@@ -10,6 +10,7 @@
 //! `BRM_MAYA_ROOTS`, `BRM_BLENDER`).
 
 mod blender;
+pub use blender::blend_frame_range;
 mod exec;
 mod gpu;
 mod host;
