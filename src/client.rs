@@ -262,7 +262,23 @@ impl Client {
         if spec.frames.is_none() && spec.is_blend() {
             spec.frames = Some(blend_frames(&spec.scene)?);
         }
-        let v = self.call(&Request::Submit { spec: Box::new(spec) })?;
+        // Never sent twice: a fresh, greeted connection first (a long-lived client such as Maya
+        // may hold one to an agent that has since died), then one attempt.
+        self.conn = None;
+        self.ensure_connected()?;
+        let conn = self.conn.as_mut().ok_or_else(|| ClientError::Connection(std::io::Error::other("no connection")))?;
+        let v = match roundtrip(conn, &Request::Submit { spec: Box::new(spec) }) {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => return Err(e.into()),
+            Err(e) => {
+                self.conn = None;
+                return Err(ClientError::Connection(std::io::Error::new(
+                    e.kind(),
+                    format!("{e}; the agent stopped while taking the job: check `brm jobs` before submitting again"),
+                ))
+                .into());
+            }
+        };
         v.get("id").and_then(Value::as_u64).ok_or_else(|| ClientError::BadAnswer(v.to_string()).into())
     }
 

@@ -1426,7 +1426,7 @@ impl State {
         let in_use: HashSet<PathBuf> = self
             .jobs
             .values()
-            .filter(|j| !j.state.is_final() || j.state == JobState::Failed)
+            .filter(|j| !j.state.is_final())
             .map(|j| j.spec.scene.clone())
             .collect();
         let report = self.snapshots.cleanup(&in_use, self.cfg.keep_snapshots, self.cfg.snapshot_max_age)?;
