@@ -4,8 +4,10 @@
 //! must not allocate ten million frames.
 //!
 //! - Specs are usually written in order, so a term outside the bounds of everything seen so
-//!   far is appended at once; the spans of such segments are indexed only when a later term
-//!   falls inside the bounds.
+//!   far is appended at once; its span is queued and indexed only when a later term falls
+//!   inside the bounds. The index holds the spans of the *terms*, not of the stored segments:
+//!   storage merges segments freely (two far-apart frames become one run), and such a merged
+//!   span would cover gaps and push unrelated later terms onto the slow path.
 //! - Two interval sets (merged, sorted) then answer "could this term touch anything seen
 //!   before?" in O(log n). `dense` holds stretches where *every* integer is already in the set
 //!   (from `a-b` terms and single frames): a new term is clipped to the gaps between them
@@ -81,10 +83,8 @@ pub(crate) struct Builder {
     sparse: IntervalSet,
     /// Lowest and highest frame seen so far (`None` before the first term).
     bounds: Option<(i64, i64)>,
-    /// `segs[..indexed]` have their spans in `dense`/`sparse`; later ones are merged in only
-    /// when a term falls inside `bounds`. (A segment's span is exact for `dense` when the
-    /// segment is dense, and a superset for `sparse` otherwise, as the sets require.)
-    indexed: usize,
+    /// Term spans not yet in `dense`/`sparse`: (lo, hi, dense).
+    pending: Vec<(i64, i64, bool)>,
 }
 
 impl Builder {
@@ -96,7 +96,7 @@ impl Builder {
             dense: IntervalSet::default(),
             sparse: IntervalSet::default(),
             bounds: None,
-            indexed: 0,
+            pending: Vec::new(),
         }
     }
 
@@ -135,8 +135,6 @@ impl Builder {
                 None => break,
             }
         }
-        // A merge may have absorbed indexed segments: the result needs indexing again.
-        self.indexed = self.indexed.min(self.segs.len());
         self.segs.push(seg);
         Ok(())
     }
@@ -162,14 +160,14 @@ impl Builder {
             Some((blo, bhi)) => (blo.min(lo), bhi.max(hi)),
         });
         if outside {
+            self.pending.push((lo, hi, atom.is_dense()));
             return self.push(atom);
         }
-        for s in &self.segs[self.indexed..] {
-            let (slo, shi) = s.hull();
-            if s.is_dense() {
-                self.dense.insert(slo, shi);
+        for (plo, phi, dense) in self.pending.drain(..) {
+            if dense {
+                self.dense.insert(plo, phi);
             } else {
-                self.sparse.insert(slo, shi);
+                self.sparse.insert(plo, phi);
             }
         }
         if !self.dense.intersects(lo, hi) && !self.sparse.intersects(lo, hi) {
@@ -201,8 +199,6 @@ impl Builder {
         } else {
             self.sparse.insert(lo, hi);
         }
-        // Every segment pushed above lies in the span just inserted.
-        self.indexed = self.segs.len();
         Ok(())
     }
 
