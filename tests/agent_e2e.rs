@@ -267,11 +267,15 @@ fn two_submitters_never_put_two_tasks_on_one_gpu_slot() {
     let scene = scene("cube__cube.ma");
     let ids: Vec<u64> = std::thread::scope(|s| {
         let hs: Vec<_> = (0..2)
-            .map(|_| {
-                s.spawn(|| {
+            .map(|p| {
+                let (env, scene, out) = (&env, &scene, &out);
+                s.spawn(move || {
                     (0..20)
-                        .map(|_| {
-                            env.submit(&[&scene, "--frames", "1-2", "--chunk", "2", "--gpu", "0,1", "--method", "render", "-o", out.to_str().unwrap()])
+                        .map(|i| {
+                            // Each job its own folder: jobs writing the same file names would
+                            // race on each other's files, not on GPU slots.
+                            let dir = out.join(format!("p{p}-{i}"));
+                            env.submit(&[scene, "--frames", "1-2", "--chunk", "2", "--gpu", "0,1", "--method", "render", "-o", dir.to_str().unwrap()])
                         })
                         .collect::<Vec<u64>>()
                 })

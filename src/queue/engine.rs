@@ -768,6 +768,21 @@ impl State {
         if let Some(i) = &info {
             warnings.extend(i.warnings.iter().cloned());
         }
+        // Two live jobs writing the same file names overwrite each other's frames.
+        for other in self.jobs.values().filter(|j| !j.state.is_final()) {
+            let clash = tasks.iter().find(|t| {
+                other.tasks.iter().any(|o| o.plan.output_dir == t.output_dir && o.plan.image_name == t.image_name)
+            });
+            if let Some(t) = clash {
+                warnings.push(format!(
+                    "job {} (still {}) writes the same files ({}/{}.*): frames may overwrite each other;                      give this job another --output",
+                    other.id,
+                    other.state.as_str(),
+                    t.output_dir.display(),
+                    t.image_name
+                ));
+            }
+        }
         let levels = plan::levels_for(&spec);
         let name = spec.name.clone().unwrap_or_else(|| {
             let src = spec.source_scene.as_ref().unwrap_or(&spec.scene);
