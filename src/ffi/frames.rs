@@ -187,7 +187,7 @@ mod tests {
     #[test]
     fn null_arguments_are_errors_and_leave_outputs_alone() {
         let spec = CString::new("1-10").unwrap();
-        let sentinel = 0x1 as *mut brm_frameset;
+        let sentinel = std::ptr::dangling_mut::<brm_frameset>();
         let mut fs = sentinel;
         assert_eq!(
             unsafe { brm_frames_parse(null(), &mut fs) },

@@ -310,7 +310,7 @@ fn stepped(a: i64, b: i64, step: u64, builder: &mut Builder) -> Result<(), Frame
             builder.add(Seg::run(a, (dir * step as i128) as i64, n as u64))?;
         }
     }
-    if span % step as u128 != 0 {
+    if !span.is_multiple_of(step as u128) {
         builder.add(Seg::single(b))?;
     }
     Ok(())
