@@ -70,27 +70,22 @@ pub struct RenderArgs {
 }
 
 pub fn run(a: RenderArgs) -> brm::Result<i32> {
-    let spec = JobSpec {
-        name: a.name.clone(),
-        scene: a.scene.clone(),
-        source_scene: None,
-        layers: a.layers.clone(),
-        frames: a.frames.clone(),
-        gpu: a.gpu.parse::<GpuChoice>()?,
-        method: a.method.parse::<Method>()?,
-        renderer: a.renderer.clone(),
-        camera: a.camera.clone(),
-        output_dir: a.output.clone(),
-        image_pattern: a.image_pattern.clone(),
-        chunk_size: a.chunk.filter(|c| *c > 0),
-        priority: a.priority,
-        order: a.order.parse::<Order>()?,
-        task_timeout_s: a.timeout,
-        silence_timeout_s: a.silence_timeout,
-        max_retries: a.retries,
-        env: Vec::new(),
-        project: None,
-    };
+    let mut spec = JobSpec::new(a.scene.clone());
+    spec.name = a.name.clone();
+    spec.layers = a.layers.clone();
+    spec.frames = a.frames.clone();
+    spec.gpu = a.gpu.parse::<GpuChoice>()?;
+    spec.method = a.method.parse::<Method>()?;
+    spec.renderer = a.renderer.clone();
+    spec.camera = a.camera.clone();
+    spec.output_dir = a.output.clone();
+    spec.image_pattern = a.image_pattern.clone();
+    spec.chunk_size = a.chunk.filter(|c| *c > 0);
+    spec.priority = a.priority;
+    spec.order = a.order.parse::<Order>()?;
+    spec.task_timeout_s = a.timeout;
+    spec.silence_timeout_s = a.silence_timeout;
+    spec.max_retries = a.retries;
     if let Some(f) = &spec.frames {
         brm::frames::FrameSet::parse(f)?;
     }

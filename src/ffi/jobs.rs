@@ -10,7 +10,7 @@ use super::{arg_mut, arg_ref, arg_str, check_out, guard, to_c_string, write_out,
 use crate::client::{Client, ClientOptions};
 use crate::frames::FrameSet;
 use crate::plan::{GpuChoice, JobSpec, Method, Order};
-use crate::queue::{JobState, JobSummary, LogRecord};
+use crate::queue::{JobSummary, LogRecord};
 
 /// A connection to the per-user agent. Safe to use from several threads (calls serialize).
 pub struct brm_client {
@@ -129,34 +129,10 @@ pub unsafe extern "C" fn brm_client_free(c: *mut brm_client) {
 pub unsafe extern "C" fn brm_job_spec_new(out: *mut *mut brm_job_spec) -> brm_result {
     guard(|| {
         check_out(out, "out")?;
-        let spec = brm_job_spec { spec: empty_spec(), extra_env: Vec::new() };
+        let spec = brm_job_spec { spec: JobSpec::new(PathBuf::new()), extra_env: Vec::new() };
         write_out(out, Box::into_raw(Box::new(spec)));
         Ok(())
     })
-}
-
-pub(crate) fn empty_spec() -> JobSpec {
-    JobSpec {
-        name: None,
-        scene: PathBuf::new(),
-        source_scene: None,
-        layers: Vec::new(),
-        frames: None,
-        gpu: GpuChoice::Auto,
-        method: Method::Auto,
-        renderer: None,
-        camera: None,
-        output_dir: None,
-        image_pattern: None,
-        chunk_size: None,
-        priority: 0,
-        order: Order::Sequential,
-        task_timeout_s: None,
-        silence_timeout_s: None,
-        max_retries: 2,
-        env: Vec::new(),
-        project: None,
-    }
 }
 
 /// Free a job spec (NULL is a no-op).
@@ -663,17 +639,4 @@ pub unsafe extern "C" fn brm_cleanup_snapshots(c: *mut brm_client, out_removed: 
         }
         Ok(())
     })
-}
-
-impl From<JobState> for brm_job_state {
-    fn from(s: JobState) -> Self {
-        match s {
-            JobState::Queued => brm_job_state::BRM_JOB_QUEUED,
-            JobState::Running => brm_job_state::BRM_JOB_RUNNING,
-            JobState::Done => brm_job_state::BRM_JOB_DONE,
-            JobState::Failed => brm_job_state::BRM_JOB_FAILED,
-            JobState::Cancelled => brm_job_state::BRM_JOB_CANCELLED,
-            JobState::Paused => brm_job_state::BRM_JOB_PAUSED,
-        }
-    }
 }

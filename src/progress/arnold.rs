@@ -80,15 +80,10 @@ impl LogParser for ArnoldParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::progress::{parser_for_kind, RendererKind};
+    use crate::progress::{feed_all, RendererKind};
 
     fn run(lines: &[&str]) -> Vec<ProgressEvent> {
-        let mut p = parser_for_kind(RendererKind::Arnold, false);
-        let mut out = Vec::new();
-        for l in lines {
-            p.feed(l, &mut out);
-        }
-        out
+        feed_all(RendererKind::Arnold, lines)
     }
 
     #[test]

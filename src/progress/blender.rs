@@ -70,15 +70,10 @@ finder!(SAMPLES, "samples");
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::progress::{parser_for_kind, RendererKind};
+    use crate::progress::{feed_all, RendererKind};
 
     fn run(lines: &[&str]) -> Vec<ProgressEvent> {
-        let mut p = parser_for_kind(RendererKind::Blender, false);
-        let mut out = Vec::new();
-        for l in lines {
-            p.feed(l, &mut out);
-        }
-        out
+        feed_all(RendererKind::Blender, lines)
     }
 
     #[test]

@@ -425,3 +425,14 @@ mod tests {
         assert!(out.is_empty(), "{out:?}");
     }
 }
+
+/// Test helper: every event a renderer's parser reports for `lines`.
+#[cfg(test)]
+pub(crate) fn feed_all(kind: RendererKind, lines: &[&str]) -> Vec<ProgressEvent> {
+    let mut p = parser_for_kind(kind, false);
+    let mut out = Vec::new();
+    for l in lines {
+        p.feed(l, &mut out);
+    }
+    out
+}
