@@ -145,6 +145,9 @@ struct Job {
     levels: Vec<Method>,
     allowed: Vec<usize>,
     tasks: Vec<TaskRt>,
+    /// File-name endings (extension, AOV suffix) this job's renders wrote: verification
+    /// tries them before reading whole folders.
+    endings: Vec<String>,
 }
 
 enum Proc {
@@ -635,6 +638,7 @@ impl State {
                     allowed: slots,
                     spec,
                     tasks: rts,
+                    endings: Vec::new(),
                 },
             );
         }
@@ -876,6 +880,7 @@ impl State {
                 levels,
                 allowed,
                 tasks: rts,
+                endings: Vec::new(),
             },
         );
         self.note(id, &summary);
@@ -1219,8 +1224,8 @@ impl State {
         let job_id = r.job_id;
         let ti = r.task_idx;
         let (found, task_id) = {
-            let job = self.jobs.get(&job_id).ok_or(QueueError::NoSuchJob(job_id))?;
-            (verify::find_outputs(&job.tasks[ti].plan, &r.frames), job.tasks[ti].id)
+            let job = self.jobs.get_mut(&job_id).ok_or(QueueError::NoSuchJob(job_id))?;
+            (verify::find_outputs_cached(&job.tasks[ti].plan, &r.frames, &mut job.endings), job.tasks[ti].id)
         };
         let mut newly = 0usize;
         for (frame, files) in &found {
