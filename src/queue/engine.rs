@@ -587,8 +587,7 @@ impl State {
                 continue;
             };
             let state = JobState::parse(&row.state).unwrap_or(JobState::Failed);
-            // Finished jobs keep their log closed until asked; a small cost either way.
-            let log = JobLog::open(Path::new(&row.log_path), row.log_len, row.log_next_seq)?;
+            let log = JobLog::open(Path::new(&row.log_path), row.log_len, row.log_next_seq, !state.is_final())?;
             let slots: Vec<usize> = serde_json::from_str(&row.slots).unwrap_or_default();
             let levels = plan::levels_for(&spec);
             let mut rts = Vec::new();
@@ -852,7 +851,7 @@ impl State {
             });
         }
         tx.commit().map_err(self.dbe())?;
-        let log = JobLog::open(&log_path, 0, 1)?;
+        let log = JobLog::open(&log_path, 0, 1, true)?;
         let frames_total: usize = rts.iter().map(|t| t.plan.frames.len()).sum();
         let summary = format!(
             "job {id} '{name}' queued: {} task(s), {frames_total} frame(s), scene {}, levels {}",
@@ -1370,6 +1369,7 @@ impl State {
         job.paused = false;
         job.error = None;
         job.finished_ms = 0;
+        job.log.keep_in_memory();
         let mut n = 0;
         for t in job.tasks.iter_mut() {
             if matches!(t.state, TaskState::Failed | TaskState::Cancelled) {
@@ -1437,6 +1437,10 @@ impl State {
             self.note(id, &msg);
             if new.is_final() {
                 let _ = self.cleanup_snapshots();
+                if let Some(job) = self.jobs.get_mut(&id) {
+                    let _ = job.log.flush();
+                    job.log.release_memory();
+                }
             }
         }
         Ok(())

@@ -19,7 +19,7 @@ use crate::run::{LineRing, LogLine, Stream};
 /// How many recent lines stay in memory for fast polling.
 const RING_LINES: usize = 20_000;
 /// ... and at most this many bytes of them (bounded memory whatever the log volume).
-const RING_BYTES: usize = 8 << 20;
+const RING_BYTES: usize = 4 << 20;
 
 pub struct JobLog {
     path: PathBuf,
@@ -30,8 +30,10 @@ pub struct JobLog {
 }
 
 impl JobLog {
-    /// Open for appending, cut back to the committed `len`, continuing at `next_seq`.
-    pub fn open(path: &Path, committed_len: u64, next_seq: u64) -> Result<JobLog, QueueError> {
+    /// Open for appending, cut back to the committed `len`, continuing at `next_seq`. With
+    /// `warm`, the file's tail is loaded into memory (live jobs); finished jobs are served
+    /// from the file, so a long history costs no memory.
+    pub fn open(path: &Path, committed_len: u64, next_seq: u64, warm: bool) -> Result<JobLog, QueueError> {
         let err = |e: std::io::Error| QueueError::Log { path: path.to_path_buf(), message: e.to_string() };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(err)?;
@@ -51,7 +53,7 @@ impl JobLog {
             ring: LineRing::with_next_seq(RING_LINES, RING_BYTES, next_seq),
         };
         // Warm the ring with the file's tail so recent polls after a restart stay in memory.
-        if len > 0 {
+        if warm && len > 0 {
             let start = next_seq.saturating_sub(RING_LINES as u64 + 1);
             let recs = log.read_file_after(start, RING_LINES)?;
             if let Some(first) = recs.first() {
@@ -98,6 +100,18 @@ impl JobLog {
             .map_err(|e| QueueError::Log { path: self.path.clone(), message: e.to_string() })?;
         self.pending.clear();
         Ok(())
+    }
+
+    /// Drop the in-memory lines (the job finished); later polls read the file.
+    pub fn release_memory(&mut self) {
+        self.ring = LineRing::with_next_seq(1, 1, self.ring.next_seq());
+    }
+
+    /// Keep new lines in memory again (a finished job was retried).
+    pub fn keep_in_memory(&mut self) {
+        if self.ring.len() <= 1 {
+            self.ring = LineRing::with_next_seq(RING_LINES, RING_BYTES, self.ring.next_seq());
+        }
     }
 
     /// Bytes in the file once flushed.
@@ -198,7 +212,7 @@ mod tests {
     fn restart_truncates_to_committed_length_and_keeps_numbering() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("job.log");
-        let mut log = JobLog::open(&p, 0, 1).unwrap();
+        let mut log = JobLog::open(&p, 0, 1, true).unwrap();
         log.append(Stream::Output, "one");
         log.append(Stream::Brm, "two");
         log.flush().unwrap();
@@ -206,7 +220,7 @@ mod tests {
         log.append(Stream::Output, "uncommitted");
         log.flush().unwrap();
         drop(log);
-        let mut log = JobLog::open(&p, len, next).unwrap();
+        let mut log = JobLog::open(&p, len, next, true).unwrap();
         assert_eq!(log.next_seq(), 3);
         let seq = log.append(Stream::Output, "three");
         assert_eq!(seq, 3);
@@ -221,7 +235,7 @@ mod tests {
     fn old_lines_come_from_the_file_when_the_ring_has_moved_on() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("job.log");
-        let mut log = JobLog::open(&p, 0, 1).unwrap();
+        let mut log = JobLog::open(&p, 0, 1, true).unwrap();
         for i in 0..(RING_LINES + 100) {
             log.append(Stream::Output, &format!("line {i}"));
         }
