@@ -381,9 +381,14 @@ impl Engine {
     /// One round of supervision and scheduling; returns how long to sleep.
     pub fn tick(&self) -> crate::Result<Duration> {
         let mut st = self.lock()?;
-        let changed = st.poll_all()?;
-        st.schedule()?;
-        st.commit()?;
+        // One SQLite transaction per tick: finishing a task and starting the next are a
+        // handful of writes that should cost one commit, not one each.
+        let changed = st.batch(|st| {
+            let changed = st.poll_all()?;
+            st.schedule()?;
+            st.commit()?;
+            Ok(changed)
+        })?;
         let tick = st.cfg.tick;
         drop(st);
         if changed {
@@ -396,8 +401,10 @@ impl Engine {
     pub fn submit(&self, spec: JobSpec) -> crate::Result<u64> {
         let mut st = self.lock()?;
         let id = st.submit(spec)?;
-        st.schedule()?;
-        st.commit()?;
+        st.batch(|st| {
+            st.schedule()?;
+            st.commit()
+        })?;
         drop(st);
         self.changed.notify_all();
         Ok(id)
@@ -1457,6 +1464,17 @@ impl State {
         Ok(report.removed)
     }
 
+    /// Run `f` inside one transaction (rolled back if it fails).
+    fn batch<T>(&mut self, f: impl FnOnce(&mut State) -> crate::Result<T>) -> crate::Result<T> {
+        self.conn.execute_batch("BEGIN").map_err(db(&self.db_path))?;
+        let r = f(self);
+        let end = if r.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = self.conn.execute_batch(end).map_err(db(&self.db_path));
+        let v = r?;
+        ended?;
+        Ok(v)
+    }
+
     /// Flush job logs, then persist log lengths and ingested offsets together.
     fn commit(&mut self) -> crate::Result<()> {
         let dirty_jobs: Vec<u64> = self.jobs.values().filter(|j| j.log_dirty).map(|j| j.id).collect();
@@ -1470,16 +1488,27 @@ impl State {
                 j.log.flush()?;
             }
         }
-        let tx = self.conn.unchecked_transaction().map_err(db(&self.db_path))?;
-        for id in &dirty_jobs {
-            if let Some(j) = self.jobs.get(id) {
-                store::update_job_log(&tx, *id, j.log.len(), j.log.next_seq()).map_err(db(&self.db_path))?;
+        // Inside a tick's transaction already, or a transaction of its own.
+        let own = self.conn.is_autocommit();
+        if own {
+            self.conn.execute_batch("BEGIN").map_err(db(&self.db_path))?;
+        }
+        let written = (|| -> rusqlite::Result<()> {
+            for id in &dirty_jobs {
+                if let Some(j) = self.jobs.get(id) {
+                    store::update_job_log(&self.conn, *id, j.log.len(), j.log.next_seq())?;
+                }
             }
+            for (aid, off) in &dirty_attempts {
+                store::update_attempt_offset(&self.conn, *aid, *off)?;
+            }
+            Ok(())
+        })();
+        if own {
+            let end = if written.is_ok() { "COMMIT" } else { "ROLLBACK" };
+            self.conn.execute_batch(end).map_err(db(&self.db_path))?;
         }
-        for (aid, off) in &dirty_attempts {
-            store::update_attempt_offset(&tx, *aid, *off).map_err(db(&self.db_path))?;
-        }
-        tx.commit().map_err(db(&self.db_path))?;
+        written.map_err(db(&self.db_path))?;
         for id in dirty_jobs {
             if let Some(j) = self.jobs.get_mut(&id) {
                 j.log_dirty = false;
