@@ -956,15 +956,14 @@ impl State {
             job.tasks[task_idx].attempts += 1;
             job.tasks[task_idx].attempts
         };
-        let log_path = self
-            .cfg
-            .paths
-            .logs()
-            .join(format!("job-{job_id}"))
-            .join(format!("task-{task_idx}-attempt-{attempt_no}.log"));
+        // One raw log per job and slot: a slot runs one render at a time, so attempts follow
+        // each other in the file, each tailed from where it starts. (Creating a file per
+        // attempt cost more than everything else brm does for a short task.)
+        let log_path = self.cfg.paths.logs().join(format!("job-{job_id}")).join(format!("slot-{slot}.log"));
         if let Some(d) = log_path.parent() {
             std::fs::create_dir_all(d).map_err(|e| crate::Error::io(format!("creating {}", d.display()), e))?;
         }
+        let log_start = std::fs::metadata(&log_path).map(|m| m.len()).unwrap_or(0);
         let slot_desc = match &self.slots[slot].kind {
             GpuSlot::Cpu => "CPU".to_string(),
             GpuSlot::Gpu { index, uuid } => format!("GPU {index}{}", uuid.as_ref().map(|u| format!(" ({u})")).unwrap_or_default()),
@@ -1001,13 +1000,13 @@ impl State {
                 pid,
                 start_time,
                 log_path: log_path.to_string_lossy().into_owned(),
-                log_offset: 0,
+                log_offset: log_start,
                 state: "running".into(),
                 started_ms: now_ms(),
             },
         )
         .map_err(self.dbe())?;
-        let tail = LogTail::open(&log_path, 0)?;
+        let tail = LogTail::open(&log_path, log_start)?;
         self.slots[slot].busy = Some(attempt_id);
         self.running.insert(
             attempt_id,
@@ -1023,14 +1022,14 @@ impl State {
                 pid,
                 tail,
                 log_path,
-                offset: 0,
+                offset: log_start,
                 offset_dirty: false,
                 parser: progress::parser_for(renderer.as_deref(), level),
                 watchdog: Watchdog::new(
                     Instant::now(),
                     timeouts.0.map(Duration::from_secs),
                     timeouts.1.map(Duration::from_secs),
-                    0,
+                    log_start,
                 ),
                 reported: BTreeSet::new(),
                 fatal: None,
