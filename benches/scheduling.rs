@@ -21,8 +21,14 @@ fn main() {
         noop_renderer();
         return;
     }
-    let tasks: usize = std::env::var("BRM_BENCH_TASKS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
-    let submits: usize = std::env::var("BRM_BENCH_SUBMITS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let tasks: usize = std::env::var("BRM_BENCH_TASKS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let submits: usize = std::env::var("BRM_BENCH_SUBMITS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
     let tmp = tempdir();
     let exe = std::env::current_exe().expect("current exe");
     std::env::set_var("BRM_BENCH_NOOP", "1");
@@ -39,12 +45,18 @@ fn main() {
     let ticker = engine.start();
     std::fs::create_dir_all(&paths.snapshots).unwrap();
     let scene = paths.snapshots.join("bench.blend");
-    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/shot.blend"), &scene).unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/examples/shot.blend"),
+        &scene,
+    )
+    .unwrap();
 
     // 1. 1,000 no-op tasks on 4 slots.
     let out = tmp.join("out-brm");
     let t0 = Instant::now();
-    let id = engine.submit(spec(&scene, &format!("1-{tasks}"), Some(1), &out)).expect("submit");
+    let id = engine
+        .submit(spec(&scene, &format!("1-{tasks}"), Some(1), &out))
+        .expect("submit");
     let state = engine.wait(id, Duration::from_secs(600)).expect("wait");
     let brm_wall = t0.elapsed();
     assert_eq!(state, JobState::Done, "bench job did not finish cleanly");
@@ -74,7 +86,8 @@ fn main() {
         }
     });
     let direct_wall = t1.elapsed();
-    let overhead_ms = (brm_wall.as_secs_f64() - direct_wall.as_secs_f64()) * 4.0 / tasks as f64 * 1000.0;
+    let overhead_ms =
+        (brm_wall.as_secs_f64() - direct_wall.as_secs_f64()) * 4.0 / tasks as f64 * 1000.0;
 
     // 2. Submit-to-spawn latency, one 1-frame job at a time.
     let _ = std::fs::remove_file(&spawnlog);
@@ -82,7 +95,9 @@ fn main() {
     for i in 0..submits {
         let out = tmp.join(format!("lat-{i}"));
         let t = now_ns();
-        let id = engine.submit(spec(&scene, "1", None, &out)).expect("submit");
+        let id = engine
+            .submit(spec(&scene, "1", None, &out))
+            .expect("submit");
         submitted.push(t);
         engine.wait(id, Duration::from_secs(60)).expect("wait");
     }
@@ -92,7 +107,11 @@ fn main() {
         .map(|l| l.trim().parse().unwrap())
         .collect();
     assert_eq!(spawned.len(), submits);
-    let mut lat: Vec<f64> = submitted.iter().zip(&spawned).map(|(s, p)| (*p as f64 - *s as f64) / 1e6).collect();
+    let mut lat: Vec<f64> = submitted
+        .iter()
+        .zip(&spawned)
+        .map(|(s, p)| (*p as f64 - *s as f64) / 1e6)
+        .collect();
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize];
     engine.stop();
@@ -126,7 +145,10 @@ fn spec(scene: &Path, frames: &str, chunk: Option<u32>, out: &Path) -> JobSpec {
 }
 
 fn now_ns() -> u128 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
 }
 
 fn tempdir() -> PathBuf {
@@ -139,7 +161,11 @@ fn tempdir() -> PathBuf {
 fn noop_renderer() {
     if let Some(p) = std::env::var_os("BRM_BENCH_SPAWNLOG") {
         use std::io::Write;
-        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(p) {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+        {
             let _ = writeln!(f, "{}", now_ns());
         }
     }
@@ -148,8 +174,15 @@ fn noop_renderer() {
         println!("Blender 3.4.1");
         return;
     }
-    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
-    let (Some(pattern), Some(frames)) = (value("-o"), value("-f")) else { return };
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let (Some(pattern), Some(frames)) = (value("-o"), value("-f")) else {
+        return;
+    };
     for f in frames.split(',') {
         let Ok(n) = f.parse::<i64>() else { continue };
         let path = pattern.replace("####", &format!("{n:04}")) + ".png";

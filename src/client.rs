@@ -28,7 +28,13 @@ pub enum ClientError {
     #[error("cannot find the brm agent executable; looked at: {looked}. Set BRM_AGENT to the `brm` executable")]
     AgentNotFound { looked: String },
     #[error("started the brm agent ({exe}) but it did not answer at {endpoint} within {waited_ms} ms; see its log {log}{tail}")]
-    AgentDidNotStart { exe: PathBuf, endpoint: PathBuf, waited_ms: u64, log: PathBuf, tail: String },
+    AgentDidNotStart {
+        exe: PathBuf,
+        endpoint: PathBuf,
+        waited_ms: u64,
+        log: PathBuf,
+        tail: String,
+    },
     #[error("cannot start the brm agent {exe}: {source}")]
     AgentSpawn {
         exe: PathBuf,
@@ -84,7 +90,12 @@ fn default_timeout_ms() -> u64 {
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        ClientOptions { autostart: true, agent_path: None, home: None, connect_timeout_ms: default_timeout_ms() }
+        ClientOptions {
+            autostart: true,
+            agent_path: None,
+            home: None,
+            connect_timeout_ms: default_timeout_ms(),
+        }
     }
 }
 
@@ -124,7 +135,11 @@ impl Client {
     /// Connect, starting the agent if it is not running (unless `autostart` is off).
     pub fn connect(opts: ClientOptions) -> crate::Result<Client> {
         let paths = opts.paths();
-        let mut c = Client { opts, paths, conn: None };
+        let mut c = Client {
+            opts,
+            paths,
+            conn: None,
+        };
         c.ensure_connected()?;
         Ok(c)
     }
@@ -148,7 +163,10 @@ impl Client {
             }
             Err(OpenError::Remote(e)) => return Err(e.into()),
             Err(OpenError::Io(_)) if !self.opts.autostart => {
-                return Err(ClientError::NotRunning { endpoint: self.endpoint() }.into())
+                return Err(ClientError::NotRunning {
+                    endpoint: self.endpoint(),
+                }
+                .into())
             }
             Err(OpenError::Io(_)) => {}
         }
@@ -159,8 +177,14 @@ impl Client {
     fn open(&self) -> Result<Connection, OpenError> {
         let conn = transport::connect(&self.endpoint()).map_err(OpenError::Io)?;
         let writer = conn.try_clone_box().map_err(OpenError::Io)?;
-        let mut c = Connection { reader: BufReader::new(conn), writer };
-        let hello = Request::Hello { protocol: PROTOCOL_VERSION, client: format!("brm {}", crate::VERSION) };
+        let mut c = Connection {
+            reader: BufReader::new(conn),
+            writer,
+        };
+        let hello = Request::Hello {
+            protocol: PROTOCOL_VERSION,
+            client: format!("brm {}", crate::VERSION),
+        };
         match roundtrip(&mut c, &hello) {
             Ok(Ok(_)) => Ok(c),
             Ok(Err(e)) => Err(OpenError::Remote(e)),
@@ -171,11 +195,26 @@ impl Client {
     fn start_agent(&mut self) -> crate::Result<()> {
         let candidates = detach::agent_candidates(self.opts.agent_path.as_deref());
         let Some(exe) = candidates.iter().find(|p| p.is_file()).cloned() else {
-            let looked = candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
-            return Err(ClientError::AgentNotFound { looked: if looked.is_empty() { "nowhere".into() } else { looked } }.into());
+            let looked = candidates
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(ClientError::AgentNotFound {
+                looked: if looked.is_empty() {
+                    "nowhere".into()
+                } else {
+                    looked
+                },
+            }
+            .into());
         };
-        detach::spawn_agent(&exe, &self.paths, self.opts.home.as_deref())
-            .map_err(|source| ClientError::AgentSpawn { exe: exe.clone(), source })?;
+        detach::spawn_agent(&exe, &self.paths, self.opts.home.as_deref()).map_err(|source| {
+            ClientError::AgentSpawn {
+                exe: exe.clone(),
+                source,
+            }
+        })?;
         let waited = Instant::now();
         let timeout = Duration::from_millis(self.opts.connect_timeout_ms.max(100));
         let mut pause = Duration::from_millis(5);
@@ -196,7 +235,10 @@ impl Client {
                         .ok()
                         .map(|s| {
                             let lines: Vec<&str> = s.lines().rev().take(5).collect();
-                            format!(" (last lines: {})", lines.into_iter().rev().collect::<Vec<_>>().join(" | "))
+                            format!(
+                                " (last lines: {})",
+                                lines.into_iter().rev().collect::<Vec<_>>().join(" | ")
+                            )
                         })
                         .unwrap_or_default();
                     return Err(ClientError::AgentDidNotStart {
@@ -217,7 +259,9 @@ impl Client {
     pub fn call(&mut self, req: &Request) -> crate::Result<Value> {
         for attempt in 0..2 {
             self.ensure_connected()?;
-            let Some(conn) = self.conn.as_mut() else { continue };
+            let Some(conn) = self.conn.as_mut() else {
+                continue;
+            };
             match roundtrip(conn, req) {
                 Ok(Ok(v)) => return Ok(v),
                 Ok(Err(e)) => return Err(e.into()),
@@ -246,8 +290,15 @@ impl Client {
                 spec.scene.display()
             )));
         }
-        let snapdir = self.paths.snapshots.canonicalize().unwrap_or_else(|_| self.paths.snapshots.clone());
-        let scene_canon = spec.scene.canonicalize().unwrap_or_else(|_| spec.scene.clone());
+        let snapdir = self
+            .paths
+            .snapshots
+            .canonicalize()
+            .unwrap_or_else(|_| self.paths.snapshots.clone());
+        let scene_canon = spec
+            .scene
+            .canonicalize()
+            .unwrap_or_else(|_| spec.scene.clone());
         if !scene_canon.starts_with(&snapdir) {
             let store = crate::scene::SnapshotStore::new(self.paths.snapshots.clone());
             let snap = store.snapshot(&spec.scene)?;
@@ -266,8 +317,16 @@ impl Client {
         // may hold one to an agent that has since died), then one attempt.
         self.conn = None;
         self.ensure_connected()?;
-        let conn = self.conn.as_mut().ok_or_else(|| ClientError::Connection(std::io::Error::other("no connection")))?;
-        let v = match roundtrip(conn, &Request::Submit { spec: Box::new(spec) }) {
+        let conn = self
+            .conn
+            .as_mut()
+            .ok_or_else(|| ClientError::Connection(std::io::Error::other("no connection")))?;
+        let v = match roundtrip(
+            conn,
+            &Request::Submit {
+                spec: Box::new(spec),
+            },
+        ) {
             Ok(Ok(v)) => v,
             Ok(Err(e)) => return Err(e.into()),
             Err(e) => {
@@ -279,7 +338,9 @@ impl Client {
                 .into());
             }
         };
-        v.get("id").and_then(Value::as_u64).ok_or_else(|| ClientError::BadAnswer(v.to_string()).into())
+        v.get("id")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| ClientError::BadAnswer(v.to_string()).into())
     }
 
     pub fn jobs(&mut self) -> crate::Result<Vec<JobSummary>> {
@@ -304,7 +365,10 @@ impl Client {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let slice = left.min(Duration::from_secs(30));
-            match self.call(&Request::Wait { id, timeout_ms: slice.as_millis() as u64 }) {
+            match self.call(&Request::Wait {
+                id,
+                timeout_ms: slice.as_millis() as u64,
+            }) {
                 Ok(v) => return state_of(&v),
                 Err(e) if e.kind() == ErrorKind::Timeout && Instant::now() < deadline => continue,
                 Err(e) => return Err(e),
@@ -313,7 +377,10 @@ impl Client {
     }
 
     pub fn cancel(&mut self, id: u64, grace: Option<Duration>) -> crate::Result<JobState> {
-        let v = self.call(&Request::Cancel { id, grace_ms: grace.map(|g| g.as_millis() as u64) })?;
+        let v = self.call(&Request::Cancel {
+            id,
+            grace_ms: grace.map(|g| g.as_millis() as u64),
+        })?;
         state_of(&v)
     }
 
@@ -322,7 +389,11 @@ impl Client {
     }
 
     pub fn pause(&mut self, id: u64, paused: bool) -> crate::Result<JobState> {
-        let req = if paused { Request::Pause { id } } else { Request::Resume { id } };
+        let req = if paused {
+            Request::Pause { id }
+        } else {
+            Request::Resume { id }
+        };
         state_of(&self.call(&req)?)
     }
 
@@ -344,8 +415,16 @@ impl Client {
 
 /// Whether an agent answers at the endpoint (without starting one).
 pub fn agent_running(paths: &Paths) -> bool {
-    let opts = ClientOptions { autostart: false, home: None, ..Default::default() };
-    let c = Client { opts, paths: paths.clone(), conn: None };
+    let opts = ClientOptions {
+        autostart: false,
+        home: None,
+        ..Default::default()
+    };
+    let c = Client {
+        opts,
+        paths: paths.clone(),
+        conn: None,
+    };
     c.open().is_ok()
 }
 
@@ -361,15 +440,28 @@ fn roundtrip(c: &mut Connection, req: &Request) -> std::io::Result<Result<Value,
     c.writer.flush()?;
     let mut line = String::new();
     if c.reader.read_line(&mut line)? == 0 {
-        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the agent closed the connection"));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "the agent closed the connection",
+        ));
     }
-    let resp: Response = serde_json::from_str(line.trim_end())
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("bad answer from agent: {e}")))?;
+    let resp: Response = serde_json::from_str(line.trim_end()).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("bad answer from agent: {e}"),
+        )
+    })?;
     Ok(if resp.ok {
         Ok(resp.result.unwrap_or(Value::Null))
     } else {
-        let e = resp.error.unwrap_or(crate::protocol::WireError { kind: "internal".into(), message: "unknown error".into() });
-        Err(ClientError::Remote { kind: kind_from_name(&e.kind), message: e.message })
+        let e = resp.error.unwrap_or(crate::protocol::WireError {
+            kind: "internal".into(),
+            message: "unknown error".into(),
+        });
+        Err(ClientError::Remote {
+            kind: kind_from_name(&e.kind),
+            message: e.message,
+        })
     })
 }
 
@@ -380,7 +472,11 @@ fn blend_frames(scene: &Path) -> crate::Result<String> {
         crate::Error::NotFound("no Blender found to read the scene's frame range; install Blender or give --frames".into())
     })?;
     let (s, e, step) = crate::detect::blend_frame_range(&blender, scene, Duration::from_secs(120))?;
-    Ok(if step > 1 { format!("{s}-{e}x{step}") } else { format!("{s}-{e}") })
+    Ok(if step > 1 {
+        format!("{s}-{e}x{step}")
+    } else {
+        format!("{s}-{e}")
+    })
 }
 
 fn decode<T: serde::de::DeserializeOwned>(v: Value) -> crate::Result<T> {
@@ -401,7 +497,9 @@ fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() {
         p.to_path_buf()
     } else {
-        std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
     }
 }
 
@@ -464,14 +562,22 @@ mod tests {
     fn session_variables_do_not_travel() {
         std::env::set_var("BRM_TEST_TRAVEL", "yes");
         let env = capture_env();
-        assert!(env.iter().any(|(k, v)| k == "BRM_TEST_TRAVEL" && v == "yes"));
-        assert!(!env.iter().any(|(k, _)| k == "DISPLAY" || k == "CUDA_VISIBLE_DEVICES"));
+        assert!(env
+            .iter()
+            .any(|(k, v)| k == "BRM_TEST_TRAVEL" && v == "yes"));
+        assert!(!env
+            .iter()
+            .any(|(k, _)| k == "DISPLAY" || k == "CUDA_VISIBLE_DEVICES"));
     }
 
     #[test]
     fn no_agent_and_no_autostart_is_unavailable_with_where_it_looked() {
         let dir = tempfile::tempdir().unwrap();
-        let opts = ClientOptions { autostart: false, home: Some(dir.path().to_path_buf()), ..Default::default() };
+        let opts = ClientOptions {
+            autostart: false,
+            home: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
         let e = Client::connect(opts).err().unwrap();
         assert_eq!(e.kind(), ErrorKind::Unavailable);
         assert!(e.to_string().contains("agent.sock"), "{e}");

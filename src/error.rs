@@ -85,7 +85,10 @@ pub enum Error {
 impl Error {
     /// Wrap an I/O error with what was being done, e.g. `Error::io("reading scene x.ma", e)`.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io { context: context.into(), source }
+        Error::Io {
+            context: context.into(),
+            source,
+        }
     }
 
     pub fn kind(&self) -> ErrorKind {

@@ -8,16 +8,16 @@
 pub mod error;
 pub mod paths;
 
-pub mod frames;
-pub mod detect;
-pub mod scene;
-pub mod progress;
-pub mod run;
-pub mod plan;
-pub mod queue;
 pub mod agent;
 pub mod client;
+pub mod detect;
+pub mod frames;
+pub mod plan;
+pub mod progress;
 pub mod protocol;
+pub mod queue;
+pub mod run;
+pub mod scene;
 
 pub mod ffi;
 

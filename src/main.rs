@@ -7,7 +7,12 @@ mod cli;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "brm", version, about = "Batch Render Manager: background GPU renders for Maya and Blender", propagate_version = true)]
+#[command(
+    name = "brm",
+    version,
+    about = "Batch Render Manager: background GPU renders for Maya and Blender",
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -21,25 +26,25 @@ enum Command {
     Frames(cli::frames::FramesArgs),
     /// Inspect scenes (render layers, renderer, frame range).
     Scene(cli::scene::SceneArgs),
-        /// Submit a render job to the agent (with --wait, follow it to the end).
+    /// Submit a render job to the agent (with --wait, follow it to the end).
     Render(Box<cli::render::RenderArgs>),
-        /// List the jobs.
+    /// List the jobs.
     Jobs(cli::jobs::JobsArgs),
-        /// Show one job: state, frames, tasks.
+    /// Show one job: state, frames, tasks.
     Status(cli::jobs::JobArgs),
-        /// Print a job's log (--follow to keep printing).
+    /// Print a job's log (--follow to keep printing).
     Log(cli::jobs::LogArgs),
-        /// Cancel a job (its whole process trees).
+    /// Cancel a job (its whole process trees).
     Cancel(cli::jobs::CancelArgs),
-        /// Queue a failed or cancelled job's unfinished frames again.
+    /// Queue a failed or cancelled job's unfinished frames again.
     Retry(cli::jobs::JobArgs),
-        /// Pause a job: it starts no new tasks.
+    /// Pause a job: it starts no new tasks.
     Pause(cli::jobs::JobArgs),
-        /// Resume a paused job.
+    /// Resume a paused job.
     Resume(cli::jobs::JobArgs),
-        /// Apply snapshot retention now.
+    /// Apply snapshot retention now.
     Cleanup(cli::jobs::CleanupArgs),
-        /// Manage the per-user agent.
+    /// Manage the per-user agent.
     Agent(cli::agent::AgentArgs),
 }
 
@@ -56,16 +61,16 @@ fn main() {
         Command::Info(a) => cli::info::run(a),
         Command::Frames(a) => cli::frames::run(a),
         Command::Scene(a) => cli::scene::run(a),
-                Command::Render(a) => cli::render::run(*a),
-                Command::Jobs(a) => cli::jobs::jobs(a),
-                Command::Status(a) => cli::jobs::status(a),
-                Command::Log(a) => cli::jobs::log(a),
-                Command::Cancel(a) => cli::jobs::cancel(a),
-                Command::Retry(a) => cli::jobs::retry(a),
-                Command::Pause(a) => cli::jobs::pause(a, true),
-                Command::Resume(a) => cli::jobs::pause(a, false),
-                Command::Cleanup(a) => cli::jobs::cleanup(a),
-                Command::Agent(a) => cli::agent::run(a),
+        Command::Render(a) => cli::render::run(*a),
+        Command::Jobs(a) => cli::jobs::jobs(a),
+        Command::Status(a) => cli::jobs::status(a),
+        Command::Log(a) => cli::jobs::log(a),
+        Command::Cancel(a) => cli::jobs::cancel(a),
+        Command::Retry(a) => cli::jobs::retry(a),
+        Command::Pause(a) => cli::jobs::pause(a, true),
+        Command::Resume(a) => cli::jobs::pause(a, false),
+        Command::Cleanup(a) => cli::jobs::cleanup(a),
+        Command::Agent(a) => cli::agent::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

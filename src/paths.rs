@@ -26,7 +26,8 @@ impl Paths {
         }
         let user = user_tag();
         let tmp = std::env::temp_dir();
-        let state = platform_state_dir().unwrap_or_else(|| tmp.join(format!("brm-{user}")).join("state"));
+        let state =
+            platform_state_dir().unwrap_or_else(|| tmp.join(format!("brm-{user}")).join("state"));
         let runtime = std::env::var_os("XDG_RUNTIME_DIR")
             .filter(|v| !v.is_empty())
             .map(|d| PathBuf::from(d).join("brm"))
@@ -35,7 +36,11 @@ impl Paths {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(|| tmp.join(format!("brm-{user}")).join("snapshots"));
-        Paths { state, runtime, snapshots }
+        Paths {
+            state,
+            runtime,
+            snapshots,
+        }
     }
 
     /// All locations under one root (what `BRM_HOME` does).

@@ -48,10 +48,21 @@ pub struct WireError {
 
 impl Response {
     pub fn ok(v: serde_json::Value) -> Response {
-        Response { ok: true, result: Some(v), error: None }
+        Response {
+            ok: true,
+            result: Some(v),
+            error: None,
+        }
     }
     pub fn err(kind: ErrorKind, message: impl Into<String>) -> Response {
-        Response { ok: false, result: None, error: Some(WireError { kind: kind_name(kind).into(), message: message.into() }) }
+        Response {
+            ok: false,
+            result: None,
+            error: Some(WireError {
+                kind: kind_name(kind).into(),
+                message: message.into(),
+            }),
+        }
     }
 }
 
@@ -93,11 +104,22 @@ mod tests {
 
     #[test]
     fn requests_round_trip_as_tagged_json() {
-        let r = Request::Logs { id: 3, after_seq: 10, max: 100 };
+        let r = Request::Logs {
+            id: 3,
+            after_seq: 10,
+            max: 100,
+        };
         let s = serde_json::to_string(&r).unwrap();
         assert_eq!(s, r#"{"op":"logs","id":3,"after_seq":10,"max":100}"#);
         let back: Request = serde_json::from_str(&s).unwrap();
-        assert!(matches!(back, Request::Logs { id: 3, after_seq: 10, max: 100 }));
+        assert!(matches!(
+            back,
+            Request::Logs {
+                id: 3,
+                after_seq: 10,
+                max: 100
+            }
+        ));
     }
 
     #[test]

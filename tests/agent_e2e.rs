@@ -26,7 +26,10 @@ impl TestEnv {
             ("BRM_AGENT".into(), BRM.into()),
             ("BRM_MAYA_ROOTS".into(), format!("{ROOT}/tests/fakes")),
             ("BRM_NO_NVML".into(), "1".into()),
-            ("BRM_NVIDIA_SMI".into(), home.path().join("no-nvidia-smi").display().to_string()),
+            (
+                "BRM_NVIDIA_SMI".into(),
+                home.path().join("no-nvidia-smi").display().to_string(),
+            ),
             ("BRM_FAKE_RECORD".into(), record.display().to_string()),
             ("BRM_AGENT_IDLE_S".into(), "60".into()),
             ("BRM_TICK_MS".into(), "10".into()),
@@ -109,27 +112,44 @@ impl Drop for TestEnv {
 
 fn scene(name: &str) -> String {
     let p = format!("{ROOT}/../shared/testdata/maya/{name}");
-    assert!(Path::new(&p).is_file(), "test scene {p} is missing: the shared test data must sit beside the repository");
+    assert!(
+        Path::new(&p).is_file(),
+        "test scene {p} is missing: the shared test data must sit beside the repository"
+    );
     p
 }
 
 fn frames_done(v: &Value) -> Vec<i64> {
-    let mut f: Vec<i64> = v["frames_done_list"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect();
+    let mut f: Vec<i64> = v["frames_done_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_i64().unwrap())
+        .collect();
     f.sort();
     f
 }
 
 fn log_lines(env: &TestEnv, id: u64) -> Vec<Value> {
-    env.brm_ok(&["log", &id.to_string(), "--json"]).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    env.brm_ok(&["log", &id.to_string(), "--json"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 /// Processes whose process group is `pgid` (from /proc), excluding zombies.
 fn group_members(pgid: i64) -> Vec<i64> {
     let mut out = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<i64>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r.to_string()) else { continue };
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i64>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r.to_string()) else {
+            continue;
+        };
         let f: Vec<&str> = rest.split_whitespace().collect();
         if f.len() > 3 && f[0] != "Z" && f[2].parse::<i64>().ok() == Some(pgid) {
             out.push(pid);
@@ -140,28 +160,57 @@ fn group_members(pgid: i64) -> Vec<i64> {
 
 fn pid_alive(pid: i64) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| s.rsplit_once(')').map(|(_, r)| !r.trim_start().starts_with('Z')).unwrap_or(false))
+        .map(|s| {
+            s.rsplit_once(')')
+                .map(|(_, r)| !r.trim_start().starts_with('Z'))
+                .unwrap_or(false)
+        })
         .unwrap_or(false)
 }
 
 #[test]
 fn level_one_failing_at_start_falls_back_to_render_for_all_frames() {
-    let env = TestEnv::new(&[("BRM_FAKE_FAIL", "start"), ("BRM_FAKE_FAIL_LEVEL", "custom")]);
+    let env = TestEnv::new(&[
+        ("BRM_FAKE_FAIL", "start"),
+        ("BRM_FAKE_FAIL_LEVEL", "custom"),
+    ]);
     let out = env.out();
-    let id = env.submit(&[&scene("cube__cube.ma"), "--frames", "1-10", "--gpu", "cpu", "-o", out.to_str().unwrap()]);
+    let id = env.submit(&[
+        &scene("cube__cube.ma"),
+        "--frames",
+        "1-10",
+        "--gpu",
+        "cpu",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     let v = env.wait_state(id, Duration::from_secs(60));
     assert_eq!(v["state"], "done", "{v:#}");
     assert_eq!(frames_done(&v), (1..=10).collect::<Vec<_>>());
-    let recs: Vec<Value> = env.records().into_iter().filter(|r| r["event"] == "start").collect();
+    let recs: Vec<Value> = env
+        .records()
+        .into_iter()
+        .filter(|r| r["event"] == "start")
+        .collect();
     let levels: Vec<&str> = recs.iter().map(|r| r["level"].as_str().unwrap()).collect();
     assert_eq!(levels, ["custom", "render"], "{recs:#?}");
-    let notes: Vec<String> = log_lines(&env, id).iter().filter(|l| l["stream"] == 1).map(|l| l["text"].as_str().unwrap().to_string()).collect();
-    assert!(notes.iter().any(|n| n.contains("falling back to render")), "{notes:#?}");
+    let notes: Vec<String> = log_lines(&env, id)
+        .iter()
+        .filter(|l| l["stream"] == 1)
+        .map(|l| l["text"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("falling back to render")),
+        "{notes:#?}"
+    );
 }
 
 #[test]
 fn cancel_leaves_no_process_even_when_grandchildren_ignore_sigterm() {
-    let env = TestEnv::new(&[("BRM_FAKE_FAIL", "grandchildren"), ("BRM_FAKE_FAIL_LEVEL", "render")]);
+    let env = TestEnv::new(&[
+        ("BRM_FAKE_FAIL", "grandchildren"),
+        ("BRM_FAKE_FAIL_LEVEL", "render"),
+    ]);
     let out = env.out();
     let id = env.submit(&[
         &scene("cube__cube.ma"),
@@ -177,21 +226,36 @@ fn cancel_leaves_no_process_even_when_grandchildren_ignore_sigterm() {
     // Wait until the render has spawned its grandchildren.
     let deadline = Instant::now() + Duration::from_secs(30);
     let rec = loop {
-        if let Some(r) = env.records().into_iter().find(|r| r["event"] == "start" && r["exe"] == "Render") {
+        if let Some(r) = env
+            .records()
+            .into_iter()
+            .find(|r| r["event"] == "start" && r["exe"] == "Render")
+        {
             let pgid = r["pgid"].as_i64().unwrap();
             if group_members(pgid).len() >= 3 {
                 break r;
             }
         }
-        assert!(Instant::now() < deadline, "the fake render never started its grandchildren");
+        assert!(
+            Instant::now() < deadline,
+            "the fake render never started its grandchildren"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     let pgid = rec["pgid"].as_i64().unwrap();
-    assert_eq!(pgid, rec["pid"].as_i64().unwrap(), "the render must lead its own process group");
+    assert_eq!(
+        pgid,
+        rec["pid"].as_i64().unwrap(),
+        "the render must lead its own process group"
+    );
     env.brm_ok(&["cancel", &id.to_string(), "--grace-ms", "500"]);
     let v = env.json(&["status", &id.to_string(), "--json"]);
     assert_eq!(v["state"], "cancelled", "{v:#}");
-    assert!(group_members(pgid).is_empty(), "processes left in the render's group: {:?}", group_members(pgid));
+    assert!(
+        group_members(pgid).is_empty(),
+        "processes left in the render's group: {:?}",
+        group_members(pgid)
+    );
     // Cancel is idempotent.
     env.brm_ok(&["cancel", &id.to_string()]);
 }
@@ -216,7 +280,11 @@ fn agent_killed_mid_render_reattaches_and_finishes_with_an_unbroken_log() {
     // Let the first chunk get going, then SIGKILL the agent.
     let deadline = Instant::now() + Duration::from_secs(30);
     let running = loop {
-        let starts: Vec<Value> = env.records().into_iter().filter(|r| r["event"] == "start").collect();
+        let starts: Vec<Value> = env
+            .records()
+            .into_iter()
+            .filter(|r| r["event"] == "start")
+            .collect();
         if let Some(r) = starts.first() {
             break r.clone();
         }
@@ -241,13 +309,25 @@ fn agent_killed_mid_render_reattaches_and_finishes_with_an_unbroken_log() {
     assert_ne!(st2["pid"].as_i64().unwrap(), agent_pid);
     let lines = log_lines(&env, id);
     let seqs: Vec<u64> = lines.iter().map(|l| l["seq"].as_u64().unwrap()).collect();
-    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "log sequence has gaps or repeats");
+    assert_eq!(
+        seqs,
+        (1..=seqs.len() as u64).collect::<Vec<_>>(),
+        "log sequence has gaps or repeats"
+    );
     let texts: Vec<&str> = lines.iter().map(|l| l["text"].as_str().unwrap()).collect();
-    assert!(texts.iter().any(|t| t.contains("re-attached") || t.contains("while no agent was watching")), "{texts:#?}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("re-attached") || t.contains("while no agent was watching")),
+        "{texts:#?}"
+    );
     // Every frame's render output line is in the log exactly once.
     for f in 1..=8 {
         let needle = format!(".{:04}.exr", f);
-        let n = texts.iter().filter(|t| t.contains("Finished Rendering") && t.contains(&needle)).count();
+        let n = texts
+            .iter()
+            .filter(|t| t.contains("Finished Rendering") && t.contains(&needle))
+            .count();
         assert_eq!(n, 1, "frame {f} appears {n} times in the log");
     }
 }
@@ -260,7 +340,10 @@ extern "C" {
 #[test]
 fn two_submitters_never_put_two_tasks_on_one_gpu_slot() {
     let env = TestEnv::new(&[
-        ("BRM_NVIDIA_SMI", &format!("{ROOT}/tests/fixtures/detect/nvidia-smi")),
+        (
+            "BRM_NVIDIA_SMI",
+            &format!("{ROOT}/tests/fixtures/detect/nvidia-smi"),
+        ),
         ("BRM_FAKE_FRAME_SECONDS", "0.01"),
     ]);
     let out = env.out();
@@ -275,7 +358,19 @@ fn two_submitters_never_put_two_tasks_on_one_gpu_slot() {
                             // Each job its own folder: jobs writing the same file names would
                             // race on each other's files, not on GPU slots.
                             let dir = out.join(format!("p{p}-{i}"));
-                            env.submit(&[scene, "--frames", "1-2", "--chunk", "2", "--gpu", "0,1", "--method", "render", "-o", dir.to_str().unwrap()])
+                            env.submit(&[
+                                scene,
+                                "--frames",
+                                "1-2",
+                                "--chunk",
+                                "2",
+                                "--gpu",
+                                "0,1",
+                                "--method",
+                                "render",
+                                "-o",
+                                dir.to_str().unwrap(),
+                            ])
                         })
                         .collect::<Vec<u64>>()
                 })
@@ -302,7 +397,10 @@ fn two_submitters_never_put_two_tasks_on_one_gpu_slot() {
     assert_eq!(by_pid.len(), 40, "one render per job expected");
     let mut per_gpu: HashMap<String, Vec<(f64, f64)>> = HashMap::new();
     for (_, (gpu, s, e)) in by_pid {
-        assert!(gpu.starts_with("GPU-"), "render not pinned by UUID: {gpu:?}");
+        assert!(
+            gpu.starts_with("GPU-"),
+            "render not pinned by UUID: {gpu:?}"
+        );
         assert!(e > 0.0);
         per_gpu.entry(gpu).or_default().push((s, e));
     }
@@ -316,7 +414,11 @@ fn two_submitters_never_put_two_tasks_on_one_gpu_slot() {
 }
 
 fn blender_present() {
-    let ok = Command::new("blender").arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+    let ok = Command::new("blender")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
     assert!(ok, "Blender is required for the real-render tests: install it with scripts/ensure-blender.sh (apt-get install blender)");
 }
 
@@ -353,29 +455,50 @@ fn cancelling_a_blender_render_leaves_no_blender_process() {
     blender_present();
     let env = TestEnv::new(&[]);
     let out = env.out();
-    let id = env.submit(&[&format!("{ROOT}/examples/shot.blend"), "--frames", "1-24", "-o", out.to_str().unwrap()]);
+    let id = env.submit(&[
+        &format!("{ROOT}/examples/shot.blend"),
+        "--frames",
+        "1-24",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     let deadline = Instant::now() + Duration::from_secs(60);
     let pid = loop {
         let st = env.json(&["agent", "status", "--json"]);
-        let running = st["slots"].as_array().unwrap().iter().find_map(|s| s["running"]["pid"].as_i64());
+        let running = st["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|s| s["running"]["pid"].as_i64());
         if let Some(pid) = running {
             break pid;
         }
-        assert!(Instant::now() < deadline, "the Blender render never started");
+        assert!(
+            Instant::now() < deadline,
+            "the Blender render never started"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(!group_members(pid).is_empty());
     env.brm_ok(&["cancel", &id.to_string(), "--grace-ms", "1000"]);
     let v = env.json(&["status", &id.to_string(), "--json"]);
     assert_eq!(v["state"], "cancelled", "{v:#}");
-    assert!(group_members(pid).is_empty(), "Blender processes left: {:?}", group_members(pid));
+    assert!(
+        group_members(pid).is_empty(),
+        "Blender processes left: {:?}",
+        group_members(pid)
+    );
 }
 
 #[test]
 fn render_crashing_after_three_of_ten_frames_rerenders_only_the_remaining_seven() {
-    let mut env = TestEnv::new(&[("BRM_FAKE_FAIL", "crash-after:3"), ("BRM_FAKE_FAIL_LEVEL", "render")]);
+    let mut env = TestEnv::new(&[
+        ("BRM_FAKE_FAIL", "crash-after:3"),
+        ("BRM_FAKE_FAIL_LEVEL", "render"),
+    ]);
     let marker = env.home.path().join("crashed-once");
-    env.vars.push(("BRM_FAKE_FAIL_ONCE".into(), marker.display().to_string()));
+    env.vars
+        .push(("BRM_FAKE_FAIL_ONCE".into(), marker.display().to_string()));
     let out = env.out();
     let id = env.submit(&[
         &scene("cube__cube.ma"),
@@ -391,17 +514,33 @@ fn render_crashing_after_three_of_ten_frames_rerenders_only_the_remaining_seven(
     let v = env.wait_state(id, Duration::from_secs(60));
     assert_eq!(v["state"], "done", "{v:#}");
     assert_eq!(frames_done(&v), (1..=10).collect::<Vec<_>>());
-    let ends: Vec<Value> = env.records().into_iter().filter(|r| r["event"] == "end").collect();
+    let ends: Vec<Value> = env
+        .records()
+        .into_iter()
+        .filter(|r| r["event"] == "end")
+        .collect();
     assert_eq!(ends.len(), 2, "{ends:#?}");
     assert_eq!(ends[0]["signal"], 11, "first render should have crashed");
     assert_eq!(ends[0]["frames"].as_array().unwrap().len(), 3);
-    let second: Vec<i64> = ends[1]["frames"].as_array().unwrap().iter().map(|f| f.as_i64().unwrap()).collect();
-    assert_eq!(second, (4..=10).collect::<Vec<_>>(), "only the 7 remaining frames are rendered again");
+    let second: Vec<i64> = ends[1]["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        second,
+        (4..=10).collect::<Vec<_>>(),
+        "only the 7 remaining frames are rendered again"
+    );
 }
 
 #[test]
 fn a_silent_render_is_stopped_by_the_silence_timeout_and_reported() {
-    let env = TestEnv::new(&[("BRM_FAKE_FAIL", "silent"), ("BRM_FAKE_FAIL_LEVEL", "render")]);
+    let env = TestEnv::new(&[
+        ("BRM_FAKE_FAIL", "silent"),
+        ("BRM_FAKE_FAIL_LEVEL", "render"),
+    ]);
     let out = env.out();
     let id = env.submit(&[
         &scene("cube__cube.ma"),
@@ -420,19 +559,40 @@ fn a_silent_render_is_stopped_by_the_silence_timeout_and_reported() {
     ]);
     let v = env.wait_state(id, Duration::from_secs(60));
     assert_eq!(v["state"], "failed", "{v:#}");
-    assert!(v["error"].as_str().unwrap().contains("printed nothing"), "{v:#}");
+    assert!(
+        v["error"].as_str().unwrap().contains("printed nothing"),
+        "{v:#}"
+    );
     assert_eq!(v["frames_missing"].as_array().unwrap().len(), 3);
 }
 
 #[test]
 fn a_licence_failure_line_fails_the_level_and_falls_back() {
-    let env = TestEnv::new(&[("BRM_FAKE_FAIL", "licence"), ("BRM_FAKE_FAIL_LEVEL", "custom")]);
+    let env = TestEnv::new(&[
+        ("BRM_FAKE_FAIL", "licence"),
+        ("BRM_FAKE_FAIL_LEVEL", "custom"),
+    ]);
     let out = env.out();
-    let id = env.submit(&[&scene("layers__layers.ma"), "--frames", "1-2", "--gpu", "cpu", "-o", out.to_str().unwrap()]);
+    let id = env.submit(&[
+        &scene("layers__layers.ma"),
+        "--frames",
+        "1-2",
+        "--gpu",
+        "cpu",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     let v = env.wait_state(id, Duration::from_secs(60));
     assert_eq!(v["state"], "done", "{v:#}");
-    let notes: Vec<String> = log_lines(&env, id).iter().filter(|l| l["stream"] == 1).map(|l| l["text"].as_str().unwrap().to_string()).collect();
-    assert!(notes.iter().any(|n| n.contains("falling back to render")), "{notes:#?}");
+    let notes: Vec<String> = log_lines(&env, id)
+        .iter()
+        .filter(|l| l["stream"] == 1)
+        .map(|l| l["text"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("falling back to render")),
+        "{notes:#?}"
+    );
     // Every renderable layer of the scene rendered both frames.
     for t in v["tasks"].as_array().unwrap() {
         assert_eq!(t["state"], "done", "{t:#}");
@@ -449,9 +609,10 @@ fn blender_snapshot_resolves_relative_paths_against_the_artists_folder() {
     std::fs::create_dir_all(&snap).unwrap();
     // A 1x1 PNG beside the artist's scene, referenced as `//tex.png`.
     let png: &[u8] = &[
-        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0,
-        0, 0x90, 0x77, 0x53, 0xde, 0, 0, 0, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x08, 0xd7, 0x63, 0xf8, 0xcf, 0xc0, 0, 0, 0x03, 0x01,
-        0x01, 0, 0x18, 0xdd, 0x8d, 0xb0, 0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0,
+        0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xde, 0, 0, 0, 0x0c, 0x49, 0x44,
+        0x41, 0x54, 0x08, 0xd7, 0x63, 0xf8, 0xcf, 0xc0, 0, 0, 0x03, 0x01, 0x01, 0, 0x18, 0xdd,
+        0x8d, 0xb0, 0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
     ];
     std::fs::write(src.join("tex.png"), png).unwrap();
     let scene = src.join("s.blend");
@@ -461,20 +622,41 @@ fn blender_snapshot_resolves_relative_paths_against_the_artists_folder() {
         scene = scene.to_str().unwrap(),
         tex = src.join("tex.png").to_str().unwrap()
     );
-    let o = Command::new("blender").args(["-b", &format!("{ROOT}/examples/shot.blend"), "--python-expr", &make]).output().unwrap();
+    let o = Command::new("blender")
+        .args([
+            "-b",
+            &format!("{ROOT}/examples/shot.blend"),
+            "--python-expr",
+            &make,
+        ])
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     std::fs::copy(&scene, snap.join("s.blend")).unwrap();
     let probe = "import bpy; print('BRMPROBE', [(i.filepath, i.size[0]) for i in bpy.data.images])";
     let o = Command::new("blender")
         .args(["-b", snap.join("s.blend").to_str().unwrap(), "--python"])
         .arg(format!("{ROOT}/scripts/blender/brm_blender_setup.py"))
-        .args(["--python-expr", probe, "--", "--source-dir", src.to_str().unwrap()])
+        .args([
+            "--python-expr",
+            probe,
+            "--",
+            "--source-dir",
+            src.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
-    let line = out.lines().find(|l| l.starts_with("BRMPROBE")).unwrap_or_default().to_string();
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("BRMPROBE"))
+        .unwrap_or_default()
+        .to_string();
     let expected = format!("('{}', 1)", src.join("tex.png").display());
-    assert!(line.contains(&expected), "image not rebased onto the artist's folder: {line}");
+    assert!(
+        line.contains(&expected),
+        "image not rebased onto the artist's folder: {line}"
+    );
 }
 
 #[test]
@@ -482,7 +664,13 @@ fn a_blend_job_without_frames_renders_the_scenes_own_range() {
     blender_present();
     let env = TestEnv::new(&[]);
     let out = env.out();
-    let id = env.submit(&[&format!("{ROOT}/examples/shot.blend"), "--layer", "fx", "-o", out.to_str().unwrap()]);
+    let id = env.submit(&[
+        &format!("{ROOT}/examples/shot.blend"),
+        "--layer",
+        "fx",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     let v = env.wait_state(id, Duration::from_secs(120));
     assert_eq!(v["state"], "done", "{v:#}");
     assert_eq!(frames_done(&v), (1..=24).collect::<Vec<_>>());

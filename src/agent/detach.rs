@@ -66,10 +66,17 @@ fn library_path() -> Option<PathBuf> {
 /// `home` (the client's `BRM_HOME` override, if any) is passed on so both use the same files.
 pub fn spawn_agent(exe: &Path, paths: &Paths, home: Option<&Path>) -> std::io::Result<u32> {
     std::fs::create_dir_all(&paths.state)?;
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(paths.agent_log())?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(paths.agent_log())?;
     let log2 = log.try_clone()?;
     let mut cmd = Command::new(exe);
-    cmd.arg("agent").arg("serve").stdin(Stdio::null()).stdout(Stdio::from(log)).stderr(Stdio::from(log2));
+    cmd.arg("agent")
+        .arg("serve")
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(log))
+        .stderr(Stdio::from(log2));
     if let Some(h) = home {
         cmd.env("BRM_HOME", h);
     }
@@ -95,7 +102,12 @@ pub fn spawn_agent(exe: &Path, paths: &Paths, home: Option<&Path>) -> std::io::R
         // Out of any kill-on-close job the starter (e.g. a launcher) runs in: the agent and
         // its renders must outlive it.
         const CREATE_BREAKAWAY_FROM_JOB: u32 = 0x0100_0000;
-        cmd.creation_flags(DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW | CREATE_BREAKAWAY_FROM_JOB);
+        cmd.creation_flags(
+            DETACHED_PROCESS
+                | CREATE_NEW_PROCESS_GROUP
+                | CREATE_NO_WINDOW
+                | CREATE_BREAKAWAY_FROM_JOB,
+        );
         // A job that forbids breakaway refuses the flag: start inside it rather than not at all.
         if let Ok(child) = cmd.spawn() {
             return Ok(child.id());
@@ -111,8 +123,15 @@ pub fn spawn_agent(exe: &Path, paths: &Paths, home: Option<&Path>) -> std::io::R
 fn close_inherited_fds() {
     // SAFETY: getrlimit/close are async-signal-safe; closing fds we do not need.
     unsafe {
-        let mut rl = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        let max = if libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) == 0 { rl.rlim_cur.min(65_536) } else { 1024 };
+        let mut rl = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        let max = if libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) == 0 {
+            rl.rlim_cur.min(65_536)
+        } else {
+            1024
+        };
         for fd in 3..max as libc::c_int {
             libc::close(fd);
         }

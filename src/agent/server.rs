@@ -24,8 +24,18 @@ pub struct ServeOptions {
 impl ServeOptions {
     /// `BRM_AGENT_IDLE_S` (default 900 s; 0 = never).
     pub fn from_env(paths: Paths) -> ServeOptions {
-        let secs = std::env::var("BRM_AGENT_IDLE_S").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(900u64);
-        ServeOptions { paths, idle_exit: if secs == 0 { Duration::MAX } else { Duration::from_secs(secs) } }
+        let secs = std::env::var("BRM_AGENT_IDLE_S")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(900u64);
+        ServeOptions {
+            paths,
+            idle_exit: if secs == 0 {
+                Duration::MAX
+            } else {
+                Duration::from_secs(secs)
+            },
+        }
     }
 }
 
@@ -51,8 +61,12 @@ struct Shared {
 /// Serve until idle or stopped. Renders keep running after it returns.
 pub fn serve(opts: ServeOptions) -> crate::Result<ServeOutcome> {
     let paths = &opts.paths;
-    crate::paths::ensure_private_dir(&paths.runtime)
-        .map_err(|e| crate::Error::io(format!("creating runtime dir {}", paths.runtime.display()), e))?;
+    crate::paths::ensure_private_dir(&paths.runtime).map_err(|e| {
+        crate::Error::io(
+            format!("creating runtime dir {}", paths.runtime.display()),
+            e,
+        )
+    })?;
     let Some(_lock) = lock::try_lock(&paths.runtime.join("agent.lock"))? else {
         return Ok(ServeOutcome::AlreadyRunning);
     };
@@ -60,10 +74,22 @@ pub fn serve(opts: ServeOptions) -> crate::Result<ServeOutcome> {
     let engine = Engine::open(EngineConfig::from_env(paths.clone(), report))?;
     let ticker = engine.start();
     let endpoint = transport::endpoint(paths);
-    let listener = Listener::bind(&endpoint)
-        .map_err(|e| crate::Error::io(format!("binding the agent socket {}", endpoint.display()), e))?;
-    let _ = std::fs::write(paths.runtime.join("agent.pid"), std::process::id().to_string());
-    eprintln!("brm agent {} (pid {}) serving at {}", crate::VERSION, std::process::id(), endpoint.display());
+    let listener = Listener::bind(&endpoint).map_err(|e| {
+        crate::Error::io(
+            format!("binding the agent socket {}", endpoint.display()),
+            e,
+        )
+    })?;
+    let _ = std::fs::write(
+        paths.runtime.join("agent.pid"),
+        std::process::id().to_string(),
+    );
+    eprintln!(
+        "brm agent {} (pid {}) serving at {}",
+        crate::VERSION,
+        std::process::id(),
+        endpoint.display()
+    );
     let shared = Arc::new(Shared {
         engine: Arc::clone(&engine),
         stop: AtomicBool::new(false),
@@ -97,8 +123,15 @@ pub fn serve(opts: ServeOptions) -> crate::Result<ServeOutcome> {
             Err(e) => eprintln!("brm agent: {e}"),
         }
         std::thread::sleep(Duration::from_millis(20));
-        let idle_for = shared.last_activity.lock().map(|t| t.elapsed()).unwrap_or_default();
-        if shared.connections.load(Ordering::SeqCst) == 0 && idle_for >= opts.idle_exit && engine.is_idle() {
+        let idle_for = shared
+            .last_activity
+            .lock()
+            .map(|t| t.elapsed())
+            .unwrap_or_default();
+        if shared.connections.load(Ordering::SeqCst) == 0
+            && idle_for >= opts.idle_exit
+            && engine.is_idle()
+        {
             break ServeOutcome::Idle;
         }
         if !engine.is_idle() {
@@ -119,17 +152,21 @@ pub fn serve(opts: ServeOptions) -> crate::Result<ServeOutcome> {
 fn spawn_conn(shared: &Arc<Shared>, conn: Box<dyn Conn>) {
     let sh = Arc::clone(shared);
     sh.connections.fetch_add(1, Ordering::SeqCst);
-    let spawned = std::thread::Builder::new().name("brm-conn".into()).spawn(move || {
-        if let Err(e) = handle(&sh, conn) {
-            if e.kind() != std::io::ErrorKind::BrokenPipe && e.kind() != std::io::ErrorKind::UnexpectedEof {
-                eprintln!("brm agent: connection: {e}");
+    let spawned = std::thread::Builder::new()
+        .name("brm-conn".into())
+        .spawn(move || {
+            if let Err(e) = handle(&sh, conn) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe
+                    && e.kind() != std::io::ErrorKind::UnexpectedEof
+                {
+                    eprintln!("brm agent: connection: {e}");
+                }
             }
-        }
-        if let Ok(mut t) = sh.last_activity.lock() {
-            *t = Instant::now();
-        }
-        sh.connections.fetch_sub(1, Ordering::SeqCst);
-    });
+            if let Ok(mut t) = sh.last_activity.lock() {
+                *t = Instant::now();
+            }
+            sh.connections.fetch_sub(1, Ordering::SeqCst);
+        });
     if let Err(e) = spawned {
         eprintln!("brm agent: cannot start a connection thread: {e}");
         shared.connections.fetch_sub(1, Ordering::SeqCst);
@@ -150,7 +187,10 @@ fn handle(sh: &Shared, conn: Box<dyn Conn>) -> std::io::Result<()> {
             *t = Instant::now();
         }
         let resp = match serde_json::from_str::<Request>(line.trim_end()) {
-            Err(e) => Response::err(ErrorKind::Protocol, format!("malformed request ({e}); is this client a brm of the same version?")),
+            Err(e) => Response::err(
+                ErrorKind::Protocol,
+                format!("malformed request ({e}); is this client a brm of the same version?"),
+            ),
             Ok(Request::Hello { protocol, client }) => {
                 if protocol != PROTOCOL_VERSION {
                     Response::err(
@@ -163,10 +203,14 @@ fn handle(sh: &Shared, conn: Box<dyn Conn>) -> std::io::Result<()> {
                     )
                 } else {
                     greeted = true;
-                    Response::ok(json!({"protocol": PROTOCOL_VERSION, "agent": crate::VERSION, "pid": std::process::id()}))
+                    Response::ok(
+                        json!({"protocol": PROTOCOL_VERSION, "agent": crate::VERSION, "pid": std::process::id()}),
+                    )
                 }
             }
-            Ok(_) if !greeted => Response::err(ErrorKind::Protocol, "the first request must be hello"),
+            Ok(_) if !greeted => {
+                Response::err(ErrorKind::Protocol, "the first request must be hello")
+            }
             Ok(req) => answer(sh, req),
         };
         let mut out = serde_json::to_vec(&resp).unwrap_or_else(|_| b"{\"ok\":false}".to_vec());
@@ -182,22 +226,24 @@ fn answer(sh: &Shared, req: Request) -> Response {
         Ok(v) => Response::ok(v),
         Err(err) => Response::err(err.kind(), err.to_string()),
     };
-    let val = |v: Result<serde_json::Value, serde_json::Error>| v.map_err(|x| crate::Error::InvalidArgument(x.to_string()));
+    let val = |v: Result<serde_json::Value, serde_json::Error>| {
+        v.map_err(|x| crate::Error::InvalidArgument(x.to_string()))
+    };
     match req {
         Request::Hello { .. } => Response::ok(json!({})),
         Request::Submit { spec } => to(e.submit(*spec).map(|id| json!({"id": id}))),
         Request::Jobs => to(e.jobs().and_then(|j| val(serde_json::to_value(j)))),
         Request::Job { id } => to(e.detail(id).and_then(|j| val(serde_json::to_value(j)))),
         Request::Status { id } => to(e.summary(id).and_then(|j| val(serde_json::to_value(j)))),
-        Request::Logs { id, after_seq, max } => {
-            to(e.logs(id, after_seq, max.clamp(1, 10_000) as usize).and_then(|p| val(serde_json::to_value(p))))
-        }
+        Request::Logs { id, after_seq, max } => to(e
+            .logs(id, after_seq, max.clamp(1, 10_000) as usize)
+            .and_then(|p| val(serde_json::to_value(p)))),
         Request::Wait { id, timeout_ms } => to(e
             .wait(id, Duration::from_millis(timeout_ms.min(3_600_000)))
             .map(|s| json!({"state": s}))),
-        Request::Cancel { id, grace_ms } => {
-            to(e.cancel(id, grace_ms.map(Duration::from_millis)).map(|s| json!({"state": s})))
-        }
+        Request::Cancel { id, grace_ms } => to(e
+            .cancel(id, grace_ms.map(Duration::from_millis))
+            .map(|s| json!({"state": s}))),
         Request::Retry { id } => to(e.retry(id).map(|_| json!({}))),
         Request::Pause { id } => to(e.set_paused(id, true).map(|s| json!({"state": s}))),
         Request::Resume { id } => to(e.set_paused(id, false).map(|s| json!({"state": s}))),
@@ -247,7 +293,13 @@ mod lock {
     pub fn try_lock(path: &Path) -> crate::Result<Option<Lock>> {
         use std::os::windows::fs::OpenOptionsExt;
         // share_mode 0: a second agent cannot open the file while we hold it.
-        match std::fs::OpenOptions::new().create(true).truncate(false).write(true).share_mode(0).open(path) {
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .share_mode(0)
+            .open(path)
+        {
             Ok(file) => Ok(Some(Lock { _file: file })),
             Err(_) => Ok(None),
         }

@@ -88,7 +88,11 @@ mod imp {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     fn peer_uid(s: &UnixStream) -> Option<u32> {
         use std::os::fd::AsRawFd;
-        let mut cred = libc::ucred { pid: 0, uid: 0, gid: 0 };
+        let mut cred = libc::ucred {
+            pid: 0,
+            uid: 0,
+            gid: 0,
+        };
         let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
         // SAFETY: getsockopt writes at most `len` bytes into `cred`, which is that large.
         let r = unsafe {
@@ -126,11 +130,13 @@ mod imp {
     use std::fs::File;
     use std::os::windows::ffi::OsStrExt;
     use std::os::windows::io::FromRawHandle;
-    use windows_sys::Win32::Foundation::{GetLastError, ERROR_PIPE_CONNECTED, INVALID_HANDLE_VALUE};
+    use windows_sys::Win32::Foundation::{
+        GetLastError, ERROR_PIPE_CONNECTED, INVALID_HANDLE_VALUE,
+    };
     use windows_sys::Win32::Storage::FileSystem::PIPE_ACCESS_DUPLEX;
     use windows_sys::Win32::System::Pipes::{
-        ConnectNamedPipe, CreateNamedPipeW, PIPE_READMODE_BYTE, PIPE_REJECT_REMOTE_CLIENTS, PIPE_TYPE_BYTE,
-        PIPE_UNLIMITED_INSTANCES, PIPE_WAIT,
+        ConnectNamedPipe, CreateNamedPipeW, PIPE_READMODE_BYTE, PIPE_REJECT_REMOTE_CLIENTS,
+        PIPE_TYPE_BYTE, PIPE_UNLIMITED_INSTANCES, PIPE_WAIT,
     };
 
     impl Conn for File {
@@ -148,7 +154,11 @@ mod imp {
 
     impl Listener {
         pub fn bind(path: &Path) -> std::io::Result<Listener> {
-            let name: Vec<u16> = path.as_os_str().encode_wide().chain(std::iter::once(0)).collect();
+            let name: Vec<u16> = path
+                .as_os_str()
+                .encode_wide()
+                .chain(std::iter::once(0))
+                .collect();
             Ok(Listener { name })
         }
 
@@ -185,7 +195,10 @@ mod imp {
     }
 
     pub fn connect(path: &Path) -> std::io::Result<Box<dyn Conn>> {
-        let f = std::fs::OpenOptions::new().read(true).write(true).open(path)?;
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)?;
         Ok(Box::new(f))
     }
 }

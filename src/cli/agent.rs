@@ -30,7 +30,9 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
         AgentAction::Serve => {
             let outcome = serve(ServeOptions::from_env(paths))?;
             if outcome == ServeOutcome::AlreadyRunning {
-                eprintln!("brm agent: another agent of this user is already serving; nothing to do");
+                eprintln!(
+                    "brm agent: another agent of this user is already serving; nothing to do"
+                );
             }
             Ok(0)
         }
@@ -53,7 +55,10 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
                 }
                 return Ok(0);
             }
-            let mut c = Client::connect(ClientOptions { autostart: false, ..Default::default() })?;
+            let mut c = Client::connect(ClientOptions {
+                autostart: false,
+                ..Default::default()
+            })?;
             c.shutdown()?;
             for _ in 0..100 {
                 if !agent_running(&paths) {
@@ -77,7 +82,10 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
                 }
                 return Ok(3);
             }
-            let mut c = Client::connect(ClientOptions { autostart: false, ..Default::default() })?;
+            let mut c = Client::connect(ClientOptions {
+                autostart: false,
+                ..Default::default()
+            })?;
             let st = c.agent_status()?;
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&st).unwrap_or_default());
@@ -90,7 +98,16 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
                 );
                 if let Some(slots) = st["slots"].as_array() {
                     for s in slots {
-                        println!("  slot {} ({}): {}", s["slot"], s["kind"].as_str().unwrap_or("?"), if s["running"].is_null() { "idle".to_string() } else { s["running"].to_string() });
+                        println!(
+                            "  slot {} ({}): {}",
+                            s["slot"],
+                            s["kind"].as_str().unwrap_or("?"),
+                            if s["running"].is_null() {
+                                "idle".to_string()
+                            } else {
+                                s["running"].to_string()
+                            }
+                        );
                     }
                 }
             }

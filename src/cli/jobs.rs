@@ -11,7 +11,8 @@ fn client() -> brm::Result<Client> {
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> brm::Result<()> {
-    let s = serde_json::to_string_pretty(v).map_err(|e| brm::Error::InvalidArgument(e.to_string()))?;
+    let s =
+        serde_json::to_string_pretty(v).map_err(|e| brm::Error::InvalidArgument(e.to_string()))?;
     println!("{s}");
     Ok(())
 }
@@ -41,7 +42,10 @@ pub fn jobs(a: JobsArgs) -> brm::Result<i32> {
         println!("no jobs; submit one with `brm render SCENE`");
         return Ok(0);
     }
-    println!("{:>5}  {:<10} {:>4} {:>13}  {:>9}  {:<24}", "ID", "STATE", "PRI", "FRAMES", "SUBMITTED", "NAME");
+    println!(
+        "{:>5}  {:<10} {:>4} {:>13}  {:>9}  {:<24}",
+        "ID", "STATE", "PRI", "FRAMES", "SUBMITTED", "NAME"
+    );
     for j in &jobs {
         println!(
             "{:>5}  {:<10} {:>4} {:>13}  {:>9}  {:<24}",
@@ -80,7 +84,10 @@ pub fn status(a: JobArgs) -> brm::Result<i32> {
                 t.frames_done.len(),
                 t.frames.len(),
                 t.attempts,
-                t.error.as_ref().map(|e| format!("  error: {e}")).unwrap_or_default()
+                t.error
+                    .as_ref()
+                    .map(|e| format!("  error: {e}"))
+                    .unwrap_or_default()
             );
         }
     }
@@ -89,8 +96,17 @@ pub fn status(a: JobArgs) -> brm::Result<i32> {
 
 fn print_summary(s: &JobSummary) {
     println!("job {} '{}': {}", s.id, s.name, s.state.as_str());
-    println!("  frames:  {}/{} done, {} failed ({:.0}%)", s.frames_done, s.frames_total, s.frames_failed, s.progress * 100.0);
-    println!("  tasks:   {} total, {} running, {} done, {} failed", s.tasks_total, s.tasks_running, s.tasks_done, s.tasks_failed);
+    println!(
+        "  frames:  {}/{} done, {} failed ({:.0}%)",
+        s.frames_done,
+        s.frames_total,
+        s.frames_failed,
+        s.progress * 100.0
+    );
+    println!(
+        "  tasks:   {} total, {} running, {} done, {} failed",
+        s.tasks_total, s.tasks_running, s.tasks_done, s.tasks_failed
+    );
     println!("  scene:   {} (snapshot {})", s.source_scene, s.scene);
     println!("  output:  {}", s.output_dir);
     println!("  log:     {}", s.log_path);

@@ -96,7 +96,9 @@ pub fn run(a: RenderArgs) -> brm::Result<i32> {
             println!("{}", serde_json::json!({ "id": id }));
         } else {
             println!("{id}");
-            eprintln!("job {id} submitted; follow it with `brm log {id} --follow` or `brm status {id}`");
+            eprintln!(
+                "job {id} submitted; follow it with `brm log {id} --follow` or `brm status {id}`"
+            );
         }
         return Ok(0);
     }
@@ -125,7 +127,11 @@ pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::R
         let page = client.logs(id, after, 1000)?;
         for l in &page.lines {
             if l.stream == 1 || verbose {
-                let text = if l.stream == 1 { format!("[brm] {}", l.text) } else { l.text.clone() };
+                let text = if l.stream == 1 {
+                    format!("[brm] {}", l.text)
+                } else {
+                    l.text.clone()
+                };
                 match &bar {
                     Some(b) => b.println(text),
                     None if !json => eprintln!("{text}"),
@@ -140,7 +146,12 @@ pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::R
             b.set_position(s.frames_done);
             b.set_message(s.state.as_str().to_string());
         } else if s.frames_done != last_done && !json {
-            eprintln!("job {id}: {}/{} frames ({})", s.frames_done, s.frames_total, s.state.as_str());
+            eprintln!(
+                "job {id}: {}/{} frames ({})",
+                s.frames_done,
+                s.frames_total,
+                s.state.as_str()
+            );
         }
         last_done = s.frames_done;
         if s.state.is_final() && page.lines.is_empty() {
@@ -156,7 +167,10 @@ pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::R
     let detail = client.job(id)?;
     let s = &detail.summary;
     if json {
-        println!("{}", serde_json::to_string_pretty(&detail).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&detail).unwrap_or_default()
+        );
     } else {
         println!(
             "job {id} {}: {}/{} frames rendered into {}",
@@ -166,7 +180,11 @@ pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::R
             s.output_dir
         );
         for t in &detail.tasks {
-            let layer = if t.layer.is_empty() { "(the scene's view layers)" } else { t.layer.as_str() };
+            let layer = if t.layer.is_empty() {
+                "(the scene's view layers)"
+            } else {
+                t.layer.as_str()
+            };
             println!(
                 "  task {} layer {layer}: {} ({}/{} frames) in {}",
                 t.index,

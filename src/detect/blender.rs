@@ -146,9 +146,16 @@ pub fn blend_frame_range(
         &["-b", scene_s.as_ref(), "--python-expr", expr],
         timeout,
     )?;
-    let line = out.stdout.lines().find_map(|l| l.strip_prefix("BRM_RANGE "));
+    let line = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("BRM_RANGE "));
     let nums: Vec<i64> = line
-        .map(|l| l.split_whitespace().filter_map(|n| n.parse().ok()).collect())
+        .map(|l| {
+            l.split_whitespace()
+                .filter_map(|n| n.parse().ok())
+                .collect()
+        })
         .unwrap_or_default();
     match nums.as_slice() {
         [s, e, st] => Ok((*s, *e, (*st).max(1))),

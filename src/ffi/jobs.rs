@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{arg_mut, arg_ref, arg_str, check_out, guard, to_c_string, write_out, brm_result, FfiError};
+use super::{
+    arg_mut, arg_ref, arg_str, brm_result, check_out, guard, to_c_string, write_out, FfiError,
+};
 use crate::client::{Client, ClientOptions};
 use crate::frames::FrameSet;
 use crate::plan::{GpuChoice, JobSpec, Method, Order};
@@ -82,8 +84,16 @@ pub struct brm_log_line {
     pub text_len: usize,
 }
 
-fn with_client<T>(c: &brm_client, f: impl FnOnce(&mut Client) -> crate::Result<T>) -> Result<T, FfiError> {
-    let mut guard = c.inner.lock().map_err(|_| FfiError::new(brm_result::BRM_ERR_INTERNAL, "client lock poisoned by an earlier panic; free this client and make a new one"))?;
+fn with_client<T>(
+    c: &brm_client,
+    f: impl FnOnce(&mut Client) -> crate::Result<T>,
+) -> Result<T, FfiError> {
+    let mut guard = c.inner.lock().map_err(|_| {
+        FfiError::new(
+            brm_result::BRM_ERR_INTERNAL,
+            "client lock poisoned by an earlier panic; free this client and make a new one",
+        )
+    })?;
     f(&mut guard).map_err(FfiError::from)
 }
 
@@ -96,7 +106,10 @@ fn with_client<T>(c: &brm_client, f: impl FnOnce(&mut Client) -> crate::Result<T
 /// # Safety
 /// `options_json` NULL or a NUL-terminated string; `out` valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn brm_client_new(options_json: *const c_char, out: *mut *mut brm_client) -> brm_result {
+pub unsafe extern "C" fn brm_client_new(
+    options_json: *const c_char,
+    out: *mut *mut brm_client,
+) -> brm_result {
     guard(|| {
         check_out(out, "out")?;
         let opts = if options_json.is_null() {
@@ -105,7 +118,12 @@ pub unsafe extern "C" fn brm_client_new(options_json: *const c_char, out: *mut *
             ClientOptions::from_json(arg_str(options_json, "options_json")?)?
         };
         let client = Client::connect(opts)?;
-        write_out(out, Box::into_raw(Box::new(brm_client { inner: Mutex::new(client) })));
+        write_out(
+            out,
+            Box::into_raw(Box::new(brm_client {
+                inner: Mutex::new(client),
+            })),
+        );
         Ok(())
     })
 }
@@ -129,7 +147,10 @@ pub unsafe extern "C" fn brm_client_free(c: *mut brm_client) {
 pub unsafe extern "C" fn brm_job_spec_new(out: *mut *mut brm_job_spec) -> brm_result {
     guard(|| {
         check_out(out, "out")?;
-        let spec = brm_job_spec { spec: JobSpec::new(PathBuf::new()), extra_env: Vec::new() };
+        let spec = brm_job_spec {
+            spec: JobSpec::new(PathBuf::new()),
+            extra_env: Vec::new(),
+        };
         write_out(out, Box::into_raw(Box::new(spec)));
         Ok(())
     })
@@ -173,7 +194,10 @@ fn non_empty(v: &str, what: &str) -> Result<(), FfiError> {
 /// # Safety
 /// `s` a live spec; `path` a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn brm_job_spec_set_scene(s: *mut brm_job_spec, path: *const c_char) -> brm_result {
+pub unsafe extern "C" fn brm_job_spec_set_scene(
+    s: *mut brm_job_spec,
+    path: *const c_char,
+) -> brm_result {
     set_str(s, path, "path", |s, v| {
         non_empty(v, "scene path")?;
         s.spec.scene = PathBuf::from(v);
@@ -186,7 +210,10 @@ pub unsafe extern "C" fn brm_job_spec_set_scene(s: *mut brm_job_spec, path: *con
 /// # Safety
 /// As `brm_job_spec_set_scene`.
 #[no_mangle]
-pub unsafe extern "C" fn brm_job_spec_set_source_scene(s: *mut brm_job_spec, path: *const c_char) -> brm_result {
+pub unsafe extern "C" fn brm_job_spec_set_source_scene(
+    s: *mut brm_job_spec,
+    path: *const c_char,
+) -> brm_result {
     set_str(s, path, "path", |s, v| {
         non_empty(v, "source scene path")?;
         s.spec.source_scene = Some(PathBuf::from(v));
@@ -199,7 +226,10 @@ pub unsafe extern "C" fn brm_job_spec_set_source_scene(s: *mut brm_job_spec, pat
 /// # Safety
 /// As `brm_job_spec_set_scene`.
 #[no_mangle]
-pub unsafe extern "C" fn brm_job_spec_set_name(s: *mut brm_job_spec, name: *const c_char) -> brm_result {
+pub unsafe extern "C" fn brm_job_spec_set_name(
+    s: *mut brm_job_spec,
+    name: *const c_char,
+) -> brm_result {
     set_str(s, name, "name", |s, v| {
         s.spec.name = Some(v.to_string());
         Ok(())
@@ -212,7 +242,10 @@ pub unsafe extern "C" fn brm_job_spec_set_name(s: *mut brm_job_spec, name: *cons
 /// # Safety
 /// As `brm_job_spec_set_scene`.
 #[no_mangle]
-pub unsafe extern "C" fn brm_job_spec_add_layer(s: *mut brm_job_spec, layer: *const c_char) -> brm_result {
+pub unsafe extern "C" fn brm_job_spec_add_layer(
+    s: *mut brm_job_spec,
+    layer: *const c_char,
+) -> brm_result {
     set_str(s, layer, "layer", |s, v| {
         non_empty(v, "layer name")?;
         if !s.spec.layers.iter().any(|l| l == v) {
@@ -227,7 +260,10 @@ pub unsafe extern "C" fn brm_job_spec_add_layer(s: *mut brm_job_spec, layer: *co
 /// # Safety
 /// As `brm_job_spec_set_scene`.
 #[no_mangle]
-pub unsafe extern "C" fn brm_job_spec_set_frames(s: *mut brm_job_spec, spec: *const c_char) -> brm_result {
+pub unsafe extern "C" fn brm_job_spec_set_frames(
+    s: *mut brm_job_spec,
+    spec: *const c_char,
+) -> brm_result {
     set_str(s, spec, "spec", |s, v| {
         FrameSet::parse(v)?;
         s.spec.frames = Some(v.to_string());
@@ -241,9 +277,14 @@ pub unsafe extern "C" fn brm_job_spec_set_frames(s: *mut brm_job_spec, spec: *co
 /// # Safety
 /// As `brm_job_spec_set_scene`.
 #[no_mangle]
-pub unsafe extern "C" fn brm_job_spec_set_gpu(s: *mut brm_job_spec, gpu: *const c_char) -> brm_result {
+pub unsafe extern "C" fn brm_job_spec_set_gpu(
+    s: *mut brm_job_spec,
+    gpu: *const c_char,
+) -> brm_result {
     set_str(s, gpu, "gpu", |s, v| {
-        s.spec.gpu = v.parse::<GpuChoice>().map_err(|e| FfiError::from(crate::Error::from(e)))?;
+        s.spec.gpu = v
+            .parse::<GpuChoice>()
+            .map_err(|e| FfiError::from(crate::Error::from(e)))?;
         Ok(())
     })
 }
@@ -253,9 +294,14 @@ pub unsafe extern "C" fn brm_job_spec_set_gpu(s: *mut brm_job_spec, gpu: *const 
 /// # Safety
 /// As `brm_job_spec_set_scene`.
 #[no_mangle]
-pub unsafe extern "C" fn brm_job_spec_set_method(s: *mut brm_job_spec, method: *const c_char) -> brm_result {
+pub unsafe extern "C" fn brm_job_spec_set_method(
+    s: *mut brm_job_spec,
+    method: *const c_char,
+) -> brm_result {
     set_str(s, method, "method", |s, v| {
-        s.spec.method = v.parse::<Method>().map_err(|e| FfiError::from(crate::Error::from(e)))?;
+        s.spec.method = v
+            .parse::<Method>()
+            .map_err(|e| FfiError::from(crate::Error::from(e)))?;
         Ok(())
     })
 }
@@ -266,7 +312,10 @@ pub unsafe extern "C" fn brm_job_spec_set_method(s: *mut brm_job_spec, method: *
 /// # Safety
 /// As `brm_job_spec_set_scene`.
 #[no_mangle]
-pub unsafe extern "C" fn brm_job_spec_set_renderer(s: *mut brm_job_spec, renderer: *const c_char) -> brm_result {
+pub unsafe extern "C" fn brm_job_spec_set_renderer(
+    s: *mut brm_job_spec,
+    renderer: *const c_char,
+) -> brm_result {
     set_str(s, renderer, "renderer", |s, v| {
         non_empty(v, "renderer")?;
         s.spec.renderer = Some(v.to_string());
@@ -279,7 +328,10 @@ pub unsafe extern "C" fn brm_job_spec_set_renderer(s: *mut brm_job_spec, rendere
 /// # Safety
 /// As `brm_job_spec_set_scene`.
 #[no_mangle]
-pub unsafe extern "C" fn brm_job_spec_set_output_dir(s: *mut brm_job_spec, dir: *const c_char) -> brm_result {
+pub unsafe extern "C" fn brm_job_spec_set_output_dir(
+    s: *mut brm_job_spec,
+    dir: *const c_char,
+) -> brm_result {
     set_str(s, dir, "dir", |s, v| {
         non_empty(v, "output directory")?;
         s.spec.output_dir = Some(PathBuf::from(v));
@@ -292,7 +344,10 @@ pub unsafe extern "C" fn brm_job_spec_set_output_dir(s: *mut brm_job_spec, dir: 
 /// # Safety
 /// As `brm_job_spec_set_scene`.
 #[no_mangle]
-pub unsafe extern "C" fn brm_job_spec_set_camera(s: *mut brm_job_spec, camera: *const c_char) -> brm_result {
+pub unsafe extern "C" fn brm_job_spec_set_camera(
+    s: *mut brm_job_spec,
+    camera: *const c_char,
+) -> brm_result {
     set_str(s, camera, "camera", |s, v| {
         non_empty(v, "camera")?;
         s.spec.camera = Some(v.to_string());
@@ -305,7 +360,10 @@ pub unsafe extern "C" fn brm_job_spec_set_camera(s: *mut brm_job_spec, camera: *
 /// # Safety
 /// `s` a live spec.
 #[no_mangle]
-pub unsafe extern "C" fn brm_job_spec_set_chunk_size(s: *mut brm_job_spec, frames: u32) -> brm_result {
+pub unsafe extern "C" fn brm_job_spec_set_chunk_size(
+    s: *mut brm_job_spec,
+    frames: u32,
+) -> brm_result {
     guard(|| {
         arg_mut(s, "spec")?.spec.chunk_size = (frames > 0).then_some(frames);
         Ok(())
@@ -317,7 +375,10 @@ pub unsafe extern "C" fn brm_job_spec_set_chunk_size(s: *mut brm_job_spec, frame
 /// # Safety
 /// `s` a live spec.
 #[no_mangle]
-pub unsafe extern "C" fn brm_job_spec_set_priority(s: *mut brm_job_spec, priority: i32) -> brm_result {
+pub unsafe extern "C" fn brm_job_spec_set_priority(
+    s: *mut brm_job_spec,
+    priority: i32,
+) -> brm_result {
     guard(|| {
         arg_mut(s, "spec")?.spec.priority = priority;
         Ok(())
@@ -329,9 +390,14 @@ pub unsafe extern "C" fn brm_job_spec_set_priority(s: *mut brm_job_spec, priorit
 /// # Safety
 /// As `brm_job_spec_set_scene`.
 #[no_mangle]
-pub unsafe extern "C" fn brm_job_spec_set_order(s: *mut brm_job_spec, order: *const c_char) -> brm_result {
+pub unsafe extern "C" fn brm_job_spec_set_order(
+    s: *mut brm_job_spec,
+    order: *const c_char,
+) -> brm_result {
     set_str(s, order, "order", |s, v| {
-        s.spec.order = v.parse::<Order>().map_err(|e| FfiError::from(crate::Error::from(e)))?;
+        s.spec.order = v
+            .parse::<Order>()
+            .map_err(|e| FfiError::from(crate::Error::from(e)))?;
         Ok(())
     })
 }
@@ -360,13 +426,19 @@ pub unsafe extern "C" fn brm_job_spec_set_timeouts(
 /// # Safety
 /// `s` a live spec; `name`, `value` NUL-terminated strings.
 #[no_mangle]
-pub unsafe extern "C" fn brm_job_spec_set_env(s: *mut brm_job_spec, name: *const c_char, value: *const c_char) -> brm_result {
+pub unsafe extern "C" fn brm_job_spec_set_env(
+    s: *mut brm_job_spec,
+    name: *const c_char,
+    value: *const c_char,
+) -> brm_result {
     guard(|| {
         let s = arg_mut(s, "spec")?;
         let name = arg_str(name, "name")?;
         let value = arg_str(value, "value")?;
         if name.is_empty() || name.contains('=') {
-            return Err(FfiError::invalid(format!("environment variable name '{name}' is empty or contains '='")));
+            return Err(FfiError::invalid(format!(
+                "environment variable name '{name}' is empty or contains '='"
+            )));
         }
         s.extra_env.retain(|(k, _)| k != name);
         s.extra_env.push((name.to_string(), value.to_string()));
@@ -379,13 +451,19 @@ pub unsafe extern "C" fn brm_job_spec_set_env(s: *mut brm_job_spec, name: *const
 /// # Safety
 /// `c`, `s` live handles; `out_job_id` valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn brm_submit(c: *mut brm_client, s: *const brm_job_spec, out_job_id: *mut u64) -> brm_result {
+pub unsafe extern "C" fn brm_submit(
+    c: *mut brm_client,
+    s: *const brm_job_spec,
+    out_job_id: *mut u64,
+) -> brm_result {
     guard(|| {
         let c = arg_ref(c, "client")?;
         let s = arg_ref(s, "spec")?;
         check_out(out_job_id, "out_job_id")?;
         if s.spec.scene.as_os_str().is_empty() {
-            return Err(FfiError::invalid("the job spec has no scene; call brm_job_spec_set_scene first"));
+            return Err(FfiError::invalid(
+                "the job spec has no scene; call brm_job_spec_set_scene first",
+            ));
         }
         let mut spec = s.spec.clone();
         let mut env = crate::client::capture_env();
@@ -425,7 +503,11 @@ fn info_of(s: &JobSummary) -> brm_job_info {
 /// # Safety
 /// `c` a live client; `out` valid for `out->struct_size` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn brm_job_status(c: *mut brm_client, job_id: u64, out: *mut brm_job_info) -> brm_result {
+pub unsafe extern "C" fn brm_job_status(
+    c: *mut brm_client,
+    job_id: u64,
+    out: *mut brm_job_info,
+) -> brm_result {
     guard(|| {
         let c = arg_ref(c, "client")?;
         check_out(out, "out")?;
@@ -456,7 +538,8 @@ pub unsafe extern "C" fn brm_jobs_json(c: *mut brm_client, out: *mut *mut c_char
         let c = arg_ref(c, "client")?;
         check_out(out, "out")?;
         let jobs = with_client(c, |cl| cl.jobs())?;
-        let s = serde_json::to_string(&jobs).map_err(|e| FfiError::new(brm_result::BRM_ERR_INTERNAL, e.to_string()))?;
+        let s = serde_json::to_string(&jobs)
+            .map_err(|e| FfiError::new(brm_result::BRM_ERR_INTERNAL, e.to_string()))?;
         write_out(out, to_c_string(&s));
         Ok(())
     })
@@ -468,12 +551,17 @@ pub unsafe extern "C" fn brm_jobs_json(c: *mut brm_client, out: *mut *mut c_char
 /// # Safety
 /// `c` a live client; `out` valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn brm_job_json(c: *mut brm_client, job_id: u64, out: *mut *mut c_char) -> brm_result {
+pub unsafe extern "C" fn brm_job_json(
+    c: *mut brm_client,
+    job_id: u64,
+    out: *mut *mut c_char,
+) -> brm_result {
     guard(|| {
         let c = arg_ref(c, "client")?;
         check_out(out, "out")?;
         let job = with_client(c, |cl| cl.job(job_id))?;
-        let s = serde_json::to_string(&job).map_err(|e| FfiError::new(brm_result::BRM_ERR_INTERNAL, e.to_string()))?;
+        let s = serde_json::to_string(&job)
+            .map_err(|e| FfiError::new(brm_result::BRM_ERR_INTERNAL, e.to_string()))?;
         write_out(out, to_c_string(&s));
         Ok(())
     })
@@ -497,7 +585,9 @@ pub unsafe extern "C" fn brm_poll_logs(
         let c = arg_ref(c, "client")?;
         check_out(out, "out")?;
         if max_lines == 0 {
-            return Err(FfiError::invalid("max_lines is 0; ask for at least one line"));
+            return Err(FfiError::invalid(
+                "max_lines is 0; ask for at least one line",
+            ));
         }
         let page = with_client(c, |cl| cl.logs(job_id, after_seq, max_lines))?;
         let lines = page
@@ -508,7 +598,11 @@ pub unsafe extern "C" fn brm_poll_logs(
                 (l, text)
             })
             .collect();
-        let batch = brm_log_batch { lines, next_seq: page.next_seq, complete: page.complete };
+        let batch = brm_log_batch {
+            lines,
+            next_seq: page.next_seq,
+            complete: page.complete,
+        };
         write_out(out, Box::into_raw(Box::new(batch)));
         Ok(())
     })
@@ -528,14 +622,20 @@ pub unsafe extern "C" fn brm_log_batch_len(b: *const brm_log_batch) -> usize {
 /// # Safety
 /// `b` a live batch; `out` valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn brm_log_batch_line(b: *const brm_log_batch, i: usize, out: *mut brm_log_line) -> brm_result {
+pub unsafe extern "C" fn brm_log_batch_line(
+    b: *const brm_log_batch,
+    i: usize,
+    out: *mut brm_log_line,
+) -> brm_result {
     guard(|| {
         let b = arg_ref(b, "batch")?;
         check_out(out, "out")?;
-        let (rec, text) = b
-            .lines
-            .get(i)
-            .ok_or_else(|| FfiError::invalid(format!("line index {i} is out of range (batch has {} lines)", b.lines.len())))?;
+        let (rec, text) = b.lines.get(i).ok_or_else(|| {
+            FfiError::invalid(format!(
+                "line index {i} is out of range (batch has {} lines)",
+                b.lines.len()
+            ))
+        })?;
         write_out(
             out,
             brm_log_line {
@@ -585,10 +685,17 @@ pub unsafe extern "C" fn brm_log_batch_free(b: *mut brm_log_batch) {
 /// # Safety
 /// `c` a live client; `out_state` NULL or valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn brm_wait(c: *mut brm_client, job_id: u64, timeout_ms: u32, out_state: *mut u32) -> brm_result {
+pub unsafe extern "C" fn brm_wait(
+    c: *mut brm_client,
+    job_id: u64,
+    timeout_ms: u32,
+    out_state: *mut u32,
+) -> brm_result {
     guard(|| {
         let c = arg_ref(c, "client")?;
-        let state = with_client(c, |cl| cl.wait(job_id, Duration::from_millis(timeout_ms as u64)))?;
+        let state = with_client(c, |cl| {
+            cl.wait(job_id, Duration::from_millis(timeout_ms as u64))
+        })?;
         if !out_state.is_null() {
             write_out(out_state, state.code());
         }
@@ -630,7 +737,10 @@ pub unsafe extern "C" fn brm_retry(c: *mut brm_client, job_id: u64) -> brm_resul
 /// # Safety
 /// `c` a live client; `out_removed` NULL or valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn brm_cleanup_snapshots(c: *mut brm_client, out_removed: *mut u32) -> brm_result {
+pub unsafe extern "C" fn brm_cleanup_snapshots(
+    c: *mut brm_client,
+    out_removed: *mut u32,
+) -> brm_result {
     guard(|| {
         let c = arg_ref(c, "client")?;
         let removed = with_client(c, |cl| cl.cleanup())?;

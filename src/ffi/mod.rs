@@ -92,7 +92,10 @@ pub(crate) struct FfiError {
 
 impl FfiError {
     pub fn new(code: brm_result, message: impl Into<String>) -> Self {
-        FfiError { code, message: message.into() }
+        FfiError {
+            code,
+            message: message.into(),
+        }
     }
     pub fn null(name: &str) -> Self {
         FfiError::new(
@@ -107,7 +110,10 @@ impl FfiError {
 
 impl From<crate::Error> for FfiError {
     fn from(e: crate::Error) -> Self {
-        FfiError { code: e.kind().into(), message: e.to_string() }
+        FfiError {
+            code: e.kind().into(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -220,7 +226,11 @@ pub(crate) unsafe fn write_out<T>(p: *mut T, v: T) {
 /// Turn a Rust string into a library-owned C string for `brm_string_free`.
 /// Interior NULs (possible in renderer logs) become U+FFFD so nothing is silently cut.
 pub(crate) fn to_c_string(s: &str) -> *mut c_char {
-    let owned = if s.contains('\0') { s.replace('\0', "\u{FFFD}") } else { s.to_owned() };
+    let owned = if s.contains('\0') {
+        s.replace('\0', "\u{FFFD}")
+    } else {
+        s.to_owned()
+    };
     match CString::new(owned) {
         Ok(c) => c.into_raw(),
         // Unreachable: NULs were replaced above.
@@ -265,7 +275,11 @@ pub(crate) unsafe fn copy_to_buffer(
 /// # Safety
 /// `buf` must be NULL or valid for `len` bytes; `out_needed` NULL or valid.
 #[no_mangle]
-pub unsafe extern "C" fn brm_last_error(buf: *mut c_char, len: usize, out_needed: *mut usize) -> brm_result {
+pub unsafe extern "C" fn brm_last_error(
+    buf: *mut c_char,
+    len: usize,
+    out_needed: *mut usize,
+) -> brm_result {
     let r = catch_unwind(AssertUnwindSafe(|| {
         let msg = LAST_ERROR.with(|e| e.borrow().clone());
         match copy_to_buffer(&msg, buf, len, out_needed) {
@@ -291,10 +305,11 @@ pub unsafe extern "C" fn brm_string_free(s: *mut c_char) {
 /// The library version, e.g. "0.1.0". Static storage: do not free.
 #[no_mangle]
 pub extern "C" fn brm_version() -> *const c_char {
-    static VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-        Ok(v) => v,
-        Err(_) => c"unknown",
-    };
+    static VERSION: &CStr =
+        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+            Ok(v) => v,
+            Err(_) => c"unknown",
+        };
     VERSION.as_ptr()
 }
 

@@ -52,7 +52,12 @@ impl EngineConfig {
     /// Settings from the environment: `BRM_RESERVE_GPU0` (1), `BRM_TASKS_PER_GPU` (1),
     /// `BRM_CPU_SLOTS` (1), `BRM_CANCEL_GRACE_MS` (10000), `BRM_SCRIPTS_DIR`.
     pub fn from_env(paths: Paths, report: Arc<SystemReport>) -> EngineConfig {
-        let num = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(d);
+        let num = |k: &str, d: u64| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(d)
+        };
         EngineConfig {
             paths,
             scripts_dir: scripts_dir(),
@@ -77,7 +82,11 @@ pub fn scripts_dir() -> PathBuf {
     let marker = "brm_render_custom.py";
     if let Ok(exe) = std::env::current_exe() {
         if let Some(bin) = exe.parent() {
-            for cand in [bin.join("../scripts"), bin.join("../share/brm/scripts"), bin.join("scripts")] {
+            for cand in [
+                bin.join("../scripts"),
+                bin.join("../share/brm/scripts"),
+                bin.join("scripts"),
+            ] {
                 if cand.join(marker).is_file() {
                     return cand;
                 }
@@ -123,7 +132,12 @@ struct TaskRt {
 
 impl TaskRt {
     fn remaining(&self) -> Vec<i64> {
-        self.plan.frames.iter().copied().filter(|f| !self.done.contains_key(f)).collect()
+        self.plan
+            .frames
+            .iter()
+            .copied()
+            .filter(|f| !self.done.contains_key(f))
+            .collect()
     }
 }
 
@@ -197,7 +211,10 @@ struct Cancelling {
 impl Cancelling {
     fn begin(proc: &Proc, grace: Duration) -> Cancelling {
         proc.terminate();
-        let mut c = Cancelling { kill_at: Instant::now() + grace, killed: false };
+        let mut c = Cancelling {
+            kill_at: Instant::now() + grace,
+            killed: false,
+        };
         c.poll(proc);
         c
     }
@@ -282,14 +299,22 @@ impl Wake {
 /// tick still collects the status. Keeps per-task overhead far below the tick interval.
 #[cfg(target_os = "linux")]
 fn watch_exit(pid: u32, wake: Arc<Wake>) {
-    let _ = std::thread::Builder::new().name("brm-exit-watch".into()).stack_size(64 * 1024).spawn(move || {
-        // SAFETY: waitid with WNOWAIT only observes the child's state; info is ours.
-        unsafe {
-            let mut info: libc::siginfo_t = std::mem::zeroed();
-            libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT);
-        }
-        wake.notify();
-    });
+    let _ = std::thread::Builder::new()
+        .name("brm-exit-watch".into())
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            // SAFETY: waitid with WNOWAIT only observes the child's state; info is ours.
+            unsafe {
+                let mut info: libc::siginfo_t = std::mem::zeroed();
+                libc::waitid(
+                    libc::P_PID,
+                    pid as libc::id_t,
+                    &mut info,
+                    libc::WEXITED | libc::WNOWAIT,
+                );
+            }
+            wake.notify();
+        });
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -311,20 +336,37 @@ impl Engine {
     /// Open the queue database, build the slots, and re-attach to renders that a previous
     /// agent left running.
     pub fn open(cfg: EngineConfig) -> crate::Result<Arc<Engine>> {
-        crate::paths::ensure_private_dir(&cfg.paths.state)
-            .map_err(|e| crate::Error::io(format!("creating state dir {}", cfg.paths.state.display()), e))?;
-        std::fs::create_dir_all(cfg.paths.logs())
-            .map_err(|e| crate::Error::io(format!("creating log dir {}", cfg.paths.logs().display()), e))?;
+        crate::paths::ensure_private_dir(&cfg.paths.state).map_err(|e| {
+            crate::Error::io(
+                format!("creating state dir {}", cfg.paths.state.display()),
+                e,
+            )
+        })?;
+        std::fs::create_dir_all(cfg.paths.logs()).map_err(|e| {
+            crate::Error::io(
+                format!("creating log dir {}", cfg.paths.logs().display()),
+                e,
+            )
+        })?;
         let db_path = cfg.paths.database();
         let conn = store::open(&db_path)?;
         let mut slots = Vec::new();
         for g in &cfg.report.gpus {
             for _ in 0..cfg.tasks_per_gpu {
-                slots.push(Slot { kind: GpuSlot::Gpu { index: g.index, uuid: Some(g.uuid.clone()) }, busy: None });
+                slots.push(Slot {
+                    kind: GpuSlot::Gpu {
+                        index: g.index,
+                        uuid: Some(g.uuid.clone()),
+                    },
+                    busy: None,
+                });
             }
         }
         for _ in 0..cfg.cpu_slots {
-            slots.push(Slot { kind: GpuSlot::Cpu, busy: None });
+            slots.push(Slot {
+                kind: GpuSlot::Cpu,
+                busy: None,
+            });
         }
         let mut exes = Executables::from_report(&cfg.report, cfg.scripts_dir.clone());
         exes.blender_scripts_dir = blender_scripts_dir(&cfg.scripts_dir);
@@ -343,8 +385,12 @@ impl Engine {
         };
         st.load()?;
         st.commit()?;
-        let engine =
-            Arc::new(Engine { state: Mutex::new(st), changed: Condvar::new(), stop: AtomicBool::new(false), wake });
+        let engine = Arc::new(Engine {
+            state: Mutex::new(st),
+            changed: Condvar::new(),
+            stop: AtomicBool::new(false),
+            wake,
+        });
         Ok(engine)
     }
 
@@ -465,7 +511,11 @@ impl Engine {
         let grace = grace.unwrap_or(st.cfg.cancel_grace);
         st.cancel(id, grace)?;
         st.commit()?;
-        let state = st.jobs.get(&id).map(|j| j.state).unwrap_or(JobState::Cancelled);
+        let state = st
+            .jobs
+            .get(&id)
+            .map(|j| j.state)
+            .unwrap_or(JobState::Cancelled);
         drop(st);
         self.changed.notify_all();
         Ok(state)
@@ -495,11 +545,22 @@ impl Engine {
             .into());
         }
         job.paused = paused;
-        st.note(id, if paused { "job paused: no new tasks start until it is resumed" } else { "job resumed" });
+        st.note(
+            id,
+            if paused {
+                "job paused: no new tasks start until it is resumed"
+            } else {
+                "job resumed"
+            },
+        );
         st.refresh_job(id)?;
         st.schedule()?;
         st.commit()?;
-        let state = st.jobs.get(&id).map(|j| j.state).unwrap_or(JobState::Queued);
+        let state = st
+            .jobs
+            .get(&id)
+            .map(|j| j.state)
+            .unwrap_or(JobState::Queued);
         drop(st);
         self.changed.notify_all();
         Ok(state)
@@ -514,7 +575,9 @@ impl Engine {
     /// Nothing queued or running.
     pub fn is_idle(&self) -> bool {
         match self.lock() {
-            Ok(st) => st.running.is_empty() && st.jobs.values().all(|j| j.state.is_final() || j.paused),
+            Ok(st) => {
+                st.running.is_empty() && st.jobs.values().all(|j| j.state.is_final() || j.paused)
+            }
             Err(_) => false,
         }
     }
@@ -558,7 +621,9 @@ fn method_from(s: &str) -> Method {
 fn describe_exit(e: &Option<ExitInfo>) -> String {
     match e {
         Some(ExitInfo { code: Some(c), .. }) => format!("exit code {c}"),
-        Some(ExitInfo { signal: Some(s), .. }) => format!("killed by signal {s}"),
+        Some(ExitInfo {
+            signal: Some(s), ..
+        }) => format!("killed by signal {s}"),
         Some(_) => "ended".into(),
         None => "ended while no agent was watching".into(),
     }
@@ -582,7 +647,10 @@ impl State {
         let mut done_by_task: HashMap<u64, BTreeMap<i64, Vec<String>>> = HashMap::new();
         for f in frames {
             let files: Vec<String> = serde_json::from_str(&f.files).unwrap_or_default();
-            done_by_task.entry(f.task_id).or_default().insert(f.frame, files);
+            done_by_task
+                .entry(f.task_id)
+                .or_default()
+                .insert(f.frame, files);
         }
         let mut tasks_by_job: HashMap<u64, Vec<TaskRow>> = HashMap::new();
         for t in tasks {
@@ -590,11 +658,19 @@ impl State {
         }
         for row in jobs {
             let Ok(spec) = serde_json::from_str::<JobSpec>(&row.spec) else {
-                eprintln!("brm engine: job {} has a spec this brm cannot read; leaving it alone", row.id);
+                eprintln!(
+                    "brm engine: job {} has a spec this brm cannot read; leaving it alone",
+                    row.id
+                );
                 continue;
             };
             let state = JobState::parse(&row.state).unwrap_or(JobState::Failed);
-            let log = JobLog::open(Path::new(&row.log_path), row.log_len, row.log_next_seq, !state.is_final())?;
+            let log = JobLog::open(
+                Path::new(&row.log_path),
+                row.log_len,
+                row.log_next_seq,
+                !state.is_final(),
+            )?;
             let slots: Vec<usize> = serde_json::from_str(&row.slots).unwrap_or_default();
             let levels = plan::levels_for(&spec);
             let mut rts = Vec::new();
@@ -659,8 +735,12 @@ impl State {
     }
 
     fn reattach(&mut self, a: AttemptRow) -> crate::Result<()> {
-        let Some(job) = self.jobs.get_mut(&a.job_id) else { return Ok(()) };
-        let Some(task_idx) = job.tasks.iter().position(|t| t.id == a.task_id) else { return Ok(()) };
+        let Some(job) = self.jobs.get_mut(&a.job_id) else {
+            return Ok(());
+        };
+        let Some(task_idx) = job.tasks.iter().position(|t| t.id == a.task_id) else {
+            return Ok(());
+        };
         let commands: Vec<CommandSpec> = serde_json::from_str(&a.commands).unwrap_or_default();
         let frames: Vec<i64> = serde_json::from_str(&a.frames).unwrap_or_default();
         let level = method_from(&a.level);
@@ -753,15 +833,19 @@ impl State {
         if spec.renderer.is_none() {
             spec.renderer = info.as_ref().and_then(|i| i.renderer.clone());
         }
-        let (kinds, mut warnings) = plan::select_slots(&spec.gpu, &self.cfg.report, self.cfg.reserve_gpu0)?;
+        let (kinds, mut warnings) =
+            plan::select_slots(&spec.gpu, &self.cfg.report, self.cfg.reserve_gpu0)?;
         let allowed: Vec<usize> = kinds
             .iter()
             .flat_map(|k| {
-                self.slots.iter().enumerate().filter(move |(_, s)| match (&s.kind, k) {
-                    (GpuSlot::Cpu, GpuSlot::Cpu) => true,
-                    (GpuSlot::Gpu { index: a, .. }, GpuSlot::Gpu { index: b, .. }) => a == b,
-                    _ => false,
-                })
+                self.slots
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, s)| match (&s.kind, k) {
+                        (GpuSlot::Cpu, GpuSlot::Cpu) => true,
+                        (GpuSlot::Gpu { index: a, .. }, GpuSlot::Gpu { index: b, .. }) => a == b,
+                        _ => false,
+                    })
             })
             .map(|(i, _)| i)
             .collect();
@@ -770,10 +854,15 @@ impl State {
                 "no render slot matches the job's GPU choice on this machine; see `brm info` for the GPUs".into(),
             ));
         }
-        let output_dir = spec.output_dir.clone().unwrap_or_else(|| self.cfg.paths.default_output());
+        let output_dir = spec
+            .output_dir
+            .clone()
+            .unwrap_or_else(|| self.cfg.paths.default_output());
         let tasks = plan::plan_tasks(&spec, info.as_ref(), allowed.len(), &output_dir)?;
         if tasks.is_empty() {
-            return Err(QueueError::Empty("no renderable layer or no frame in the job".into()).into());
+            return Err(
+                QueueError::Empty("no renderable layer or no frame in the job".into()).into(),
+            );
         }
         if let Some(i) = &info {
             warnings.extend(i.warnings.iter().cloned());
@@ -781,7 +870,10 @@ impl State {
         // Two live jobs writing the same file names overwrite each other's frames.
         for other in self.jobs.values().filter(|j| !j.state.is_final()) {
             let clash = tasks.iter().find(|t| {
-                other.tasks.iter().any(|o| o.plan.output_dir == t.output_dir && o.plan.image_name == t.image_name)
+                other
+                    .tasks
+                    .iter()
+                    .any(|o| o.plan.output_dir == t.output_dir && o.plan.image_name == t.image_name)
             });
             if let Some(t) = clash {
                 warnings.push(format!(
@@ -796,10 +888,13 @@ impl State {
         let levels = plan::levels_for(&spec);
         let name = spec.name.clone().unwrap_or_else(|| {
             let src = spec.source_scene.as_ref().unwrap_or(&spec.scene);
-            src.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "job".into())
+            src.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "job".into())
         });
         let now = now_ms();
-        let spec_json = serde_json::to_string(&spec).map_err(|e| crate::Error::InvalidArgument(e.to_string()))?;
+        let spec_json = serde_json::to_string(&spec)
+            .map_err(|e| crate::Error::InvalidArgument(e.to_string()))?;
         let tx = self.conn.unchecked_transaction().map_err(self.dbe())?;
         let id = store::insert_job(
             &tx,
@@ -860,7 +955,8 @@ impl State {
         tx.commit().map_err(self.dbe())?;
         let log = JobLog::open(&log_path, 0, 1, true)?;
         let frames_total: usize = rts.iter().map(|t| t.plan.frames.len()).sum();
-        let summary = format!(
+        let summary =
+            format!(
             "job {id} '{name}' queued: {} task(s), {frames_total} frame(s), scene {}, levels {}",
             rts.len(),
             spec.scene.display(),
@@ -910,12 +1006,21 @@ impl State {
                 if !self.slots.iter().any(|s| s.busy.is_none()) {
                     return Ok(());
                 }
-                let Some(job) = self.jobs.get(&job_id) else { break };
-                let Some(slot) = job.allowed.iter().copied().find(|&i| self.slots.get(i).is_some_and(|s| s.busy.is_none()))
+                let Some(job) = self.jobs.get(&job_id) else {
+                    break;
+                };
+                let Some(slot) = job
+                    .allowed
+                    .iter()
+                    .copied()
+                    .find(|&i| self.slots.get(i).is_some_and(|s| s.busy.is_none()))
                 else {
                     break;
                 };
-                let Some(task_idx) = job.tasks.iter().position(|t| t.state == TaskState::Queued) else { break };
+                let Some(task_idx) = job.tasks.iter().position(|t| t.state == TaskState::Queued)
+                else {
+                    break;
+                };
                 self.start_attempt(job_id, task_idx, slot)?;
             }
         }
@@ -927,48 +1032,82 @@ impl State {
     fn start_attempt(&mut self, job_id: u64, task_idx: usize, slot: usize) -> crate::Result<()> {
         let work_dir = self.cfg.paths.state.join("jobs").join(job_id.to_string());
         let (level, frames, built) = {
-            let job = self.jobs.get_mut(&job_id).ok_or(QueueError::NoSuchJob(job_id))?;
+            let job = self
+                .jobs
+                .get_mut(&job_id)
+                .ok_or(QueueError::NoSuchJob(job_id))?;
             let task = &mut job.tasks[task_idx];
-            let level = job.levels.get(task.level_idx).copied().unwrap_or(Method::Auto);
+            let level = job
+                .levels
+                .get(task.level_idx)
+                .copied()
+                .unwrap_or(Method::Auto);
             let frames = task.remaining();
             let slot_kind = self.slots[slot].kind.clone();
             let built = std::fs::create_dir_all(&work_dir)
                 .map_err(|e| crate::Error::io(format!("creating {}", work_dir.display()), e))
                 .and_then(|_| {
-                    plan::command_for(&job.spec, &task.plan, &frames, level, &slot_kind, &self.exes, &work_dir)
-                        .map_err(crate::Error::from)
+                    plan::command_for(
+                        &job.spec, &task.plan, &frames, level, &slot_kind, &self.exes, &work_dir,
+                    )
+                    .map_err(crate::Error::from)
                 });
             (level, frames, built)
         };
         if frames.is_empty() {
-            let job = self.jobs.get_mut(&job_id).ok_or(QueueError::NoSuchJob(job_id))?;
+            let job = self
+                .jobs
+                .get_mut(&job_id)
+                .ok_or(QueueError::NoSuchJob(job_id))?;
             job.tasks[task_idx].state = TaskState::Done;
             self.save_task(job_id, task_idx)?;
             return self.refresh_job(job_id);
         }
         let commands = match built {
             Ok(c) if !c.is_empty() => c,
-            Ok(_) => return self.level_failed_to_start(job_id, task_idx, level, "the plan produced no command"),
+            Ok(_) => {
+                return self.level_failed_to_start(
+                    job_id,
+                    task_idx,
+                    level,
+                    "the plan produced no command",
+                )
+            }
             Err(e) => return self.level_failed_to_start(job_id, task_idx, level, &e.to_string()),
         };
         let attempt_no = {
-            let job = self.jobs.get_mut(&job_id).ok_or(QueueError::NoSuchJob(job_id))?;
+            let job = self
+                .jobs
+                .get_mut(&job_id)
+                .ok_or(QueueError::NoSuchJob(job_id))?;
             job.tasks[task_idx].attempts += 1;
             job.tasks[task_idx].attempts
         };
         // One raw log per job and slot: a slot runs one render at a time, so attempts follow
         // each other in the file, each tailed from where it starts. (Creating a file per
         // attempt cost more than everything else brm does for a short task.)
-        let log_path = self.cfg.paths.logs().join(format!("job-{job_id}")).join(format!("slot-{slot}.log"));
+        let log_path = self
+            .cfg
+            .paths
+            .logs()
+            .join(format!("job-{job_id}"))
+            .join(format!("slot-{slot}.log"));
         if let Some(d) = log_path.parent() {
-            std::fs::create_dir_all(d).map_err(|e| crate::Error::io(format!("creating {}", d.display()), e))?;
+            std::fs::create_dir_all(d)
+                .map_err(|e| crate::Error::io(format!("creating {}", d.display()), e))?;
         }
         let log_start = std::fs::metadata(&log_path).map(|m| m.len()).unwrap_or(0);
         let slot_desc = match &self.slots[slot].kind {
             GpuSlot::Cpu => "CPU".to_string(),
-            GpuSlot::Gpu { index, uuid } => format!("GPU {index}{}", uuid.as_ref().map(|u| format!(" ({u})")).unwrap_or_default()),
+            GpuSlot::Gpu { index, uuid } => format!(
+                "GPU {index}{}",
+                uuid.as_ref().map(|u| format!(" ({u})")).unwrap_or_default()
+            ),
         };
-        let layer = self.jobs[&job_id].tasks[task_idx].plan.layer_display.clone();
+        let layer = self.jobs[&job_id].tasks[task_idx]
+            .plan
+            .layer_display
+            .clone();
         self.note(
             job_id,
             &format!(
@@ -984,7 +1123,10 @@ impl State {
         };
         let (renderer, timeouts) = {
             let job = &self.jobs[&job_id];
-            (job.spec.renderer.clone(), (job.spec.task_timeout_s, job.spec.silence_timeout_s))
+            (
+                job.spec.renderer.clone(),
+                (job.spec.task_timeout_s, job.spec.silence_timeout_s),
+            )
         };
         let attempt_id = store::insert_attempt(
             &self.conn,
@@ -1039,13 +1181,21 @@ impl State {
                 exit: None,
             },
         );
-        let job = self.jobs.get_mut(&job_id).ok_or(QueueError::NoSuchJob(job_id))?;
+        let job = self
+            .jobs
+            .get_mut(&job_id)
+            .ok_or(QueueError::NoSuchJob(job_id))?;
         job.tasks[task_idx].state = TaskState::Running;
         self.save_task(job_id, task_idx)?;
         self.refresh_job(job_id)
     }
 
-    fn spawn_command(&mut self, job_id: u64, cmd: &CommandSpec, log_path: &Path) -> Result<(Child, u32, u64), String> {
+    fn spawn_command(
+        &mut self,
+        job_id: u64,
+        cmd: &CommandSpec,
+        log_path: &Path,
+    ) -> Result<(Child, u32, u64), String> {
         let argv = std::iter::once(cmd.program.display().to_string())
             .chain(cmd.args.iter().map(|a| shell_quote_for_display(a)))
             .collect::<Vec<_>>()
@@ -1062,8 +1212,17 @@ impl State {
     }
 
     /// A level could not start or failed before any frame: fall back or fail the task.
-    fn level_failed_to_start(&mut self, job_id: u64, task_idx: usize, level: Method, why: &str) -> crate::Result<()> {
-        let job = self.jobs.get_mut(&job_id).ok_or(QueueError::NoSuchJob(job_id))?;
+    fn level_failed_to_start(
+        &mut self,
+        job_id: u64,
+        task_idx: usize,
+        level: Method,
+        why: &str,
+    ) -> crate::Result<()> {
+        let job = self
+            .jobs
+            .get_mut(&job_id)
+            .ok_or(QueueError::NoSuchJob(job_id))?;
         let task = &mut job.tasks[task_idx];
         let msg;
         if task.done.is_empty() && task.level_idx + 1 < job.levels.len() {
@@ -1077,7 +1236,10 @@ impl State {
         } else {
             task.state = TaskState::Failed;
             task.error = Some(format!("{} could not render: {why}", method_name(level)));
-            msg = format!("task {task_idx} failed: {} could not render: {why}", method_name(level));
+            msg = format!(
+                "task {task_idx} failed: {} could not render: {why}",
+                method_name(level)
+            );
         }
         self.note(job_id, &msg);
         self.save_task(job_id, task_idx)?;
@@ -1085,7 +1247,10 @@ impl State {
     }
 
     fn save_task(&self, job_id: u64, task_idx: usize) -> crate::Result<()> {
-        let job = self.jobs.get(&job_id).ok_or(QueueError::NoSuchJob(job_id))?;
+        let job = self
+            .jobs
+            .get(&job_id)
+            .ok_or(QueueError::NoSuchJob(job_id))?;
         let t = &job.tasks[task_idx];
         store::update_task(
             &self.conn,
@@ -1114,8 +1279,12 @@ impl State {
         let mut lines: Vec<TailLine> = Vec::new();
         let mut events: Vec<ProgressEvent> = Vec::new();
         let mut notes: Vec<String> = Vec::new();
-        let Some(r) = self.running.get_mut(&aid) else { return Ok(false) };
-        let Some(job) = self.jobs.get_mut(&r.job_id) else { return Ok(false) };
+        let Some(r) = self.running.get_mut(&aid) else {
+            return Ok(false);
+        };
+        let Some(job) = self.jobs.get_mut(&r.job_id) else {
+            return Ok(false);
+        };
         // 1. Has the process ended? Check before reading so the last lines are not missed.
         if r.exit.is_none() {
             r.exit = match &mut r.proc {
@@ -1151,7 +1320,9 @@ impl State {
                     r.reported.insert(f);
                 }
                 ProgressEvent::Fatal { reason } if r.fatal.is_none() && r.exit.is_none() => {
-                    notes.push(format!("fatal renderer error: {reason}; stopping the render"));
+                    notes.push(format!(
+                        "fatal renderer error: {reason}; stopping the render"
+                    ));
                     r.fatal = Some(reason);
                     r.cancelling = Some(Cancelling::begin(&r.proc, Duration::from_secs(2)));
                 }
@@ -1174,8 +1345,12 @@ impl State {
         for n in notes {
             self.note(job_id, &n);
         }
-        let Some(r) = self.running.get_mut(&aid) else { return Ok(false) };
-        let Some(exit) = r.exit.clone() else { return Ok(false) };
+        let Some(r) = self.running.get_mut(&aid) else {
+            return Ok(false);
+        };
+        let Some(exit) = r.exit.clone() else {
+            return Ok(false);
+        };
         // 4. Ended: clear the group (helpers left behind must not hold the GPU); a cancel
         // waits until every process of the group is gone.
         if r.cancelling.is_some() {
@@ -1202,13 +1377,17 @@ impl State {
                         r.proc = Proc::Child(child);
                         r.pid = pid;
                     }
-                    store::update_attempt_process(&self.conn, aid, idx, pid, st).map_err(self.dbe())?;
+                    store::update_attempt_process(&self.conn, aid, idx, pid, st)
+                        .map_err(self.dbe())?;
                     return Ok(false);
                 }
                 Err(e) => {
                     self.note(job_id, &format!("could not start the next command: {e}"));
                     if let Some(r) = self.running.get_mut(&aid) {
-                        r.exit = Some(Some(ExitInfo { code: Some(127), signal: None }));
+                        r.exit = Some(Some(ExitInfo {
+                            code: Some(127),
+                            signal: None,
+                        }));
                     }
                 }
             }
@@ -1219,7 +1398,9 @@ impl State {
 
     /// An attempt ended: verify frames, then done, fall back, retry remaining, or fail.
     fn finalize(&mut self, aid: u64) -> crate::Result<()> {
-        let Some(r) = self.running.remove(&aid) else { return Ok(()) };
+        let Some(r) = self.running.remove(&aid) else {
+            return Ok(());
+        };
         if let Some(s) = self.slots.get_mut(r.slot) {
             if s.busy == Some(aid) {
                 s.busy = None;
@@ -1229,12 +1410,21 @@ impl State {
         let job_id = r.job_id;
         let ti = r.task_idx;
         let (found, task_id) = {
-            let job = self.jobs.get_mut(&job_id).ok_or(QueueError::NoSuchJob(job_id))?;
-            (verify::find_outputs_cached(&job.tasks[ti].plan, &r.frames, &mut job.endings), job.tasks[ti].id)
+            let job = self
+                .jobs
+                .get_mut(&job_id)
+                .ok_or(QueueError::NoSuchJob(job_id))?;
+            (
+                verify::find_outputs_cached(&job.tasks[ti].plan, &r.frames, &mut job.endings),
+                job.tasks[ti].id,
+            )
         };
         let mut newly = 0usize;
         for (frame, files) in &found {
-            let files: Vec<String> = files.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+            let files: Vec<String> = files
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect();
             store::record_frame(
                 &self.conn,
                 task_id,
@@ -1244,13 +1434,21 @@ impl State {
                 aid,
             )
             .map_err(self.dbe())?;
-            let job = self.jobs.get_mut(&job_id).ok_or(QueueError::NoSuchJob(job_id))?;
+            let job = self
+                .jobs
+                .get_mut(&job_id)
+                .ok_or(QueueError::NoSuchJob(job_id))?;
             if job.tasks[ti].done.insert(*frame, files).is_none() {
                 newly += 1;
             }
         }
         store::update_attempt_offset(&self.conn, aid, r.offset).map_err(self.dbe())?;
-        let missing: Vec<i64> = r.frames.iter().copied().filter(|f| !found.contains_key(f)).collect();
+        let missing: Vec<i64> = r
+            .frames
+            .iter()
+            .copied()
+            .filter(|f| !found.contains_key(f))
+            .collect();
         let reason = if r.user_cancel {
             "cancelled".to_string()
         } else if let Some(f) = &r.fatal {
@@ -1260,7 +1458,13 @@ impl State {
         } else {
             describe_exit(&r.exit.clone().unwrap_or(None))
         };
-        let attempt_state = if missing.is_empty() { "done" } else if r.user_cancel { "cancelled" } else { "failed" };
+        let attempt_state = if missing.is_empty() {
+            "done"
+        } else if r.user_cancel {
+            "cancelled"
+        } else {
+            "failed"
+        };
         store::finish_attempt(
             &self.conn,
             aid,
@@ -1271,11 +1475,22 @@ impl State {
         .map_err(self.dbe())?;
         let mut notes = vec![format!(
             "task {ti} {} ({reason}): {newly} frame(s) verified{}",
-            if missing.is_empty() { "finished" } else { "stopped" },
-            if missing.is_empty() { String::new() } else { format!(", {} missing: {}", missing.len(), frames_text(&missing)) }
+            if missing.is_empty() {
+                "finished"
+            } else {
+                "stopped"
+            },
+            if missing.is_empty() {
+                String::new()
+            } else {
+                format!(", {} missing: {}", missing.len(), frames_text(&missing))
+            }
         )];
         {
-            let job = self.jobs.get_mut(&job_id).ok_or(QueueError::NoSuchJob(job_id))?;
+            let job = self
+                .jobs
+                .get_mut(&job_id)
+                .ok_or(QueueError::NoSuchJob(job_id))?;
             let max_retries = job.spec.max_retries;
             let nlevels = job.levels.len();
             let levels = job.levels.clone();
@@ -1307,7 +1522,10 @@ impl State {
                 ));
             } else {
                 task.state = TaskState::Failed;
-                let e = format!("frames {} were not rendered ({reason})", frames_text(&remaining));
+                let e = format!(
+                    "frames {} were not rendered ({reason})",
+                    frames_text(&remaining)
+                );
                 notes.push(format!("task {ti} failed: {e}"));
                 task.error = Some(e);
             }
@@ -1337,7 +1555,13 @@ impl State {
                 r.cancelling = Some(Cancelling::begin(&r.proc, grace));
             }
         }
-        self.note(id, &format!("cancel requested: stopping running renders (grace {} ms)", grace.as_millis()));
+        self.note(
+            id,
+            &format!(
+                "cancel requested: stopping running renders (grace {} ms)",
+                grace.as_millis()
+            ),
+        );
         for ti in 0..ntasks {
             self.save_task(id, ti)?;
         }
@@ -1386,7 +1610,10 @@ impl State {
             }
         }
         let ntasks = job.tasks.len();
-        self.note(id, &format!("retry requested: {n} task(s) queued again with their unfinished frames"));
+        self.note(
+            id,
+            &format!("retry requested: {n} task(s) queued again with their unfinished frames"),
+        );
         for ti in 0..ntasks {
             self.save_task(id, ti)?;
         }
@@ -1395,10 +1622,16 @@ impl State {
 
     /// Derive a job's state from its tasks; persist and announce changes.
     fn refresh_job(&mut self, id: u64) -> crate::Result<()> {
-        let Some(job) = self.jobs.get_mut(&id) else { return Ok(()) };
+        let Some(job) = self.jobs.get_mut(&id) else {
+            return Ok(());
+        };
         let count = |s: TaskState| job.tasks.iter().filter(|t| t.state == s).count();
-        let (running, queued, done, failed) =
-            (count(TaskState::Running), count(TaskState::Queued), count(TaskState::Done), count(TaskState::Failed));
+        let (running, queued, done, failed) = (
+            count(TaskState::Running),
+            count(TaskState::Queued),
+            count(TaskState::Done),
+            count(TaskState::Failed),
+        );
         let new = if running > 0 {
             JobState::Running
         } else if done == job.tasks.len() {
@@ -1434,8 +1667,15 @@ impl State {
                 job.error = Some(errs.join("; "));
             }
         }
-        store::update_job(&self.conn, id, new.as_str(), job.started_ms, job.finished_ms, job.error.as_deref())
-            .map_err(db(&self.db_path))?;
+        store::update_job(
+            &self.conn,
+            id,
+            new.as_str(),
+            job.started_ms,
+            job.finished_ms,
+            job.error.as_deref(),
+        )
+        .map_err(db(&self.db_path))?;
         if old != new {
             let frames_done: usize = job.tasks.iter().map(|t| t.done.len()).sum();
             let total: usize = job.tasks.iter().map(|t| t.plan.frames.len()).sum();
@@ -1459,13 +1699,17 @@ impl State {
             .filter(|j| !j.state.is_final())
             .map(|j| j.spec.scene.clone())
             .collect();
-        let report = self.snapshots.cleanup(&in_use, self.cfg.keep_snapshots, self.cfg.snapshot_max_age)?;
+        let report =
+            self.snapshots
+                .cleanup(&in_use, self.cfg.keep_snapshots, self.cfg.snapshot_max_age)?;
         Ok(report.removed)
     }
 
     /// Run `f` inside one transaction (rolled back if it fails).
     fn batch<T>(&mut self, f: impl FnOnce(&mut State) -> crate::Result<T>) -> crate::Result<T> {
-        self.conn.execute_batch("BEGIN").map_err(db(&self.db_path))?;
+        self.conn
+            .execute_batch("BEGIN")
+            .map_err(db(&self.db_path))?;
         let r = f(self);
         let end = if r.is_ok() { "COMMIT" } else { "ROLLBACK" };
         let ended = self.conn.execute_batch(end).map_err(db(&self.db_path));
@@ -1476,9 +1720,18 @@ impl State {
 
     /// Flush job logs, then persist log lengths and ingested offsets together.
     fn commit(&mut self) -> crate::Result<()> {
-        let dirty_jobs: Vec<u64> = self.jobs.values().filter(|j| j.log_dirty).map(|j| j.id).collect();
-        let dirty_attempts: Vec<(u64, u64)> =
-            self.running.iter().filter(|(_, r)| r.offset_dirty).map(|(id, r)| (*id, r.offset)).collect();
+        let dirty_jobs: Vec<u64> = self
+            .jobs
+            .values()
+            .filter(|j| j.log_dirty)
+            .map(|j| j.id)
+            .collect();
+        let dirty_attempts: Vec<(u64, u64)> = self
+            .running
+            .iter()
+            .filter(|(_, r)| r.offset_dirty)
+            .map(|(id, r)| (*id, r.offset))
+            .collect();
         if dirty_jobs.is_empty() && dirty_attempts.is_empty() {
             return Ok(());
         }
@@ -1490,7 +1743,9 @@ impl State {
         // Inside a tick's transaction already, or a transaction of its own.
         let own = self.conn.is_autocommit();
         if own {
-            self.conn.execute_batch("BEGIN").map_err(db(&self.db_path))?;
+            self.conn
+                .execute_batch("BEGIN")
+                .map_err(db(&self.db_path))?;
         }
         let written = (|| -> rusqlite::Result<()> {
             for id in &dirty_jobs {
@@ -1504,7 +1759,11 @@ impl State {
             Ok(())
         })();
         if own {
-            let end = if written.is_ok() { "COMMIT" } else { "ROLLBACK" };
+            let end = if written.is_ok() {
+                "COMMIT"
+            } else {
+                "ROLLBACK"
+            };
             self.conn.execute_batch(end).map_err(db(&self.db_path))?;
         }
         written.map_err(db(&self.db_path))?;
@@ -1527,11 +1786,19 @@ impl State {
         // Frames the renderer reported but not yet verified count toward live progress.
         for r in self.running.values().filter(|r| r.job_id == j.id) {
             let t = &j.tasks[r.task_idx];
-            frames_done += r.reported.iter().filter(|f| !t.done.contains_key(f)).count();
+            frames_done += r
+                .reported
+                .iter()
+                .filter(|f| !t.done.contains_key(f))
+                .count();
         }
         let frames_done = frames_done.min(frames_total);
-        let frames_failed: usize =
-            j.tasks.iter().filter(|t| t.state == TaskState::Failed).map(|t| t.remaining().len()).sum();
+        let frames_failed: usize = j
+            .tasks
+            .iter()
+            .filter(|t| t.state == TaskState::Failed)
+            .map(|t| t.remaining().len())
+            .sum();
         let count = |s: TaskState| j.tasks.iter().filter(|t| t.state == s).count() as u32;
         JobSummary {
             id: j.id,
@@ -1539,7 +1806,13 @@ impl State {
             state: j.state,
             priority: j.spec.priority,
             scene: j.spec.scene.to_string_lossy().into_owned(),
-            source_scene: j.spec.source_scene.as_ref().unwrap_or(&j.spec.scene).to_string_lossy().into_owned(),
+            source_scene: j
+                .spec
+                .source_scene
+                .as_ref()
+                .unwrap_or(&j.spec.scene)
+                .to_string_lossy()
+                .into_owned(),
             output_dir: j.output_dir.to_string_lossy().into_owned(),
             log_path: j.log.path().to_string_lossy().into_owned(),
             submitted_ms: j.submitted_ms,
@@ -1548,7 +1821,11 @@ impl State {
             frames_total: frames_total as u64,
             frames_done: frames_done as u64,
             frames_failed: frames_failed as u64,
-            progress: if frames_total == 0 { 0.0 } else { frames_done as f64 / frames_total as f64 },
+            progress: if frames_total == 0 {
+                0.0
+            } else {
+                frames_done as f64 / frames_total as f64
+            },
             tasks_total: j.tasks.len() as u32,
             tasks_running: count(TaskState::Running),
             tasks_done: count(TaskState::Done),
@@ -1579,7 +1856,8 @@ impl State {
                 index: t.plan.index as u32,
                 layer: t.plan.layer_display.clone(),
                 state: t.state,
-                level: method_name(j.levels.get(t.level_idx).copied().unwrap_or(Method::Auto)).into(),
+                level: method_name(j.levels.get(t.level_idx).copied().unwrap_or(Method::Auto))
+                    .into(),
                 frames: t.plan.frames.clone(),
                 frames_done: t.done.keys().copied().collect(),
                 attempts: t.attempts,
@@ -1601,7 +1879,10 @@ impl State {
 /// Quote an argument for the log line that shows what ran (display only: nothing is ever
 /// run through a shell).
 fn shell_quote_for_display(a: &str) -> String {
-    if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%{}".contains(c)) {
+    if !a.is_empty()
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%{}".contains(c))
+    {
         a.to_string()
     } else {
         format!("'{}'", a.replace('\'', "'\\''"))
@@ -1611,7 +1892,10 @@ fn shell_quote_for_display(a: &str) -> String {
 /// Scene formats that Maya renders (used by fronts to choose defaults).
 pub fn is_maya_scene(path: &Path) -> bool {
     matches!(
-        path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(),
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref(),
         Some("ma") | Some("mb")
     )
 }

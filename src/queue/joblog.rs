@@ -33,12 +33,25 @@ impl JobLog {
     /// Open for appending, cut back to the committed `len`, continuing at `next_seq`. With
     /// `warm`, the file's tail is loaded into memory (live jobs); finished jobs are served
     /// from the file, so a long history costs no memory.
-    pub fn open(path: &Path, committed_len: u64, next_seq: u64, warm: bool) -> Result<JobLog, QueueError> {
-        let err = |e: std::io::Error| QueueError::Log { path: path.to_path_buf(), message: e.to_string() };
+    pub fn open(
+        path: &Path,
+        committed_len: u64,
+        next_seq: u64,
+        warm: bool,
+    ) -> Result<JobLog, QueueError> {
+        let err = |e: std::io::Error| QueueError::Log {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(err)?;
         }
-        let file = OpenOptions::new().create(true).read(true).append(true).open(path).map_err(err)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(err)?;
         let actual = file.metadata().map_err(err)?.len();
         if actual > committed_len {
             file.set_len(committed_len).map_err(err)?;
@@ -97,7 +110,10 @@ impl JobLog {
         }
         self.file
             .write_all(&self.pending)
-            .map_err(|e| QueueError::Log { path: self.path.clone(), message: e.to_string() })?;
+            .map_err(|e| QueueError::Log {
+                path: self.path.clone(),
+                message: e.to_string(),
+            })?;
         self.pending.clear();
         Ok(())
     }
@@ -131,21 +147,37 @@ impl JobLog {
     /// else from the file.
     pub fn lines_after(&mut self, after_seq: u64, max: usize) -> Result<LogPage, QueueError> {
         let lines: Vec<LogRecord> = if after_seq.saturating_add(1) >= self.ring.first_seq() {
-            self.ring.lines_after(after_seq, max).0.into_iter().map(record_of).collect()
+            self.ring
+                .lines_after(after_seq, max)
+                .0
+                .into_iter()
+                .map(record_of)
+                .collect()
         } else {
             self.flush()?;
             self.read_file_after(after_seq, max)?
         };
         let newest = self.ring.next_seq() - 1;
         let next_seq = lines.last().map(|l| l.seq).unwrap_or(after_seq.min(newest));
-        Ok(LogPage { lines, next_seq, complete: false })
+        Ok(LogPage {
+            lines,
+            next_seq,
+            complete: false,
+        })
     }
 
     fn read_file_after(&self, after_seq: u64, max: usize) -> Result<Vec<LogRecord>, QueueError> {
-        let err = |e: std::io::Error| QueueError::Log { path: self.path.clone(), message: e.to_string() };
+        let err = |e: std::io::Error| QueueError::Log {
+            path: self.path.clone(),
+            message: e.to_string(),
+        };
         let f = File::open(&self.path).map_err(err)?;
-        read_records(BufReader::new(f).take_bytes(self.len - self.pending.len() as u64), after_seq, max)
-            .map_err(err)
+        read_records(
+            BufReader::new(f).take_bytes(self.len - self.pending.len() as u64),
+            after_seq,
+            max,
+        )
+        .map_err(err)
     }
 }
 
@@ -158,12 +190,21 @@ fn stream_of(code: u32) -> Stream {
 }
 
 fn record_of(l: LogLine) -> LogRecord {
-    LogRecord { seq: l.seq, stream: l.stream as u32, time_ms: l.time_ms, text: l.text }
+    LogRecord {
+        seq: l.seq,
+        stream: l.stream as u32,
+        time_ms: l.time_ms,
+        text: l.text,
+    }
 }
 
 /// Read records with `seq > after_seq` from a job log file (also used without an engine, e.g.
 /// by `brm log` on a finished job).
-pub fn read_records<R: BufRead>(mut r: R, after_seq: u64, max: usize) -> std::io::Result<Vec<LogRecord>> {
+pub fn read_records<R: BufRead>(
+    mut r: R,
+    after_seq: u64,
+    max: usize,
+) -> std::io::Result<Vec<LogRecord>> {
     let mut out = Vec::new();
     let mut buf = Vec::new();
     while out.len() < max {
@@ -177,11 +218,14 @@ pub fn read_records<R: BufRead>(mut r: R, after_seq: u64, max: usize) -> std::io
         buf.pop();
         let line = String::from_utf8_lossy(&buf);
         let mut parts = line.splitn(4, '\t');
-        let (Some(seq), Some(stream), Some(time), Some(text)) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(seq), Some(stream), Some(time), Some(text)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             continue;
         };
-        let Ok(seq) = seq.parse::<u64>() else { continue };
+        let Ok(seq) = seq.parse::<u64>() else {
+            continue;
+        };
         if seq <= after_seq {
             continue;
         }

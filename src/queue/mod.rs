@@ -28,7 +28,11 @@ pub enum QueueError {
     #[error("no job {0} in this queue; `brm jobs` lists the jobs")]
     NoSuchJob(u64),
     #[error("job {id} is {state}; {hint}")]
-    InvalidState { id: u64, state: String, hint: String },
+    InvalidState {
+        id: u64,
+        state: String,
+        hint: String,
+    },
     #[error("job log {path}: {message}")]
     Log { path: PathBuf, message: String },
     #[error("job has nothing to render: {0}")]
@@ -53,6 +57,9 @@ impl Kind for QueueError {
 
 impl QueueError {
     pub(crate) fn db(path: &std::path::Path, e: rusqlite::Error) -> QueueError {
-        QueueError::Database { path: path.to_path_buf(), message: e.to_string() }
+        QueueError::Database {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
     }
 }

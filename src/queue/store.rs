@@ -87,10 +87,14 @@ pub fn open(path: &Path) -> Result<Connection, QueueError> {
         message: e.to_string(),
     };
     let conn = Connection::open(path).map_err(db_err)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_err)?;
-    conn.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
-    conn.pragma_update(None, "synchronous", "NORMAL").map_err(db_err)?;
-    conn.pragma_update(None, "foreign_keys", "ON").map_err(db_err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(db_err)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(db_err)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(db_err)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(db_err)?;
     migrate(&conn).map_err(db_err)?;
     Ok(conn)
 }
@@ -187,7 +191,10 @@ pub fn insert_job(conn: &Connection, j: &JobRow) -> rusqlite::Result<u64> {
 }
 
 pub fn set_job_log_path(conn: &Connection, id: u64, log_path: &str) -> rusqlite::Result<()> {
-    conn.execute("UPDATE jobs SET log_path = ?2 WHERE id = ?1", params![id as i64, log_path])?;
+    conn.execute(
+        "UPDATE jobs SET log_path = ?2 WHERE id = ?1",
+        params![id as i64, log_path],
+    )?;
     Ok(())
 }
 
@@ -217,7 +224,12 @@ pub fn update_job(
     Ok(())
 }
 
-pub fn update_job_log(conn: &Connection, id: u64, log_len: u64, next_seq: u64) -> rusqlite::Result<()> {
+pub fn update_job_log(
+    conn: &Connection,
+    id: u64,
+    log_len: u64,
+    next_seq: u64,
+) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE jobs SET log_len = ?2, log_next_seq = ?3 WHERE id = ?1",
         params![id as i64, log_len as i64, next_seq as i64],
@@ -269,7 +281,10 @@ pub fn update_attempt_process(
 }
 
 pub fn update_attempt_offset(conn: &Connection, id: u64, offset: u64) -> rusqlite::Result<()> {
-    conn.execute("UPDATE attempts SET log_offset = ?2 WHERE id = ?1", params![id as i64, offset as i64])?;
+    conn.execute(
+        "UPDATE attempts SET log_offset = ?2 WHERE id = ?1",
+        params![id as i64, offset as i64],
+    )?;
     Ok(())
 }
 
@@ -383,16 +398,25 @@ pub fn load_running_attempts(conn: &Connection) -> rusqlite::Result<Vec<AttemptR
 }
 
 pub fn load_frames(conn: &Connection) -> rusqlite::Result<Vec<FrameRow>> {
-    let mut st = conn.prepare("SELECT task_id, frame, files FROM frames ORDER BY task_id, frame")?;
+    let mut st =
+        conn.prepare("SELECT task_id, frame, files FROM frames ORDER BY task_id, frame")?;
     let rows = st.query_map([], |r| {
-        Ok(FrameRow { task_id: r.get::<_, i64>(0)? as u64, frame: r.get(1)?, files: r.get(2)? })
+        Ok(FrameRow {
+            task_id: r.get::<_, i64>(0)? as u64,
+            frame: r.get(1)?,
+            files: r.get(2)?,
+        })
     })?;
     rows.collect()
 }
 
 /// Total attempts ever made for a task (kept for reporting).
 pub fn count_attempts(conn: &Connection, task_id: u64) -> rusqlite::Result<u32> {
-    conn.query_row("SELECT COUNT(*) FROM attempts WHERE task_id = ?1", params![task_id as i64], |r| r.get(0))
-        .optional()
-        .map(|v| v.unwrap_or(0))
+    conn.query_row(
+        "SELECT COUNT(*) FROM attempts WHERE task_id = ?1",
+        params![task_id as i64],
+        |r| r.get(0),
+    )
+    .optional()
+    .map(|v| v.unwrap_or(0))
 }

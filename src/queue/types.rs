@@ -52,7 +52,10 @@ impl JobState {
 
     /// Finished for good: nothing more will run unless retried.
     pub fn is_final(self) -> bool {
-        matches!(self, JobState::Done | JobState::Failed | JobState::Cancelled)
+        matches!(
+            self,
+            JobState::Done | JobState::Failed | JobState::Cancelled
+        )
     }
 }
 

@@ -13,14 +13,21 @@ use crate::plan::{expected_file_prefix, Task};
 /// before for this job, so a task costs a few `stat`s instead of reading a folder that may
 /// hold thousands of frames. Only when a frame is still missing is the folder read, and the
 /// endings found there are learned.
-pub fn find_outputs_cached(task: &Task, frames: &[i64], endings: &mut Vec<String>) -> BTreeMap<i64, Vec<PathBuf>> {
+pub fn find_outputs_cached(
+    task: &Task,
+    frames: &[i64],
+    endings: &mut Vec<String>,
+) -> BTreeMap<i64, Vec<PathBuf>> {
     let mut found: BTreeMap<i64, Vec<PathBuf>> = BTreeMap::new();
     if !endings.is_empty() {
         for &f in frames {
             let prefix = expected_file_prefix(task, f);
             for end in endings.iter() {
                 let p = task.output_dir.join(format!("{prefix}{end}"));
-                if std::fs::metadata(&p).map(|m| m.is_file() && m.len() > 0).unwrap_or(false) {
+                if std::fs::metadata(&p)
+                    .map(|m| m.is_file() && m.len() > 0)
+                    .unwrap_or(false)
+                {
                     found.entry(f).or_default().push(p);
                 }
             }
@@ -33,7 +40,11 @@ pub fn find_outputs_cached(task: &Task, frames: &[i64], endings: &mut Vec<String
     for (f, files) in &found {
         let prefix = expected_file_prefix(task, *f);
         for p in files {
-            if let Some(end) = p.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_prefix(&prefix)) {
+            if let Some(end) = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_prefix(&prefix))
+            {
                 if !endings.iter().any(|e| e == end) && endings.len() < 64 {
                     endings.push(end.to_string());
                 }
@@ -59,10 +70,17 @@ pub fn find_outputs(task: &Task, frames: &[i64]) -> BTreeMap<i64, Vec<PathBuf>> 
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        let Some(rest) = name.strip_prefix(&head) else { continue };
+        let Some(rest) = name.strip_prefix(&head) else {
+            continue;
+        };
         let Some(dot) = rest.find('.') else { continue };
-        let Some(&frame) = wanted.get(&rest[..=dot]) else { continue };
-        let non_empty = entry.metadata().map(|m| m.is_file() && m.len() > 0).unwrap_or(false);
+        let Some(&frame) = wanted.get(&rest[..=dot]) else {
+            continue;
+        };
+        let non_empty = entry
+            .metadata()
+            .map(|m| m.is_file() && m.len() > 0)
+            .unwrap_or(false);
         if non_empty {
             found.entry(frame).or_default().push(entry.path());
         }
@@ -118,7 +136,11 @@ mod tests {
         assert_eq!(b[&2].len(), 2);
         std::fs::write(d.path().join("shot.v1.0003.png"), b"x").unwrap();
         let c = find_outputs_cached(&t, &[3], &mut endings);
-        assert_eq!(c[&3].len(), 1, "a new ending is found by reading the folder");
+        assert_eq!(
+            c[&3].len(),
+            1,
+            "a new ending is found by reading the folder"
+        );
         assert!(endings.iter().any(|e| e == "png"));
     }
 }
