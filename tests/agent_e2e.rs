@@ -675,3 +675,41 @@ fn a_blend_job_without_frames_renders_the_scenes_own_range() {
     assert_eq!(v["state"], "done", "{v:#}");
     assert_eq!(frames_done(&v), (1..=24).collect::<Vec<_>>());
 }
+
+#[test]
+fn the_agent_exits_when_idle_and_the_next_call_starts_it_again() {
+    let env = TestEnv::new(&[("BRM_AGENT_IDLE_S", "1")]);
+    let st = env.json(&["agent", "start", "--json"]);
+    let pid = st["pid"].as_i64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while pid_alive(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!pid_alive(pid), "idle agent did not exit");
+    let o = env.brm(&["agent", "status"]);
+    assert_eq!(o.status.code(), Some(3), "status of a stopped agent exits 3");
+    // Any client call brings it back.
+    assert!(env.brm_ok(&["jobs"]).contains("no jobs"));
+    let st2 = env.json(&["agent", "status", "--json"]);
+    assert_ne!(st2["pid"].as_i64().unwrap(), pid);
+}
+
+#[test]
+fn a_client_of_another_protocol_version_gets_a_clear_message() {
+    use std::io::{BufRead, BufReader, Write};
+    let env = TestEnv::new(&[]);
+    env.brm_ok(&["agent", "start"]);
+    let sock = env.home.path().join("run/agent.sock");
+    let mut s = std::os::unix::net::UnixStream::connect(&sock).unwrap();
+    s.write_all(b"{\"op\":\"hello\",\"protocol\":999,\"client\":\"brm 9.9\"}\n").unwrap();
+    let mut line = String::new();
+    BufReader::new(s.try_clone().unwrap()).read_line(&mut line).unwrap();
+    let v: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["error"]["kind"], "protocol");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("protocol 999") && msg.contains("brm agent stop"), "{msg}");
+    // The socket is private to the user.
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&sock).unwrap().permissions().mode() & 0o777, 0o600);
+}
