@@ -687,7 +687,11 @@ fn the_agent_exits_when_idle_and_the_next_call_starts_it_again() {
     }
     assert!(!pid_alive(pid), "idle agent did not exit");
     let o = env.brm(&["agent", "status"]);
-    assert_eq!(o.status.code(), Some(3), "status of a stopped agent exits 3");
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "status of a stopped agent exits 3"
+    );
     // Any client call brings it back.
     assert!(env.brm_ok(&["jobs"]).contains("no jobs"));
     let st2 = env.json(&["agent", "status", "--json"]);
@@ -701,15 +705,89 @@ fn a_client_of_another_protocol_version_gets_a_clear_message() {
     env.brm_ok(&["agent", "start"]);
     let sock = env.home.path().join("run/agent.sock");
     let mut s = std::os::unix::net::UnixStream::connect(&sock).unwrap();
-    s.write_all(b"{\"op\":\"hello\",\"protocol\":999,\"client\":\"brm 9.9\"}\n").unwrap();
+    s.write_all(b"{\"op\":\"hello\",\"protocol\":999,\"client\":\"brm 9.9\"}\n")
+        .unwrap();
     let mut line = String::new();
-    BufReader::new(s.try_clone().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(s.try_clone().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let v: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(v["ok"], false);
     assert_eq!(v["error"]["kind"], "protocol");
     let msg = v["error"]["message"].as_str().unwrap();
-    assert!(msg.contains("protocol 999") && msg.contains("brm agent stop"), "{msg}");
+    assert!(
+        msg.contains("protocol 999") && msg.contains("brm agent stop"),
+        "{msg}"
+    );
     // The socket is private to the user.
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&sock).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&sock).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn higher_priority_runs_first_and_a_paused_job_starts_nothing_until_resumed() {
+    let env = TestEnv::new(&[("BRM_FAKE_FRAME_SECONDS", "0.3")]);
+    let out = env.out();
+    let sc = scene("cube__cube.ma");
+    let job = |name: &str, prio: &str| {
+        let dir = out.join(name);
+        env.submit(&[
+            &sc,
+            "--frames",
+            "1-2",
+            "--chunk",
+            "1",
+            "--gpu",
+            "cpu",
+            "--method",
+            "render",
+            "--priority",
+            prio,
+            "--name",
+            name,
+            "-o",
+            dir.to_str().unwrap(),
+        ])
+    };
+    let first = job("first", "0"); // takes the only CPU slot
+    let low = job("low", "0");
+    let high = job("high", "10");
+    env.brm_ok(&["pause", &low.to_string()]);
+    let v = env.wait_state(high, Duration::from_secs(60));
+    assert_eq!(v["state"], "done");
+    env.wait_state(first, Duration::from_secs(60));
+    std::thread::sleep(Duration::from_millis(500));
+    let l = env.json(&["status", &low.to_string(), "--json"]);
+    assert_eq!(l["state"], "paused", "{l:#}");
+    assert_eq!(l["frames_done"], 0);
+    env.brm_ok(&["resume", &low.to_string()]);
+    assert_eq!(
+        env.wait_state(low, Duration::from_secs(60))["state"],
+        "done"
+    );
+    // From the renders' records: job "high" started before "low" although submitted later.
+    let starts: Vec<String> = env
+        .records()
+        .into_iter()
+        .filter(|r| r["event"] == "start")
+        .map(|r| {
+            r["argv"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    let pos = |n: &str| {
+        starts
+            .iter()
+            .position(|a| a.contains(&format!("/{n}/")))
+            .unwrap()
+    };
+    assert!(pos("high") < pos("low"), "{starts:#?}");
 }
