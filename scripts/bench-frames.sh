@@ -40,10 +40,17 @@ for _ in range(terms):
 open(path, "w").write(",".join(parts))
 PYEOF
 
-BRM_OUT=$(BRM_BENCH_SPEC="$SPEC_FILE" cargo bench --quiet --bench frames 2>/dev/null)
+if ! BRM_OUT=$(BRM_BENCH_SPEC="$SPEC_FILE" cargo bench --quiet --bench frames); then
+    echo "cargo bench --bench frames failed (see the messages above)" >&2
+    exit 1
+fi
 echo "$BRM_OUT" | grep -v '^RESULT'
 BRM_NS=$(echo "$BRM_OUT" | sed -n 's/^RESULT brm_ns_per_op=\([0-9]*\).*/\1/p')
 BRM_FRAMES=$(echo "$BRM_OUT" | sed -n 's/^RESULT .*frames=\([0-9]*\).*/\1/p')
+if [ -z "$BRM_NS" ]; then
+    echo "the Rust benchmark printed no RESULT line" >&2
+    exit 1
+fi
 
 read -r PY_NS PY_FRAMES FILESEQ_VERSION < <("$PY" - "$SPEC_FILE" <<'PYEOF'
 import sys, time, timeit, fileseq
@@ -72,7 +79,7 @@ import sys
 brm, fs, terms, frames, ver = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 print()
 print(f"parse + len of a {terms}-term spec ({frames} frames)")
-print("| implementation | time per parse | ratio |")
+print("| implementation | time per parse + len | time / brm time |")
 print("|---|---:|---:|")
 print(f"| brm (Rust, release) | {brm/1e6:.3f} ms | 1x |")
 print(f"| fileseq {ver} (Python {sys.version.split()[0]}) | {fs/1e6:.3f} ms | {fs/brm:,.0f}x |")
