@@ -21,6 +21,7 @@ fn main() {
         noop_renderer();
         return;
     }
+    become_like_the_agent();
     let tasks: usize = std::env::var("BRM_BENCH_TASKS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -131,6 +132,21 @@ fn main() {
         pct(0.99)
     );
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// The engine runs inside `brm agent`, which leads its own session without a terminal and
+/// holds no inheritable descriptor (cargo hands benches its jobserver pipes). Host it the same.
+fn become_like_the_agent() {
+    // SAFETY: setsid and fcntl on our own descriptors.
+    unsafe {
+        libc::setsid();
+        for fd in 3..1024 {
+            let flags = libc::fcntl(fd, libc::F_GETFD);
+            if flags >= 0 {
+                libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+            }
+        }
+    }
 }
 
 fn spec(scene: &Path, frames: &str, chunk: Option<u32>, out: &Path) -> JobSpec {
