@@ -356,7 +356,23 @@ impl Client {
     }
 
     pub fn logs(&mut self, id: u64, after_seq: u64, max: u32) -> crate::Result<LogPage> {
-        decode(self.call(&Request::Logs { id, after_seq, max })?)
+        self.logs_of(id, after_seq, max, None)
+    }
+
+    /// Like [`Client::logs`], only lines of `stream` (0 render output, 1 brm's notes).
+    pub fn logs_of(
+        &mut self,
+        id: u64,
+        after_seq: u64,
+        max: u32,
+        stream: Option<u32>,
+    ) -> crate::Result<LogPage> {
+        decode(self.call(&Request::Logs {
+            id,
+            after_seq,
+            max,
+            stream,
+        })?)
     }
 
     /// Wait for the job to finish; `Timeout` error when it has not within `timeout`.

@@ -14,17 +14,45 @@ pub const PROTOCOL_VERSION: u32 = 1;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
-    Hello { protocol: u32, client: String },
-    Submit { spec: Box<JobSpec> },
+    Hello {
+        protocol: u32,
+        client: String,
+    },
+    Submit {
+        spec: Box<JobSpec>,
+    },
     Jobs,
-    Job { id: u64 },
-    Status { id: u64 },
-    Logs { id: u64, after_seq: u64, max: u32 },
-    Wait { id: u64, timeout_ms: u64 },
-    Cancel { id: u64, grace_ms: Option<u64> },
-    Retry { id: u64 },
-    Pause { id: u64 },
-    Resume { id: u64 },
+    Job {
+        id: u64,
+    },
+    Status {
+        id: u64,
+    },
+    Logs {
+        id: u64,
+        after_seq: u64,
+        max: u32,
+        /// Only this stream (0 render output, 1 brm's notes); absent = all.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stream: Option<u32>,
+    },
+    Wait {
+        id: u64,
+        timeout_ms: u64,
+    },
+    Cancel {
+        id: u64,
+        grace_ms: Option<u64>,
+    },
+    Retry {
+        id: u64,
+    },
+    Pause {
+        id: u64,
+    },
+    Resume {
+        id: u64,
+    },
     Cleanup,
     AgentStatus,
     Shutdown,
@@ -108,6 +136,7 @@ mod tests {
             id: 3,
             after_seq: 10,
             max: 100,
+            stream: None,
         };
         let s = serde_json::to_string(&r).unwrap();
         assert_eq!(s, r#"{"op":"logs","id":3,"after_seq":10,"max":100}"#);
@@ -117,9 +146,14 @@ mod tests {
             Request::Logs {
                 id: 3,
                 after_seq: 10,
-                max: 100
+                max: 100,
+                stream: None
             }
         ));
+        // Older clients that send no stream are still understood.
+        let old: Request =
+            serde_json::from_str(r#"{"op":"logs","id":1,"after_seq":0,"max":5}"#).unwrap();
+        assert!(matches!(old, Request::Logs { stream: None, .. }));
     }
 
     #[test]

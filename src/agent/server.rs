@@ -235,8 +235,13 @@ fn answer(sh: &Shared, req: Request) -> Response {
         Request::Jobs => to(e.jobs().and_then(|j| val(serde_json::to_value(j)))),
         Request::Job { id } => to(e.detail(id).and_then(|j| val(serde_json::to_value(j)))),
         Request::Status { id } => to(e.summary(id).and_then(|j| val(serde_json::to_value(j)))),
-        Request::Logs { id, after_seq, max } => to(e
-            .logs(id, after_seq, max.clamp(1, 10_000) as usize)
+        Request::Logs {
+            id,
+            after_seq,
+            max,
+            stream,
+        } => to(e
+            .logs(id, after_seq, max.clamp(1, 10_000) as usize, stream)
             .and_then(|p| val(serde_json::to_value(p)))),
         Request::Wait { id, timeout_ms } => to(e
             .wait(id, Duration::from_millis(timeout_ms.min(3_600_000)))

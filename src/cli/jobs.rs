@@ -146,11 +146,12 @@ pub fn log(a: LogArgs) -> brm::Result<i32> {
                 println!("{}", l.text);
             }
         }
+        let progressed = page.next_seq != after;
         after = page.next_seq;
-        if !a.follow || page.complete {
+        if page.complete || (!a.follow && !progressed) {
             break;
         }
-        if page.lines.is_empty() {
+        if !progressed {
             std::thread::sleep(Duration::from_millis(200));
         }
     }

@@ -124,7 +124,9 @@ pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::R
     let mut after = 0u64;
     let mut last_done = u64::MAX;
     loop {
-        let page = client.logs(id, after, 1000)?;
+        // Without --verbose only brm's notes are shown: ask for those alone, so following a
+        // render that prints gigabytes costs nothing.
+        let page = client.logs_of(id, after, 1000, (!verbose).then_some(1))?;
         for l in &page.lines {
             if l.stream == 1 || verbose {
                 let text = if l.stream == 1 {
@@ -139,6 +141,7 @@ pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::R
                 }
             }
         }
+        let progressed = page.next_seq != after;
         after = page.next_seq;
         let s = client.status(id)?;
         if let Some(b) = &bar {
@@ -154,13 +157,13 @@ pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::R
             );
         }
         last_done = s.frames_done;
-        if s.state.is_final() && page.lines.is_empty() {
+        if s.state.is_final() && page.complete {
             if let Some(b) = &bar {
                 b.finish_and_clear();
             }
             break;
         }
-        if page.lines.is_empty() {
+        if !progressed {
             std::thread::sleep(Duration::from_millis(100));
         }
     }

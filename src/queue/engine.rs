@@ -473,12 +473,18 @@ impl Engine {
         Ok(st.detail(job))
     }
 
-    /// Log lines after `after_seq` (non-blocking).
-    pub fn logs(&self, id: u64, after_seq: u64, max: usize) -> crate::Result<LogPage> {
+    /// Log lines after `after_seq` (non-blocking), optionally of one stream only.
+    pub fn logs(
+        &self,
+        id: u64,
+        after_seq: u64,
+        max: usize,
+        stream: Option<u32>,
+    ) -> crate::Result<LogPage> {
         let mut st = self.lock()?;
         let job = st.jobs.get_mut(&id).ok_or(QueueError::NoSuchJob(id))?;
         let finished = job.state.is_final();
-        let mut page = job.log.lines_after(after_seq, max.max(1))?;
+        let mut page = job.log.lines_after(after_seq, max.max(1), stream)?;
         page.complete = finished && page.next_seq + 1 >= job.log.next_seq();
         Ok(page)
     }

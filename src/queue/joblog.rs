@@ -143,27 +143,74 @@ impl JobLog {
         self.ring.next_seq()
     }
 
-    /// Lines with `seq > after_seq`, at most `max`. Served from memory when recent enough,
-    /// else from the file.
-    pub fn lines_after(&mut self, after_seq: u64, max: usize) -> Result<LogPage, QueueError> {
-        let lines: Vec<LogRecord> = if after_seq.saturating_add(1) >= self.ring.first_seq() {
-            self.ring
-                .lines_after(after_seq, max)
-                .0
-                .into_iter()
-                .map(record_of)
-                .collect()
+    /// Lines with `seq > after_seq`, at most `max`, only of `stream` when given. Served from
+    /// memory when recent enough, else from the file. With a filter, `next_seq` moves past the
+    /// lines skipped, so a follower of brm's notes never re-reads a flood of render output.
+    pub fn lines_after(
+        &mut self,
+        after_seq: u64,
+        max: usize,
+        stream: Option<u32>,
+    ) -> Result<LogPage, QueueError> {
+        let newest = self.ring.next_seq() - 1;
+        let keep = |code: u32| stream.is_none_or(|s| s == code);
+        let (lines, scanned_to) = if after_seq.saturating_add(1) >= self.ring.first_seq() {
+            let mut out = Vec::new();
+            let mut last = after_seq.min(newest);
+            for l in self.ring.iter_after(after_seq) {
+                if out.len() >= max {
+                    break;
+                }
+                last = l.seq;
+                if keep(l.stream as u32) {
+                    out.push(record_of(l.clone()));
+                }
+            }
+            (out, last)
         } else {
             self.flush()?;
-            self.read_file_after(after_seq, max)?
+            let (recs, last) = self.read_file_filtered(after_seq, max, stream)?;
+            (recs, last.max(after_seq.min(newest)))
         };
-        let newest = self.ring.next_seq() - 1;
-        let next_seq = lines.last().map(|l| l.seq).unwrap_or(after_seq.min(newest));
         Ok(LogPage {
             lines,
-            next_seq,
+            next_seq: scanned_to,
             complete: false,
         })
+    }
+
+    fn read_file_filtered(
+        &self,
+        after_seq: u64,
+        max: usize,
+        stream: Option<u32>,
+    ) -> Result<(Vec<LogRecord>, u64), QueueError> {
+        if stream.is_none() {
+            let recs = self.read_file_after(after_seq, max)?;
+            let last = recs.last().map(|r| r.seq).unwrap_or(after_seq);
+            return Ok((recs, last));
+        }
+        // Scan in pages, keeping only the wanted stream; stop at `max` kept lines, or after
+        // 100,000 scanned (the engine's lock is held: the caller simply asks again).
+        let mut out = Vec::new();
+        let mut pos = after_seq;
+        for _ in 0..10 {
+            let page = self.read_file_after(pos, 10_000)?;
+            let Some(last) = page.last().map(|r| r.seq) else {
+                break;
+            };
+            for r in page {
+                pos = r.seq;
+                if Some(r.stream) == stream {
+                    out.push(r);
+                    if out.len() >= max {
+                        return Ok((out, pos));
+                    }
+                }
+            }
+            pos = last;
+        }
+        Ok((out, pos))
     }
 
     fn read_file_after(&self, after_seq: u64, max: usize) -> Result<Vec<LogRecord>, QueueError> {
@@ -269,7 +316,7 @@ mod tests {
         let seq = log.append(Stream::Output, "three");
         assert_eq!(seq, 3);
         log.flush().unwrap();
-        let page = log.lines_after(0, 10).unwrap();
+        let page = log.lines_after(0, 10, None).unwrap();
         let texts: Vec<_> = page.lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts, ["one", "two", "three"]);
         assert_eq!(page.next_seq, 3);
@@ -284,9 +331,46 @@ mod tests {
             log.append(Stream::Output, &format!("line {i}"));
         }
         log.flush().unwrap();
-        let page = log.lines_after(5, 3).unwrap();
+        let page = log.lines_after(5, 3, None).unwrap();
         assert_eq!(page.lines[0].seq, 6);
         assert_eq!(page.lines[0].text, "line 5");
         assert_eq!(page.lines.len(), 3);
+    }
+
+    #[test]
+    fn a_stream_filter_skips_other_lines_and_moves_next_seq_past_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("job.log");
+        let mut log = JobLog::open(&p, 0, 1, true).unwrap();
+        log.append(Stream::Brm, "start");
+        for i in 0..100 {
+            log.append(Stream::Output, &format!("out {i}"));
+        }
+        log.append(Stream::Brm, "done");
+        let page = log.lines_after(0, 1, Some(1)).unwrap();
+        assert_eq!(
+            page.lines
+                .iter()
+                .map(|l| l.text.as_str())
+                .collect::<Vec<_>>(),
+            ["start"]
+        );
+        assert_eq!(page.next_seq, 1);
+        let page = log.lines_after(1, 10, Some(1)).unwrap();
+        assert_eq!(
+            page.lines
+                .iter()
+                .map(|l| l.text.as_str())
+                .collect::<Vec<_>>(),
+            ["done"]
+        );
+        assert_eq!(page.next_seq, 102, "the 100 output lines were skipped over");
+        let page = log.lines_after(0, 1000, Some(1)).unwrap();
+        assert_eq!(page.lines.len(), 2);
+        assert_eq!(page.next_seq, 102);
+        log.release_memory();
+        let page = log.lines_after(0, 1000, Some(1)).unwrap();
+        assert_eq!(page.lines.len(), 2, "same answer from the file");
+        assert_eq!(page.next_seq, 102);
     }
 }

@@ -102,6 +102,14 @@ impl LineRing {
         (out, first)
     }
 
+    /// The lines held with `seq > after_seq`, oldest first, without copying them (for callers
+    /// that filter, e.g. only brm's own notes).
+    pub fn iter_after(&self, after_seq: u64) -> impl Iterator<Item = &LogLine> + '_ {
+        let first = self.first_seq();
+        let start_seq = after_seq.saturating_add(1).max(first);
+        self.lines.iter().skip((start_seq - first) as usize)
+    }
+
     /// The oldest seq held, or `next_seq()` if the ring is empty.
     pub fn first_seq(&self) -> u64 {
         self.lines.front().map_or(self.next_seq, |l| l.seq)
