@@ -10,7 +10,7 @@ BRM=$PWD/target/release/brm
 WORK=$(mktemp -d /tmp/brm-bench-mem.XXXX)
 export BRM_HOME=$WORK/home BRM_AGENT=$BRM BRM_NO_NVML=1 BRM_NVIDIA_SMI=$WORK/none \
        BRM_MAYA_ROOTS=$PWD/tests/fakes BRM_FAKE_FAIL=flood:$MB BRM_FAKE_FAIL_LEVEL=render
-trap '"$BRM" agent stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+trap '"$BRM" agent stop >/dev/null 2>&1 || true; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
 "$BRM" agent start >/dev/null
 pid=$(cat "$BRM_HOME/run/agent.pid")
 before=$(awk '/VmHWM/{print $2}' /proc/$pid/status)

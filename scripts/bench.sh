@@ -11,6 +11,8 @@ echo; echo "## Frame-set parsing vs fileseq (target >= 100x)"
 bash scripts/bench-frames.sh
 echo; echo "## Log pipeline (target >= 0.8x direct, agent memory < 64 MiB)"
 if [ "$QUICK" = quick ]; then bash scripts/bench-log-pipeline.sh 268435456 3; else bash scripts/bench-log-pipeline.sh 1073741824 5; fi
+echo; echo "## Agent memory while following a flooding render (target < 64 MiB)"
+if [ "$QUICK" = quick ]; then bash scripts/bench-agent-memory.sh 128; else bash scripts/bench-agent-memory.sh 1024; fi
 echo; echo "## Scheduling (target <= 2 ms per task; submit-to-spawn p50 <= 10 ms)"
 if [ "$QUICK" = quick ]; then export BRM_BENCH_TASKS=200 BRM_BENCH_SUBMITS=50; fi
 cargo bench --quiet --bench scheduling 2>/dev/null | grep '^|'

@@ -1299,40 +1299,44 @@ impl State {
                 Proc::Gone => Some(None),
             };
         }
-        // 2. Ingest new lines (after an exit: everything, then a trailing partial line).
+        // 2. Ingest new lines (after an exit: everything, then a trailing partial line), a
+        // bounded batch at a time so memory stays flat whatever the render prints.
         let mut calls = 0;
         loop {
+            lines.clear();
             r.tail.read_lines(&mut lines)?;
             calls += 1;
-            if r.tail.at_end() || (r.exit.is_none() && calls >= INGEST_BUDGET_CALLS) {
-                break;
+            let at_end = r.tail.at_end();
+            if at_end && r.exit.is_some() {
+                r.tail.flush_partial(&mut lines);
             }
-        }
-        if r.exit.is_some() {
-            r.tail.flush_partial(&mut lines);
-        }
-        for l in &lines {
-            job.log.append(Stream::Output, &l.text);
-            r.parser.feed(&l.text, &mut events);
-            r.offset = l.end_offset;
-        }
-        if !lines.is_empty() {
-            job.log_dirty = true;
-            r.offset_dirty = true;
-        }
-        for ev in events.drain(..) {
-            match ev {
-                ProgressEvent::FrameFinished { frame: Some(f), .. } => {
-                    r.reported.insert(f);
+            for l in &lines {
+                job.log.append(Stream::Output, &l.text);
+                r.parser.feed(&l.text, &mut events);
+                r.offset = l.end_offset;
+            }
+            if !lines.is_empty() {
+                job.log_dirty = true;
+                r.offset_dirty = true;
+            }
+            job.log.flush_if_over(1 << 20)?;
+            for ev in events.drain(..) {
+                match ev {
+                    ProgressEvent::FrameFinished { frame: Some(f), .. } => {
+                        r.reported.insert(f);
+                    }
+                    ProgressEvent::Fatal { reason } if r.fatal.is_none() && r.exit.is_none() => {
+                        notes.push(format!(
+                            "fatal renderer error: {reason}; stopping the render"
+                        ));
+                        r.fatal = Some(reason);
+                        r.cancelling = Some(Cancelling::begin(&r.proc, Duration::from_secs(2)));
+                    }
+                    _ => {}
                 }
-                ProgressEvent::Fatal { reason } if r.fatal.is_none() && r.exit.is_none() => {
-                    notes.push(format!(
-                        "fatal renderer error: {reason}; stopping the render"
-                    ));
-                    r.fatal = Some(reason);
-                    r.cancelling = Some(Cancelling::begin(&r.proc, Duration::from_secs(2)));
-                }
-                _ => {}
+            }
+            if at_end || (r.exit.is_none() && calls >= INGEST_BUDGET_CALLS) {
+                break;
             }
         }
         // 3. Timeouts.

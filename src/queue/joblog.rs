@@ -27,7 +27,17 @@ pub struct JobLog {
     pending: Vec<u8>,
     len: u64,
     ring: LineRing,
+    /// `(seq, byte offset of that line)` every [`INDEX_EVERY`] lines, so reading old lines
+    /// seeks instead of scanning the file from the start (a follower far behind a flood
+    /// would otherwise cost O(n²)). Filled as lines are appended; for lines written before
+    /// this process opened the file, built by one scan when first needed.
+    index: Vec<(u64, u64)>,
+    /// Lines below this seq are covered by `index` (1 = nothing indexed yet).
+    indexed_to: u64,
 }
+
+/// Index granularity in lines.
+const INDEX_EVERY: u64 = 4096;
 
 impl JobLog {
     /// Open for appending, cut back to the committed `len`, continuing at `next_seq`. With
@@ -64,6 +74,8 @@ impl JobLog {
             pending: Vec::new(),
             len,
             ring: LineRing::with_next_seq(RING_LINES, RING_BYTES, next_seq),
+            index: Vec::new(),
+            indexed_to: if len == 0 { next_seq } else { 1 },
         };
         // Warm the ring with the file's tail so recent polls after a restart stay in memory.
         if warm && len > 0 {
@@ -98,6 +110,12 @@ impl JobLog {
             text.to_owned()
         };
         let before = self.pending.len();
+        if seq % INDEX_EVERY == 1 && self.indexed_to == seq {
+            self.index.push((seq, self.len));
+        }
+        if self.indexed_to == seq {
+            self.indexed_to = seq + 1;
+        }
         let _ = writeln!(self.pending, "{seq}\t{}\t{time_ms}\t{text}", stream as u32);
         self.len += (self.pending.len() - before) as u64;
         self.ring.push(stream, time_ms, text)
@@ -128,6 +146,15 @@ impl JobLog {
         if self.ring.len() <= 1 {
             self.ring = LineRing::with_next_seq(RING_LINES, RING_BYTES, self.ring.next_seq());
         }
+    }
+
+    /// Flush when more than `limit` bytes are buffered (bounded memory under a flood; the
+    /// committed length in SQLite still lags behind, which a restart handles).
+    pub fn flush_if_over(&mut self, limit: usize) -> Result<(), QueueError> {
+        if self.pending.len() > limit {
+            self.flush()?;
+        }
+        Ok(())
     }
 
     /// Bytes in the file once flushed.
@@ -180,7 +207,7 @@ impl JobLog {
     }
 
     fn read_file_filtered(
-        &self,
+        &mut self,
         after_seq: u64,
         max: usize,
         stream: Option<u32>,
@@ -213,18 +240,63 @@ impl JobLog {
         Ok((out, pos))
     }
 
-    fn read_file_after(&self, after_seq: u64, max: usize) -> Result<Vec<LogRecord>, QueueError> {
+    fn read_file_after(
+        &mut self,
+        after_seq: u64,
+        max: usize,
+    ) -> Result<Vec<LogRecord>, QueueError> {
+        let path = self.path.clone();
         let err = |e: std::io::Error| QueueError::Log {
-            path: self.path.clone(),
+            path: path.clone(),
             message: e.to_string(),
         };
-        let f = File::open(&self.path).map_err(err)?;
+        self.ensure_index().map_err(err)?;
+        let on_disk = self.len - self.pending.len() as u64;
+        let (_, start) = self
+            .index
+            .iter()
+            .take_while(|(seq, _)| *seq <= after_seq.saturating_add(1))
+            .last()
+            .copied()
+            .unwrap_or((1, 0));
+        let mut f = File::open(&self.path).map_err(err)?;
+        std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(start)).map_err(err)?;
         read_records(
-            BufReader::new(f).take_bytes(self.len - self.pending.len() as u64),
+            BufReader::new(f).take_bytes(on_disk.saturating_sub(start)),
             after_seq,
             max,
         )
         .map_err(err)
+    }
+
+    /// Index the lines a previous agent wrote (one scan, the first time old lines are read).
+    fn ensure_index(&mut self) -> std::io::Result<()> {
+        if self.indexed_to >= self.ring.next_seq() {
+            return Ok(());
+        }
+        self.flush()
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let mut r = BufReader::new(File::open(&self.path)?).take_bytes(self.len);
+        let mut index = Vec::new();
+        let (mut offset, mut buf) = (0u64, Vec::new());
+        loop {
+            buf.clear();
+            let n = r.read_until(b'\n', &mut buf)?;
+            if n == 0 || buf.last() != Some(&b'\n') {
+                break;
+            }
+            let seq = buf
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .fold(0u64, |a, b| a * 10 + (b - b'0') as u64);
+            if seq % INDEX_EVERY == 1 {
+                index.push((seq, offset));
+            }
+            offset += n as u64;
+        }
+        self.index = index;
+        self.indexed_to = self.ring.next_seq();
+        Ok(())
     }
 }
 
@@ -335,6 +407,18 @@ mod tests {
         assert_eq!(page.lines[0].seq, 6);
         assert_eq!(page.lines[0].text, "line 5");
         assert_eq!(page.lines.len(), 3);
+        // Far into the file, through the index built while appending...
+        let page = log.lines_after(9000, 2, None).unwrap();
+        assert_eq!(page.lines[0].text, "line 9000");
+        // ...and through the index a reopened log builds from the file.
+        let (len, next) = (log.len(), log.next_seq());
+        drop(log);
+        let mut log = JobLog::open(&p, len, next, false).unwrap();
+        for at in [0u64, 4095, 4096, 4097, 12_345, 20_099] {
+            let page = log.lines_after(at, 1, None).unwrap();
+            assert_eq!(page.lines[0].seq, at + 1);
+            assert_eq!(page.lines[0].text, format!("line {at}"));
+        }
     }
 
     #[test]
