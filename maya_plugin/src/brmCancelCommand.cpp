@@ -36,11 +36,8 @@ MStatus BrmCancelCommand::doIt(const MArgList& args)
         if (!status) return status;
         clearResult();
 
-        MString idText;
-        db.getCommandArgument(0, idText);
         uint64_t id = 0;
-        std::string err;
-        if (!parseJobId(idText, id, err)) return fail(kCmd, err);
+        if (!jobIdArgument(db, kCmd, id)) return MS::kFailure;
         int grace = kDefaultGraceMs;
         if (db.isFlagSet(kGraceFlag)) db.getFlagArgument(kGraceFlag, 0, grace);
         if (grace < 0 || grace > 60000) return fail(kCmd, "-grace is milliseconds between 0 and 60000");
@@ -48,14 +45,14 @@ MStatus BrmCancelCommand::doIt(const MArgList& args)
         brm_client* c = client(kCmd);
         if (!c) return MS::kFailure;
         brm_result r = brm_cancel(c, id, (uint32_t)grace);
-        if (r != BRM_OK) return failLib(kCmd, "cannot cancel job " + fromM(idText), r);
+        if (r != BRM_OK) return failLib(kCmd, "cannot cancel job " + fromM(jobIdString(id)), r);
         // Cancel is idempotent; say what the job is now (a finished job stays as it was).
         brm_job_info info = brm_job_info();
         info.struct_size = sizeof(brm_job_info);
         if (brm_job_status(c, id, &info) == BRM_OK && stateIsFinal(info.state))
-            MGlobal::displayInfo(toM("brm: job " + fromM(idText) + " is " + stateName(info.state)));
+            MGlobal::displayInfo(toM("brm: job " + fromM(jobIdString(id)) + " is " + stateName(info.state)));
         else
-            MGlobal::displayInfo(toM("brm: cancelling job " + fromM(idText) + "; its renders are being stopped"));
+            MGlobal::displayInfo(toM("brm: cancelling job " + fromM(jobIdString(id)) + "; its renders are being stopped"));
         setResult(true);
         return MS::kSuccess;
     });

@@ -87,11 +87,8 @@ MStatus BrmJobCommand::doIt(const MArgList& args)
                               "-framesDone, -framesTotal, -framesFailed, -tasks, -logPath, -outputDir, -json)");
         if (flags > 1) return fail(kCmd, "query one flag at a time");
 
-        MString idText;
-        db.getCommandArgument(0, idText);
         uint64_t id = 0;
-        std::string err;
-        if (!parseJobId(idText, id, err)) return fail(kCmd, err);
+        if (!jobIdArgument(db, kCmd, id)) return MS::kFailure;
         brm_client* c = client(kCmd);
         if (!c) return MS::kFailure;
 
@@ -99,12 +96,13 @@ MStatus BrmJobCommand::doIt(const MArgList& args)
         if (f == kLogPathFlag || f == kOutputFlag || f == kJsonFlag) {
             OwnedString json;
             brm_result r = brm_job_json(c, id, &json.p);
-            if (r != BRM_OK) return failLib(kCmd, "cannot read job " + fromM(idText), r);
+            if (r != BRM_OK) return failLib(kCmd, "cannot read job " + fromM(jobIdString(id)), r);
             if (f == kJsonFlag) {
                 setResult(toM(json.str()));
                 return MS::kSuccess;
             }
             JsonValue job;
+            std::string err;
             if (!parseJson(json.str(), job, err)) return fail(kCmd, "libbrm returned unreadable JSON (" + err + ")");
             setResult(toM(job[f == kLogPathFlag ? "log_path" : "output_dir"].text()));
             return MS::kSuccess;
@@ -113,7 +111,7 @@ MStatus BrmJobCommand::doIt(const MArgList& args)
         brm_job_info info = brm_job_info();
         info.struct_size = sizeof(brm_job_info);
         brm_result r = brm_job_status(c, id, &info);
-        if (r != BRM_OK) return failLib(kCmd, "cannot read job " + fromM(idText), r);
+        if (r != BRM_OK) return failLib(kCmd, "cannot read job " + fromM(jobIdString(id)), r);
         if (f == kStatusFlag) {
             setResult(toM(stateName(info.state)));
         } else if (f == kProgressFlag) {

@@ -54,11 +54,8 @@ MStatus BrmLogCommand::doIt(const MArgList& args)
         if (!status) return status;
         clearResult();
 
-        MString idText;
-        db.getCommandArgument(0, idText);
         uint64_t id = 0;
-        std::string err;
-        if (!parseJobId(idText, id, err)) return fail(kCmd, err);
+        if (!jobIdArgument(db, kCmd, id)) return MS::kFailure;
 
         uint64_t after = 0;
         if (db.isFlagSet(kAfterFlag)) {
@@ -79,7 +76,7 @@ MStatus BrmLogCommand::doIt(const MArgList& args)
         if (!c) return MS::kFailure;
         LogBatch batch;
         brm_result r = brm_poll_logs(c, id, after, (uint32_t)max, &batch.p);
-        if (r != BRM_OK) return failLib(kCmd, "cannot read the log of job " + fromM(idText), r);
+        if (r != BRM_OK) return failLib(kCmd, "cannot read the log of job " + fromM(jobIdString(id)), r);
         if (db.isFlagSet(kNextFlag)) {
             setResult(jobIdString(brm_log_batch_next_seq(batch.p)));
             return MS::kSuccess;

@@ -31,17 +31,14 @@ MStatus BrmRetryCommand::doIt(const MArgList& args)
         if (!status) return status;
         clearResult();
 
-        MString idText;
-        db.getCommandArgument(0, idText);
         uint64_t id = 0;
-        std::string err;
-        if (!parseJobId(idText, id, err)) return fail(kCmd, err);
+        if (!jobIdArgument(db, kCmd, id)) return MS::kFailure;
         brm_client* c = client(kCmd);
         if (!c) return MS::kFailure;
         brm_result r = brm_retry(c, id);
-        if (r != BRM_OK) return failLib(kCmd, "cannot retry job " + fromM(idText), r);
-        MGlobal::displayInfo("brm: job " + idText + " queued again for the frames it is missing");
-        setResult(idText);
+        if (r != BRM_OK) return failLib(kCmd, "cannot retry job " + fromM(jobIdString(id)), r);
+        MGlobal::displayInfo("brm: job " + jobIdString(id) + " queued again for the frames it is missing");
+        setResult(jobIdString(id));
         return MS::kSuccess;
     });
 }

@@ -96,6 +96,16 @@ bool parseJobId(const MString& text, uint64_t& out, std::string& err)
     return true;
 }
 
+bool jobIdArgument(const MArgDatabase& db, const char* command, uint64_t& out)
+{
+    MString idText;
+    db.getCommandArgument(0, idText);
+    std::string err;
+    if (parseJobId(idText, out, err)) return true;
+    fail(command, err);
+    return false;
+}
+
 MString jobIdString(uint64_t id)
 {
     char buf[32];
@@ -113,19 +123,19 @@ bool toMayaInt(uint64_t value, int& out)
 std::string stateName(uint32_t state)
 {
     switch (state) {
-    case kJobQueued: return "queued";
-    case kJobRunning: return "running";
-    case kJobDone: return "done";
-    case kJobFailed: return "failed";
-    case kJobCancelled: return "cancelled";
-    case kJobPaused: return "paused";
+    case BRM_JOB_QUEUED: return "queued";
+    case BRM_JOB_RUNNING: return "running";
+    case BRM_JOB_DONE: return "done";
+    case BRM_JOB_FAILED: return "failed";
+    case BRM_JOB_CANCELLED: return "cancelled";
+    case BRM_JOB_PAUSED: return "paused";
     default: return "unknown(" + std::to_string(state) + ")";
     }
 }
 
 bool stateIsFinal(uint32_t state)
 {
-    return state == kJobDone || state == kJobFailed || state == kJobCancelled;
+    return state == BRM_JOB_DONE || state == BRM_JOB_FAILED || state == BRM_JOB_CANCELLED;
 }
 
 std::string jsonQuote(const std::string& s)

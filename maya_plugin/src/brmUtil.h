@@ -5,6 +5,7 @@
 
 #include "brm.h"
 
+#include <maya/MArgDatabase.h>
 #include <maya/MStatus.h>
 #include <maya/MString.h>
 
@@ -25,21 +26,15 @@ MStatus failLib(const char* command, const std::string& what, brm_result r);
 
 /// Parse a job id given as a string ("12"); on failure `err` says what was wrong.
 bool parseJobId(const MString& text, uint64_t& out, std::string& err);
+
+/// The job id given as the command's first argument. False, after showing the error as
+/// `command`'s, when it is not a job id.
+bool jobIdArgument(const MArgDatabase& db, const char* command, uint64_t& out);
 MString jobIdString(uint64_t id);
 
 /// Convert a size to Maya's 32-bit int, or fail with a message naming `what`.
 bool toMayaInt(uint64_t value, int& out);
 
-/// brm_job_info.state values (brm_job_state in src/ffi/jobs.rs). Spelled out here because
-/// brm.h does not carry that enum yet (cbindgen emits only types named in signatures).
-enum JobState : uint32_t {
-    kJobQueued = 0,
-    kJobRunning = 1,
-    kJobDone = 2,
-    kJobFailed = 3,
-    kJobCancelled = 4,
-    kJobPaused = 5
-};
 
 /// "queued", "running", "done", "failed", "cancelled", "paused", or "unknown(<n>)".
 std::string stateName(uint32_t state);

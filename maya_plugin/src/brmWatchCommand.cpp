@@ -110,7 +110,7 @@ void tick(float, float, void* clientData)
                           std::to_string((unsigned long long)info.frames_done) + "/" +
                           std::to_string((unsigned long long)info.frames_total) + " frames";
     if (info.frames_failed) summary += ", " + std::to_string((unsigned long long)info.frames_failed) + " failed";
-    if (info.state == kJobDone)
+    if (info.state == BRM_JOB_DONE)
         MGlobal::displayInfo(toM(summary));
     else
         MGlobal::displayWarning(toM(summary + " (see brmLog, retry with brmRetry)"));
