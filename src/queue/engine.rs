@@ -255,6 +255,57 @@ struct Running {
     exit: Option<Option<ExitInfo>>,
 }
 
+/// Where a new `Running` starts: which task, slot and level, which commands, which process.
+struct Launch {
+    task_idx: usize,
+    slot: usize,
+    level: Method,
+    frames: Vec<i64>,
+    commands: Vec<CommandSpec>,
+    cmd_index: usize,
+    proc: Proc,
+    pid: u32,
+    log_path: PathBuf,
+    offset: u64,
+}
+
+impl Running {
+    /// Follow a render (new or re-attached) from `offset` of its log, with the job's parser
+    /// and timeouts.
+    fn new(job: &Job, l: Launch) -> crate::Result<Running> {
+        let tail = LogTail::open(&l.log_path, l.offset)?;
+        let watchdog = Watchdog::new(
+            Instant::now(),
+            job.spec.task_timeout_s.map(Duration::from_secs),
+            job.spec.silence_timeout_s.map(Duration::from_secs),
+            l.offset,
+        );
+        Ok(Running {
+            job_id: job.id,
+            task_idx: l.task_idx,
+            slot: l.slot,
+            level: l.level,
+            frames: l.frames,
+            commands: l.commands,
+            cmd_index: l.cmd_index,
+            proc: l.proc,
+            pid: l.pid,
+            tail,
+            log_path: l.log_path,
+            offset: l.offset,
+            offset_dirty: false,
+            parser: progress::parser_for(job.spec.renderer.as_deref(), l.level),
+            watchdog,
+            reported: BTreeSet::new(),
+            fatal: None,
+            timeout: None,
+            cancelling: None,
+            user_cancel: false,
+            exit: None,
+        })
+    }
+}
+
 struct State {
     cfg: EngineConfig,
     conn: Connection,
@@ -764,46 +815,26 @@ impl State {
                 task_idx, a.pid
             ),
         };
-        let log_path = PathBuf::from(&a.log_path);
-        let tail = LogTail::open(&log_path, a.log_offset)?;
-        let renderer = job.spec.renderer.clone();
-        let watchdog = Watchdog::new(
-            Instant::now(),
-            job.spec.task_timeout_s.map(Duration::from_secs),
-            job.spec.silence_timeout_s.map(Duration::from_secs),
-            a.log_offset,
-        );
-        job.tasks[task_idx].state = TaskState::Running;
-        let slot = a.slot as usize;
-        if let Some(s) = self.slots.get_mut(slot) {
-            s.busy = Some(a.id);
-        }
-        self.running.insert(
-            a.id,
-            Running {
-                job_id: a.job_id,
+        let running = Running::new(
+            job,
+            Launch {
                 task_idx,
-                slot,
+                slot: a.slot as usize,
                 level,
                 frames,
                 commands,
                 cmd_index: a.cmd_index as usize,
                 proc,
                 pid: a.pid,
-                tail,
-                log_path,
+                log_path: PathBuf::from(&a.log_path),
                 offset: a.log_offset,
-                offset_dirty: false,
-                parser: progress::parser_for(renderer.as_deref(), level),
-                watchdog,
-                reported: BTreeSet::new(),
-                fatal: None,
-                timeout: None,
-                cancelling: None,
-                user_cancel: false,
-                exit: None,
             },
-        );
+        )?;
+        job.tasks[task_idx].state = TaskState::Running;
+        if let Some(s) = self.slots.get_mut(running.slot) {
+            s.busy = Some(a.id);
+        }
+        self.running.insert(a.id, running);
         self.note(a.job_id, &note);
         Ok(())
     }
@@ -1127,13 +1158,6 @@ impl State {
             Ok(v) => v,
             Err(e) => return self.level_failed_to_start(job_id, task_idx, level, &e),
         };
-        let (renderer, timeouts) = {
-            let job = &self.jobs[&job_id];
-            (
-                job.spec.renderer.clone(),
-                (job.spec.task_timeout_s, job.spec.silence_timeout_s),
-            )
-        };
         let attempt_id = store::insert_attempt(
             &self.conn,
             &AttemptRow {
@@ -1154,12 +1178,9 @@ impl State {
             },
         )
         .map_err(self.dbe())?;
-        let tail = LogTail::open(&log_path, log_start)?;
-        self.slots[slot].busy = Some(attempt_id);
-        self.running.insert(
-            attempt_id,
-            Running {
-                job_id,
+        let running = Running::new(
+            &self.jobs[&job_id],
+            Launch {
                 task_idx,
                 slot,
                 level,
@@ -1168,25 +1189,12 @@ impl State {
                 cmd_index: 0,
                 proc: Proc::Child(child),
                 pid,
-                tail,
                 log_path,
                 offset: log_start,
-                offset_dirty: false,
-                parser: progress::parser_for(renderer.as_deref(), level),
-                watchdog: Watchdog::new(
-                    Instant::now(),
-                    timeouts.0.map(Duration::from_secs),
-                    timeouts.1.map(Duration::from_secs),
-                    log_start,
-                ),
-                reported: BTreeSet::new(),
-                fatal: None,
-                timeout: None,
-                cancelling: None,
-                user_cancel: false,
-                exit: None,
             },
-        );
+        )?;
+        self.slots[slot].busy = Some(attempt_id);
+        self.running.insert(attempt_id, running);
         let job = self
             .jobs
             .get_mut(&job_id)
