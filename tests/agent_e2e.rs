@@ -110,6 +110,23 @@ impl Drop for TestEnv {
     }
 }
 
+/// Submit a render of the fake-Maya cube scene on the CPU slot into the test's output folder,
+/// with `frames` and any `extra` flags (e.g. `--method render`).
+fn cube_job(env: &TestEnv, frames: &str, extra: &[&str]) -> u64 {
+    let (sc, out) = (scene("cube__cube.ma"), env.out());
+    let mut args = vec![
+        sc.as_str(),
+        "--frames",
+        frames,
+        "--gpu",
+        "cpu",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    env.submit(&args)
+}
+
 fn scene(name: &str) -> String {
     let p = format!("{ROOT}/../shared/testdata/maya/{name}");
     assert!(
@@ -174,16 +191,7 @@ fn level_one_failing_at_start_falls_back_to_render_for_all_frames() {
         ("BRM_FAKE_FAIL", "start"),
         ("BRM_FAKE_FAIL_LEVEL", "custom"),
     ]);
-    let out = env.out();
-    let id = env.submit(&[
-        &scene("cube__cube.ma"),
-        "--frames",
-        "1-10",
-        "--gpu",
-        "cpu",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let id = cube_job(&env, "1-10", &[]);
     let v = env.wait_state(id, Duration::from_secs(60));
     assert_eq!(v["state"], "done", "{v:#}");
     assert_eq!(frames_done(&v), (1..=10).collect::<Vec<_>>());
@@ -211,18 +219,7 @@ fn cancel_leaves_no_process_even_when_grandchildren_ignore_sigterm() {
         ("BRM_FAKE_FAIL", "grandchildren"),
         ("BRM_FAKE_FAIL_LEVEL", "render"),
     ]);
-    let out = env.out();
-    let id = env.submit(&[
-        &scene("cube__cube.ma"),
-        "--frames",
-        "1-5",
-        "--gpu",
-        "cpu",
-        "--method",
-        "render",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let id = cube_job(&env, "1-5", &["--method", "render"]);
     // Wait until the render has spawned its grandchildren.
     let deadline = Instant::now() + Duration::from_secs(30);
     let rec = loop {
@@ -263,20 +260,7 @@ fn cancel_leaves_no_process_even_when_grandchildren_ignore_sigterm() {
 #[test]
 fn agent_killed_mid_render_reattaches_and_finishes_with_an_unbroken_log() {
     let env = TestEnv::new(&[("BRM_FAKE_FRAME_SECONDS", "0.4")]);
-    let out = env.out();
-    let id = env.submit(&[
-        &scene("cube__cube.ma"),
-        "--frames",
-        "1-8",
-        "--chunk",
-        "2",
-        "--gpu",
-        "cpu",
-        "--method",
-        "render",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let id = cube_job(&env, "1-8", &["--chunk", "2", "--method", "render"]);
     // Let the first chunk get going, then SIGKILL the agent.
     let deadline = Instant::now() + Duration::from_secs(30);
     let running = loop {
@@ -499,18 +483,7 @@ fn render_crashing_after_three_of_ten_frames_rerenders_only_the_remaining_seven(
     let marker = env.home.path().join("crashed-once");
     env.vars
         .push(("BRM_FAKE_FAIL_ONCE".into(), marker.display().to_string()));
-    let out = env.out();
-    let id = env.submit(&[
-        &scene("cube__cube.ma"),
-        "--frames",
-        "1-10",
-        "--gpu",
-        "cpu",
-        "--method",
-        "render",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let id = cube_job(&env, "1-10", &["--method", "render"]);
     let v = env.wait_state(id, Duration::from_secs(60));
     assert_eq!(v["state"], "done", "{v:#}");
     assert_eq!(frames_done(&v), (1..=10).collect::<Vec<_>>());
@@ -541,22 +514,18 @@ fn a_silent_render_is_stopped_by_the_silence_timeout_and_reported() {
         ("BRM_FAKE_FAIL", "silent"),
         ("BRM_FAKE_FAIL_LEVEL", "render"),
     ]);
-    let out = env.out();
-    let id = env.submit(&[
-        &scene("cube__cube.ma"),
-        "--frames",
+    let id = cube_job(
+        &env,
         "1-3",
-        "--gpu",
-        "cpu",
-        "--method",
-        "render",
-        "--silence-timeout",
-        "1",
-        "--retries",
-        "0",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+        &[
+            "--method",
+            "render",
+            "--silence-timeout",
+            "1",
+            "--retries",
+            "0",
+        ],
+    );
     let v = env.wait_state(id, Duration::from_secs(60));
     assert_eq!(v["state"], "failed", "{v:#}");
     assert!(
