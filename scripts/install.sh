@@ -8,6 +8,8 @@
 #   <prefix>/lib/pkgconfig/brm.pc             pkg-config brm
 #   <prefix>/lib/cmake/brm/brm-config.cmake   find_package(brm CONFIG) -> brm::brm, brm::brm_static
 #   <prefix>/lib/cmake/brm/brm-config-version.cmake
+#   <prefix>/share/brm/scripts/               the mayapy render scripts (+ blender/), which the
+#                                             agent finds beside its bin/
 #
 # Usage: scripts/install.sh [--prefix DIR] [--debug | --from-build DIR]
 #   --prefix DIR       where to install (default: $HOME/.local)
@@ -71,6 +73,9 @@ prefix="$(cd "$prefix" && pwd)"
 install -d "$prefix/bin" "$prefix/include" "$prefix/lib/pkgconfig" "$prefix/lib/cmake/brm"
 install -m 0755 "$build_dir/brm" "$prefix/bin/brm"
 install -m 0644 "$repo/include/brm.h" "$prefix/include/brm.h"
+install -d "$prefix/share/brm/scripts/blender"
+install -m 0644 "$repo"/maya_plugin/scripts/*.py "$prefix/share/brm/scripts/"
+install -m 0644 "$repo"/scripts/blender/*.py "$prefix/share/brm/scripts/blender/"
 install -m 0755 "$build_dir/libbrm.so" "$prefix/lib/libbrm.so.0"
 ln -sfn libbrm.so.0 "$prefix/lib/libbrm.so"
 install -m 0644 "$build_dir/libbrm.a" "$prefix/lib/libbrm.a"

@@ -15,43 +15,11 @@ the task's output, then per frame `currentTime` + `cmds.render(camera, layer=…
 written files. Names travel as data (call arguments), never as code.
 """
 
-import glob
-import json
 import os
 import sys
-import traceback
 
-
-def emit(event, **fields):
-    payload = {"event": event}
-    payload.update(fields)
-    sys.stdout.write("@brm " + json.dumps(payload, separators=(",", ":")) + "\n")
-    sys.stdout.flush()
-
-
-class TaskError(Exception):
-    pass
-
-
-def padded(frame, padding):
-    """printf "%0*d": -3 with padding 4 is "-003" (what brm expects)."""
-    return "%0*d" % (padding, int(frame))
-
-
-def load_task(path):
-    try:
-        with open(path, "r", encoding="utf-8") as f:
-            task = json.load(f)
-    except (OSError, ValueError) as e:
-        raise TaskError("cannot read the task file %s: %s" % (path, e))
-    if not isinstance(task, dict) or task.get("schema") != 1:
-        raise TaskError("the task file %s is not a schema-1 brm task" % path)
-    for key in ("scene", "layer", "frames", "output_dir", "image_name", "padding"):
-        if task.get(key) in (None, "", []):
-            raise TaskError("the task file %s lacks %r" % (path, key))
-    task["frames"] = [int(f) for f in task["frames"]]
-    task["padding"] = int(task["padding"])
-    return task
+import brm_task
+from brm_task import TaskError, emit, output_files, padded
 
 
 def first_renderable_camera(cmds):
@@ -60,13 +28,6 @@ def first_renderable_camera(cmds):
             parents = cmds.listRelatives(shape, parent=True) or [shape]
             return parents[0]
     raise TaskError("the scene has no renderable camera: set one renderable or pass a camera")
-
-
-def files_for(task, frame):
-    pattern = glob.escape(task["image_name"]) + "." + padded(frame, task["padding"]) + ".*"
-    base = glob.escape(task["output_dir"])
-    found = glob.glob(os.path.join(base, pattern)) + glob.glob(os.path.join(base, "*", pattern))
-    return [os.path.abspath(p) for p in sorted(set(found)) if os.path.isfile(p) and os.path.getsize(p) > 0]
 
 
 def run(task):
@@ -101,7 +62,7 @@ def run(task):
             cmds.setAttr("defaultRenderGlobals.startFrame", frame)
             cmds.setAttr("defaultRenderGlobals.endFrame", frame)
             cmds.render(camera, layer=layer)
-            files = files_for(task, frame)
+            files = output_files(task, frame)
             if not files:
                 raise TaskError(
                     "frame %d rendered but no file %s.%s.* appeared in %s"
@@ -116,19 +77,7 @@ def run(task):
 
 
 def main(argv):
-    if len(argv) != 2:
-        emit("error", message="usage: mayapy brm_render_basic.py <task.json>", fatal=True)
-        return 2
-    try:
-        run(load_task(argv[1]))
-    except TaskError as e:
-        emit("error", message=str(e), fatal=True)
-        return 1
-    except Exception as e:
-        traceback.print_exc()
-        emit("error", message="%s: %s" % (type(e).__name__, e), fatal=True)
-        return 1
-    return 0
+    return brm_task.main(argv, run)
 
 
 if __name__ == "__main__":
