@@ -498,12 +498,7 @@ impl Engine {
     pub fn submit(&self, spec: JobSpec) -> crate::Result<u64> {
         let mut st = self.lock()?;
         let id = st.submit(spec)?;
-        st.batch(|st| {
-            st.schedule()?;
-            st.commit()
-        })?;
-        drop(st);
-        self.changed.notify_all();
+        self.settle(st, id)?;
         Ok(id)
     }
 
@@ -567,12 +562,20 @@ impl Engine {
         let mut st = self.lock()?;
         let grace = grace.unwrap_or(st.cfg.cancel_grace);
         st.cancel(id, grace)?;
-        st.commit()?;
+        self.settle(st, id)
+    }
+
+    /// After a request changed a job: schedule, persist, wake waiters, return its state.
+    fn settle(&self, mut st: MutexGuard<'_, State>, id: u64) -> crate::Result<JobState> {
+        st.batch(|st| {
+            st.schedule()?;
+            st.commit()
+        })?;
         let state = st
             .jobs
             .get(&id)
             .map(|j| j.state)
-            .unwrap_or(JobState::Cancelled);
+            .ok_or(QueueError::NoSuchJob(id))?;
         drop(st);
         self.changed.notify_all();
         Ok(state)
@@ -582,11 +585,7 @@ impl Engine {
     pub fn retry(&self, id: u64) -> crate::Result<()> {
         let mut st = self.lock()?;
         st.retry(id)?;
-        st.schedule()?;
-        st.commit()?;
-        drop(st);
-        self.changed.notify_all();
-        Ok(())
+        self.settle(st, id).map(|_| ())
     }
 
     /// Pause (`true`) or resume a job: a paused job starts no new tasks.
@@ -611,16 +610,7 @@ impl Engine {
             },
         );
         st.refresh_job(id)?;
-        st.schedule()?;
-        st.commit()?;
-        let state = st
-            .jobs
-            .get(&id)
-            .map(|j| j.state)
-            .unwrap_or(JobState::Queued);
-        drop(st);
-        self.changed.notify_all();
-        Ok(state)
+        self.settle(st, id)
     }
 
     /// Apply snapshot retention now; returns the removed paths.
