@@ -67,6 +67,45 @@ fn version_key(dir: &Path) -> Vec<u32> {
         .collect()
 }
 
+/// Ask Blender for a `.blend` scene's frame range (start, end, step), for jobs that give no
+/// frames: brm must know every frame to expect, so it cannot just pass `-a`. The scene path
+/// travels as an argument after `--`, never inside the Python expression.
+pub fn blend_frame_range(
+    blender: &Path,
+    scene: &Path,
+    timeout: std::time::Duration,
+) -> Result<(i64, i64, i64), DetectError> {
+    let expr = "import bpy; s = bpy.context.scene; print('BRM_RANGE', s.frame_start, s.frame_end, s.frame_step)";
+    let scene_s = scene.to_string_lossy();
+    let out = super::exec::run_with_timeout(
+        blender,
+        &["-b", scene_s.as_ref(), "--python-expr", expr],
+        timeout,
+    )?;
+    let line = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("BRM_RANGE "));
+    let nums: Vec<i64> = line
+        .map(|l| {
+            l.split_whitespace()
+                .filter_map(|n| n.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    match nums.as_slice() {
+        [s, e, st] => Ok((*s, *e, (*st).max(1))),
+        _ => Err(DetectError::Parse {
+            program: blender.display().to_string(),
+            message: format!(
+                "it did not report the frame range of {} ({}); give the frames with --frames",
+                scene.display(),
+                out.stderr.lines().last().unwrap_or(out.status.as_str())
+            ),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,44 +167,5 @@ mod tests {
         let found = detect_blender(&opts).unwrap();
         assert_eq!(found.path, b);
         assert_eq!(found.version.as_deref(), Some("3.4.1"));
-    }
-}
-
-/// Ask Blender for a `.blend` scene's frame range (start, end, step), for jobs that give no
-/// frames: brm must know every frame to expect, so it cannot just pass `-a`. The scene path
-/// travels as an argument after `--`, never inside the Python expression.
-pub fn blend_frame_range(
-    blender: &Path,
-    scene: &Path,
-    timeout: std::time::Duration,
-) -> Result<(i64, i64, i64), DetectError> {
-    let expr = "import bpy; s = bpy.context.scene; print('BRM_RANGE', s.frame_start, s.frame_end, s.frame_step)";
-    let scene_s = scene.to_string_lossy();
-    let out = super::exec::run_with_timeout(
-        blender,
-        &["-b", scene_s.as_ref(), "--python-expr", expr],
-        timeout,
-    )?;
-    let line = out
-        .stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("BRM_RANGE "));
-    let nums: Vec<i64> = line
-        .map(|l| {
-            l.split_whitespace()
-                .filter_map(|n| n.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    match nums.as_slice() {
-        [s, e, st] => Ok((*s, *e, (*st).max(1))),
-        _ => Err(DetectError::Parse {
-            program: blender.display().to_string(),
-            message: format!(
-                "it did not report the frame range of {} ({}); give the frames with --frames",
-                scene.display(),
-                out.stderr.lines().last().unwrap_or(out.status.as_str())
-            ),
-        }),
     }
 }

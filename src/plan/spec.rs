@@ -316,6 +316,20 @@ impl JobSpec {
     }
 }
 
+/// An echo of a bad value for an error message, cut to a readable length (a 10 MB value
+/// must not become a 10 MB message).
+pub(crate) fn shorten(s: &str) -> String {
+    const MAX: usize = 80;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &s[..end], s.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,18 +415,4 @@ mod tests {
         assert!(JobSpec::new("/p/a.BLEND").is_blend());
         assert!(!JobSpec::new("/p/a.ma").is_blend());
     }
-}
-
-/// An echo of a bad value for an error message, cut to a readable length (a 10 MB value
-/// must not become a 10 MB message).
-pub(crate) fn shorten(s: &str) -> String {
-    const MAX: usize = 80;
-    if s.len() <= MAX {
-        return s.to_string();
-    }
-    let mut end = MAX;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… ({} bytes)", &s[..end], s.len())
 }

@@ -126,7 +126,6 @@ impl RendererKind {
 /// The parser for a render of `renderer` (the job's renderer; `None` = the scene's own,
 /// unknown here) started with `method`. It always understands the `@brm` lines; with the
 /// mayapy methods those lines are the authority on frames from the first line on.
-
 pub fn parser_for(renderer: Option<&str>, method: crate::plan::Method) -> Box<dyn LogParser> {
     use crate::plan::Method;
     let (kind, brm_authoritative) = match method {
@@ -246,6 +245,17 @@ impl LogParser for Combined {
             }
         }
     }
+}
+
+/// Test helper: every event a renderer's parser reports for `lines`.
+#[cfg(test)]
+pub(crate) fn feed_all(kind: RendererKind, lines: &[&str]) -> Vec<ProgressEvent> {
+    let mut p = parser_for_kind(kind, false);
+    let mut out = Vec::new();
+    for l in lines {
+        p.feed(l, &mut out);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -424,15 +434,4 @@ mod tests {
         );
         assert!(out.is_empty(), "{out:?}");
     }
-}
-
-/// Test helper: every event a renderer's parser reports for `lines`.
-#[cfg(test)]
-pub(crate) fn feed_all(kind: RendererKind, lines: &[&str]) -> Vec<ProgressEvent> {
-    let mut p = parser_for_kind(kind, false);
-    let mut out = Vec::new();
-    for l in lines {
-        p.feed(l, &mut out);
-    }
-    out
 }

@@ -1356,7 +1356,7 @@ impl State {
         let Some(r) = self.running.get_mut(&aid) else {
             return Ok(false);
         };
-        let Some(exit) = r.exit.clone() else {
+        let Some(exit) = r.exit else {
             return Ok(false);
         };
         // 4. Ended: clear the group (helpers left behind must not hold the GPU); a cancel
@@ -1414,7 +1414,7 @@ impl State {
                 s.busy = None;
             }
         }
-        let exit = r.exit.clone().flatten();
+        let exit = r.exit.flatten();
         let job_id = r.job_id;
         let ti = r.task_idx;
         let (found, task_id) = {
@@ -1464,7 +1464,7 @@ impl State {
         } else if let Some(t) = &r.timeout {
             t.clone()
         } else {
-            describe_exit(&r.exit.clone().unwrap_or(None))
+            describe_exit(&r.exit.unwrap_or(None))
         };
         let attempt_state = if missing.is_empty() {
             "done"
