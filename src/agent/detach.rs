@@ -114,8 +114,17 @@ pub fn spawn_agent(exe: &Path, paths: &Paths, home: Option<&Path>) -> std::io::R
         }
         cmd.creation_flags(DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW);
     }
-    let child = cmd.spawn()?;
-    Ok(child.id())
+    let mut child = cmd.spawn()?;
+    let pid = child.id();
+    // The starter may live for hours (Maya): reap the agent when it exits so it does not
+    // linger as a zombie of the artist's session.
+    let _ = std::thread::Builder::new()
+        .name("brm-agent-reaper".into())
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            let _ = child.wait();
+        });
+    Ok(pid)
 }
 
 /// Close every descriptor above stderr in a freshly forked child (async-signal-safe).
