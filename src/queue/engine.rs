@@ -665,9 +665,19 @@ fn method_from(s: &str) -> Method {
     s.parse().unwrap_or(Method::Auto)
 }
 
-fn describe_exit(e: &Option<ExitInfo>) -> String {
+fn describe_exit(e: &Option<ExitInfo>, level: Method) -> String {
     match e {
-        Some(ExitInfo { code: Some(c), .. }) => format!("exit code {c}"),
+        Some(ExitInfo { code: Some(c), .. }) => match (level, c) {
+            // Maya's command-line renderer (as Deadline's MayaCmd plugin reads it).
+            (Method::Render, 206) => {
+                "exit code 206: Render could not parse its command line".into()
+            }
+            (Method::Render, 211) => {
+                "exit code 211: the renderer reported an error (scene, layer or device)".into()
+            }
+            (_, 0) => "exit code 0".into(),
+            (_, c) => format!("exit code {c}"),
+        },
         Some(ExitInfo {
             signal: Some(s), ..
         }) => format!("killed by signal {s}"),
@@ -1464,7 +1474,7 @@ impl State {
         } else if let Some(t) = &r.timeout {
             t.clone()
         } else {
-            describe_exit(&r.exit.unwrap_or(None))
+            describe_exit(&r.exit.unwrap_or(None), r.level)
         };
         let attempt_state = if missing.is_empty() {
             "done"
