@@ -1917,3 +1917,24 @@ pub fn is_maya_scene(path: &Path) -> bool {
         Some("ma") | Some("mb")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_exit_codes_are_explained() {
+        let code = |c| Some(ExitInfo { code: Some(c), signal: None });
+        assert!(describe_exit(&code(206), Method::Render).contains("could not parse its command line"));
+        assert!(describe_exit(&code(211), Method::Render).contains("renderer reported an error"));
+        assert_eq!(describe_exit(&code(211), Method::Blender), "exit code 211");
+        assert!(describe_exit(&None, Method::Render).contains("no agent was watching"));
+    }
+
+    #[test]
+    fn display_quoting_never_hides_an_argument() {
+        assert_eq!(shell_quote_for_display("-rl"), "-rl");
+        assert_eq!(shell_quote_for_display("it's \"x\"; rm -rf $(y)"), "'it'\\''s \"x\"; rm -rf $(y)'");
+        assert_eq!(shell_quote_for_display(""), "''");
+    }
+}
