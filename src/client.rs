@@ -300,6 +300,13 @@ impl Client {
             .canonicalize()
             .unwrap_or_else(|_| spec.scene.clone());
         if !scene_canon.starts_with(&snapdir) {
+            // Refuse what is not a scene before snapshotting it, naming the artist's file
+            // (a partial .mb read is fine: the agent decides with the job's layers/frames).
+            if let Err(e) = crate::scene::inspect(&spec.scene) {
+                if crate::error::Kind::kind(&e) != ErrorKind::Unsupported {
+                    return Err(e.into());
+                }
+            }
             let store = crate::scene::SnapshotStore::new(self.paths.snapshots.clone());
             let snap = store.snapshot(&spec.scene)?;
             if spec.source_scene.is_none() {

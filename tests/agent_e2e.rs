@@ -760,3 +760,50 @@ fn higher_priority_runs_first_and_a_paused_job_starts_nothing_until_resumed() {
     };
     assert!(pos("high") < pos("low"), "{starts:#?}");
 }
+
+#[test]
+fn bad_scene_missing_renderer_and_unwritable_output_are_clear_errors_and_the_queue_goes_on() {
+    let env = TestEnv::new(&[]);
+    // A scene that is not Maya ASCII: refused at submit, with what was wrong.
+    let bad = env.home.path().join("bad.ma");
+    std::fs::write(&bad, "this is not a maya file {{{").unwrap();
+    let o = env.brm(&["render", bad.to_str().unwrap(), "--frames", "1"]);
+    assert_ne!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.ma"), "{err}");
+    // A missing scene: exit 3 (not found).
+    let o = env.brm(&["render", "/nonexistent/shot.ma", "--frames", "1"]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // No Maya on this machine: every level says so and the job fails.
+    let no_maya = TestEnv::new(&[("BRM_MAYA_ROOTS", "/nonexistent")]);
+    let id = cube_job(&no_maya, "1-2", &[]);
+    let v = no_maya.wait_state(id, Duration::from_secs(30));
+    assert_eq!(v["state"], "failed", "{v:#}");
+    assert!(v["error"].as_str().unwrap().contains("not found"), "{v:#}");
+    // An output folder that cannot be created: the render fails, reported as missing frames.
+    let blocker = env.home.path().join("a-file");
+    std::fs::write(&blocker, b"x").unwrap();
+    let out = blocker.join("renders");
+    let id = env.submit(&[
+        &scene("cube__cube.ma"),
+        "--frames",
+        "1-2",
+        "--gpu",
+        "cpu",
+        "--retries",
+        "0",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let v = env.wait_state(id, Duration::from_secs(60));
+    assert_eq!(v["state"], "failed", "{v:#}");
+    assert_eq!(v["frames_missing"].as_array().unwrap().len(), 2, "{v:#}");
+    // The queue is intact: the next job renders.
+    let id = cube_job(&env, "1-2", &["--method", "render"]);
+    assert_eq!(env.wait_state(id, Duration::from_secs(60))["state"], "done");
+}

@@ -860,8 +860,10 @@ impl State {
         let info = match scene::inspect(&spec.scene) {
             Ok(i) => Some(i),
             Err(e) => {
-                // A .mb we cannot read fully is still renderable when the job says what to render.
-                if spec.layers.is_empty() && spec.frames.is_none() {
+                // A .mb brm cannot read fully is still renderable when the job says what to
+                // render; anything else (not a scene, unreadable) is refused now.
+                let partial = crate::error::Kind::kind(&e) == crate::ErrorKind::Unsupported;
+                if !partial || (spec.layers.is_empty() && spec.frames.is_none()) {
                     return Err(e.into());
                 }
                 None
@@ -1924,8 +1926,15 @@ mod tests {
 
     #[test]
     fn render_exit_codes_are_explained() {
-        let code = |c| Some(ExitInfo { code: Some(c), signal: None });
-        assert!(describe_exit(&code(206), Method::Render).contains("could not parse its command line"));
+        let code = |c| {
+            Some(ExitInfo {
+                code: Some(c),
+                signal: None,
+            })
+        };
+        assert!(
+            describe_exit(&code(206), Method::Render).contains("could not parse its command line")
+        );
         assert!(describe_exit(&code(211), Method::Render).contains("renderer reported an error"));
         assert_eq!(describe_exit(&code(211), Method::Blender), "exit code 211");
         assert!(describe_exit(&None, Method::Render).contains("no agent was watching"));
@@ -1934,7 +1943,10 @@ mod tests {
     #[test]
     fn display_quoting_never_hides_an_argument() {
         assert_eq!(shell_quote_for_display("-rl"), "-rl");
-        assert_eq!(shell_quote_for_display("it's \"x\"; rm -rf $(y)"), "'it'\\''s \"x\"; rm -rf $(y)'");
+        assert_eq!(
+            shell_quote_for_display("it's \"x\"; rm -rf $(y)"),
+            "'it'\\''s \"x\"; rm -rf $(y)'"
+        );
         assert_eq!(shell_quote_for_display(""), "''");
     }
 }

@@ -17,8 +17,37 @@ use super::{RequiredPlugin, SceneError, SceneFormat, SceneInfo};
 
 /// Inspect a `.ma` file.
 pub fn inspect(path: &Path) -> Result<SceneInfo, SceneError> {
-    let f = File::open(path).map_err(|e| SceneError::read(path, e))?;
+    let mut f = File::open(path).map_err(|e| SceneError::read(path, e))?;
+    // Maya writes `//Maya ASCII <version> scene` as the first line of every .ma file; text
+    // without it is refused here, before any job is planned from it.
+    let mut head = [0u8; 64];
+    let n = read_up_to(&mut f, &mut head).map_err(|e| SceneError::read(path, e))?;
+    let text = String::from_utf8_lossy(&head[..n]);
+    if !text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with("//Maya ASCII")
+    {
+        return Err(SceneError::UnknownFormat {
+            path: path.to_path_buf(),
+            reason: "it does not start with the '//Maya ASCII' header Maya writes; \
+                     re-save the scene from Maya as Maya ASCII"
+                .into(),
+        });
+    }
+    std::io::Seek::rewind(&mut f).map_err(|e| SceneError::read(path, e))?;
     parse(f, path)
+}
+
+fn read_up_to(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
 }
 
 /// Inspect `.ma` text from any reader (`path` is only reported).
