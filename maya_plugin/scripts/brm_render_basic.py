@@ -19,7 +19,7 @@ import os
 import sys
 
 import brm_task
-from brm_task import TaskError, emit, output_files, padded
+from brm_task import TaskError, emit, report_frame
 
 
 def first_renderable_camera(cmds):
@@ -62,13 +62,7 @@ def run(task):
             cmds.setAttr("defaultRenderGlobals.startFrame", frame)
             cmds.setAttr("defaultRenderGlobals.endFrame", frame)
             cmds.render(camera, layer=layer)
-            files = output_files(task, frame)
-            if not files:
-                raise TaskError(
-                    "frame %d rendered but no file %s.%s.* appeared in %s"
-                    % (frame, task["image_name"], padded(frame, task["padding"]), task["output_dir"])
-                )
-            emit("frame_done", frame=frame, files=files)
+            report_frame(task, frame)
     finally:
         try:
             maya.standalone.uninitialize()

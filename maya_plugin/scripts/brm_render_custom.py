@@ -52,7 +52,7 @@ import os
 import sys
 
 import brm_task
-from brm_task import TaskError, emit, output_files, padded
+from brm_task import TaskError, emit, report_frame
 
 # ----------------------------------------------------------------------------- protocol
 
@@ -227,14 +227,7 @@ def run(task):
         for frame in task["frames"]:
             emit("frame_start", frame=frame)
             render_frame(cmds, mel, renderer, camera, frame)
-            files = output_files(task, frame)
-            if not files:
-                raise TaskError(
-                    "frame %d rendered but no file %s.%s.* appeared in %s: check the renderer's "
-                    "output settings and log"
-                    % (frame, task["image_name"], padded(frame, task["padding"]), task["output_dir"])
-                )
-            emit("frame_done", frame=frame, files=files)
+            report_frame(task, frame)
     finally:
         try:
             maya.standalone.uninitialize()

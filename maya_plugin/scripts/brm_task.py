@@ -88,6 +88,19 @@ def output_files(task, frame):
     return files
 
 
+def report_frame(task, frame):
+    """After rendering `frame`: find its files and print `frame_done`, or fail the task when
+    the renderer wrote nothing (brm's verification would not find the frame either)."""
+    files = output_files(task, frame)
+    if not files:
+        raise TaskError(
+            "frame %d rendered but no file %s.%s.* appeared in %s: check the renderer's "
+            "output settings and log"
+            % (frame, task["image_name"], padded(frame, task["padding"]), task["output_dir"])
+        )
+    emit("frame_done", frame=frame, files=files)
+
+
 def main(argv, run):
     """Run `run(task)` for the task file named in argv; errors become a fatal `@brm` line."""
     if len(argv) != 2:
