@@ -807,3 +807,25 @@ fn bad_scene_missing_renderer_and_unwritable_output_are_clear_errors_and_the_que
     let id = cube_job(&env, "1-2", &["--method", "render"]);
     assert_eq!(env.wait_state(id, Duration::from_secs(60))["state"], "done");
 }
+
+#[test]
+fn a_hung_render_is_stopped_by_the_task_time_limit() {
+    let env = TestEnv::new(&[("BRM_FAKE_FAIL", "hang"), ("BRM_FAKE_FAIL_LEVEL", "render")]);
+    let id = cube_job(
+        &env,
+        "1-3",
+        &["--method", "render", "--timeout", "2", "--retries", "0"],
+    );
+    let v = env.wait_state(id, Duration::from_secs(60));
+    assert_eq!(v["state"], "failed", "{v:#}");
+    assert!(v["error"].as_str().unwrap().contains("time limit"), "{v:#}");
+    let rec = env
+        .records()
+        .into_iter()
+        .find(|r| r["event"] == "start")
+        .unwrap();
+    assert!(
+        group_members(rec["pgid"].as_i64().unwrap()).is_empty(),
+        "the hung render was not stopped"
+    );
+}
