@@ -105,9 +105,29 @@ pub fn run(a: RenderArgs) -> brm::Result<i32> {
     follow(&mut client, id, a.verbose, a.json)
 }
 
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[cfg(unix)]
+extern "C" fn on_interrupt(_: libc::c_int) {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Ctrl-C while following stops the *following*, not the render (it belongs to the agent).
+fn catch_interrupt() {
+    #[cfg(unix)]
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            on_interrupt as *const () as libc::sighandler_t,
+        );
+    }
+}
+
 /// Follow a job to its end: log lines, a progress bar on a terminal, a closing summary.
 /// Returns 0 when every frame rendered, 1 otherwise.
 pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::Result<i32> {
+    catch_interrupt();
     let tty = std::io::stderr().is_terminal() && !json;
     let bar = if tty {
         let b = indicatif::ProgressBar::new(1);
@@ -162,6 +182,16 @@ pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::R
                 b.finish_and_clear();
             }
             break;
+        }
+        if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+            if let Some(b) = &bar {
+                b.abandon();
+            }
+            eprintln!(
+                "stopped following job {id}; it goes on in the brm agent. \
+                 Follow it again with `brm log {id} --follow`, stop it with `brm cancel {id}`"
+            );
+            return Ok(130);
         }
         if !progressed {
             std::thread::sleep(Duration::from_millis(100));
