@@ -829,3 +829,56 @@ fn a_hung_render_is_stopped_by_the_task_time_limit() {
         "the hung render was not stopped"
     );
 }
+
+#[test]
+fn a_scene_renders_with_the_maya_version_that_saved_it() {
+    // Two "installs" of the fake Maya: 2023 (which saved layers__layers.ma) and 2025.
+    let roots = tempfile::tempdir().unwrap();
+    // (Copies, not links: detection tells installs apart by their real folder.)
+    for v in ["maya2023", "maya2025"] {
+        let bin = roots.path().join(v).join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        for exe in ["Render", "mayapy", "maya"] {
+            std::fs::copy(
+                format!("{ROOT}/tests/fakes/maya2025/bin/{exe}"),
+                bin.join(exe),
+            )
+            .unwrap();
+        }
+    }
+    std::os::unix::fs::symlink(
+        format!("{ROOT}/tests/fakes/maya_standin"),
+        roots.path().join("maya_standin"),
+    )
+    .unwrap();
+    let env = TestEnv::new(&[("BRM_MAYA_ROOTS", roots.path().to_str().unwrap())]);
+    let out = env.out();
+    let id = env.submit(&[
+        &scene("layers__layers.ma"),
+        "--layer",
+        "layerFrameRange1",
+        "--frames",
+        "1",
+        "--gpu",
+        "cpu",
+        "--method",
+        "render",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(env.wait_state(id, Duration::from_secs(60))["state"], "done");
+    let rec = env
+        .records()
+        .into_iter()
+        .find(|r| r["event"] == "start")
+        .unwrap();
+    let argv0 = rec["argv"][0].as_str().unwrap().to_string();
+    assert!(argv0.contains("maya2023"), "rendered with {argv0}");
+    // The cube scene was saved by 2023 too; a scene from a Maya not installed gets a warning.
+    let v = env.json(&["status", &id.to_string(), "--json"]);
+    assert!(v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|w| !w.as_str().unwrap().contains("not installed")));
+}

@@ -63,6 +63,9 @@ pub fn render(info: &SceneInfo) -> String {
     };
     let _ = writeln!(s, "{:<14}{}", "Scene", info.path.display());
     let _ = writeln!(s, "{:<14}{}", "Format", fmt);
+    if let Some(v) = &info.maya_version {
+        let _ = writeln!(s, "{:<14}Maya {v}", "Saved by");
+    }
     let _ = writeln!(
         s,
         "{:<14}{}",

@@ -44,7 +44,21 @@ impl Executables {
     /// The first Maya install of the report (the `MAYA_LOCATION` one, else the newest) and its
     /// Blender.
     pub fn from_report(report: &SystemReport, scripts_dir: PathBuf) -> Self {
-        let maya = report.maya.first();
+        Self::for_maya_version(report, scripts_dir, None)
+    }
+
+    /// Like [`Executables::from_report`], with the Maya install of `version` ("2024") when it
+    /// is installed; else the default install (`MAYA_LOCATION` first, then the newest).
+    pub fn for_maya_version(
+        report: &SystemReport,
+        scripts_dir: PathBuf,
+        version: Option<&str>,
+    ) -> Self {
+        let wanted = version.map(|v| v.chars().take(4).collect::<String>());
+        let maya = wanted
+            .as_deref()
+            .and_then(|w| report.maya.iter().find(|m| m.version.starts_with(w)))
+            .or(report.maya.first());
         Executables {
             render: maya.and_then(|m| m.render.clone()),
             mayapy: maya.and_then(|m| m.mayapy.clone()),

@@ -275,6 +275,10 @@ pub struct JobSpec {
     /// Maya project folder (`-proj`).
     #[serde(default)]
     pub project: Option<PathBuf>,
+    /// The Maya version to render with (default: the one that saved the scene, when that
+    /// one is installed; else the default install).
+    #[serde(default)]
+    pub maya_version: Option<String>,
 }
 
 fn default_method() -> Method {
@@ -305,6 +309,7 @@ impl JobSpec {
             max_retries: DEFAULT_MAX_RETRIES,
             env: Vec::new(),
             project: None,
+            maya_version: None,
         }
     }
 

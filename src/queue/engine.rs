@@ -872,6 +872,9 @@ impl State {
         if spec.renderer.is_none() {
             spec.renderer = info.as_ref().and_then(|i| i.renderer.clone());
         }
+        if spec.maya_version.is_none() {
+            spec.maya_version = info.as_ref().and_then(|i| i.maya_version.clone());
+        }
         let (kinds, mut warnings) =
             plan::select_slots(&spec.gpu, &self.cfg.report, self.cfg.reserve_gpu0)?;
         let allowed: Vec<usize> = kinds
@@ -905,6 +908,23 @@ impl State {
         }
         if let Some(i) = &info {
             warnings.extend(i.warnings.iter().cloned());
+        }
+        if let (Some(v), true) = (
+            &spec.maya_version,
+            plan::levels_for(&spec).iter().any(|m| m.is_maya()),
+        ) {
+            let installed = &self.cfg.report.maya;
+            if !installed.is_empty()
+                && !installed
+                    .iter()
+                    .any(|m| m.version.starts_with(v.get(..4).unwrap_or(v)))
+            {
+                warnings.push(format!(
+                    "the scene was saved by Maya {v}, which is not installed here ({}); rendering with Maya {}",
+                    installed.iter().map(|m| m.version.as_str()).collect::<Vec<_>>().join(", "),
+                    installed[0].version
+                ));
+            }
         }
         // Two live jobs writing the same file names overwrite each other's frames.
         for other in self.jobs.values().filter(|j| !j.state.is_final()) {
@@ -1086,8 +1106,20 @@ impl State {
             let built = std::fs::create_dir_all(&work_dir)
                 .map_err(|e| crate::Error::io(format!("creating {}", work_dir.display()), e))
                 .and_then(|_| {
+                    // The Maya that saved the scene, when installed (else the default).
+                    let exes = match &job.spec.maya_version {
+                        Some(v) => std::borrow::Cow::Owned(Executables {
+                            blender_scripts_dir: self.exes.blender_scripts_dir.clone(),
+                            ..Executables::for_maya_version(
+                                &self.cfg.report,
+                                self.exes.scripts_dir.clone(),
+                                Some(v),
+                            )
+                        }),
+                        None => std::borrow::Cow::Borrowed(&self.exes),
+                    };
                     plan::command_for(
-                        &job.spec, &task.plan, &frames, level, &slot_kind, &self.exes, &work_dir,
+                        &job.spec, &task.plan, &frames, level, &slot_kind, &exes, &work_dir,
                     )
                     .map_err(crate::Error::from)
                 });

@@ -285,6 +285,7 @@ fn requires(model: &mut Model, args: &[Token]) {
         return;
     };
     if name == "maya" {
+        model.maya_version = positional.get(1).cloned();
         return;
     }
     let version = positional.get(1).cloned();

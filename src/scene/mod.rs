@@ -91,6 +91,10 @@ pub struct SceneInfo {
     pub cameras: Vec<String>,
     /// What could not be read or is uncertain; shown to the user.
     pub warnings: Vec<String>,
+    /// The Maya version that saved the scene (`requires maya "2024"`), to render it with
+    /// the matching install when several are present.
+    #[serde(default)]
+    pub maya_version: Option<String>,
 }
 
 impl SceneInfo {
@@ -109,6 +113,7 @@ impl SceneInfo {
             required_plugins: Vec::new(),
             cameras: Vec::new(),
             warnings: Vec::new(),
+            maya_version: None,
         }
     }
 

@@ -120,6 +120,8 @@ pub struct Model {
     pub references: Vec<String>,
     /// `currentUnit -t` (e.g. "film").
     pub time_unit: Option<String>,
+    /// `requires maya "<version>"`: the Maya that saved the scene.
+    pub maya_version: Option<String>,
 }
 
 const GLOBALS: &str = "defaultRenderGlobals";
@@ -215,6 +217,7 @@ impl Model {
             .and_then(|v| v.as_str())
             .map(str::to_string);
         info.required_plugins = self.requires.clone();
+        info.maya_version = self.maya_version.clone();
         info.layers = self.layers(info.start_frame, info.end_frame);
         info.cameras = self.cameras();
         if !self.references.is_empty() {
