@@ -906,7 +906,9 @@ impl State {
                 QueueError::Empty("no renderable layer or no frame in the job".into()).into(),
             );
         }
-        if let Some(i) = &info {
+        // What inspection could not read matters for Maya scenes; a .blend is read by Blender
+        // itself at render time, so its inspection notes are no news to the job.
+        if let Some(i) = info.as_ref().filter(|_| !spec.is_blend()) {
             warnings.extend(i.warnings.iter().cloned());
         }
         if let (Some(v), true) = (
