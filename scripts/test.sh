@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 
 step() { printf '\n==== %s ====\n' "$*"; }
+# Every runner's output also goes to a log, so the closing line can total them.
+mkdir -p build
+LOG=build/test-output.log
+: > "$LOG"
+run() { "$@" 2>&1 | tee -a "$LOG"; return "${PIPESTATUS[0]}"; }
 die() { echo "test.sh: error: $*" >&2; exit 1; }
 
 step "dependencies"
@@ -36,20 +41,20 @@ fi
 
 step "Rust: unit, integration, header drift, agent end-to-end, real Blender renders"
 cargo build --locked --lib --bins
-cargo test --locked -- --test-threads=2
+run cargo test --locked --lib --tests -- --test-threads=2
 
 step "Python: mayapy render scripts and fake Maya under the stand-in maya package"
-python3 -m pytest tests/python -q
+run python3 -m pytest tests/python -q
 
 step "C ABI consumers (C11, C++17) under AddressSanitizer/UBSan; install for consumers"
 cmake -S tests/c -B build/ctest >/dev/null
 cmake --build build/ctest -j2
-ctest --test-dir build/ctest --output-on-failure
+run ctest --test-dir build/ctest --output-on-failure
 
 step "Maya plugin against the stand-in Maya API"
 cmake -S maya_plugin -B build/maya -DBRM_STANDIN=ON >/dev/null
 cmake --build build/maya -j2
-ctest --test-dir build/maya --output-on-failure
+run ctest --test-dir build/maya --output-on-failure
 
 step "Windows compile check (process groups → Job Objects, socket → named pipe)"
 if command -v rustup >/dev/null; then
@@ -58,5 +63,9 @@ else
   die "rustup is needed for the Windows compile check"
 fi
 
+# One closing line over all runners: cargo ("N passed"), pytest ("N passed in"), ctest
+# ("out of N"). Any failure has already stopped the script (set -e).
+total=$(awk '/^test result: ok\./ {n += $4} /^[0-9]+ passed in/ {n += $1} /tests passed, 0 tests failed out of/ {n += $NF} END {print n + 0}' "$LOG")
 echo
 echo "all test suites passed"
+echo "tests: ${total} passed, 0 failed"
