@@ -27,6 +27,11 @@
 #define BRM_ABI_VERSION 1
 
 /**
+ * Every stream, for `brm_poll_logs_stream`.
+ */
+#define BRM_LOG_ALL_STREAMS UINT32_MAX
+
+/**
  * The result of every fallible `brm_` function. `BRM_OK` is 0.
  */
 enum brm_result
@@ -572,6 +577,22 @@ brm_result brm_poll_logs(brm_client *c,
                          uint64_t after_seq,
                          uint32_t max_lines,
                          brm_log_batch **out);
+
+/**
+ * Like `brm_poll_logs`, only the lines of `stream`: 0 the render's output, 1 brm's own notes
+ * (task started, fallback, retries, verification), `BRM_LOG_ALL_STREAMS` all. The batch's
+ * next sequence number moves past the lines left out, so following brm's notes never
+ * transfers a render's flood of output.
+ *
+ * # Safety
+ * `c` a live client; `out` valid for a write.
+ */
+brm_result brm_poll_logs_stream(brm_client *c,
+                                uint64_t job_id,
+                                uint64_t after_seq,
+                                uint32_t max_lines,
+                                uint32_t stream,
+                                brm_log_batch **out);
 
 /**
  * Number of lines in a batch (0 for NULL).

@@ -20,6 +20,9 @@ const char* const kIntervalFlag = "-i";
 const char* const kIntervalFlagLong = "-interval";
 const char* const kListFlag = "-ls";
 const char* const kListFlagLong = "-list";
+// Only brm's own notes (task started, fallback, retries, done), not the renderer's output.
+const char* const kNotesFlag = "-n";
+const char* const kNotesFlagLong = "-notesOnly";
 const char* const kCmd = "brmWatch";
 
 // Each tick prints at most this many lines so one burst of output cannot stall the UI; the
@@ -29,6 +32,7 @@ const uint32_t kLinesPerTick = 200;
 struct Watch {
     uint64_t id = 0;
     uint64_t nextSeq = 0;
+    uint32_t stream = BRM_LOG_ALL_STREAMS;
     MCallbackId callback = 0;
 };
 
@@ -60,7 +64,7 @@ bool printNewLines(brm_client* c, Watch& w, bool& more)
 {
     more = false;
     LogBatch batch;
-    brm_result r = brm_poll_logs(c, w.id, w.nextSeq, kLinesPerTick, &batch.p);
+    brm_result r = brm_poll_logs_stream(c, w.id, w.nextSeq, kLinesPerTick, w.stream, &batch.p);
     if (r != BRM_OK) {
         failLib(kCmd, "stopped watching job " + std::to_string((unsigned long long)w.id), r);
         return false;
@@ -73,8 +77,9 @@ bool printNewLines(brm_client* c, Watch& w, bool& more)
         std::string text(line.text ? line.text : "", line.text ? line.text_len : 0);
         MGlobal::displayInfo(toM(prefix + (line.stream == 1 ? "brm: " : "") + text));
     }
-    w.nextSeq = brm_log_batch_next_seq(batch.p);
-    more = n >= kLinesPerTick;
+    uint64_t next = brm_log_batch_next_seq(batch.p);
+    more = n >= kLinesPerTick || (w.stream != BRM_LOG_ALL_STREAMS && next != w.nextSeq && n > 0);
+    w.nextSeq = next;
     return true;
 }
 
@@ -129,6 +134,7 @@ MSyntax BrmWatchCommand::createSyntax()
     syntax.addFlag(kStopFlag, kStopFlagLong);
     syntax.addFlag(kIntervalFlag, kIntervalFlagLong, MSyntax::kDouble);
     syntax.addFlag(kListFlag, kListFlagLong);
+    syntax.addFlag(kNotesFlag, kNotesFlagLong);
     return syntax;
 }
 
@@ -189,6 +195,7 @@ MStatus BrmWatchCommand::doIt(const MArgList& args)
 
         Watch* w = new Watch();
         w->id = id;
+        if (db.isFlagSet(kNotesFlag)) w->stream = 1;
         w->callback = MTimerMessage::addTimerCallback((float)interval, tick, w, &status);
         if (!status) {
             delete w;

@@ -581,6 +581,28 @@ pub unsafe extern "C" fn brm_poll_logs(
     max_lines: u32,
     out: *mut *mut brm_log_batch,
 ) -> brm_result {
+    brm_poll_logs_stream(c, job_id, after_seq, max_lines, BRM_LOG_ALL_STREAMS, out)
+}
+
+/// Every stream, for `brm_poll_logs_stream`.
+pub const BRM_LOG_ALL_STREAMS: u32 = u32::MAX;
+
+/// Like `brm_poll_logs`, only the lines of `stream`: 0 the render's output, 1 brm's own notes
+/// (task started, fallback, retries, verification), `BRM_LOG_ALL_STREAMS` all. The batch's
+/// next sequence number moves past the lines left out, so following brm's notes never
+/// transfers a render's flood of output.
+///
+/// # Safety
+/// `c` a live client; `out` valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn brm_poll_logs_stream(
+    c: *mut brm_client,
+    job_id: u64,
+    after_seq: u64,
+    max_lines: u32,
+    stream: u32,
+    out: *mut *mut brm_log_batch,
+) -> brm_result {
     guard(|| {
         let c = arg_ref(c, "client")?;
         check_out(out, "out")?;
@@ -589,7 +611,16 @@ pub unsafe extern "C" fn brm_poll_logs(
                 "max_lines is 0; ask for at least one line",
             ));
         }
-        let page = with_client(c, |cl| cl.logs(job_id, after_seq, max_lines))?;
+        let filter = match stream {
+            0 | 1 => Some(stream),
+            BRM_LOG_ALL_STREAMS => None,
+            other => {
+                return Err(FfiError::invalid(format!(
+                    "stream {other} does not exist; use 0 (render output), 1 (brm's notes) or BRM_LOG_ALL_STREAMS"
+                )))
+            }
+        };
+        let page = with_client(c, |cl| cl.logs_of(job_id, after_seq, max_lines, filter))?;
         let lines = page
             .lines
             .into_iter()

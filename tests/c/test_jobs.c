@@ -166,6 +166,9 @@ static void test_null_client_calls(brm_client *c) {
     EXPECT_ERR(brm_poll_logs(NULL, 1, 0, 10, &b), BRM_ERR_NULL_ARGUMENT, "client");
     EXPECT_ERR(brm_poll_logs(c, 1, 0, 10, NULL), BRM_ERR_NULL_ARGUMENT, "out");
     EXPECT_ERR(brm_poll_logs(c, 1, 0, 0, &b), BRM_ERR_INVALID_ARGUMENT, "max_lines");
+    EXPECT_ERR(brm_poll_logs_stream(NULL, 1, 0, 10, 1, &b), BRM_ERR_NULL_ARGUMENT, "client");
+    EXPECT_ERR(brm_poll_logs_stream(c, 1, 0, 10, 1, NULL), BRM_ERR_NULL_ARGUMENT, "out");
+    EXPECT_ERR(brm_poll_logs_stream(c, 1, 0, 10, 7, &b), BRM_ERR_INVALID_ARGUMENT, "stream 7");
     CHECK(b == NULL);
     EXPECT_ERR(brm_wait(NULL, 1, 10, &state), BRM_ERR_NULL_ARGUMENT, "client");
     EXPECT_ERR(brm_cancel(NULL, 1, 0), BRM_ERR_NULL_ARGUMENT, "client");
@@ -344,6 +347,34 @@ static void test_job_lifecycle(brm_client *c) {
     size_t lines = read_all_logs(c, id, &saw_note);
     CHECK(lines > 0);
     CHECK(saw_note);
+    /* Only brm's notes: every line is stream 1, and the cursor reaches the end of the log. */
+    {
+        uint64_t after = 0;
+        size_t notes = 0;
+        for (int round = 0; round < 1000; round++) {
+            brm_log_batch *nb = NULL;
+            EXPECT_OK(brm_poll_logs_stream(c, id, after, 2, 1, &nb));
+            size_t n = brm_log_batch_len(nb);
+            for (size_t i = 0; i < n; i++) {
+                brm_log_line line;
+                EXPECT_OK(brm_log_batch_line(nb, i, &line));
+                CHECK(line.stream == 1);
+                notes++;
+            }
+            uint64_t next = brm_log_batch_next_seq(nb);
+            int done = brm_log_batch_complete(nb) || next == after;
+            after = next;
+            brm_log_batch_free(nb);
+            if (done) {
+                break;
+            }
+        }
+        CHECK(notes > 0);
+        brm_log_batch *all = NULL;
+        EXPECT_OK(brm_poll_logs_stream(c, id, 0, 100000, BRM_LOG_ALL_STREAMS, &all));
+        CHECK(brm_log_batch_len(all) >= notes);
+        brm_log_batch_free(all);
+    }
     /* Polling past the end gives an empty, complete batch and keeps the cursor. */
     brm_log_batch *b = NULL;
     EXPECT_OK(brm_poll_logs(c, id, UINT64_MAX - 1, 10, &b));

@@ -291,6 +291,7 @@ struct Runner {
             return anyMessage(MsgKind::Warning, rest) || fail("no warning matching /" + rest + "/");
         if (key == "@info~") return anyMessage(MsgKind::Info, rest) || fail("no info matching /" + rest + "/");
         if (key == "@noerror") return !anyMessage(MsgKind::Error, "") || fail("unexpected error message");
+        if (key == "@noinfo~") return !anyMessage(MsgKind::Info, rest) || fail("unexpected info matching /" + rest + "/");
         if (key == "@set") {
             g_vars[rest] = MStandinHost::resultText();
             std::printf("set %s=%s\n", rest.c_str(), g_vars[rest].c_str());
