@@ -279,6 +279,24 @@ uint32_t brm_abi_version(void);
 void brm_shutdown(void);
 
 /**
+ * Pause a queued or running job: it starts no new tasks (running ones finish) until
+ * `brm_resume`. `*out_state` (may be NULL) gets its state afterwards (a `brm_job_state`).
+ * A finished job gives `BRM_ERR_INVALID_ARGUMENT`; an unknown id `BRM_ERR_NOT_FOUND`.
+ *
+ * # Safety
+ * `c` a live client; `out_state` NULL or valid for a write.
+ */
+brm_result brm_pause(brm_client *c, uint64_t job_id, uint32_t *out_state);
+
+/**
+ * Resume a paused job. `*out_state` (may be NULL) gets its state afterwards.
+ *
+ * # Safety
+ * `c` a live client; `out_state` NULL or valid for a write.
+ */
+brm_result brm_resume(brm_client *c, uint64_t job_id, uint32_t *out_state);
+
+/**
  * The system report as JSON (`{"schema":1,...}`, see `brm info --json`), GPUs read now.
  * Free the string with `brm_string_free`.
  *
