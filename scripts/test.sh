@@ -56,6 +56,19 @@ cmake -S maya_plugin -B build/maya -DBRM_STANDIN=ON >/dev/null
 cmake --build build/maya -j2
 run ctest --test-dir build/maya --output-on-failure
 
+step "Python API (import brm) against the real libbrm, agent, Blender and the Maya module"
+# vermin checks the package needs nothing newer than Python 3.7; the virtualenv test needs
+# ensurepip (Debian: python3-venv); pdoc generates the reference into build/python-docs.
+pip_get() { python3 -m pip install -q "$@" 2>/dev/null || python3 -m pip install -q --break-system-packages "$@"; }
+python3 -c 'import vermin' 2>/dev/null || pip_get vermin || die "vermin is missing and pip could not install it"
+if ! python3 -c 'import ensurepip' 2>/dev/null; then
+  command -v apt-get >/dev/null || die "python3 has no ensurepip (venv) and there is no apt-get to install python3-venv"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null \
+    || die "cannot install python3-venv (needed to test pip install of the brm package)"
+fi
+run env BRM_MAYA_BUILD="$PWD/build/maya" python3 -m pytest tests/python_api -q
+bash scripts/python-docs.sh
+
 step "Windows compile check (process groups → Job Objects, socket → named pipe)"
 if command -v rustup >/dev/null; then
   cargo check --locked --target x86_64-pc-windows-gnu --lib --bins

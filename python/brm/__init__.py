@@ -36,7 +36,7 @@ from .errors import (
     UnavailableError,
     UnsupportedError,
 )
-from .frames import FrameSet, frames
+from .frameset import FrameSet, frames
 from .scene import Layer, RequiredPlugin, SceneInfo, inspect
 from .system import BlenderInstall, Cpus, Gpu, MayaInstall, Memory, SystemReport, detect
 

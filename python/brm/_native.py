@@ -132,6 +132,7 @@ _PROTOTYPES = {
     "brm_job_status": (_R, [_PTR, c_uint64, POINTER(JobInfo_)]),
     "brm_jobs_json": (_R, [_PTR, _OUT_PTR]),
     "brm_job_json": (_R, [_PTR, c_uint64, _OUT_PTR]),
+    "brm_poll_logs": (_R, [_PTR, c_uint64, c_uint64, c_uint32, _OUT_PTR]),
     "brm_poll_logs_stream": (_R, [_PTR, c_uint64, c_uint64, c_uint32, c_uint32, _OUT_PTR]),
     "brm_log_batch_len": (c_size_t, [_PTR]),
     "brm_log_batch_line": (_R, [_PTR, c_size_t, POINTER(LogLine_)]),

@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Union
 
 from . import _native
 from .errors import BrmError, BrmTimeoutError, JobFailedError
-from .frames import FrameSet
+from .frameset import FrameSet
 
 #: The longest single ``brm_wait`` slice, in milliseconds: between slices other threads
 #: using the same client get the connection (libbrm holds it for the length of a call).
