@@ -6,6 +6,7 @@ exits. One client may be shared by several threads: libbrm serialises its calls,
 long call (``wait``, log following) is made of short slices so other threads get their turn.
 """
 
+import collections
 import ctypes
 import datetime as _dt
 import enum
@@ -509,7 +510,7 @@ class LogReader:
         self._stream = stream
         self._batch = batch
         self._poll = poll
-        self._pending = []  # type: List[LogLine]
+        self._pending = collections.deque()  # type: collections.deque
         self._done = False
 
     def __iter__(self) -> "LogReader":
@@ -527,7 +528,7 @@ class LogReader:
                     self._done = True
                 else:
                     time.sleep(self._poll)
-        return self._pending.pop(0)
+        return self._pending.popleft()
 
     def _fetch(self) -> "tuple":
         client = self.job.client

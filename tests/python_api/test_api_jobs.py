@@ -184,3 +184,37 @@ def test_two_clients_submitting_from_two_threads(home, tmp_path):
         assert sorted(ids) == sorted(j.id for j in c.jobs())
         for i in ids:
             assert c.job(i).wait(timeout=120).ok
+
+
+def agent_pid(home):
+    import json
+    import subprocess
+
+    from conftest import AGENT
+
+    out = subprocess.run([AGENT, "agent", "status", "--json"], env=dict(os.environ, BRM_HOME=str(home)),
+                         stdout=subprocess.PIPE, universal_newlines=True, timeout=60).stdout
+    return json.loads(out).get("pid")
+
+
+def test_following_survives_the_agent_being_killed(client, home, tmp_path):
+    """SIGKILL the agent while following: the render goes on, the next poll starts a new
+    agent, and the follower still gets every line exactly once."""
+    import signal
+
+    job = client.submit(SHOT, frames="1-24", output=tmp_path / "out")
+    reader = job.logs(follow=True, poll_interval=0.05)
+    seqs, killed = [], False
+    for line in reader:
+        seqs.append(line.seq)
+        if not killed and line.stream is brm.Stream.RENDER and "Fra:" in line.text:
+            pid = agent_pid(home)
+            assert pid, "no agent pid"
+            os.kill(pid, signal.SIGKILL)
+            killed = True
+    assert killed
+    status = job.wait(timeout=300)
+    assert status.ok and status.frames_done == 24, status
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert [l.seq for l in job.logs()] == seqs
+    assert agent_pid(home) != pid
