@@ -218,3 +218,24 @@ def test_following_survives_the_agent_being_killed(client, home, tmp_path):
     assert seqs == list(range(1, len(seqs) + 1))
     assert [l.seq for l in job.logs()] == seqs
     assert agent_pid(home) != pid
+
+
+def test_client_options_home_and_no_autostart(home, tmp_path):
+    other = tmp_path / "other-home"
+    with pytest.raises(brm.UnavailableError) as e:
+        brm.Client(home=str(other), autostart=False)
+    assert "agent.sock" in str(e.value) and "other-home" in str(e.value)
+    with pytest.raises(brm.UnavailableError) as e:
+        brm.Client(home=str(other), agent=str(tmp_path / "no" / "brm"))
+    assert str(tmp_path / "no" / "brm") in str(e.value)
+    try:
+        with brm.Client(home=str(other), connect_timeout=30) as c:
+            assert c.jobs() == []
+            job = c.submit(SHOT, frames="1", output=tmp_path / "out")
+            assert c.job(job.id).wait(timeout=120).ok
+        with brm.Client() as c:  # BRM_HOME's agent knows nothing of it
+            assert c.jobs() == []
+    finally:
+        from conftest import stop_agent
+
+        stop_agent(other)
