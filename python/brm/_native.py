@@ -29,7 +29,7 @@ from ctypes import (
     c_uint64,
     c_void_p,
 )
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .errors import LibraryNotFoundError, error_for
 
@@ -95,7 +95,7 @@ _PTR = c_void_p  # every opaque handle
 _OUT_PTR = POINTER(c_void_p)
 
 # name: (restype, argtypes)
-_PROTOTYPES = {
+_PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "brm_last_error": (_R, [c_void_p, c_size_t, POINTER(c_size_t)]),
     "brm_string_free": (None, [c_void_p]),
     "brm_version": (c_char_p, []),
@@ -147,7 +147,7 @@ _PROTOTYPES = {
     "brm_cleanup_snapshots": (_R, [_PTR, POINTER(c_uint32)]),
     "brm_scene_inspect_json": (_R, [c_char_p, _OUT_PTR]),
     "brm_scene_snapshot_path": (_R, [c_char_p, _OUT_PTR]),
-}  # type: dict
+}
 
 #: Functions added to the ABI after version 1 was first released: an older libbrm may lack
 #: them; calling one then raises UnsupportedError instead of failing at load.
@@ -187,7 +187,7 @@ class Library:
     def __init__(self, cdll: ctypes.CDLL, path: str):
         self.cdll = cdll
         self.path = path
-        self.missing = []  # type: List[str]
+        self.missing: List[str] = []
         for name, (restype, argtypes) in _PROTOTYPES.items():
             try:
                 fn = getattr(cdll, name)
@@ -251,7 +251,7 @@ class Library:
 
 
 _lock = threading.Lock()
-_library = None  # type: Optional[Library]
+_library: Optional[Library] = None
 
 
 def load() -> Library:

@@ -17,7 +17,7 @@ import time
 import weakref
 from ctypes import c_uint32, c_uint64, c_void_p
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Union
+from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _native
 from .errors import BrmError, BrmTimeoutError, JobFailedError
@@ -225,7 +225,7 @@ class Client:
         options: Optional[Mapping[str, Any]] = None,
     ):
         lib = _native.load()
-        opts = dict(options or {})  # type: Dict[str, Any]
+        opts: Dict[str, Any] = dict(options or {})
         if home is not None:
             opts["home"] = os.fspath(home)
         agent = agent if agent is not None else _module_agent()
@@ -510,7 +510,7 @@ class LogReader:
         self._stream = stream
         self._batch = batch
         self._poll = poll
-        self._pending = collections.deque()  # type: collections.deque
+        self._pending: Deque[LogLine] = collections.deque()
         self._done = False
 
     def __iter__(self) -> "LogReader":
@@ -530,7 +530,7 @@ class LogReader:
                     time.sleep(self._poll)
         return self._pending.popleft()
 
-    def _fetch(self) -> "tuple":
+    def _fetch(self) -> Tuple[bool, bool]:
         client = self.job.client
         lib = client._lib
         out = c_void_p()

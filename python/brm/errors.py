@@ -144,7 +144,7 @@ class InternalError(BrmError):
     code_name = "BRM_ERR_INTERNAL"
 
 
-_BY_CODE = {
+_BY_CODE: Dict[int, Type[BrmError]] = {
     cls.code: cls
     for cls in (
         NullArgumentError,
@@ -163,7 +163,7 @@ _BY_CODE = {
         PanicError,
         InternalError,
     )
-}  # type: Dict[int, Type[BrmError]]
+}
 
 
 def error_for(code: int, message: str, function: Optional[str] = None) -> BrmError:

@@ -7,7 +7,7 @@ import time
 import pytest
 
 import brm
-from conftest import SHOT, TESTDATA_MAYA, blender_processes
+from conftest import SHOT, blender_processes
 
 pytestmark = pytest.mark.usefixtures("blender")
 
