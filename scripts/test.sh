@@ -61,11 +61,13 @@ step "Python API (import brm) against the real libbrm, agent, Blender and the Ma
 # ensurepip (Debian: python3-venv); pdoc generates the reference into build/python-docs.
 pip_get() { python3 -m pip install -q "$@" 2>/dev/null || python3 -m pip install -q --break-system-packages "$@"; }
 python3 -c 'import vermin' 2>/dev/null || pip_get vermin || die "vermin is missing and pip could not install it"
-if ! python3 -c 'import ensurepip' 2>/dev/null; then
-  command -v apt-get >/dev/null || die "python3 has no ensurepip (venv) and there is no apt-get to install python3-venv"
+venv_probe="$(mktemp -d)"
+if ! python3 -m venv "$venv_probe/v" >/dev/null 2>&1; then
+  command -v apt-get >/dev/null || die "python3 -m venv fails and there is no apt-get to install python3-venv"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null \
     || die "cannot install python3-venv (needed to test pip install of the brm package)"
 fi
+rm -rf "$venv_probe"
 run env BRM_MAYA_BUILD="$PWD/build/maya" python3 -m pytest tests/python_api -q
 bash scripts/python-docs.sh
 
