@@ -449,6 +449,8 @@ class Job:
 
         Raises :class:`~brm.BrmTimeoutError` when the time runs out (the job goes on). With
         ``check=True``, a job that did not end ``done`` raises :class:`~brm.JobFailedError`.
+        In Maya's UI thread keep ``timeout`` short (or wait in a thread): the artist's
+        session must never freeze on a render.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         state = c_uint32()
