@@ -11,5 +11,6 @@ pub mod detach;
 mod server;
 pub mod service;
 pub mod transport;
+pub mod upgrade;
 
 pub use server::{serve, ServeOptions, ServeOutcome};

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use brm::agent::service::{self, InstallOptions, ServiceDirs};
+use brm::agent::upgrade;
 use brm::agent::{serve, ServeOptions, ServeOutcome};
 use brm::client::{agent_running, Client, ClientOptions};
 use brm::paths::Paths;
@@ -31,6 +32,15 @@ pub enum AgentAction {
     InstallService(InstallServiceArgs),
     /// Remove what install-service wrote (the running agent and its renders keep running).
     UninstallService,
+    /// Stop the agent and start this brm's: running renders keep going and are re-attached.
+    Restart,
+    /// Wait until the older agent PID runs no render, then restart it as this brm (started
+    /// detached by a newer brm that met an older agent).
+    #[command(hide = true)]
+    UpgradeWait {
+        #[arg(long)]
+        from_pid: u64,
+    },
 }
 
 #[derive(clap::Args, Clone)]
@@ -54,6 +64,42 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
     match a.action.unwrap_or(AgentAction::Status) {
         AgentAction::InstallService(s) => install_service(&s, a.json),
         AgentAction::UninstallService => uninstall_service(a.json),
+        AgentAction::UpgradeWait { from_pid } => {
+            let exe = upgrade::this_executable()?;
+            let outcome = upgrade::wait_and_restart(&paths, from_pid, &exe)?;
+            eprintln!("brm agent upgrade-wait: {outcome:?}");
+            Ok(0)
+        }
+        AgentAction::Restart => {
+            if agent_running(&paths) {
+                let mut c = Client::connect(ClientOptions {
+                    autostart: false,
+                    ..Default::default()
+                })?;
+                c.shutdown()?;
+                for _ in 0..200 {
+                    if !agent_running(&paths) {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
+            let mut c = Client::connect(ClientOptions {
+                agent_path: Some(upgrade::this_executable()?),
+                ..Default::default()
+            })?;
+            let st = c.agent_status()?;
+            if a.json {
+                println!("{st}");
+            } else {
+                println!(
+                    "brm agent {} restarted (pid {}); running renders keep going",
+                    st["version"].as_str().unwrap_or("?"),
+                    st["pid"]
+                );
+            }
+            Ok(0)
+        }
         AgentAction::Serve => {
             let outcome = serve(ServeOptions::from_env(paths))?;
             if outcome == ServeOutcome::AlreadyRunning {
