@@ -29,8 +29,12 @@ while [ $# -gt 0 ]; do
 done
 [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] || die "builds the Linux x86_64 release; this is $(uname -s)-$(uname -m)"
 command -v objcopy >/dev/null || die "objcopy is missing: install binutils"
+# pip's script folders (cargo-zigbuild lands there), also for a --user or system install.
+PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null || echo /usr/local/bin):$HOME/.local/bin:$PATH"
 if ! command -v cargo-zigbuild >/dev/null || ! python3 -m ziglang version >/dev/null 2>&1; then
-    python3 -m pip install -q ziglang cargo-zigbuild \
+    # Debian 12's system Python refuses plain pip installs (PEP 668): then say so explicitly.
+    python3 -m pip install -q ziglang cargo-zigbuild 2>/dev/null \
+        || python3 -m pip install -q --break-system-packages ziglang cargo-zigbuild \
         || die "cannot install ziglang and cargo-zigbuild with pip (pip install ziglang cargo-zigbuild)"
     hash -r
 fi

@@ -23,6 +23,10 @@ command -v make >/dev/null || missing+=(make)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v python3 >/dev/null || missing+=(python3)
 command -v bc >/dev/null || missing+=(bc)
+# The user-service test verifies the unit with systemd-analyze; the release checks read
+# symbol versions with objdump.
+command -v systemd-analyze >/dev/null || missing+=(systemd)
+command -v objdump >/dev/null || missing+=(binutils)
 # The Windows compile check builds bundled SQLite's C code for the target.
 command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -55,6 +59,15 @@ step "Maya plugin against the stand-in Maya API"
 cmake -S maya_plugin -B build/maya -DBRM_STANDIN=ON >/dev/null
 cmake --build build/maya -j2
 run ctest --test-dir build/maya --output-on-failure
+
+step "Release: FindMaya C++ ABI per Maya version; glibc 2.28 release build; package layout"
+cmake -S tests/findmaya_abi -B build/findmaya_abi >/dev/null
+run ctest --test-dir build/findmaya_abi --output-on-failure
+# One release build (cargo-zigbuild, its own target folder under build/), then the tarball a
+# studio deploys, unpacked and checked: GLIBC_ <= 2.28, stripped, layout, checksums, brm runs.
+bash scripts/package.sh --dist build/dist
+version="$(sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)"
+bash scripts/check-package.sh "build/dist/brm-$version-linux-x86_64.tar.gz"
 
 step "Windows compile check (process groups → Job Objects, socket → named pipe)"
 if command -v rustup >/dev/null; then
