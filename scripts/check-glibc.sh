@@ -18,14 +18,17 @@ command -v objdump >/dev/null || die "objdump is missing: install binutils (apt-
 allowed_weak=" gettid pidfd_spawnp pidfd_getpid posix_spawn_file_actions_addchdir posix_spawn_file_actions_addchdir_np "
 fail=0
 for f in "$@"; do
+    ffail=0
     [ -f "$f" ] || die "$f: no such file"
     dyn="$(objdump -T "$f" 2>&1)" || die "$f: objdump -T failed: $dyn"
-    highest="$(grep -o 'GLIBC_[0-9][0-9.]*' <<<"$dyn" | sed 's/GLIBC_//' | sort -uV | tail -n 1)"
-    [ -n "$highest" ] || die "$f: no GLIBC_ symbol versions at all (not a dynamically linked glibc binary?)"
-    if [ "$(printf '%s\n%s\n' "$highest" "$max" | sort -V | tail -n 1)" != "$max" ]; then
+    highest="$( (grep -o 'GLIBC_[0-9][0-9.]*' <<<"$dyn" || true) | sed 's/GLIBC_//' | sort -uV | tail -n 1)"
+    if [ -z "$highest" ]; then
+        echo "$f: no GLIBC_ symbol version at all (every glibc symbol unversioned, or not linked against glibc)" >&2
+        ffail=1; fail=1
+    elif [ "$(printf '%s\n%s\n' "$highest" "$max" | sort -V | tail -n 1)" != "$max" ]; then
         echo "$f: needs GLIBC_$highest (> $max) for:" >&2
         grep -E "GLIBC_($(printf '%s' "$highest" | sed 's/\./\\./g'))([^0-9.]|$)" <<<"$dyn" | awk '{print "    " $NF}' >&2
-        fail=1
+        ffail=1; fail=1
     fi
     # Undefined entries without a version token: "<addr> <flags> *UND* <size> <name>".
     unversioned="$(awk '/\*UND\*/ {
@@ -39,8 +42,8 @@ for f in "$@"; do
             continue
         fi
         echo "$f: unversioned undefined $kind symbol '$name' (link with -z defs against the glibc $max sysroot)" >&2
-        fail=1
+        ffail=1; fail=1
     done <<<"$unversioned"
-    [ "$fail" = 0 ] && echo "$f: highest GLIBC_$highest (<= $max), no unversioned undefined symbol"
+    [ "$ffail" = 1 ] || echo "$f: highest GLIBC_$highest (<= $max), no unversioned undefined symbol"
 done
 exit "$fail"
