@@ -56,6 +56,10 @@ pub struct ServiceDirs {
     pub systemd_user: PathBuf,
     /// `…/autostart`
     pub autostart: PathBuf,
+    /// These are the folders the user's systemd manager reads (`~/.config`): only then is it
+    /// told (daemon-reload, start, disable). Elsewhere (tests, a staging folder) the files are
+    /// written and nothing running is touched.
+    pub managed: bool,
 }
 
 impl ServiceDirs {
@@ -70,13 +74,18 @@ impl ServiceDirs {
                     .map(|h| PathBuf::from(h).join(".config"))
             })
             .ok_or(ServiceError::NoConfigDir)?;
-        Ok(ServiceDirs::under(&config))
+        let default = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config"));
+        let mut dirs = ServiceDirs::under(&config);
+        dirs.managed = default.is_some_and(|d| d == config);
+        Ok(dirs)
     }
 
+    /// The folders under `config`, not announced to systemd (see `managed`).
     pub fn under(config: &Path) -> ServiceDirs {
         ServiceDirs {
             systemd_user: config.join("systemd").join("user"),
             autostart: config.join("autostart"),
+            managed: false,
         }
     }
 
@@ -328,7 +337,7 @@ pub fn install(dirs: &ServiceDirs, opts: &InstallOptions) -> Result<Installed, S
     let _ = std::fs::remove_file(&link);
     symlink(&Path::new("..").join(UNIT_NAME), &link).map_err(|e| io("enabling (symlink)", e))?;
 
-    let session = systemd_user_session();
+    let session = dirs.managed && systemd_user_session();
     let mut notes = Vec::new();
     let mut started = false;
     if session {
@@ -371,7 +380,7 @@ pub fn install(dirs: &ServiceDirs, opts: &InstallOptions) -> Result<Installed, S
 /// Remove the unit, its enable link and the autostart entry; returns the files removed. The
 /// running agent (and its renders) keep running: `brm agent stop` stops the agent.
 pub fn uninstall(dirs: &ServiceDirs) -> Result<Vec<PathBuf>, ServiceError> {
-    let session = systemd_user_session();
+    let session = dirs.managed && systemd_user_session();
     if session {
         let _ = systemctl(&["disable", UNIT_NAME]);
     }
