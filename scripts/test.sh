@@ -68,6 +68,16 @@ run ctest --test-dir build/findmaya_abi --output-on-failure
 bash scripts/package.sh --dist build/dist
 version="$(sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)"
 bash scripts/check-package.sh "build/dist/brm-$version-linux-x86_64.tar.gz"
+# The plug-in linked against that release libbrm.a (the stand-in Maya here; a studio uses its
+# devkit), installed as a module (its bin/brm must be the release one) and packed with --plugins.
+cmake -S maya_plugin -B build/maya-release -DBRM_STANDIN=ON -DBRM_USE_RELEASE_BUILD=ON -DBRM_BUILD_LIBBRM=OFF >/dev/null
+cmake --build build/maya-release -j2 --target brm_plugin
+rm -rf build/maya-release-module
+cmake --install build/maya-release --prefix "$PWD/build/maya-release-module" >/dev/null
+cmp -s build/release/brm build/maya-release-module/bin/brm \
+  || die "cmake --install put a brm other than the release build into the module"
+bash scripts/package.sh --skip-build --plugins build/maya-release-module --dist build/dist-standin
+bash scripts/check-package.sh "build/dist-standin/brm-$version-linux-x86_64.tar.gz"
 
 step "Windows compile check (process groups → Job Objects, socket → named pipe)"
 if command -v rustup >/dev/null; then
