@@ -23,6 +23,10 @@ command -v make >/dev/null || missing+=(make)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v python3 >/dev/null || missing+=(python3)
 command -v bc >/dev/null || missing+=(bc)
+# The user-service test verifies the unit with systemd-analyze; the release checks read
+# symbol versions with objdump.
+command -v systemd-analyze >/dev/null || missing+=(systemd)
+command -v objdump >/dev/null || missing+=(binutils)
 # The Windows compile check builds bundled SQLite's C code for the target.
 command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -70,6 +74,25 @@ fi
 rm -rf "$venv_probe"
 run env BRM_MAYA_BUILD="$PWD/build/maya" python3 -m pytest tests/python_api -q
 bash scripts/python-docs.sh
+
+step "Release: FindMaya C++ ABI per Maya version; glibc 2.28 release build; package layout"
+cmake -S tests/findmaya_abi -B build/findmaya_abi >/dev/null
+run ctest --test-dir build/findmaya_abi --output-on-failure
+# One release build (cargo-zigbuild, its own target folder under build/), then the tarball a
+# studio deploys, unpacked and checked: GLIBC_ <= 2.28, stripped, layout, checksums, brm runs.
+bash scripts/package.sh --dist build/dist
+version="$(sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)"
+bash scripts/check-package.sh "build/dist/brm-$version-linux-x86_64.tar.gz"
+# The plug-in linked against that release libbrm.a (the stand-in Maya here; a studio uses its
+# devkit), installed as a module (its bin/brm must be the release one) and packed with --plugins.
+cmake -S maya_plugin -B build/maya-release -DBRM_STANDIN=ON -DBRM_USE_RELEASE_BUILD=ON -DBRM_BUILD_LIBBRM=OFF >/dev/null
+cmake --build build/maya-release -j2 --target brm_plugin
+rm -rf build/maya-release-module
+cmake --install build/maya-release --prefix "$PWD/build/maya-release-module" >/dev/null
+cmp -s build/release/brm build/maya-release-module/bin/brm \
+  || die "cmake --install put a brm other than the release build into the module"
+bash scripts/package.sh --skip-build --plugins build/maya-release-module --dist build/dist-standin
+bash scripts/check-package.sh "build/dist-standin/brm-$version-linux-x86_64.tar.gz"
 
 step "Windows compile check (process groups → Job Objects, socket → named pipe)"
 if command -v rustup >/dev/null; then

@@ -186,7 +186,10 @@ impl Client {
             client: format!("brm {}", crate::VERSION),
         };
         match roundtrip(&mut c, &hello) {
-            Ok(Ok(_)) => Ok(c),
+            Ok(Ok(v)) => {
+                crate::agent::upgrade::after_hello(&self.paths, &self.opts, &v);
+                Ok(c)
+            }
             Ok(Err(e)) => Err(OpenError::Remote(e)),
             Err(e) => Err(OpenError::Io(e)),
         }
