@@ -25,6 +25,8 @@
 //   @poll SECONDS REGEX COMMAND    rerun COMMAND, firing timers, until its result matches
 //   @exists GLOB [MIN]             at least MIN (default 1) non-empty files match GLOB
 //   @sleep MS | @reload | @echo TEXT
+//   @codeset NAME                  the locale's character set is NAME (nl_langinfo(CODESET)):
+//                                  the host, like Maya, runs in the user's locale (setlocale)
 
 #include <maya/MObject.h>
 #include <maya/MStatus.h>
@@ -33,11 +35,13 @@
 #include "MStandinHost.h"
 
 #include <dlfcn.h>
+#include <langinfo.h>
 #include <glob.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <clocale>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -328,6 +332,11 @@ struct Runner {
             fire(std::atoi(rest.c_str()));
             return true;
         }
+        if (key == "@codeset") {
+            std::string c = nl_langinfo(CODESET);
+            return c == rest || fail("the locale's character set is " + c + ", expected " + rest +
+                                     " (is the locale generated? LANG/LC_ALL/LOCPATH)");
+        }
         if (key == "@timercount") {
             size_t n = MStandinHost::timerCount();
             return n == (size_t)std::atoi(rest.c_str()) ||
@@ -443,6 +452,8 @@ int usage()
 
 int main(int argc, char** argv)
 {
+    // Maya runs in the user's locale (LANG / LC_ALL): MString's char* members follow it.
+    std::setlocale(LC_ALL, "");
     std::string pluginPath, expectLoadFailure;
     std::vector<std::string> scripts;
     std::vector<std::string> direct;
