@@ -1,6 +1,7 @@
 #include "brmLayersCommand.h"
 
 #include "brmJson.h"
+#include "brmSceneLayers.h"
 #include "brmUtil.h"
 
 #include <maya/MArgDatabase.h>
@@ -8,6 +9,9 @@
 #include <maya/MStringArray.h>
 
 #include <sys/stat.h>
+
+#include <map>
+#include <utility>
 
 namespace brm_maya {
 
@@ -19,6 +23,43 @@ const char* const kNodesFlagLong = "-nodes";
 const char* const kJsonFlag = "-js";
 const char* const kJsonFlagLong = "-json";
 const char* const kCmd = "brmLayers";
+
+std::string number(const JsonValue& v) { return v.isNumber() ? v.text() : "null"; }
+
+// -json for the open scene: the live layers, plus what libbrm reads from the saved file
+// ("file", null when never saved). Per-layer frame overrides come from the saved file (Render
+// Setup keeps them in override nodes of its collections); a layer not saved yet has none, and
+// says so with "saved": false.
+std::string liveLayersJson(const std::vector<SceneLayer>& layers, const std::string& scene)
+{
+    std::string fileJson = "null";
+    std::map<std::string, std::pair<std::string, std::string>> frames;  // node -> start, end
+    struct stat st;
+    if (!scene.empty() && stat(scene.c_str(), &st) == 0) {
+        OwnedString info;
+        if (brm_scene_inspect_json(scene.c_str(), &info.p) == BRM_OK) {
+            fileJson = info.str();
+            JsonValue doc;
+            std::string err;
+            if (parseJson(fileJson, doc, err)) {
+                const JsonValue& fl = doc["layers"];
+                for (size_t i = 0; i < fl.size(); ++i)
+                    frames[fl[i]["node"].text()] = {number(fl[i]["start_frame"]), number(fl[i]["end_frame"])};
+            }
+        }
+    }
+    std::string o = "{\"schema\":1,\"source\":\"maya\",\"scene\":" + jsonQuote(scene) + ",\"layers\":[";
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const SceneLayer& l = layers[i];
+        auto f = frames.find(l.node);
+        bool saved = f != frames.end();
+        o += std::string(i ? "," : "") + "{\"name\":" + jsonQuote(l.name) + ",\"node\":" + jsonQuote(l.node) +
+             ",\"renderable\":" + (l.renderable ? "true" : "false") +
+             ",\"start_frame\":" + (saved ? f->second.first : "null") +
+             ",\"end_frame\":" + (saved ? f->second.second : "null") + ",\"saved\":" + (saved ? "true" : "false") + "}";
+    }
+    return o + "],\"file\":" + fileJson + "}";
+}
 }  // namespace
 
 const MString BrmLayersCommand::commandName("brmLayers");
@@ -45,30 +86,39 @@ MStatus BrmLayersCommand::doIt(const MArgList& args)
 
         MStringArray objects;
         db.getObjects(objects);
-        std::string scene = objects.length() ? fromM(objects[0]) : fromM(MFileIO::currentFile());
-        if (scene.empty())
-            return fail(kCmd, "the open scene has never been saved; save it or name a scene file: "
-                              "brmLayers \"/path/to/shot.ma\"");
-        struct stat st;
-        if (!objects.length() && stat(scene.c_str(), &st) != 0)
-            return fail(kCmd, "the open scene's file \"" + scene + "\" does not exist (never saved?); save the "
-                              "scene or name a scene file: brmLayers \"/path/to/shot.ma\"");
-
-        OwnedString json;
-        brm_result r = brm_scene_inspect_json(scene.c_str(), &json.p);
-        if (r != BRM_OK) return failLib(kCmd, "cannot read the layers of \"" + scene + "\"", r);
-        if (db.isFlagSet(kJsonFlag)) {
-            setResult(toM(json.str()));
-            return MS::kSuccess;
-        }
-        JsonValue info;
-        std::string err;
-        if (!parseJson(json.str(), info, err)) return fail(kCmd, "libbrm returned unreadable JSON (" + err + ")");
-
         bool onlyRenderable = db.isFlagSet(kRenderableFlag);
         bool nodes = db.isFlagSet(kNodesFlag);
+        bool json = db.isFlagSet(kJsonFlag);
         MStringArray out;
-        const JsonValue& layers = info["layers"];
+
+        if (!objects.length()) {
+            // The open scene: its layers as Maya has them now (unsaved edits included).
+            std::vector<SceneLayer> layers = openSceneLayers();
+            if (json) {
+                setResult(toM(liveLayersJson(layers, fromM(MFileIO::currentFile()))));
+                return MS::kSuccess;
+            }
+            for (const SceneLayer& l : layers) {
+                if (onlyRenderable && !l.renderable) continue;
+                out.append(toM(nodes ? l.node : l.name));
+            }
+            setResult(out);
+            return MS::kSuccess;
+        }
+
+        // A scene file: what libbrm reads from it.
+        std::string scene = fromM(objects[0]);
+        OwnedString info;
+        brm_result r = brm_scene_inspect_json(scene.c_str(), &info.p);
+        if (r != BRM_OK) return failLib(kCmd, "cannot read the layers of \"" + scene + "\"", r);
+        if (json) {
+            setResult(toM(info.str()));
+            return MS::kSuccess;
+        }
+        JsonValue doc;
+        std::string err;
+        if (!parseJson(info.str(), doc, err)) return fail(kCmd, "libbrm returned unreadable JSON (" + err + ")");
+        const JsonValue& layers = doc["layers"];
         for (size_t i = 0; i < layers.size(); ++i) {
             const JsonValue& l = layers[i];
             if (onlyRenderable && !(l["renderable"].isBool() && l["renderable"].boolean())) continue;

@@ -25,6 +25,10 @@
 //   @poll SECONDS REGEX COMMAND    rerun COMMAND, firing timers, until its result matches
 //   @exists GLOB [MIN]             at least MIN (default 1) non-empty files match GLOB
 //   @sleep MS | @reload | @echo TEXT
+//   @createNode TYPE NAME | @setAttr NODE.ATTR VALUE | @connectAttr SRC DST | @delete NODE
+//                                  edit the open scene in memory (not saved), like the MEL
+//                                  commands; @renderSetupLayer NAME adds a Render Setup layer
+//                                  as renderSetup's createRenderLayer does (NAME + rs_NAME)
 //   @codeset NAME                  the locale's character set is NAME (nl_langinfo(CODESET)):
 //                                  the host, like Maya, runs in the user's locale (setlocale)
 
@@ -331,6 +335,21 @@ struct Runner {
             // poll and these timer calls.
             fire(std::atoi(rest.c_str()));
             return true;
+        }
+        if (key == "@createNode" || key == "@setAttr" || key == "@connectAttr" || key == "@delete" ||
+            key == "@renderSetupLayer") {
+            size_t sp2 = rest.find(' ');
+            std::string a = sp2 == std::string::npos ? rest : rest.substr(0, sp2);
+            std::string b = sp2 == std::string::npos ? "" : trim(rest.substr(sp2 + 1));
+            std::string err;
+            bool ok = key == "@createNode"    ? MStandinHost::createNode(a, b, err)
+                      : key == "@setAttr"     ? MStandinHost::setAttr(a, b, err)
+                      : key == "@connectAttr" ? MStandinHost::connectAttr(a, b, err)
+                      : key == "@delete"      ? MStandinHost::deleteNode(a, err)
+                                              : (MStandinHost::createNode("renderSetupLayer", a, err) &&
+                                            MStandinHost::createNode("renderLayer", "rs_" + a, err) &&
+                                            MStandinHost::connectAttr("rs_" + a + ".message", a + ".legacyRenderLayer", err));
+            return ok || fail(key + ": " + err);
         }
         if (key == "@codeset") {
             std::string c = nl_langinfo(CODESET);

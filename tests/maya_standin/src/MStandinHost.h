@@ -40,6 +40,20 @@ OPENMAYA_EXPORT std::string formatResult();
 /// The last result as plain text for host variables (string, number; arrays space-joined).
 OPENMAYA_EXPORT std::string resultText();
 
+/// The open scene's dependency graph (render layer nodes; DependGraph.cpp). setCurrentFile
+/// loads it from the file, as opening a scene does; these edit it in memory only, like the
+/// MEL commands of the same names. Errors are Maya's messages.
+OPENMAYA_EXPORT void openSceneNodes(const std::string& path);
+OPENMAYA_EXPORT bool createNode(const std::string& type, const std::string& name, std::string& err);
+OPENMAYA_EXPORT bool setAttr(const std::string& plug, const std::string& value, std::string& err);
+OPENMAYA_EXPORT std::string getAttr(const std::string& plug);
+OPENMAYA_EXPORT bool connectAttr(const std::string& src, const std::string& dst, std::string& err);
+OPENMAYA_EXPORT bool deleteNode(const std::string& name, std::string& err);
+/// Nodes of a type ("" all), in creation order.
+OPENMAYA_EXPORT std::vector<std::string> listNodes(const std::string& type);
+/// The edits since the scene was opened, as the MEL lines of a .ma (exportAll appends them).
+OPENMAYA_EXPORT std::string sceneEditsAsMel();
+
 /// Fire every registered timer callback once (in registration order). Returns how many ran.
 OPENMAYA_EXPORT size_t fireTimers(float elapsedSeconds);
 OPENMAYA_EXPORT size_t timerCount();

@@ -1429,19 +1429,25 @@ static MStatus writeSceneTo(const std::string& path)
         out << "//Maya ASCII " << MAYA_APP_VERSION << " scene\n//Name: untitled\nrequires maya \""
             << MAYA_APP_VERSION << "\";\n";
     }
+    // The scene in memory: the file plus the layer edits not saved yet (Maya ASCII).
+    size_t n = path.size();
+    if (n > 3 && path.compare(n - 3, 3, ".ma") == 0) out << "\n" << MStandinHost::sceneEditsAsMel();
     out.flush();
     return out ? MS::kSuccess : MS::kFailure;
 }
 MStatus MFileIO::save(bool)
 {
     g_fileTrace.push_back("save " + g_currentFile);
-    return writeSceneTo(g_currentFile);
+    MStatus s = writeSceneTo(g_currentFile);
+    if (s) MStandinHost::openSceneNodes(g_currentFile);
+    return s;
 }
 MStatus MFileIO::saveAs(const MString& f, const char* type, bool)
 {
     g_fileTrace.push_back(std::string("saveAs ") + utf8(f) + " type=" + (type ? type : "(null)"));
     MStatus s = writeSceneTo(utf8(f));
     if (s) g_currentFile = utf8(f);  // like Maya: the open scene is renamed
+    if (s) MStandinHost::openSceneNodes(g_currentFile);  // the file now holds the edits
     return s;
 }
 MStatus MFileIO::exportSelected(const MString& f, const char* type, bool pr)
@@ -1508,7 +1514,11 @@ OPENMAYA_NAMESPACE_CLOSE
 namespace MStandinHost {
 
 void setMessageSink(MessageSink sink) { g_sink = sink; }
-void setCurrentFile(const std::string& path) { g_currentFile = path; }
+void setCurrentFile(const std::string& path)
+{
+    g_currentFile = path;
+    openSceneNodes(path);
+}
 std::string currentFile() { return g_currentFile; }
 const std::vector<std::string>& fileTrace() { return g_fileTrace; }
 
