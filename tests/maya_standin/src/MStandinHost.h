@@ -37,6 +37,8 @@ OPENMAYA_EXPORT std::vector<std::string> registeredCommands();
 OPENMAYA_EXPORT bool runCommand(const std::string& name, const std::vector<Arg>& args);
 /// The last command's result as text: "" (none), 5, 1.5, true, "text", [1, 2], ["a", "b"].
 OPENMAYA_EXPORT std::string formatResult();
+/// The last result as JSON: null, 5, 1.5, true, "text", [1, 2], ["a", "b"].
+OPENMAYA_EXPORT std::string resultJson();
 /// The last result as plain text for host variables (string, number; arrays space-joined).
 OPENMAYA_EXPORT std::string resultText();
 

@@ -1608,6 +1608,39 @@ std::string formatResult()
     return "";
 }
 
+static std::string jsonString(const std::string& s)
+{
+    std::string o = "\"";
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') {
+            o += '\\';
+            o += (char)c;
+        } else if (c < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            o += buf;
+        } else {
+            o += (char)c;
+        }
+    }
+    return o + "\"";
+}
+
+std::string resultJson()
+{
+    const ResultData& r = g_result;
+    switch (r.type) {
+    case ResultData::None: return "null";
+    case ResultData::String: return jsonString(r.strings[0]);
+    case ResultData::StringArray: {
+        std::string o = "[";
+        for (size_t i = 0; i < r.strings.size(); ++i) o += (i ? "," : "") + jsonString(r.strings[i]);
+        return o + "]";
+    }
+    default: return formatResult();
+    }
+}
+
 std::string resultText()
 {
     const ResultData& r = g_result;
