@@ -341,10 +341,12 @@ class BatchRenderWindow(MayaQWidgetDockableMixin, QtWidgets.QWidget):
         for i in range(self.layer_list.count()):
             it = self.layer_list.item(i)
             previous[it.data(Qt.UserRole)] = checked(it.checkState())
+        ranges = self._layer_ranges()
         self.layer_list.blockSignals(True)
         self.layer_list.clear()
         for name in names:
-            it = QtWidgets.QListWidgetItem(name if name in renderable else "%s  (not renderable)" % name)
+            label = name + ranges.get(name, "")
+            it = QtWidgets.QListWidgetItem(label if name in renderable else "%s  (not renderable)" % label)
             it.setData(Qt.UserRole, name)
             it.setFlags(it.flags() | Qt.ItemIsUserCheckable)
             on = name in renderable
@@ -362,6 +364,22 @@ class BatchRenderWindow(MayaQWidgetDockableMixin, QtWidgets.QWidget):
                 self.output_edit.setPlaceholderText(self.default_output_dir())
         self._update_scene_message(scene, renderable)
         self._update_submit_state()
+
+    def _layer_ranges(self):
+        """Per-layer frame ranges of the saved scene ("  frames 20-30"), by layer name."""
+        import json
+        try:
+            info = json.loads(cmds.brmLayers(json=True) or "{}")
+        except (RuntimeError, ValueError):
+            return {}
+        out = {}
+        for layer in info.get("layers") or []:
+            start, end = layer.get("start_frame"), layer.get("end_frame")
+            if start is None and end is None:
+                continue
+            fmt = lambda v: "..." if v is None else ("%g" % v)
+            out[layer.get("name")] = "  frames %s-%s" % (fmt(start), fmt(end))
+        return out
 
     def _update_scene_message(self, scene, renderable):
         msgs = []
@@ -421,7 +439,7 @@ class BatchRenderWindow(MayaQWidgetDockableMixin, QtWidgets.QWidget):
             it.setCheckState(Qt.Checked if g.index in chosen else Qt.Unchecked)
             it.setToolTip(g.uuid)
             self.gpu_list.addItem(it)
-        self.gpu_note.setText(note or "None ticked: brm picks the idle GPU with most free memory.")
+        self.gpu_note.setText(note or "Untick all to let brm pick the idle GPU with most free memory.")
 
     def selected_gpus(self):
         return [self.gpu_list.item(i).data(Qt.UserRole) for i in range(self.gpu_list.count())

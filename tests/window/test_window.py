@@ -60,7 +60,9 @@ def test_layers_of_the_open_scene_with_renderable_flags(maya, qtbot):
     w = _open_window(qtbot)
     assert _layers(w) == [("masterLayer", True), ("layerFrameRange1", True), ("renderSetupLayer2", True),
                           ("layerDefaultFrames", True), ("renderSetupLayer4", True), ("notRenderableLayer", False)]
-    assert "notRenderableLayer  (not renderable)" == w.layer_list.item(5).text()
+    assert w.layer_list.item(2).text() == "renderSetupLayer2  frames 20-30"   # per-layer override
+    assert w.layer_list.item(4).text() == "renderSetupLayer4  frames ...-20"
+    assert w.layer_list.item(5).text() == "notRenderableLayer  frames 5-...  (not renderable)"
     assert "layers__layers.ma" in w.scene_label.text()
     assert w.scene_message.text() == ""
 
@@ -219,3 +221,12 @@ def test_user_setup_installs_the_menu_deferred(maya, qtbot):
     runpy.run_path(os.path.join(REPO, "maya_plugin", "scripts", "userSetup.py"))
     assert "brmBatchRenderMenuItem" not in maya.ui()      # deferred: Maya's UI first
     qtbot.waitUntil(lambda: "brmBatchRenderMenuItem" in maya.ui(), timeout=5000)
+
+
+def test_the_binding_asked_for_is_the_one_used():
+    """scripts/test.sh runs this suite once with PySide6 and once with PySide2 (BRM_QT)."""
+    import brm_qt
+    wanted = os.environ.get("BRM_QT")
+    assert wanted, "set BRM_QT=PySide6 or PySide2 (scripts/test.sh does)"
+    assert brm_qt.QT_BINDING == wanted
+    assert brm_qt.QtWidgets.__name__ == wanted + ".QtWidgets"
