@@ -599,7 +599,7 @@ class BatchRenderWindow(MayaQWidgetDockableMixin, QtWidgets.QWidget):
         for line in lines:
             seq, body = data.split_log_line(line)
             self.log_after = seq or self.log_after
-            if show_output or data.is_note(body):
+            if data.is_note(body) or (show_output and not data.is_protocol(body)):
                 text.append(body)
         if text:
             self.log_view.appendPlainText("\n".join(text))

@@ -121,6 +121,11 @@ def split_log_line(line):
     return seq, text
 
 
+def is_protocol(text):
+    """brm's machine-readable frame events in the render output (``@brm {...}``): not shown."""
+    return text.startswith("@brm ")
+
+
 def is_note(text):
     """brm's own notes (task started, frame verified, retries) versus the renderer's output."""
     return text.startswith("[brm]")

@@ -34,8 +34,13 @@ def test_screenshot_of_a_running_job_and_its_log(maya, qtbot, tmp_path, monkeypa
     w.resize(760, 820)
     qtbot.waitExposed(w)
     w.frames_edit.setText("1-48")
-    w.output_edit.setText("/shots/sq010/sh020/renders")
-    w.output_edit.setText(str(tmp_path / "renders"))
+    # the default output folder: the Maya project's images folder
+    project = "/tmp/brm_demo/projects/sq010_sh020" if os.environ.get("BRM_SCREENSHOT_DIR") else str(tmp_path / "proj")
+    maya._state["workspace"] = project
+    w.output_edit.setText("")
+    w.refresh_layers(force=True)
+    w._layer_state = None
+    w.refresh_layers()
     for i in range(w.layer_list.count()):
         it = w.layer_list.item(i)
         it.setCheckState(Qt.Checked if it.data(Qt.UserRole) in ("layerFrameRange1", "renderSetupLayer2")

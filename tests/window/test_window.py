@@ -139,10 +139,12 @@ def test_submit_watch_done_frames_on_disk(maya, qtbot, tmp_path):
     assert w.job_tree.itemWidget(w._jobs[job], 3).value() == 100
     assert len(glob.glob(str(tmp_path / "out" / "*" / "*.000[1-3].*"))) == 3
     # the notes stream by default; the render output on demand
-    qtbot.waitUntil(lambda: "[brm]" in w.log_view.toPlainText(), timeout=10000)
-    assert "frame_done" not in w.log_view.toPlainText()
+    lines = lambda: w.log_view.toPlainText().splitlines()
+    qtbot.waitUntil(lambda: any("frame 1" in l or "frames 1-2" in l for l in lines()), timeout=10000)
+    assert lines() and all(l.startswith("[brm]") for l in lines())
     w.render_output_check.setChecked(True)
-    qtbot.waitUntil(lambda: "frame_done" in w.log_view.toPlainText(), timeout=10000)
+    qtbot.waitUntil(lambda: any(not l.startswith("[brm]") for l in lines()), timeout=10000)
+    assert not any(l.startswith("@brm ") for l in lines())     # brm's frame events stay hidden
     # open the output folder of the selected job
     opened = []
     w.open_url = lambda url: opened.append(url.toLocalFile())

@@ -29,4 +29,5 @@ def test_jobs_newest_first_and_log_lines():
     assert d.parse_jobs("not json") == []
     assert d.split_log_line("12\t[brm] task 0 started") == ("12", "[brm] task 0 started")
     assert d.is_note("[brm] job 1 done") and not d.is_note("00:00:02 render done")
+    assert d.is_protocol('@brm {"event":"frame_done","frame":1}') and not d.is_protocol("[brm] x")
     assert d.frames_summary(1, "7") == "1 frame: 7"
