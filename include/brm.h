@@ -670,6 +670,18 @@ brm_result brm_retry(brm_client *c, uint64_t job_id);
 brm_result brm_cleanup_snapshots(brm_client *c, uint32_t *out_removed);
 
 /**
+ * Pause (`paused` true) or resume (false) a job; `*out_state` (may be NULL) gets its state
+ * afterwards: `BRM_JOB_RUNNING` while renders already started finish their chunk, then
+ * `BRM_JOB_PAUSED`; after a resume `BRM_JOB_QUEUED` or `BRM_JOB_RUNNING`.
+ * A finished job is an error (`BRM_ERR_INVALID_ARGUMENT`, saying its state); an unknown
+ * id is `BRM_ERR_NOT_FOUND`. Pausing a paused job (or resuming a running one) is a no-op.
+ *
+ * # Safety
+ * `c` a live client; `out_state` NULL or valid for a write.
+ */
+brm_result brm_set_paused(brm_client *c, uint64_t job_id, bool paused, uint32_t *out_state);
+
+/**
  * Inspect a scene file (`.ma` fully, `.mb` best effort, `.blend` minimally) and return its
  * description as JSON: `{"schema":1,"path":…,"format":"ma","renderer":…,"start_frame":…,
  * "end_frame":…,"by_frame":…,"animation":…,"image_prefix":…,"layers":[{"name","node",

@@ -101,6 +101,7 @@ class BatchRenderWindow(MayaQWidgetDockableMixin, QtWidgets.QWidget):
         self.followed_job = None
         self.log_after = "0"
         self._jobs = {}
+        self._paused = set()
         self._script_jobs = []
         self._layer_state = None
         self._build()
@@ -613,10 +614,16 @@ class BatchRenderWindow(MayaQWidgetDockableMixin, QtWidgets.QWidget):
         self.retry_button.setEnabled(state in ("failed", "cancelled"))
         self.open_button.setEnabled(bool(job and job.get("output_dir")))
         can_pause = hasattr(cmds, "brmPause")
-        self.pause_button.setText("Resume" if state == "paused" else "Pause")
+        self.pause_button.setText("Resume" if self._is_paused(job) else "Pause")
         self.pause_button.setEnabled(can_pause and state in ("queued", "running", "paused"))
-        if not can_pause:
-            self.pause_button.setToolTip("Needs the brmPause command (a newer brm plug-in)")
+        self.pause_button.setToolTip("Paused: no new renders start; running ones finish their frames"
+                                     if can_pause else "Needs the brmPause command (a newer brm plug-in)")
+
+    def _is_paused(self, job):
+        # A paused job reads "running" until its running renders finish their chunk.
+        if not job or job.get("state") in data.FINAL_STATES:
+            return False
+        return job.get("state") == "paused" or str(job.get("id")) in self._paused
 
     def cancel_selected(self):
         job = self.selected_job()
@@ -632,9 +639,11 @@ class BatchRenderWindow(MayaQWidgetDockableMixin, QtWidgets.QWidget):
         job = self.selected_job()
         if job and hasattr(cmds, "brmPause"):
             jid = str(job["id"])
-            if job.get("state") == "paused":
+            if self._is_paused(job):
+                self._paused.discard(jid)
                 self._job_command(lambda j: cmds.brmPause(j, resume=True), jid)
             else:
+                self._paused.add(jid)
                 self._job_command(cmds.brmPause, jid)
 
     def _job_command(self, command, job_id):

@@ -21,6 +21,7 @@ use crate::error::ErrorKind;
 pub mod detect;
 pub mod frames;
 pub mod jobs;
+pub mod pause;
 pub mod scene;
 
 /// Bumped when a function is removed or a signature or struct layout changes incompatibly.

@@ -173,6 +173,7 @@ static void test_null_client_calls(brm_client *c) {
     EXPECT_ERR(brm_wait(NULL, 1, 10, &state), BRM_ERR_NULL_ARGUMENT, "client");
     EXPECT_ERR(brm_cancel(NULL, 1, 0), BRM_ERR_NULL_ARGUMENT, "client");
     EXPECT_ERR(brm_retry(NULL, 1), BRM_ERR_NULL_ARGUMENT, "client");
+    EXPECT_ERR(brm_set_paused(NULL, 1, true, &state), BRM_ERR_NULL_ARGUMENT, "client");
     EXPECT_ERR(brm_cleanup_snapshots(NULL, &removed), BRM_ERR_NULL_ARGUMENT, "client");
     CHECK(state == 99 && removed == 99);
 
@@ -202,6 +203,7 @@ static void test_stale_ids(brm_client *c) {
     EXPECT_ERR(brm_wait(c, STALE_ID, 10, &state), BRM_ERR_NOT_FOUND, id_text);
     EXPECT_ERR(brm_cancel(c, STALE_ID, 0), BRM_ERR_NOT_FOUND, id_text);
     EXPECT_ERR(brm_retry(c, STALE_ID), BRM_ERR_NOT_FOUND, id_text);
+    EXPECT_ERR(brm_set_paused(c, STALE_ID, false, &state), BRM_ERR_NOT_FOUND, id_text);
     EXPECT_ERR(brm_job_status(c, 0, &info), BRM_ERR_NOT_FOUND, "");
     CHECK(json == NULL && b == NULL && state == 99);
 }

@@ -169,6 +169,14 @@ def test_cancel_from_the_window_leaves_no_render_process(maya, qtbot, tmp_path, 
     job = w.submit()
     assert job
     qtbot.waitUntil(lambda: (_job_row(w, job) or [""] * 6)[2] == "running" and bool(_render_processes(job)), timeout=60000)
+    # Pause: no new renders start (the running one finishes its frames); Resume goes on
+    assert w.pause_button.isEnabled() and w.pause_button.text() == "Pause"
+    qtbot.mouseClick(w.pause_button, Qt.LeftButton)
+    assert w.pause_button.text() == "Resume"
+    qtbot.waitUntil(lambda: "job paused" in w.log_view.toPlainText(), timeout=10000)
+    qtbot.mouseClick(w.pause_button, Qt.LeftButton)
+    assert w.pause_button.text() == "Pause"
+    qtbot.waitUntil(lambda: "job resumed" in w.log_view.toPlainText(), timeout=10000)
     assert w.cancel_button.isEnabled()
     qtbot.mouseClick(w.cancel_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: (_job_row(w, job) or [""] * 6)[2] == "cancelled", timeout=60000)
