@@ -318,7 +318,7 @@ class BatchRenderWindow(MayaQWidgetDockableMixin, QtWidgets.QWidget):
 
     def _scene_changed(self):
         # scriptJob callbacks must return at once: refresh on the next event loop turn.
-        QtCore.QTimer.singleShot(0, self.refresh_layers)
+        QtCore.QTimer.singleShot(0, lambda: self.refresh_layers(force=True))
 
     def refresh_all(self):
         self.refresh_gpus()
@@ -335,6 +335,7 @@ class BatchRenderWindow(MayaQWidgetDockableMixin, QtWidgets.QWidget):
             return
         state = (scene, tuple(names), tuple(sorted(renderable)))
         if state == self._layer_state and not force:
+            self._update_scene_message(scene, renderable)  # saved / modified may have changed
             return
         new_scene = self._layer_state is None or self._layer_state[0] != scene
         self._layer_state = state

@@ -240,3 +240,32 @@ def test_the_binding_asked_for_is_the_one_used():
     assert wanted, "set BRM_QT=PySide6 or PySide2 (scripts/test.sh does)"
     assert brm_qt.QT_BINDING == wanted
     assert brm_qt.QtWidgets.__name__ == wanted + ".QtWidgets"
+
+
+def test_after_a_save_the_window_refreshes_and_the_file_has_the_new_layer(maya, qtbot, tmp_path):
+    import json
+    import shutil
+    from maya.app.renderSetup.model import renderSetup
+    path = str(tmp_path / "shot.ma")
+    shutil.copy(scene("layers__layers.ma"), path)
+    maya.file(path, open=True)
+    w = _open_window(qtbot)
+    renderSetup.instance().createRenderLayer("fxSaved")
+    qtbot.waitUntil(lambda: "Unsaved changes" in w.scene_message.text(), timeout=5000)
+    live = json.loads(maya.brmLayers(json=True))
+    assert [l["saved"] for l in live["layers"] if l["name"] == "fxSaved"] == [False]
+    maya.file(save=True)                       # SceneSaved: the window refreshes at once
+    qtbot.waitUntil(lambda: w.scene_message.text() == "", timeout=5000)
+    live = json.loads(maya.brmLayers(json=True))
+    assert [l["saved"] for l in live["layers"] if l["name"] == "fxSaved"] == [True]
+    assert "fxSaved" in maya.brmLayers(path)   # the file on disk has it now
+
+
+def test_brmWatch_timers_fire_from_the_qt_event_loop(maya, qtbot, tmp_path):
+    from maya import _host
+    maya.file(scene("cube__cube.ma"), open=True)
+    job = maya.brmSubmit(frames="1", outputDir=str(tmp_path / "out"))
+    maya.brmWatch(job, interval=0.1)
+    assert _host.timer_count() == 1
+    qtbot.waitUntil(lambda: _host.timer_count() == 0, timeout=120000)   # the watch ends with the job
+    assert any(k == "info" and "job %s done" % job in t for k, t in _host.script_editor)

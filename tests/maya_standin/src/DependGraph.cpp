@@ -244,7 +244,9 @@ bool connectAttr(const std::string& src, const std::string& dst, std::string& er
         return false;
     }
     g_connections.push_back(Connection{find(sn), longAttr(sa), find(dn), longAttr(da)});
-    g_edits.push_back("connectAttr " + quoteMel(src) + " " + quoteMel(dst) + ";");
+    // Maya writes short attribute names in .ma files (connectAttr "rs_fx.msg" "fx.lrl").
+    g_edits.push_back("connectAttr " + quoteMel(sn + "." + shortAttr(longAttr(sa))) + " " +
+                      quoteMel(dn + "." + shortAttr(longAttr(da))) + ";");
     return true;
 }
 

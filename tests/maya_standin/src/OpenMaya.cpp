@@ -1417,18 +1417,22 @@ MString MFileIO::fileType()
 }
 static MStatus writeSceneTo(const std::string& path)
 {
+    // Read the scene first: a save writes over the very file it reads.
+    std::ostringstream scene;
+    std::ifstream in(g_currentFile, std::ios::binary);
+    if (in) {
+        scene << in.rdbuf();
+    } else {
+        scene << "//Maya ASCII " << MAYA_APP_VERSION << " scene\n//Name: untitled\nrequires maya \""
+              << MAYA_APP_VERSION << "\";\n";
+    }
+    in.close();
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out) {
         emit(MsgKind::Error, "Cannot write file '" + path + "': " + std::strerror(errno));
         return MS::kFailure;
     }
-    std::ifstream in(g_currentFile, std::ios::binary);
-    if (in) {
-        out << in.rdbuf();
-    } else {
-        out << "//Maya ASCII " << MAYA_APP_VERSION << " scene\n//Name: untitled\nrequires maya \""
-            << MAYA_APP_VERSION << "\";\n";
-    }
+    out << scene.str();
     // The scene in memory: the file plus the layer edits not saved yet (Maya ASCII).
     size_t n = path.size();
     if (n > 3 && path.compare(n - 3, 3, ".ma") == 0) out << "\n" << MStandinHost::sceneEditsAsMel();
