@@ -430,6 +430,8 @@ class BatchRenderWindow(MayaQWidgetDockableMixin, QtWidgets.QWidget):
             self.gpu_note.setText(str(e))
             return
         chosen, note = data.default_gpu_selection(self.gpus)
+        if self.gpu_list.count():  # showing again: keep what the artist ticked
+            self._saved_gpus = self.selected_gpus()
         if self._saved_gpus is not None:
             known = set(g.index for g in self.gpus)
             chosen = [i for i in self._saved_gpus if i in known] or chosen

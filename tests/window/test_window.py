@@ -111,6 +111,11 @@ def test_gpus_with_memory_gpu0_is_mayas_batch_gpus_preselected(maya, qtbot):
     assert "Maya's GPU" not in texts[1]
     assert [checked(w.gpu_list.item(i).checkState()) for i in range(2)] == [False, True]
     assert w.selected_gpus() == [1]
+    from brm_qt import Qt
+    import brm_batch_render
+    w.gpu_list.item(0).setCheckState(Qt.Checked)
+    assert brm_batch_render.show() is w and w.selected_gpus() == [0, 1]   # kept when shown again
+    assert w.submit_flags()["gpu"] == "0,1"
 
 
 def test_untitled_scene_and_no_renderable_layer_are_explained(maya, qtbot):
@@ -136,6 +141,8 @@ def test_submit_watch_done_frames_on_disk(maya, qtbot, tmp_path):
     qtbot.waitUntil(lambda: (_job_row(w, job) or [""] * 6)[2] == "done", timeout=120000)
     row = _job_row(w, job)
     assert row[4] == "3/3"
+    assert maya.brmJob(job, q=True, tasks=True)[0] == 2          # chunk 2: frames 1-2, 3
+    assert maya.brmJob(job, q=True, outputDir=True) == str(tmp_path / "out")
     assert w.job_tree.itemWidget(w._jobs[job], 3).value() == 100
     assert len(glob.glob(str(tmp_path / "out" / "*" / "*.000[1-3].*"))) == 3
     # the notes stream by default; the render output on demand
