@@ -328,12 +328,15 @@ class BatchRenderWindow(MayaQWidgetDockableMixin, QtWidgets.QWidget):
     def refresh_layers(self, force=False):
         scene = cmds.file(q=True, sceneName=True) or ""
         try:
-            names = cmds.brmLayers() or []
+            # Cheap walks of Maya's nodes (no file read): fine every LAYER_POLL_MS.
+            rows = [r.split("\t") for r in cmds.brmLayers(frameRanges=True) or []]
             renderable = set(cmds.brmLayers(renderable=True) or [])
         except RuntimeError as e:
-            self.scene_message.setText(str(e))
+            self.scene_message.setText(_strip_command(str(e)))
             return
-        state = (scene, tuple(names), tuple(sorted(renderable)))
+        names = [r[0] for r in rows]
+        ranges = dict((r[0], data.range_text(*(r[1:3] + ["", ""])[:2])) for r in rows)
+        state = (scene, tuple(names), tuple(sorted(renderable)), tuple(sorted(ranges.items())))
         if state == self._layer_state and not force:
             self._update_scene_message(scene, renderable)  # saved / modified may have changed
             return
@@ -343,7 +346,6 @@ class BatchRenderWindow(MayaQWidgetDockableMixin, QtWidgets.QWidget):
         for i in range(self.layer_list.count()):
             it = self.layer_list.item(i)
             previous[it.data(Qt.UserRole)] = checked(it.checkState())
-        ranges = self._layer_ranges()
         self.layer_list.blockSignals(True)
         self.layer_list.clear()
         for name in names:
@@ -366,22 +368,6 @@ class BatchRenderWindow(MayaQWidgetDockableMixin, QtWidgets.QWidget):
                 self.output_edit.setPlaceholderText(self.default_output_dir())
         self._update_scene_message(scene, renderable)
         self._update_submit_state()
-
-    def _layer_ranges(self):
-        """Per-layer frame ranges of the saved scene ("  frames 20-30"), by layer name."""
-        import json
-        try:
-            info = json.loads(cmds.brmLayers(json=True) or "{}")
-        except (RuntimeError, ValueError):
-            return {}
-        out = {}
-        for layer in info.get("layers") or []:
-            start, end = layer.get("start_frame"), layer.get("end_frame")
-            if start is None and end is None:
-                continue
-            fmt = lambda v: "..." if v is None else ("%g" % v)
-            out[layer.get("name")] = "  frames %s-%s" % (fmt(start), fmt(end))
-        return out
 
     def _update_scene_message(self, scene, renderable):
         msgs = []

@@ -70,6 +70,13 @@ def gpu_flag(selected):
     return ",".join(str(i) for i in sorted(selected))
 
 
+def range_text(start, end):
+    """A layer's own frame range from brmLayers -frameRanges ("" where it keeps the scene's)."""
+    if not start and not end:
+        return ""
+    return "  frames %s-%s" % (start or "...", end or "...")
+
+
 def frames_summary(count, compact):
     return "%d frame%s: %s" % (count, "" if count == 1 else "s", compact)
 

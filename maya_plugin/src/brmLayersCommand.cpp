@@ -10,6 +10,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <map>
 #include <utility>
 
@@ -22,14 +23,22 @@ const char* const kNodesFlag = "-n";
 const char* const kNodesFlagLong = "-nodes";
 const char* const kJsonFlag = "-js";
 const char* const kJsonFlagLong = "-json";
+const char* const kRangesFlag = "-fr";
+const char* const kRangesFlagLong = "-frameRanges";
 const char* const kCmd = "brmLayers";
 
 std::string number(const JsonValue& v) { return v.isNumber() ? v.text() : "null"; }
 
-// -json for the open scene: the live layers, plus what libbrm reads from the saved file
-// ("file", null when never saved). Per-layer frame overrides come from the saved file (Render
-// Setup keeps them in override nodes of its collections); a layer not saved yet has none, and
-// says so with "saved": false.
+std::string num(double v)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+// -json for the open scene: the live layers with their frame overrides (Maya's nodes, unsaved
+// edits included), "saved" (the layer is in the saved file too), plus what libbrm reads from
+// the saved file ("file", null when never saved).
 std::string liveLayersJson(const std::vector<SceneLayer>& layers, const std::string& scene)
 {
     std::string fileJson = "null";
@@ -55,8 +64,8 @@ std::string liveLayersJson(const std::vector<SceneLayer>& layers, const std::str
         bool saved = f != frames.end();
         o += std::string(i ? "," : "") + "{\"name\":" + jsonQuote(l.name) + ",\"node\":" + jsonQuote(l.node) +
              ",\"renderable\":" + (l.renderable ? "true" : "false") +
-             ",\"start_frame\":" + (saved ? f->second.first : "null") +
-             ",\"end_frame\":" + (saved ? f->second.second : "null") + ",\"saved\":" + (saved ? "true" : "false") + "}";
+             ",\"start_frame\":" + (l.hasStart ? num(l.start) : "null") +
+             ",\"end_frame\":" + (l.hasEnd ? num(l.end) : "null") + ",\"saved\":" + (saved ? "true" : "false") + "}";
     }
     return o + "],\"file\":" + fileJson + "}";
 }
@@ -73,6 +82,7 @@ MSyntax BrmLayersCommand::createSyntax()
     syntax.addFlag(kRenderableFlag, kRenderableFlagLong);
     syntax.addFlag(kNodesFlag, kNodesFlagLong);
     syntax.addFlag(kJsonFlag, kJsonFlagLong);
+    syntax.addFlag(kRangesFlag, kRangesFlagLong);
     return syntax;
 }
 
@@ -89,6 +99,7 @@ MStatus BrmLayersCommand::doIt(const MArgList& args)
         bool onlyRenderable = db.isFlagSet(kRenderableFlag);
         bool nodes = db.isFlagSet(kNodesFlag);
         bool json = db.isFlagSet(kJsonFlag);
+        bool ranges = db.isFlagSet(kRangesFlag);
         MStringArray out;
 
         if (!objects.length()) {
@@ -100,7 +111,11 @@ MStatus BrmLayersCommand::doIt(const MArgList& args)
             }
             for (const SceneLayer& l : layers) {
                 if (onlyRenderable && !l.renderable) continue;
-                out.append(toM(nodes ? l.node : l.name));
+                std::string line = nodes ? l.node : l.name;
+                // -frameRanges: "<layer>\t<start>\t<end>", empty where the layer keeps the
+                // scene's; a cheap walk of Maya's nodes (no file read), for UIs that poll.
+                if (ranges) line += "\t" + (l.hasStart ? num(l.start) : "") + "\t" + (l.hasEnd ? num(l.end) : "");
+                out.append(toM(line));
             }
             setResult(out);
             return MS::kSuccess;
@@ -122,7 +137,9 @@ MStatus BrmLayersCommand::doIt(const MArgList& args)
         for (size_t i = 0; i < layers.size(); ++i) {
             const JsonValue& l = layers[i];
             if (onlyRenderable && !(l["renderable"].isBool() && l["renderable"].boolean())) continue;
-            out.append(toM(nodes ? l["node"].text() : l["name"].text()));
+            std::string line = nodes ? l["node"].text() : l["name"].text();
+            if (ranges) line += "\t" + l["start_frame"].text() + "\t" + l["end_frame"].text();
+            out.append(toM(line));
         }
         setResult(out);
         return MS::kSuccess;

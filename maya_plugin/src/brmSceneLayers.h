@@ -10,6 +10,10 @@ struct SceneLayer {
     std::string name;  // what the artist sees: "masterLayer", the Render Setup layer, or the legacy node
     std::string node;  // the renderLayer node the renderer renders ("defaultRenderLayer", "rs_fx")
     bool renderable = true;
+    // The layer's own frame range (Render Setup overrides of defaultRenderGlobals.startFrame /
+    // endFrame in its render settings collections), when it overrides them.
+    bool hasStart = false, hasEnd = false;
+    double start = 0, end = 0;
 };
 
 /// Every renderLayer node of the open scene, in creation order (Render Setup's order), with

@@ -31,3 +31,5 @@ def test_jobs_newest_first_and_log_lines():
     assert d.is_note("[brm] job 1 done") and not d.is_note("00:00:02 render done")
     assert d.is_protocol('@brm {"event":"frame_done","frame":1}') and not d.is_protocol("[brm] x")
     assert d.frames_summary(1, "7") == "1 frame: 7"
+    assert d.range_text("20", "30") == "  frames 20-30" and d.range_text("", "20") == "  frames ...-20"
+    assert d.range_text("", "") == ""

@@ -21,6 +21,7 @@
 #include <maya/MPlug.h>
 #include <maya/MPlugArray.h>
 #include <maya/MString.h>
+#include <maya/MTime.h>
 
 #include "MStandinHost.h"
 
@@ -57,6 +58,9 @@ const std::map<std::string, std::string>& aliases()
     static const std::map<std::string, std::string> a = {
         {"rndr", "renderable"}, {"do", "displayOrder"}, {"msg", "message"},
         {"lrl", "legacyRenderLayer"}, {"g", "global"}, {"rlid", "identification"},
+        {"lit", "listItems"}, {"pls", "parentList"}, {"en", "enabled"}, {"atr", "attribute"},
+        {"tgName", "targetNodeName"}, {"atv", "attrValue"}, {"mul", "multiply"}, {"ofs", "offset"},
+        {"fs", "startFrame"}, {"ef", "endFrame"},
     };
     return a;
 }
@@ -82,11 +86,41 @@ Node* find(const std::string& name)
     return nullptr;
 }
 
+// The attributes of the node types the stand-in models (Maya node reference), with the
+// defaults a node has before any setAttr. findPlug fails for others, as in Maya.
+const std::map<std::string, std::map<std::string, std::string>>& nodeTypes()
+{
+    static const std::map<std::string, std::map<std::string, std::string>> t = {
+        {"renderLayer", {{"renderable", "1"}, {"displayOrder", "0"}, {"global", "0"}, {"identification", "0"}}},
+        {"renderSetupLayer", {{"legacyRenderLayer", ""}, {"listItems", ""}}},
+        {"renderSettingsCollection", {{"listItems", ""}, {"parentList", ""}, {"enabled", "1"}}},
+        {"renderSettingsChildCollection", {{"listItems", ""}, {"parentList", ""}, {"enabled", "1"}}},
+        {"absUniqueOverride", {{"attribute", ""}, {"targetNodeName", ""}, {"attrValue", "0"},
+                               {"parentList", ""}, {"enabled", "1"}}},
+        {"relUniqueOverride", {{"attribute", ""}, {"targetNodeName", ""}, {"multiply", "1"}, {"offset", "0"},
+                               {"parentList", ""}, {"enabled", "1"}}},
+        {"renderGlobals", {{"startFrame", "1"}, {"endFrame", "10"}}},
+    };
+    return t;
+}
+
+bool modelled(const std::string& type) { return nodeTypes().count(type) > 0; }
+
+bool hasAttr(const Node* n, const std::string& a)
+{
+    if (a == "message") return true;
+    auto t = nodeTypes().find(n->type);
+    return (t != nodeTypes().end() && t->second.count(a)) || n->attrs.count(a);
+}
+
 Node* add(const std::string& type, const std::string& name)
 {
     g_nodes.push_back(std::unique_ptr<Node>(new Node{name, type, {}, true, false}));
     Node* n = g_nodes.back().get();
-    if (type == "renderLayer") n->attrs["renderable"] = "1";
+    auto t = nodeTypes().find(type);
+    if (t != nodeTypes().end())
+        for (const auto& kv : t->second)
+            if (!kv.second.empty()) n->attrs[kv.first] = kv.second;
     return n;
 }
 
@@ -141,8 +175,6 @@ bool splitPlug(const std::string& plug, std::string& node, std::string& attr)
     return true;
 }
 
-bool isLayerType(const std::string& t) { return t == "renderLayer" || t == "renderSetupLayer"; }
-
 // Reads the layer nodes of a Maya ASCII file (statements end with ';' outside quotes).
 void loadMa(const std::string& path)
 {
@@ -173,12 +205,13 @@ void loadMa(const std::string& path)
             for (size_t k = 2; k + 1 < t.size(); ++k)
                 if (t[k] == "-n" || t[k] == "-name") name = t[k + 1];
             current = nullptr;
-            if (isLayerType(t[1]) && !name.empty()) current = find(name) ? find(name) : add(t[1], name);
+            if (modelled(t[1]) && !name.empty()) current = find(name) ? find(name) : add(t[1], name);
         } else if (t[0] == "select") {
             current = t.size() > 1 ? find(t.back()[0] == ':' ? t.back().substr(1) : t.back()) : nullptr;
         } else if (t[0] == "setAttr" && current && t.size() >= 3 && t[1][0] == '.') {
+            // setAttr ".a" 1; / setAttr ".a" -type "string" "text"; (the value is the last token)
             std::string a = longAttr(t[1]);
-            if (a == "renderable" || a == "displayOrder" || a == "global") current->attrs[a] = t[2];
+            if (hasAttr(current, a)) current->attrs[a] = t.back();
         } else if (t[0] == "connectAttr" && t.size() >= 3) {
             std::string sn, sa, dn, da;
             if (splitPlug(t[1], sn, sa) && splitPlug(t[2], dn, da) && find(sn) && find(dn))
@@ -197,6 +230,7 @@ void openSceneNodes(const std::string& path)
     g_connections.clear();
     g_edits.clear();
     add("renderLayer", "defaultRenderLayer")->attrs["global"] = "1";
+    add("renderGlobals", "defaultRenderGlobals");
     size_t n = path.size();
     if (n > 3 && path.compare(n - 3, 3, ".ma") == 0) loadMa(path);
 }
@@ -388,9 +422,7 @@ MPlug MFnDependencyNode::findPlug(const MString& attrName, bool, MStatus* rs) co
     Node* n = MStandinDG::node(fObject);
     std::string a = longAttr(u8(attrName));
     // Every node has .message; layer nodes have their attributes whether set or not.
-    bool known = n && (a == "message" || n->attrs.count(a) ||
-                       (n->type == "renderLayer" && (a == "renderable" || a == "displayOrder" || a == "global")) ||
-                       (n->type == "renderSetupLayer" && a == "legacyRenderLayer"));
+    bool known = n && hasAttr(n, a);
     if (rs) *rs = known ? MS::kSuccess : MS::kInvalidParameter;
     return known ? MStandinDG::plug(n, a) : MPlug();
 }
@@ -450,6 +482,38 @@ int MPlug::asInt(MStatus* rs) const
 }
 double MPlug::asDouble(MStatus* rs) const { return std::atof(plugValue(*this, rs).c_str()); }
 MString MPlug::asString(MStatus* rs) const { return m8(plugValue(*this, rs)); }
+MTime MPlug::asMTime(MStatus* rs) const { return MTime(std::atof(plugValue(*this, rs).c_str()), MTime::uiUnit()); }
+
+// ---- MTime ---------------------------------------------------------------------------------
+static double perSecond(MTime::Unit u)
+{
+    switch (u) {
+    case MTime::kHours: return 1.0 / 3600.0;
+    case MTime::kMinutes: return 1.0 / 60.0;
+    case MTime::kSeconds: return 1.0;
+    case MTime::kMilliseconds: return 1000.0;
+    case MTime::kGames: return 15.0;
+    case MTime::kFilm: return 24.0;
+    case MTime::kPALFrame: return 25.0;
+    case MTime::kNTSCFrame: return 30.0;
+    default: return 24.0;
+    }
+}
+MTime::MTime() : fValue(0), fUnit(kFilm) {}
+MTime::MTime(double v, Unit u) : fValue(v), fUnit(u) {}
+MTime::MTime(const MTime& o) : fValue(o.fValue), fUnit(o.fUnit) {}
+MTime::~MTime() {}
+MTime& MTime::operator=(const MTime& o)
+{
+    fValue = o.fValue;
+    fUnit = o.fUnit;
+    return *this;
+}
+MTime::Unit MTime::unit() const { return fUnit; }
+double MTime::value() const { return fValue; }
+double MTime::as(Unit u) const { return fValue / perSecond(fUnit) * perSecond(u); }
+MTime::Unit MTime::uiUnit() { return kFilm; }  // the scenes here: currentUnit -t film
+const char* MTime::className() { return "MTime"; }
 bool MPlug::connectedTo(MPlugArray& array, bool asDst, bool asSrc, MStatus* rs) const
 {
     array.clear();

@@ -7,6 +7,7 @@
 #include <maya/MStatus.h>
 #include <maya/MObject.h>
 #include <maya/MString.h>
+#include <maya/MTime.h>
 
 OPENMAYA_MAJOR_NAMESPACE_OPEN
 
@@ -30,6 +31,7 @@ public:
     int asInt(MStatus* ReturnStatus = NULL) const;
     double asDouble(MStatus* ReturnStatus = NULL) const;
     MString asString(MStatus* ReturnStatus = NULL) const;
+    MTime asMTime(MStatus* ReturnStatus = NULL) const;
     bool connectedTo(MPlugArray& array, bool asDst, bool asSrc, MStatus* ReturnStatus = NULL) const;
     bool isConnected(MStatus* ReturnStatus = NULL) const;
     static const char* className();
