@@ -80,6 +80,10 @@ def test_unsaved_layer_edits_show_in_brmLayers_and_the_window(maya, qtbot):
     assert "renderSetupLayer2" not in maya.brmLayers(renderable=True)
     qtbot.waitUntil(lambda: ("fxLive", True) in _layers(w), timeout=5000)
     assert ("renderSetupLayer2", False) in _layers(w)
+    rs.getRenderLayer("layerDefaultFrames").setName("beautyRenamed")
+    qtbot.waitUntil(lambda: ("beautyRenamed", True) in _layers(w), timeout=5000)
+    assert "layerDefaultFrames" not in [n for n, _ in _layers(w)]
+    assert "beautyRenamed" in maya.brmLayers(renderable=True)
     # a frame range override edited in Render Setup, not saved: shows within a poll
     maya.setAttr("startFrame1.attrValue", 21)
     qtbot.waitUntil(lambda: w.layer_list.item(2).text().startswith("renderSetupLayer2  frames 21-30"), timeout=5000)

@@ -195,6 +195,11 @@ MSH_EXPORT int msh_delete_node(const char* name)
     std::string err;
     return edited(MStandinHost::deleteNode(name ? name : "", err), err);
 }
+MSH_EXPORT int msh_rename_node(const char* from, const char* to)
+{
+    std::string err;
+    return edited(MStandinHost::renameNode(from ? from : "", to ? to : "", err), err);
+}
 MSH_EXPORT const char* msh_list_nodes_json(const char* type)
 {
     g_buf1 = list(MStandinHost::listNodes(type ? type : ""));

@@ -26,6 +26,7 @@
 //   @exists GLOB [MIN]             at least MIN (default 1) non-empty files match GLOB
 //   @sleep MS | @reload | @echo TEXT
 //   @createNode TYPE NAME | @setAttr NODE.ATTR VALUE | @connectAttr SRC DST | @delete NODE
+//   @rename OLD NEW
 //                                  edit the open scene in memory (not saved), like the MEL
 //                                  commands; @renderSetupLayer NAME adds a Render Setup layer
 //                                  as renderSetup's createRenderLayer does (NAME + rs_NAME)
@@ -291,7 +292,7 @@ struct Runner {
             return true;
         }
         if (key == "@createNode" || key == "@setAttr" || key == "@connectAttr" || key == "@delete" ||
-            key == "@renderSetupLayer") {
+            key == "@renderSetupLayer" || key == "@rename") {
             size_t sp2 = rest.find(' ');
             std::string a = sp2 == std::string::npos ? rest : rest.substr(0, sp2);
             std::string b = sp2 == std::string::npos ? "" : trim(rest.substr(sp2 + 1));
@@ -300,6 +301,7 @@ struct Runner {
                       : key == "@setAttr"     ? MStandinHost::setAttr(a, b, err)
                       : key == "@connectAttr" ? MStandinHost::connectAttr(a, b, err)
                       : key == "@delete"      ? MStandinHost::deleteNode(a, err)
+                      : key == "@rename"      ? MStandinHost::renameNode(a, b, err)
                                               : (MStandinHost::createNode("renderSetupLayer", a, err) &&
                                             MStandinHost::createNode("renderLayer", "rs_" + a, err) &&
                                             MStandinHost::connectAttr("rs_" + a + ".message", a + ".legacyRenderLayer", err));

@@ -51,7 +51,12 @@ struct Connection {
 
 std::vector<std::unique_ptr<Node>> g_nodes;  // creation order; deleted ones stay, not alive
 std::vector<Connection> g_connections;
-std::vector<std::string> g_edits;  // MEL of the edits since the scene was opened
+// The edits since the scene was opened, in order: MEL lines a .ma would hold, or a rename
+// (from -> to), which a .ma holds as the new name wherever the node is named.
+struct Edit {
+    std::string mel, from, to;
+};
+std::vector<Edit> g_edits;
 
 const std::map<std::string, std::string>& aliases()
 {
@@ -242,7 +247,7 @@ bool createNode(const std::string& type, const std::string& name, std::string& e
         return false;
     }
     add(type, name);
-    g_edits.push_back("createNode " + type + " -n " + quoteMel(name) + ";");
+    g_edits.push_back(Edit{"createNode " + type + " -n " + quoteMel(name) + ";", "", ""});
     return true;
 }
 
@@ -257,7 +262,7 @@ bool setAttr(const std::string& plug, const std::string& value, std::string& err
     std::string a = longAttr(attr);
     n->attrs[a] = value;
     std::string v = a == "renderable" ? (truthy(value) ? "yes" : "no") : value;
-    g_edits.push_back("select -ne " + quoteMel(n->name) + ";\n\tsetAttr \"." + shortAttr(a) + "\" " + v + ";");
+    g_edits.push_back(Edit{"select -ne " + quoteMel(n->name) + ";\n\tsetAttr \"." + shortAttr(a) + "\" " + v + ";", "", ""});
     return true;
 }
 
@@ -279,8 +284,9 @@ bool connectAttr(const std::string& src, const std::string& dst, std::string& er
     }
     g_connections.push_back(Connection{find(sn), longAttr(sa), find(dn), longAttr(da)});
     // Maya writes short attribute names in .ma files (connectAttr "rs_fx.msg" "fx.lrl").
-    g_edits.push_back("connectAttr " + quoteMel(sn + "." + shortAttr(longAttr(sa))) + " " +
-                      quoteMel(dn + "." + shortAttr(longAttr(da))) + ";");
+    g_edits.push_back(Edit{"connectAttr " + quoteMel(sn + "." + shortAttr(longAttr(sa))) + " " +
+                               quoteMel(dn + "." + shortAttr(longAttr(da))) + ";",
+                           "", ""});
     return true;
 }
 
@@ -292,7 +298,23 @@ bool deleteNode(const std::string& name, std::string& err)
         return false;
     }
     n->alive = false;
-    g_edits.push_back("delete " + quoteMel(name) + ";");
+    // A .ma of the scene would not hold the node; the copy here keeps the saved text, so a
+    // deleted layer is written switched off (never rendered by default) - a stand-in limit.
+    if (n->type == "renderLayer") g_edits.push_back(Edit{"select -ne " + quoteMel(name) + ";\n\tsetAttr \".rndr\" no;", "", ""});
+    return true;
+}
+
+bool renameNode(const std::string& from, const std::string& to, std::string& err)
+{
+    Node* n = find(from);
+    if (!n || to.empty() || find(to) || from == "defaultRenderLayer") {
+        err = !n ? "No object matches name: " + from
+                 : from == "defaultRenderLayer" ? "Cannot rename the default render layer"
+                                                : "Cannot rename '" + from + "' to '" + to + "'";
+        return false;
+    }
+    n->name = to;
+    g_edits.push_back(Edit{"", from, to});
     return true;
 }
 
@@ -304,10 +326,22 @@ std::vector<std::string> listNodes(const std::string& type)
     return out;
 }
 
-std::string sceneEditsAsMel()
+static void replaceAll(std::string& text, const std::string& a, const std::string& b)
 {
-    std::string out;
-    for (const std::string& e : g_edits) out += e + "\n";
+    for (size_t at = text.find(a); at != std::string::npos; at = text.find(a, at + b.size())) text.replace(at, a.size(), b);
+}
+
+std::string sceneInMemory(const std::string& fileText)
+{
+    std::string out = fileText + "\n";
+    for (const Edit& e : g_edits) {
+        if (e.from.empty()) {
+            out += e.mel + "\n";
+        } else {  // the node is named "to" wherever the file (or an earlier edit) named it
+            replaceAll(out, "\"" + e.from + "\"", "\"" + e.to + "\"");
+            replaceAll(out, "\"" + e.from + ".", "\"" + e.to + ".");
+        }
+    }
     return out;
 }
 

@@ -51,10 +51,12 @@ OPENMAYA_EXPORT bool setAttr(const std::string& plug, const std::string& value, 
 OPENMAYA_EXPORT std::string getAttr(const std::string& plug);
 OPENMAYA_EXPORT bool connectAttr(const std::string& src, const std::string& dst, std::string& err);
 OPENMAYA_EXPORT bool deleteNode(const std::string& name, std::string& err);
+OPENMAYA_EXPORT bool renameNode(const std::string& from, const std::string& to, std::string& err);
 /// Nodes of a type ("" all), in creation order.
 OPENMAYA_EXPORT std::vector<std::string> listNodes(const std::string& type);
-/// The edits since the scene was opened, as the MEL lines of a .ma (exportAll appends them).
-OPENMAYA_EXPORT std::string sceneEditsAsMel();
+/// The scene in memory as a .ma: the file's text with the edits since it was opened
+/// (exportAll and save write this).
+OPENMAYA_EXPORT std::string sceneInMemory(const std::string& fileText);
 
 /// Fire every registered timer callback once (in registration order). Returns how many ran.
 OPENMAYA_EXPORT size_t fireTimers(float elapsedSeconds);

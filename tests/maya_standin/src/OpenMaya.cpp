@@ -1432,10 +1432,10 @@ static MStatus writeSceneTo(const std::string& path)
         emit(MsgKind::Error, "Cannot write file '" + path + "': " + std::strerror(errno));
         return MS::kFailure;
     }
-    out << scene.str();
     // The scene in memory: the file plus the layer edits not saved yet (Maya ASCII).
     size_t n = path.size();
-    if (n > 3 && path.compare(n - 3, 3, ".ma") == 0) out << "\n" << MStandinHost::sceneEditsAsMel();
+    bool ascii = n > 3 && path.compare(n - 3, 3, ".ma") == 0;
+    out << (ascii ? MStandinHost::sceneInMemory(scene.str()) : scene.str());
     out.flush();
     return out ? MS::kSuccess : MS::kFailure;
 }

@@ -134,6 +134,10 @@ def delete_node(name):
     _edit(lib().msh_delete_node(_b(name)))
 
 
+def rename_node(old, new):
+    _edit(lib().msh_rename_node(_b(old), _b(new)))
+
+
 def list_nodes(type_=""):
     return json.loads(_s(lib().msh_list_nodes_json(_b(type_))))
 

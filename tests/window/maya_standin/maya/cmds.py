@@ -8,7 +8,7 @@
 - Maya's own commands the window uses are imitated here with their real flags (Maya command
   reference): about, file, optionVar, scriptJob, pluginInfo, loadPlugin, menu, menuItem,
   shelfLayout, shelfButton, deleteUI, fileDialog2, workspace, createNode, setAttr, getAttr,
-  connectAttr, delete, ls.
+  connectAttr, delete, rename, ls.
 """
 
 import json
@@ -307,6 +307,13 @@ def delete(*names, **kwargs):
         _host.delete_node(n)
     _edited()
     fire_event("renderLayerChange")
+
+
+def rename(old, new, **kwargs):
+    _host.rename_node(old, new)
+    _edited()
+    fire_event("renderLayerChange")
+    return new
 
 
 def ls(*args, **kwargs):

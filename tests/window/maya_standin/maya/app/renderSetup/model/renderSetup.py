@@ -23,6 +23,14 @@ class RenderLayer(object):
     def setRenderable(self, value):
         cmds.setAttr(self._legacy() + ".renderable", bool(value))
 
+    def setName(self, new):
+        """Renames the layer and its legacy node, as Render Setup does."""
+        _host.rename_node(self._name, new)
+        _host.rename_node(self._legacy(), "rs_" + new)
+        self._name = new
+        cmds._edited()
+        cmds.fire_event("renderLayerChange")
+
 
 class RenderSetup(object):
     def createRenderLayer(self, name):
