@@ -27,6 +27,18 @@ command -v bc >/dev/null || missing+=(bc)
 # symbol versions with objdump.
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 command -v objdump >/dev/null || missing+=(binutils)
+# The Maya plug-in's UTF-8 test compiles a Latin-1 locale (localedef needs /usr/share/i18n).
+[ -d /usr/share/i18n/charmaps ] || missing+=(locales)
+# The Batch Render window tests: real Qt under Xvfb, PySide2 from Debian for /usr/bin/python3
+# (PySide6 comes from PyPI below, into build/venv-window when python3 lacks it).
+command -v xvfb-run >/dev/null || missing+=(xvfb xauth)
+/usr/bin/python3 -c 'import PySide2.QtWidgets, PySide2.QtTest, pytestqt, pytest' 2>/dev/null \
+  || missing+=(python3-pyside2.qtwidgets python3-pyside2.qtgui python3-pyside2.qtcore python3-pyside2.qttest
+               python3-pytest python3-pytestqt)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+for lib in libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libxcb-icccm4 libxcb-keysyms1; do
+  dpkg -s "$lib" >/dev/null 2>&1 || missing+=("$lib")
+done
 # The Windows compile check builds bundled SQLite's C code for the target.
 command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -93,6 +105,18 @@ cmp -s build/release/brm build/maya-release-module/bin/brm \
   || die "cmake --install put a brm other than the release build into the module"
 bash scripts/package.sh --skip-build --plugins build/maya-release-module --dist build/dist-standin
 bash scripts/check-package.sh "build/dist-standin/brm-$version-linux-x86_64.tar.gz"
+step "Batch Render window: real Qt under Xvfb, the real plug-in through the stand-in host (PySide6, PySide2)"
+WINDOW_PY=python3
+if ! python3 -c 'import PySide6.QtWidgets, pytestqt, pytest' 2>/dev/null; then
+  [ -x build/venv-window/bin/python ] || python3 -m venv build/venv-window \
+    || die "cannot create build/venv-window for PySide6 (apt-get install python3-venv)"
+  WINDOW_PY=build/venv-window/bin/python
+  "$WINDOW_PY" -c 'import PySide6.QtWidgets, pytestqt, pytest' 2>/dev/null \
+    || "$WINDOW_PY" -m pip install -q PySide6 pytest pytest-qt \
+    || die "cannot install PySide6, pytest and pytest-qt from PyPI into build/venv-window"
+fi
+BRM_QT=PySide6 PYTEST_QT_API=pyside6 run xvfb-run -a "$WINDOW_PY" -m pytest tests/window -q -p no:cacheprovider
+BRM_QT=PySide2 PYTEST_QT_API=pyside2 run xvfb-run -a /usr/bin/python3 -m pytest tests/window -q -p no:cacheprovider
 
 step "Windows compile check (process groups → Job Objects, socket → named pipe)"
 if command -v rustup >/dev/null; then
