@@ -8,5 +8,7 @@
 pub mod detach;
 mod server;
 pub mod transport;
+#[cfg(unix)]
+pub mod trust;
 
 pub use server::{serve, ServeOptions, ServeOutcome};
