@@ -81,11 +81,30 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// Open (creating and migrating) the queue database.
+///
+/// A new database is built under a temporary name and renamed into place once its schema is
+/// complete, so an existing file that is empty or has no schema is never one of ours half
+/// made: it is damaged, and refused (see [`refuse_damaged`]) rather than silently replaced
+/// by an empty queue whose job 1 would overwrite the old job 1's log. The file is kept 0600:
+/// it holds each job's environment.
 pub fn open(path: &Path) -> Result<Connection, QueueError> {
     let db_err = |e: rusqlite::Error| QueueError::Database {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
+    let mut fresh = std::fs::symlink_metadata(path).is_err();
+    if !fresh {
+        if let Err(detail) = health(path) {
+            if !move_damaged_requested() {
+                return Err(refuse_damaged(path, &detail));
+            }
+            move_aside(path, &detail)?;
+            fresh = true;
+        }
+    }
+    if fresh {
+        create_fresh(path)?;
+    }
     let conn = Connection::open(path).map_err(db_err)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(db_err)?;
@@ -96,7 +115,174 @@ pub fn open(path: &Path) -> Result<Connection, QueueError> {
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(db_err)?;
     migrate(&conn).map_err(db_err)?;
+    keep_private(path);
+    if let Some(logs) = path.parent().map(|d| d.join("logs")) {
+        reserve_ids_above_logs(&conn, &logs).map_err(db_err)?;
+    }
+    super::env_retention::scrub(&conn, super::env_retention::retention_from_env())
+        .map_err(db_err)?;
     Ok(conn)
+}
+
+/// `BRM_MOVE_DAMAGED_DB=1`: the user asked to move a damaged database aside and start over.
+fn move_damaged_requested() -> bool {
+    std::env::var("BRM_MOVE_DAMAGED_DB").is_ok_and(|v| v.trim() == "1")
+}
+
+/// What is wrong with an existing database file, if anything (it is opened read-only).
+fn health(path: &Path) -> Result<(), String> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read it: {e}"))?
+        .len();
+    if len == 0 {
+        return Err("the file is empty (0 bytes)".into());
+    }
+    let flags =
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| e.to_string())?;
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    if version == 0 {
+        return Err("it has no brm schema (not a brm queue, or overwritten)".into());
+    }
+    let check: String = conn
+        .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    if check != "ok" {
+        return Err(format!("SQLite integrity check: {check}"));
+    }
+    Ok(())
+}
+
+fn refuse_damaged(path: &Path, detail: &str) -> QueueError {
+    QueueError::Database {
+        path: path.to_path_buf(),
+        message: format!(
+            "the queue database is damaged ({detail}). brm will not start on it and has left it \
+             untouched; renders already running go on, their logs and frames are safe. Restore \
+             {} from a backup, or start over with an empty queue, keeping the damaged file \
+             beside it for inspection: `brm agent stop; BRM_MOVE_DAMAGED_DB=1 brm agent start` \
+             (it is renamed to {}.damaged-<time>; job ids continue after the old logs)",
+            path.display(),
+            path.display()
+        ),
+    }
+}
+
+/// Rename a damaged database (and its WAL and shared-memory files) aside, never delete it.
+fn move_aside(path: &Path, detail: &str) -> Result<(), QueueError> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    for suffix in ["", "-wal", "-shm"] {
+        let from = with_suffix(path, suffix);
+        if std::fs::symlink_metadata(&from).is_err() {
+            continue;
+        }
+        let to = with_suffix(path, &format!("{suffix}.damaged-{stamp}"));
+        std::fs::rename(&from, &to).map_err(|e| QueueError::Database {
+            path: path.to_path_buf(),
+            message: format!(
+                "cannot move the damaged {} aside to {}: {e}",
+                from.display(),
+                to.display()
+            ),
+        })?;
+        eprintln!(
+            "brm: moved the damaged queue file {} to {} ({detail}) as asked by BRM_MOVE_DAMAGED_DB",
+            from.display(),
+            to.display()
+        );
+    }
+    Ok(())
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    std::path::PathBuf::from(s)
+}
+
+/// Build a new database with the full schema under a temporary name, then rename it in.
+fn create_fresh(path: &Path) -> Result<(), QueueError> {
+    let tmp = with_suffix(path, &format!(".new-{}", std::process::id()));
+    let db_err = |e: rusqlite::Error| QueueError::Database {
+        path: path.to_path_buf(),
+        message: format!("creating a new queue database: {e}"),
+    };
+    let _ = std::fs::remove_file(&tmp);
+    {
+        let conn = Connection::open(&tmp).map_err(db_err)?;
+        keep_private(&tmp);
+        migrate(&conn).map_err(db_err)?;
+        conn.close().map_err(|(_, e)| db_err(e))?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| QueueError::Database {
+        path: path.to_path_buf(),
+        message: format!(
+            "creating a new queue database (renaming {} into place): {e}",
+            tmp.display()
+        ),
+    })
+}
+
+/// Mode 0600 on the database and its side files: they hold the jobs' environments.
+fn keep_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let f = with_suffix(path, suffix);
+            if let Ok(m) = std::fs::metadata(&f) {
+                if m.permissions().mode() & 0o077 != 0 {
+                    let _ = std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600));
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// Job ids are never reused while a job's log exists (a database moved aside, or restored
+/// from an older backup): the next id is above every `job-N.log` / `job-N/` in `logs`.
+fn reserve_ids_above_logs(conn: &Connection, logs: &Path) -> rusqlite::Result<()> {
+    let Ok(dir) = std::fs::read_dir(logs) else {
+        return Ok(());
+    };
+    let highest = dir
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let rest = name.strip_prefix("job-")?;
+            let num = rest.strip_suffix(".log").unwrap_or(rest);
+            num.parse::<i64>().ok()
+        })
+        .max()
+        .unwrap_or(0);
+    if highest == 0 {
+        return Ok(());
+    }
+    let current: i64 = conn
+        .query_row(
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'jobs'), 0)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or(0);
+    let max_id: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) FROM jobs", [], |r| r.get(0))?;
+    if highest > current.max(max_id) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute("DELETE FROM sqlite_sequence WHERE name = 'jobs'", [])?;
+        tx.execute(
+            "INSERT INTO sqlite_sequence (name, seq) VALUES ('jobs', ?1)",
+            params![highest],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
 }
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
