@@ -71,9 +71,11 @@ pub fn serve(opts: ServeOptions) -> crate::Result<ServeOutcome> {
     let paths = &opts.paths;
     prepare_runtime(&paths.runtime)?;
     writable::check_state(paths)?;
-    // One agent per user rests on a lock in the *state* folder: the runtime folder may be
-    // deleted under a running agent (logind does so at logout), and a lock there with it.
-    let Some(_lock) = lock::try_lock(&paths.state.join("agent.lock"))? else {
+    // One agent per user rests on a lock on the *state* folder itself (Unix; Windows: a file
+    // in it): the runtime folder may be deleted under a running agent (logind does so at
+    // logout), and a lock file can be deleted; the folder holding the queue cannot be without
+    // losing the queue anyway.
+    let Some(_lock) = lock::try_lock_state(&paths.state)? else {
         return Ok(ServeOutcome::AlreadyRunning);
     };
     // Also the runtime lock older brm agents take, so an old and a new one never both serve.
@@ -402,6 +404,23 @@ mod lock {
         // SAFETY: flock on a descriptor we own.
         let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         Ok((r == 0).then_some(Lock { _file: file }))
+    }
+
+    /// Lock the state folder: on Unix `flock` on the folder itself (it has no name to delete
+    /// short of the folder), elsewhere a lock file inside it.
+    #[cfg(unix)]
+    pub fn try_lock_state(dir: &Path) -> crate::Result<Option<Lock>> {
+        use std::os::fd::AsRawFd;
+        let file = File::open(dir)
+            .map_err(|e| crate::Error::io(format!("opening {} to lock it", dir.display()), e))?;
+        // SAFETY: flock on a descriptor we own.
+        let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        Ok((r == 0).then_some(Lock { _file: file }))
+    }
+
+    #[cfg(windows)]
+    pub fn try_lock_state(dir: &Path) -> crate::Result<Option<Lock>> {
+        try_lock(&dir.join("agent.lock"))
     }
 
     #[cfg(windows)]
