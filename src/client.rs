@@ -261,15 +261,19 @@ impl Client {
             }
             .into());
         };
-        detach::spawn_agent(&exe, &self.paths, self.opts.home.as_deref()).map_err(|source| {
-            ClientError::AgentSpawn {
+        let pid = detach::spawn_agent(&exe, &self.paths, self.opts.home.as_deref()).map_err(
+            |source| ClientError::AgentSpawn {
                 exe: exe.clone(),
                 source,
-            }
-        })?;
+            },
+        )?;
         let waited = Instant::now();
         let timeout = Duration::from_millis(self.opts.connect_timeout_ms.max(100));
         let mut pause = Duration::from_millis(5);
+        // An agent that exits at once (a damaged queue, an untrusted folder) has said why in
+        // its log: report that soon rather than after the whole timeout. A short grace still
+        // lets an agent that was already serving (it rebinds a vanished socket) answer.
+        let mut exited_at: Option<Instant> = None;
         loop {
             match self.open() {
                 Ok(c) => {
@@ -280,7 +284,13 @@ impl Client {
                 Err(OpenError::Io(e)) if is_timeout(&e) => {
                     return Err(self.no_answer("hello", "").into())
                 }
-                Err(OpenError::Io(_)) if waited.elapsed() < timeout => {
+                Err(OpenError::Io(_))
+                    if waited.elapsed() < timeout
+                        && exited_at.is_none_or(|t| t.elapsed() < Duration::from_secs(2)) =>
+                {
+                    if exited_at.is_none() && !process_alive(pid) {
+                        exited_at = Some(Instant::now());
+                    }
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_millis(100));
                 }
@@ -506,6 +516,21 @@ impl Client {
     /// Ask the agent to exit (renders keep running; the next client restarts it).
     pub fn shutdown(&mut self) -> crate::Result<()> {
         self.call(&Request::Shutdown).map(|_| ())
+    }
+}
+
+/// Whether process `pid` still exists (the agent we started; its reaper thread collects it).
+fn process_alive(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        // SAFETY: signal 0 only checks that the process exists.
+        let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
+        r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
     }
 }
 

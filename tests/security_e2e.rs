@@ -566,6 +566,30 @@ fn a_damaged_database_is_refused_then_moved_aside_on_request() {
     assert_eq!(std::fs::read(&log1).unwrap(), log1_before, "old log kept");
 }
 
+/// Item 7: the database truncated under a running agent: the agent stops rather than go
+/// on as an empty queue, and the next command refuses the damaged file.
+#[test]
+fn a_database_truncated_while_the_agent_runs_is_not_used_as_empty() {
+    let env = Env::home(&[]);
+    let id = env.cube_job("1", &[]);
+    assert_eq!(env.wait_end(id, Duration::from_secs(60))["state"], "done");
+    let pid = env.agent_pid();
+    let db = env.state_dir().join("brm.sqlite3");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&db)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    wait_for("the agent to stop", Duration::from_secs(20), || {
+        !pid_alive(pid)
+    });
+    let o = env.brm(&["jobs"]);
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(t.contains("damaged"), "{t}");
+}
+
 /// Item 7: garbage over the database (not just truncation) is refused the same way.
 #[test]
 fn a_database_overwritten_with_garbage_is_refused() {

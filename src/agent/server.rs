@@ -104,6 +104,8 @@ pub fn serve(opts: ServeOptions) -> crate::Result<ServeOutcome> {
     let mut bound = socket_id(&endpoint);
     #[cfg(unix)]
     let mut checked = Instant::now();
+    #[cfg(unix)]
+    let db_id = socket_id(&paths.database());
     let _ = std::fs::write(
         paths.runtime.join("agent.pid"),
         std::process::id().to_string(),
@@ -149,6 +151,15 @@ pub fn serve(opts: ServeOptions) -> crate::Result<ServeOutcome> {
         #[cfg(unix)]
         if checked.elapsed() >= SOCKET_CHECK {
             checked = Instant::now();
+            if let Some(why) = database_lost(&paths.database(), db_id) {
+                eprintln!(
+                    "brm agent: the queue database {} {why} while the agent ran; stopping so \
+                     nothing is written over what is left. Running renders go on; the next brm \
+                     command says how to recover",
+                    paths.database().display()
+                );
+                break ServeOutcome::Stopped;
+            }
             if bound.is_none() || socket_id(&endpoint) != bound {
                 if let Some(l) = rebind(paths, &endpoint) {
                     listener = l;
@@ -212,6 +223,18 @@ fn socket_id(path: &std::path::Path) -> Option<(u64, u64)> {
     std::fs::symlink_metadata(path)
         .ok()
         .map(|m| (m.dev(), m.ino()))
+}
+
+/// Whether the database file under a running agent was deleted, replaced or emptied (so
+/// the queue it holds is gone or damaged): the agent must not carry on writing.
+#[cfg(unix)]
+fn database_lost(db: &std::path::Path, opened: Option<(u64, u64)>) -> Option<&'static str> {
+    match std::fs::metadata(db) {
+        Err(_) => Some("was deleted"),
+        Ok(_) if socket_id(db) != opened => Some("was replaced by another file"),
+        Ok(m) if m.len() == 0 => Some("was truncated to 0 bytes"),
+        Ok(_) => None,
+    }
 }
 
 /// Our socket vanished or was replaced (the runtime folder deleted at logout, a user's
