@@ -379,6 +379,10 @@ impl Client {
                     return Err(e.into());
                 }
             }
+            // A snapshot folder another user controls would hand them the artist's scene.
+            #[cfg(unix)]
+            crate::agent::trust::check_dir(&self.paths.snapshots)
+                .map_err(|u| ClientError::Untrusted(u.to_string()))?;
             let store = crate::scene::SnapshotStore::new(self.paths.snapshots.clone());
             let snap = store.snapshot(&spec.scene)?;
             if spec.source_scene.is_none() {

@@ -56,8 +56,10 @@ pub fn output_dir(dir: &Path) -> crate::Result<PathBuf> {
                  folder of your own, e.g. a shot's render folder"
             )));
         }
+        // (A file in the way is left to the render, which reports the frames it could not
+        // write; an unwritable folder is refused now.)
         if let Some(existing) = norm.ancestors().find(|a| a.exists()) {
-            if !writable(existing) {
+            if existing.is_dir() && !writable(existing) {
                 return Err(crate::Error::InvalidArgument(format!(
                     "cannot render into {shown}: {} is not writable by you. Give --output a \
                      folder you can write",

@@ -70,6 +70,9 @@ const SOCKET_CHECK: Duration = Duration::from_secs(1);
 pub fn serve(opts: ServeOptions) -> crate::Result<ServeOutcome> {
     let paths = &opts.paths;
     prepare_runtime(&paths.runtime)?;
+    // The queue (job environments included) must not sit where another user can swap it.
+    #[cfg(unix)]
+    trusted_dir(&paths.state, "state")?;
     writable::check_state(paths)?;
     // One agent per user rests on a lock on the *state* folder itself (Unix; Windows: a file
     // in it): the runtime folder may be deleted under a running agent (logind does so at
@@ -198,22 +201,18 @@ pub fn serve(opts: ServeOptions) -> crate::Result<ServeOutcome> {
 /// it (0700) and check it again.
 fn prepare_runtime(runtime: &std::path::Path) -> crate::Result<()> {
     #[cfg(unix)]
-    trusted_runtime(runtime)?;
+    trusted_dir(runtime, "runtime")?;
     crate::paths::ensure_private_dir(runtime)
         .map_err(|e| crate::Error::io(format!("creating runtime dir {}", runtime.display()), e))?;
     #[cfg(unix)]
-    trusted_runtime(runtime)?;
+    trusted_dir(runtime, "runtime")?;
     Ok(())
 }
 
 #[cfg(unix)]
-fn trusted_runtime(runtime: &std::path::Path) -> crate::Result<()> {
-    super::trust::check_dir(runtime).map_err(|u| {
-        crate::Error::io(
-            format!("using runtime dir {}", runtime.display()),
-            u.into_io(),
-        )
-    })
+fn trusted_dir(dir: &std::path::Path, what: &str) -> crate::Result<()> {
+    super::trust::check_dir(dir)
+        .map_err(|u| crate::Error::io(format!("using {what} dir {}", dir.display()), u.into_io()))
 }
 
 /// The identity (device, inode) of the socket file at `path`, if there is one.
