@@ -64,6 +64,7 @@ struct Shared {
 pub const MAX_REQUEST_BYTES: usize = 4 << 20;
 
 /// How often the agent checks that its socket is still the one it bound.
+#[cfg(unix)]
 const SOCKET_CHECK: Duration = Duration::from_secs(1);
 
 /// Serve until idle or stopped. Renders keep running after it returns.
