@@ -475,6 +475,26 @@ fn a_stopped_agent_gives_a_timeout_error_not_a_hang() {
     assert_eq!(e.kind(), brm::ErrorKind::Unavailable, "{e}");
     assert!(e.to_string().contains("did not answer"), "{e}");
     assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+
+    // And through the C entry points Maya calls (brm_client_new, brm_jobs_json).
+    use brm::ffi::jobs::{brm_client_free, brm_client_new, brm_jobs_json};
+    let opts = std::ffi::CString::new(format!(
+        r#"{{"home": "{}", "autostart": false, "request_timeout_ms": 800}}"#,
+        env.dir.path().display()
+    ))
+    .unwrap();
+    let t0 = Instant::now();
+    let mut c = std::ptr::null_mut();
+    let r = unsafe { brm_client_new(opts.as_ptr(), &mut c) };
+    if r == brm::ffi::brm_result::BRM_OK {
+        let mut out = std::ptr::null_mut();
+        let r = unsafe { brm_jobs_json(c, &mut out) };
+        assert_eq!(r, brm::ffi::brm_result::BRM_ERR_UNAVAILABLE);
+        unsafe { brm_client_free(c) };
+    } else {
+        assert_eq!(r, brm::ffi::brm_result::BRM_ERR_UNAVAILABLE);
+    }
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
 }
 
 /// Item 4: the runtime folder is deleted (logind does this at logout) while a chunked job
