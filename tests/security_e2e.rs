@@ -380,6 +380,8 @@ fn impostor_behind_a_socket_we_own_is_refused_by_peer_credentials() {
         return;
     }
     let env = Env::home(&[]);
+    // The impostor must reach its own folder inside the test's.
+    std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let runtime = env.runtime_dir();
     std::fs::create_dir(&runtime).unwrap();
     std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o777)).unwrap();
