@@ -129,7 +129,9 @@ fn move_damaged_requested() -> bool {
     std::env::var("BRM_MOVE_DAMAGED_DB").is_ok_and(|v| v.trim() == "1")
 }
 
-/// What is wrong with an existing database file, if anything (it is opened read-only).
+/// What is wrong with an existing database file, if anything. Opened read-write but never
+/// created, so a WAL left by a killed agent is recovered as usual rather than taken for
+/// damage; nothing is written to a damaged file.
 fn health(path: &Path) -> Result<(), String> {
     let len = std::fs::metadata(path)
         .map_err(|e| format!("cannot read it: {e}"))?
@@ -138,7 +140,7 @@ fn health(path: &Path) -> Result<(), String> {
         return Err("the file is empty (0 bytes)".into());
     }
     let flags =
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| e.to_string())?;
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
