@@ -110,6 +110,8 @@ pub fn serve(opts: ServeOptions) -> crate::Result<ServeOutcome> {
     let mut checked = Instant::now();
     #[cfg(unix)]
     let db_id = socket_id(&paths.database());
+    #[cfg(unix)]
+    let mut rebind_error: Option<String> = None;
     let _ = std::fs::write(
         paths.runtime.join("agent.pid"),
         std::process::id().to_string(),
@@ -165,9 +167,19 @@ pub fn serve(opts: ServeOptions) -> crate::Result<ServeOutcome> {
                 break ServeOutcome::Stopped;
             }
             if bound.is_none() || socket_id(&endpoint) != bound {
-                if let Some(l) = rebind(paths, &endpoint) {
-                    listener = l;
-                    bound = socket_id(&endpoint);
+                match rebind(paths, &endpoint) {
+                    Ok(l) => {
+                        eprintln!("brm agent: serving again at {}", endpoint.display());
+                        listener = l;
+                        bound = socket_id(&endpoint);
+                        rebind_error = None;
+                    }
+                    // Said once per cause, not every second.
+                    Err(e) if rebind_error.as_deref() != Some(e.as_str()) => {
+                        eprintln!("brm agent: the socket {} vanished and cannot be bound again (retrying): {e}", endpoint.display());
+                        rebind_error = Some(e);
+                    }
+                    Err(_) => {}
                 }
             }
         }
@@ -241,28 +253,14 @@ fn database_lost(db: &std::path::Path, opened: Option<(u64, u64)>) -> Option<&'s
 /// `rm`): clients could no longer reach us and would start a second agent. We hold the state
 /// lock, so no other agent of ours serves: bind again (and rewrite the pid file).
 #[cfg(unix)]
-fn rebind(paths: &Paths, endpoint: &std::path::Path) -> Option<Listener> {
-    eprintln!(
-        "brm agent: the socket {} vanished or was replaced; binding it again",
-        endpoint.display()
+fn rebind(paths: &Paths, endpoint: &std::path::Path) -> Result<Listener, String> {
+    prepare_runtime(&paths.runtime).map_err(|e| e.to_string())?;
+    let l = Listener::bind(endpoint).map_err(|e| e.to_string())?;
+    let _ = std::fs::write(
+        paths.runtime.join("agent.pid"),
+        std::process::id().to_string(),
     );
-    if let Err(e) = prepare_runtime(&paths.runtime) {
-        eprintln!("brm agent: cannot rebind: {e}");
-        return None;
-    }
-    match Listener::bind(endpoint) {
-        Ok(l) => {
-            let _ = std::fs::write(
-                paths.runtime.join("agent.pid"),
-                std::process::id().to_string(),
-            );
-            Some(l)
-        }
-        Err(e) => {
-            eprintln!("brm agent: cannot rebind {}: {e}", endpoint.display());
-            None
-        }
-    }
+    Ok(l)
 }
 
 fn spawn_conn(shared: &Arc<Shared>, conn: Box<dyn Conn>) {
