@@ -473,7 +473,9 @@ fn a_stopped_agent_gives_a_timeout_error_not_a_hang() {
     ))
     .unwrap();
     let r = brm::client::Client::connect(opts).and_then(|mut c| c.jobs());
-    let e = r.err().expect("a stopped agent cannot answer");
+    let Err(e) = r else {
+        panic!("a stopped agent cannot answer")
+    };
     assert_eq!(e.kind(), brm::ErrorKind::Unavailable, "{e}");
     assert!(e.to_string().contains("did not answer"), "{e}");
     assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
