@@ -68,6 +68,29 @@ pub fn output_dir(dir: &Path) -> crate::Result<PathBuf> {
             }
         }
     }
+    #[cfg(windows)]
+    {
+        // A drive root, the Windows folder and the program folders.
+        let mut system: Vec<PathBuf> = [
+            "SystemRoot",
+            "ProgramFiles",
+            "ProgramFiles(x86)",
+            "ProgramData",
+        ]
+        .iter()
+        .filter_map(|v| std::env::var_os(v).map(PathBuf::from))
+        .collect();
+        system.retain(|p| !p.as_os_str().is_empty());
+        let is_root =
+            norm.parent().is_none() || norm.components().count() <= 2 && norm.file_name().is_none();
+        if is_root || system.iter().any(|s| norm.starts_with(s)) {
+            return Err(crate::Error::InvalidArgument(format!(
+                "refusing to render into {}: it is a system folder. Give --output a folder of \
+                 your own, e.g. a shot's render folder",
+                norm.display()
+            )));
+        }
+    }
     Ok(norm)
 }
 
