@@ -18,6 +18,8 @@ pub mod protocol;
 pub mod queue;
 pub mod run;
 pub mod scene;
+pub mod submit_checks;
+pub mod text;
 
 pub mod ffi;
 

@@ -11,6 +11,8 @@ pub mod detach;
 mod server;
 pub mod service;
 pub mod transport;
+#[cfg(unix)]
+pub mod trust;
 pub mod upgrade;
 
 pub use server::{serve, ServeOptions, ServeOutcome};
