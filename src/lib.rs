@@ -5,6 +5,7 @@
 //! stable C ABI (`include/brm.h`) that the Maya plugin and studio tools link against.
 //! See `docs/ARCHITECTURE.md` for the map of modules and the data flow.
 
+pub mod config;
 pub mod error;
 pub mod paths;
 

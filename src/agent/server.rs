@@ -24,17 +24,9 @@ pub struct ServeOptions {
 impl ServeOptions {
     /// `BRM_AGENT_IDLE_S` (default 900 s; 0 = never).
     pub fn from_env(paths: Paths) -> ServeOptions {
-        let secs = std::env::var("BRM_AGENT_IDLE_S")
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(900u64);
         ServeOptions {
             paths,
-            idle_exit: if secs == 0 {
-                Duration::MAX
-            } else {
-                Duration::from_secs(secs)
-            },
+            idle_exit: crate::config::agent_idle(),
         }
     }
 }

@@ -52,21 +52,15 @@ impl EngineConfig {
     /// Settings from the environment: `BRM_RESERVE_GPU0` (1), `BRM_TASKS_PER_GPU` (1),
     /// `BRM_CPU_SLOTS` (1), `BRM_CANCEL_GRACE_MS` (10000), `BRM_SCRIPTS_DIR`.
     pub fn from_env(paths: Paths, report: Arc<SystemReport>) -> EngineConfig {
-        let num = |k: &str, d: u64| {
-            std::env::var(k)
-                .ok()
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(d)
-        };
         EngineConfig {
             paths,
             scripts_dir: scripts_dir(),
             report,
-            reserve_gpu0: num("BRM_RESERVE_GPU0", 1) != 0,
-            tasks_per_gpu: num("BRM_TASKS_PER_GPU", 1).max(1) as u32,
-            cpu_slots: num("BRM_CPU_SLOTS", 1).max(1) as u32,
-            cancel_grace: Duration::from_millis(num("BRM_CANCEL_GRACE_MS", 10_000)),
-            tick: Duration::from_millis(num("BRM_TICK_MS", 25).max(1)),
+            reserve_gpu0: crate::config::reserve_gpu0(),
+            tasks_per_gpu: crate::config::tasks_per_gpu(),
+            cpu_slots: crate::config::cpu_slots(),
+            cancel_grace: crate::config::cancel_grace(),
+            tick: crate::config::tick(),
             keep_snapshots: 5,
             snapshot_max_age: Duration::from_secs(24 * 3600),
         }
@@ -76,8 +70,8 @@ impl EngineConfig {
 /// The render scripts: `BRM_SCRIPTS_DIR`, else beside the executable (a Maya module's
 /// `bin/../scripts`, an install prefix's `share/brm/scripts`), else the source tree.
 pub fn scripts_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("BRM_SCRIPTS_DIR").filter(|v| !v.is_empty()) {
-        return PathBuf::from(d);
+    if let Some(d) = crate::config::scripts_dir() {
+        return d;
     }
     let marker = "brm_render_custom.py";
     if let Ok(exe) = std::env::current_exe() {
