@@ -17,6 +17,7 @@ pub mod plan;
 pub mod progress;
 pub mod protocol;
 pub mod queue;
+pub mod renderer;
 pub mod run;
 pub mod scene;
 

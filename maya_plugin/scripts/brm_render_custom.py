@@ -83,21 +83,8 @@ def mel_quote(text):
 
 # ----------------------------------------------------------------------------- maya steps
 
-RENDERER_NAMES = {
-    "sw": "mayaSoftware",
-    "mayasoftware": "mayaSoftware",
-    "hw2": "mayaHardware2",
-    "mayahardware2": "mayaHardware2",
-    "arnold": "arnold",
-    "redshift": "redshift",
-    "vray": "vray",
-    "renderman": "renderman",
-    "rman": "renderman",
-}
-
-
-def maya_renderer_name(name):
-    return RENDERER_NAMES.get(name.lower(), name)
+# brm sends the canonical renderer name (Maya's `currentRenderer` value) from its renderer
+# registry (src/renderer/ in brm): this script keeps no name table of its own.
 
 
 def open_scene(cmds, task):
@@ -141,7 +128,7 @@ def switch_layer(cmds, task):
 
 def choose_renderer(cmds, task):
     if task.get("renderer"):
-        renderer = maya_renderer_name(task["renderer"])
+        renderer = task["renderer"]
         cmds.setAttr("defaultRenderGlobals.currentRenderer", renderer, type="string")
         return renderer
     return cmds.getAttr("defaultRenderGlobals.currentRenderer")

@@ -122,9 +122,15 @@ fn arg(p: &Path) -> String {
 
 /// The child's environment: the client's (minus stale pinning), then pinning. With no
 /// captured environment (e.g. a farm task), the agent's is inherited and only pinning is set.
-fn environment(spec: &JobSpec, slot: &GpuSlot, python: bool) -> (Vec<(String, String)>, bool) {
+fn environment(
+    spec: &JobSpec,
+    task: &Task,
+    slot: &GpuSlot,
+    python: bool,
+) -> (Vec<(String, String)>, bool) {
     let replaced = |k: &str| {
         PINNING_VARS.iter().any(|v| v.eq_ignore_ascii_case(k))
+            || crate::renderer::gpu_env_vars().any(|v| v.eq_ignore_ascii_case(k))
             || (python && k.eq_ignore_ascii_case("PYTHONUNBUFFERED"))
     };
     let mut env: Vec<(String, String)> = spec
@@ -134,6 +140,11 @@ fn environment(spec: &JobSpec, slot: &GpuSlot, python: bool) -> (Vec<(String, St
         .cloned()
         .collect();
     env.extend(pinning_env(slot));
+    for kv in crate::renderer::env_for(task.renderer.as_deref(), slot) {
+        if !env.iter().any(|(k, _)| *k == kv.0) {
+            env.push(kv);
+        }
+    }
     if python {
         env.push(("PYTHONUNBUFFERED".into(), "1".into()));
     }
@@ -149,21 +160,9 @@ fn require_script(dir: &Path, name: &str) -> Result<PathBuf, PlanError> {
     }
 }
 
-/// `Render -r` names for the renderer names scenes use (`currentRenderer`).
+/// `Render -r` value for a renderer name (canonical or alias; see `crate::renderer`).
 pub fn render_renderer_flag(renderer: &str) -> String {
-    match renderer.to_ascii_lowercase().as_str() {
-        "mayasoftware" | "sw" => "sw".into(),
-        "mayahardware2" | "hw2" => "hw2".into(),
-        "mayahardware" | "hw" => "hw".into(),
-        "mayavector" | "vr" => "vr".into(),
-        "renderman" | "rendermanris" => "renderman".into(),
-        "arnold" | "redshift" | "vray" => renderer.to_ascii_lowercase(),
-        _ => renderer.to_string(),
-    }
-}
-
-fn is_redshift(renderer: Option<&str>) -> bool {
-    renderer.is_some_and(|r| r.eq_ignore_ascii_case("redshift"))
+    crate::renderer::render_flag(renderer)
 }
 
 /// The commands that render `frames` (a subset of `task.frames`, e.g. the remaining ones on a
@@ -230,6 +229,8 @@ fn mayapy_command(
             BASIC_SCRIPT
         },
     )?;
+    // The canonical name only (the scripts keep no name table of their own).
+    let renderer = spec.renderer.as_deref().map(crate::renderer::canonical);
     let file = TaskFile {
         schema: 1,
         scene: absolute(&spec.scene),
@@ -238,7 +239,7 @@ fn mayapy_command(
         layer_display: &task.layer_display,
         frames,
         camera: spec.camera.as_deref(),
-        renderer: spec.renderer.as_deref(),
+        renderer: renderer.as_deref(),
         output_dir: &task.output_dir,
         image_name: &task.image_name,
         padding: task.padding,
@@ -246,7 +247,7 @@ fn mayapy_command(
     };
     let path = work_dir.join(format!("task-{}.json", task.index));
     write_task_file(&path, &file)?;
-    let (env, env_clear) = environment(spec, slot, true);
+    let (env, env_clear) = environment(spec, task, slot, true);
     Ok(CommandSpec {
         program: mayapy,
         args: vec![arg(&script), arg(&absolute(&path))],
@@ -286,13 +287,16 @@ fn render_commands(
     let mut sorted = frames.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    let gpu_flags = is_redshift(task.renderer.as_deref()) && matches!(slot, GpuSlot::Gpu { .. });
-    let renderer_flag = match (&spec.renderer, gpu_flags) {
+    // The renderer's own device flags for a pinned GPU (Redshift: `-gpu {0}`), from the
+    // registry whatever name the job or scene used for it.
+    let known = task.renderer.as_deref().and_then(crate::renderer::lookup);
+    let gpu_args = known.map(|r| r.render_args(slot)).unwrap_or_default();
+    let renderer_flag = match (&spec.renderer, known) {
         (Some(r), _) => Some(render_renderer_flag(r)),
-        (None, true) => Some("redshift".to_string()),
-        (None, false) => None,
+        (None, Some(r)) if !gpu_args.is_empty() => Some(r.render_flag.to_string()),
+        _ => None,
     };
-    let (env, env_clear) = environment(spec, slot, false);
+    let (env, env_clear) = environment(spec, task, slot, false);
     let scene = arg(&absolute(&spec.scene));
     let mut out = Vec::new();
     for (start, end, step) in arithmetic_runs(&sorted) {
@@ -323,10 +327,7 @@ fn render_commands(
         if let Some(p) = &spec.project {
             a.extend(["-proj".into(), arg(&absolute(p))]);
         }
-        if gpu_flags {
-            // Literal braces: Redshift's device list syntax. Device 0 = the pinned card.
-            a.extend(["-gpu".into(), "{0}".into()]);
-        }
+        a.extend(gpu_args.iter().cloned());
         a.push(scene.clone());
         out.push(CommandSpec {
             program: render.clone(),
@@ -424,7 +425,7 @@ fn blender_command(
     if let Some(dir) = &source_dir {
         a.extend(["--source-dir".into(), arg(dir)]);
     }
-    let (env, env_clear) = environment(spec, slot, true);
+    let (env, env_clear) = environment(spec, task, slot, true);
     Ok(CommandSpec {
         program: blender,
         args: a,

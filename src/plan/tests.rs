@@ -977,3 +977,44 @@ fn blender_command_renders_the_example_for_real() {
     );
     assert!(!bad.output_dir.exists());
 }
+
+/// Issue 8 defect 4: `--renderer rs` counted as Redshift for progress parsing but got no
+/// `-gpu {0}` (nor `-r redshift`) on the command. Every name goes through the registry now.
+#[test]
+fn renderer_aliases_get_the_renderers_gpu_flags_and_env() {
+    let e = env();
+    let mut s = spec();
+    s.renderer = Some("rs".into());
+    let tasks = plan_tasks(&s, Some(&scene()), 1, &out()).unwrap();
+    assert_eq!(tasks[0].renderer.as_deref(), Some("redshift"));
+    for t in [&tasks[0], &task("rs_beauty", vec![], Some("rs"))] {
+        let c =
+            &command_for(&s, t, &[5], Method::Render, &gpu1(), &e.exes, e.dir.path()).unwrap()[0];
+        assert_eq!(&c.args[..2], &sv(&["-r", "redshift"]), "{:?}", c.args);
+        let n = c.args.len();
+        assert_eq!(&c.args[n - 3..n - 1], &sv(&["-gpu", "{0}"]), "{:?}", c.args);
+        assert_eq!(get(&c.env, "REDSHIFT_GPUDEVICES"), Some("0"));
+    }
+    // The mayapy script receives the canonical name, never the alias.
+    let work = e.dir.path().join("work-rs");
+    s.renderer = Some("sw".into());
+    command_for(
+        &s,
+        &task("beauty", vec![1], Some("sw")),
+        &[1],
+        Method::MayapyCustom,
+        &GpuSlot::Cpu,
+        &e.exes,
+        &work,
+    )
+    .unwrap();
+    let file = std::fs::read_dir(&work)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    assert_eq!(json["renderer"], "mayaSoftware");
+}
