@@ -882,3 +882,128 @@ fn a_scene_renders_with_the_maya_version_that_saved_it() {
         .iter()
         .all(|w| !w.as_str().unwrap().contains("not installed")));
 }
+
+/// Copies of the fake Maya as `<dir>/maya<year>` installs (copies, not links: detection tells
+/// installs apart by their real folder), with the stand-in `maya` package beside them.
+fn fake_maya_installs(dir: &Path, years: &[&str]) {
+    for v in years {
+        let bin = dir.join(format!("maya{v}")).join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        for exe in ["Render", "mayapy", "maya"] {
+            std::fs::copy(
+                format!("{ROOT}/tests/fakes/maya2025/bin/{exe}"),
+                bin.join(exe),
+            )
+            .unwrap();
+        }
+    }
+    std::os::unix::fs::symlink(
+        format!("{ROOT}/tests/fakes/maya_standin"),
+        dir.join("maya_standin"),
+    )
+    .unwrap();
+}
+
+/// Issue 8 defect 1: the agent started from a plain shell (no Maya in its environment) used
+/// to fail a job submitted from a Maya environment with "Render not found … set
+/// MAYA_LOCATION". Now each job renders with the Maya of its own environment: two jobs from
+/// two Maya versions, side by side, each with its own install.
+#[test]
+fn each_job_renders_with_the_maya_of_the_environment_it_was_submitted_from() {
+    let installs = tempfile::tempdir().unwrap();
+    fake_maya_installs(installs.path(), &["2024", "2025"]);
+    let nothing = tempfile::tempdir().unwrap();
+    let env = TestEnv::new(&[
+        ("BRM_MAYA_ROOTS", nothing.path().to_str().unwrap()),
+        ("BRM_CPU_SLOTS", "2"),
+    ]);
+    // The agent starts without any Maya it could find.
+    env.brm_ok(&["agent", "start"]);
+    let cube = scene("cube__cube.ma");
+    let mut ids = Vec::new();
+    for year in ["2024", "2025"] {
+        let out = env.out().join(year);
+        let location = installs.path().join(format!("maya{year}"));
+        let o = env
+            .cmd(&[
+                "render",
+                &cube,
+                "--frames",
+                "1-2",
+                "--gpu",
+                "cpu",
+                "--method",
+                "render",
+                "-o",
+                out.to_str().unwrap(),
+                "--json",
+            ])
+            .env("MAYA_LOCATION", &location)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        ids.push((year, v["id"].as_u64().unwrap(), out));
+    }
+    for (_, id, _) in &ids {
+        let v = env.wait_state(*id, Duration::from_secs(60));
+        assert_eq!(v["state"], "done", "{v:#}");
+    }
+    let starts: Vec<Value> = env
+        .records()
+        .into_iter()
+        .filter(|r| r["event"] == "start")
+        .collect();
+    for (year, _, out) in &ids {
+        let mine: Vec<&Value> = starts
+            .iter()
+            .filter(|r| {
+                r["argv"].as_array().unwrap().iter().any(|a| {
+                    a.as_str()
+                        .is_some_and(|a| a.starts_with(out.to_str().unwrap()))
+                })
+            })
+            .collect();
+        assert!(!mine.is_empty(), "no render of the {year} job: {starts:#?}");
+        for r in mine {
+            let argv0 = r["argv"][0].as_str().unwrap();
+            assert!(
+                argv0.contains(&format!("maya{year}")),
+                "the {year} job ran {argv0}"
+            );
+        }
+    }
+}
+
+/// Issue 8 defect 2: with no Maya at all a `.ma` job walked all three levels, repeated "no
+/// Maya 2022 or later was found" three times and exited 1. Now the submit fails at once with
+/// exit 3 and one message naming what the job's environment searched.
+#[test]
+fn no_maya_anywhere_refuses_the_submit_with_exit_3_and_one_message() {
+    let nothing = tempfile::tempdir().unwrap();
+    let env = TestEnv::new(&[("BRM_MAYA_ROOTS", nothing.path().to_str().unwrap())]);
+    let out = env.out();
+    let o = env.brm(&[
+        "render",
+        &scene("cube__cube.ma"),
+        "--frames",
+        "1-3",
+        "--gpu",
+        "cpu",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert_eq!(err.matches("no Maya 2022 or later").count(), 1, "{err}");
+    assert!(err.contains("MAYA_LOCATION unset"), "{err}");
+    assert!(err.contains(nothing.path().to_str().unwrap()), "{err}");
+    // Nothing was queued.
+    let jobs = env.json(&["jobs", "--json"]);
+    assert_eq!(jobs.as_array().map(|a| a.len()), Some(0), "{jobs:#}");
+}

@@ -10,7 +10,7 @@
 //! `BRM_MAYA_ROOTS`, `BRM_BLENDER`).
 
 mod blender;
-pub use blender::blend_frame_range;
+pub use blender::{blend_frame_range, find_blender};
 mod exec;
 mod gpu;
 mod host;
@@ -295,4 +295,15 @@ mod tests {
         let c = detect_cached();
         assert!(!Arc::ptr_eq(&a, &c));
     }
+}
+
+/// The Maya installs `opts` finds (`MAYA_LOCATION` first, then newest first), without the
+/// rest of the system report: what resolving a job's executables needs.
+pub fn detect_maya_installs(opts: &DetectOptions) -> Vec<MayaInstall> {
+    maya::detect_maya(opts)
+}
+
+/// The folders Autodesk installs Maya into on this OS (named in "not found" messages).
+pub fn default_maya_roots() -> Vec<PathBuf> {
+    maya::default_roots()
 }

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::chunk::arithmetic_runs;
+use super::exes::Executables;
 use super::gpu::{pinning_env, GpuSlot, PINNING_VARS};
 use super::spec::{JobSpec, Method};
 use super::tasks::Task;
 use super::PlanError;
-use crate::detect::SystemReport;
 use crate::run::CommandSpec;
 
 /// The level-1 script (`mayapy <script> <task.json>`).
@@ -24,65 +24,6 @@ pub const CUSTOM_SCRIPT: &str = "brm_render_custom.py";
 pub const BASIC_SCRIPT: &str = "brm_render_basic.py";
 /// The Blender setup script (view layer selection, Cycles device), run with `--python`.
 pub const BLENDER_SETUP_SCRIPT: &str = "brm_blender_setup.py";
-
-/// The programs and scripts commands use, and where they came from (for error messages).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Executables {
-    pub render: Option<PathBuf>,
-    pub mayapy: Option<PathBuf>,
-    pub blender: Option<PathBuf>,
-    /// Folder of `brm_render_custom.py` and `brm_render_basic.py`.
-    pub scripts_dir: PathBuf,
-    /// Folder of `brm_blender_setup.py` (in the source tree `scripts/blender`; installed,
-    /// `<scripts_dir>/blender`, the default of [`Executables::from_report`]).
-    pub blender_scripts_dir: PathBuf,
-    /// The Maya install the Maya executables come from, if any (named in errors).
-    pub maya_root: Option<PathBuf>,
-}
-
-impl Executables {
-    /// The first Maya install of the report (the `MAYA_LOCATION` one, else the newest) and its
-    /// Blender.
-    pub fn from_report(report: &SystemReport, scripts_dir: PathBuf) -> Self {
-        Self::for_maya_version(report, scripts_dir, None)
-    }
-
-    /// Like [`Executables::from_report`], with the Maya install of `version` ("2024") when it
-    /// is installed; else the default install (`MAYA_LOCATION` first, then the newest).
-    pub fn for_maya_version(
-        report: &SystemReport,
-        scripts_dir: PathBuf,
-        version: Option<&str>,
-    ) -> Self {
-        let wanted = version.map(|v| v.chars().take(4).collect::<String>());
-        let maya = wanted
-            .as_deref()
-            .and_then(|w| report.maya.iter().find(|m| m.version.starts_with(w)))
-            .or(report.maya.first());
-        Executables {
-            render: maya.and_then(|m| m.render.clone()),
-            mayapy: maya.and_then(|m| m.mayapy.clone()),
-            blender: report.blender.as_ref().map(|b| b.path.clone()),
-            blender_scripts_dir: scripts_dir.join("blender"),
-            scripts_dir,
-            maya_root: maya.map(|m| m.root.clone()),
-        }
-    }
-
-    fn maya_missing(&self, exe: &str, level: Method) -> PlanError {
-        let looked = match &self.maya_root {
-            Some(root) => format!("the Maya install at {} has no {exe}", root.display()),
-            None => "no Maya 2022 or later was found (brm looks in MAYA_LOCATION, the Autodesk install folder, BRM_MAYA_ROOTS and PATH); \
-                     set MAYA_LOCATION to your Maya install"
-                .to_string(),
-        };
-        PlanError::MissingExecutable {
-            program: exe.to_string(),
-            level,
-            looked,
-        }
-    }
-}
 
 /// The levels to try for a job, in order. `Auto` on a Maya scene is the three-level fallback;
 /// on a `.blend`, Blender. An explicit method is the only level.
@@ -369,11 +310,7 @@ fn blender_command(
     if let Some(&f) = frames.iter().find(|&&f| f < 0) {
         return Err(PlanError::NegativeBlenderFrame { frame: f });
     }
-    let blender = exes.blender.clone().ok_or_else(|| PlanError::MissingExecutable {
-        program: "blender".into(),
-        level: Method::Blender,
-        looked: "brm looked at BRM_BLENDER, PATH and the usual install folders; put blender on PATH or set BRM_BLENDER".into(),
-    })?;
+    let blender = exes.blender.clone().ok_or_else(|| exes.blender_missing())?;
     let mut a: Vec<String> = vec!["-b".into(), arg(&absolute(&spec.scene))];
     // A snapshot lives elsewhere than the artist's .blend, so Blender would resolve `//`
     // relative paths (textures, linked libraries) against the wrong folder: the setup script

@@ -375,6 +375,7 @@ fn env() -> Env {
         blender_scripts_dir: scripts.join("blender"),
         scripts_dir: scripts,
         maya_root: Some("/maya".into()),
+        ..Default::default()
     };
     Env { dir, exes }
 }

@@ -156,6 +156,8 @@ struct Job {
     /// File-name endings (extension, AOV suffix) this job's renders wrote: verification
     /// tries them before reading whole folders.
     endings: Vec<String>,
+    /// The programs this job renders with, from its own environment (`plan::exes`).
+    exes: Executables,
 }
 
 enum Proc {
@@ -724,6 +726,7 @@ impl State {
             )?;
             let slots: Vec<usize> = serde_json::from_str(&row.slots).unwrap_or_default();
             let levels = plan::levels_for(&spec);
+            let exes = self.job_exes(&spec);
             let mut rts = Vec::new();
             for t in tasks_by_job.remove(&row.id).unwrap_or_default() {
                 let frames: Vec<i64> = serde_json::from_str(&t.frames).unwrap_or_default();
@@ -770,6 +773,7 @@ impl State {
                     levels,
                     allowed: slots,
                     spec,
+                    exes,
                     tasks: rts,
                     endings: Vec::new(),
                 },
@@ -905,20 +909,30 @@ impl State {
         if let Some(i) = info.as_ref().filter(|_| !spec.is_blend()) {
             warnings.extend(i.warnings.iter().cloned());
         }
-        if let (Some(v), true) = (
+        // What the job renders with comes from its own environment; levels that cannot
+        // start there are skipped with one note, and a job no level can render is refused now.
+        let exes = self.job_exes(&spec);
+        let all_levels = plan::levels_for(&spec);
+        let source = spec
+            .source_scene
+            .clone()
+            .unwrap_or_else(|| spec.scene.clone());
+        let (usable, skipped) = plan::usable_levels(&exes, &all_levels, &source)?;
+        for (l, e) in &skipped {
+            warnings.push(format!("level {} skipped: {e}", method_name(*l)));
+        }
+        let first_level = all_levels
+            .iter()
+            .position(|l| usable.first() == Some(l))
+            .unwrap_or(0);
+        if let (Some(v), Some(have), true) = (
             &spec.maya_version,
-            plan::levels_for(&spec).iter().any(|m| m.is_maya()),
+            &exes.maya_version,
+            usable.iter().any(|m| m.is_maya()),
         ) {
-            let installed = &self.cfg.report.maya;
-            if !installed.is_empty()
-                && !installed
-                    .iter()
-                    .any(|m| m.version.starts_with(v.get(..4).unwrap_or(v)))
-            {
+            if !have.starts_with(v.get(..4).unwrap_or(v)) {
                 warnings.push(format!(
-                    "the scene was saved by Maya {v}, which is not installed here ({}); rendering with Maya {}",
-                    installed.iter().map(|m| m.version.as_str()).collect::<Vec<_>>().join(", "),
-                    installed[0].version
+                    "the scene was saved by Maya {v}, which is not installed in the job's environment; rendering with Maya {have}"
                 ));
             }
         }
@@ -989,7 +1003,7 @@ impl State {
                     image_name: t.image_name.clone(),
                     padding: t.padding,
                     state: TaskState::Queued.as_str().into(),
-                    level_idx: 0,
+                    level_idx: first_level as u32,
                     retries_used: 0,
                     attempts: 0,
                     error: None,
@@ -1000,7 +1014,7 @@ impl State {
                 id: tid,
                 plan: t,
                 state: TaskState::Queued,
-                level_idx: 0,
+                level_idx: first_level,
                 retries_used: 0,
                 attempts: 0,
                 done: BTreeMap::new(),
@@ -1038,6 +1052,7 @@ impl State {
                 allowed,
                 tasks: rts,
                 endings: Vec::new(),
+                exes,
             },
         );
         self.note(id, &summary);
@@ -1085,6 +1100,9 @@ impl State {
     /// Start the task's next attempt at its current level on `slot`. When the level cannot
     /// even be started (executable missing), that counts as failing before any frame.
     fn start_attempt(&mut self, job_id: u64, task_idx: usize, slot: usize) -> crate::Result<()> {
+        if let Some(why) = self.level_unavailable(job_id, task_idx)? {
+            return self.skip_level(job_id, task_idx, why);
+        }
         let work_dir = self.cfg.paths.state.join("jobs").join(job_id.to_string());
         let (level, frames, built) = {
             let job = self
@@ -1102,20 +1120,8 @@ impl State {
             let built = std::fs::create_dir_all(&work_dir)
                 .map_err(|e| crate::Error::io(format!("creating {}", work_dir.display()), e))
                 .and_then(|_| {
-                    // The Maya that saved the scene, when installed (else the default).
-                    let exes = match &job.spec.maya_version {
-                        Some(v) => std::borrow::Cow::Owned(Executables {
-                            blender_scripts_dir: self.exes.blender_scripts_dir.clone(),
-                            ..Executables::for_maya_version(
-                                &self.cfg.report,
-                                self.exes.scripts_dir.clone(),
-                                Some(v),
-                            )
-                        }),
-                        None => std::borrow::Cow::Borrowed(&self.exes),
-                    };
                     plan::command_for(
-                        &job.spec, &task.plan, &frames, level, &slot_kind, &exes, &work_dir,
+                        &job.spec, &task.plan, &frames, level, &slot_kind, &job.exes, &work_dir,
                     )
                     .map_err(crate::Error::from)
                 });
@@ -1230,6 +1236,80 @@ impl State {
             .get_mut(&job_id)
             .ok_or(QueueError::NoSuchJob(job_id))?;
         job.tasks[task_idx].state = TaskState::Running;
+        self.save_task(job_id, task_idx)?;
+        self.refresh_job(job_id)
+    }
+
+    /// The programs of a job, from its environment (the agent's when it carries none).
+    fn job_exes(&self, spec: &JobSpec) -> Executables {
+        Executables::for_job(
+            &spec.env,
+            spec.maya_version.as_deref(),
+            &self.cfg.report,
+            &self.exes.scripts_dir,
+            &self.exes.blender_scripts_dir,
+        )
+    }
+
+    /// Why the task's current level cannot start now (its program vanished since submit,
+    /// checked again after resolving the job's environment anew), or `None`.
+    fn level_unavailable(
+        &mut self,
+        job_id: u64,
+        task_idx: usize,
+    ) -> crate::Result<Option<plan::PlanError>> {
+        let job = self
+            .jobs
+            .get(&job_id)
+            .ok_or(QueueError::NoSuchJob(job_id))?;
+        let level = job.levels.get(job.tasks[task_idx].level_idx).copied();
+        let Some(level) = level else {
+            return Ok(None);
+        };
+        if job.exes.check_level(level).is_ok() {
+            return Ok(None);
+        }
+        let fresh = self.job_exes(&job.spec);
+        let job = self
+            .jobs
+            .get_mut(&job_id)
+            .ok_or(QueueError::NoSuchJob(job_id))?;
+        job.exes = fresh;
+        Ok(job.exes.check_level(level).err())
+    }
+
+    /// A level that cannot exist is not a failed attempt: one note, then the next level, or
+    /// the task fails with what to install or set.
+    fn skip_level(
+        &mut self,
+        job_id: u64,
+        task_idx: usize,
+        why: plan::PlanError,
+    ) -> crate::Result<()> {
+        let job = self
+            .jobs
+            .get_mut(&job_id)
+            .ok_or(QueueError::NoSuchJob(job_id))?;
+        let task = &mut job.tasks[task_idx];
+        let level = job
+            .levels
+            .get(task.level_idx)
+            .copied()
+            .unwrap_or(Method::Auto);
+        let msg = if task.level_idx + 1 < job.levels.len() {
+            task.level_idx += 1;
+            task.state = TaskState::Queued;
+            format!(
+                "task {task_idx}: level {} skipped: {why}; using {}",
+                method_name(level),
+                method_name(job.levels[task.level_idx])
+            )
+        } else {
+            task.state = TaskState::Failed;
+            task.error = Some(why.to_string());
+            format!("task {task_idx} failed: {why}")
+        };
+        self.note(job_id, &msg);
         self.save_task(job_id, task_idx)?;
         self.refresh_job(job_id)
     }
