@@ -779,12 +779,19 @@ fn bad_scene_missing_renderer_and_unwritable_output_are_clear_errors_and_the_que
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    // No Maya on this machine: every level says so and the job fails.
+    // No Maya on this machine: the submit is refused with exit 3 and what was not found
+    // (issue 8: unavailable is not a failure chain).
     let no_maya = TestEnv::new(&[("BRM_MAYA_ROOTS", "/nonexistent")]);
-    let id = cube_job(&no_maya, "1-2", &[]);
-    let v = no_maya.wait_state(id, Duration::from_secs(30));
-    assert_eq!(v["state"], "failed", "{v:#}");
-    assert!(v["error"].as_str().unwrap().contains("not found"), "{v:#}");
+    let o = no_maya.brm(&[
+        "render",
+        &scene("cube__cube.ma"),
+        "--frames",
+        "1-2",
+        "--gpu",
+        "cpu",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not found"));
     // An output folder that cannot be created: the render fails, reported as missing frames.
     let blocker = env.home.path().join("a-file");
     std::fs::write(&blocker, b"x").unwrap();
@@ -1006,4 +1013,60 @@ fn no_maya_anywhere_refuses_the_submit_with_exit_3_and_one_message() {
     // Nothing was queued.
     let jobs = env.json(&["jobs", "--json"]);
     assert_eq!(jobs.as_array().map(|a| a.len()), Some(0), "{jobs:#}");
+}
+
+/// Issue 8 defect 3: `brm render examples/shot.blend --layer nosuch --wait` logged the fatal
+/// line and then retried twice more; after `brm retry` the fatal line was not even recognised
+/// (the render ended before its last lines were read) and the error became "frames 1-3 were
+/// not rendered (exit code 2)". Fatal now means one attempt, on every run, quoting the line.
+#[test]
+fn a_fatal_line_stops_the_task_after_one_attempt_also_after_retry() {
+    blender_present();
+    let env = TestEnv::new(&[]);
+    let out = env.out();
+    let o = env.brm(&[
+        "render",
+        &format!("{ROOT}/examples/shot.blend"),
+        "--frames",
+        "1-3",
+        "--layer",
+        "nosuch",
+        "--gpu",
+        "cpu",
+        "-o",
+        out.to_str().unwrap(),
+        "--wait",
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let id = v["id"].as_u64().unwrap();
+    let attempts = |env: &TestEnv| -> usize {
+        log_lines(env, id)
+            .iter()
+            .filter(|l| l["stream"] == 1)
+            .filter(|l| {
+                let t = l["text"].as_str().unwrap();
+                t.starts_with("task 0 ") && t.contains(" attempt ")
+            })
+            .count()
+    };
+    for round in 1..=2 {
+        let v = env.wait_state(id, Duration::from_secs(120));
+        assert_eq!(v["state"], "failed", "round {round}: {v:#}");
+        let err = v["error"].as_str().unwrap_or_default().to_string();
+        assert!(
+            err.contains("fatal renderer error") && err.contains("no view layer 'nosuch'"),
+            "round {round}: {err}"
+        );
+        assert_eq!(attempts(&env), round, "round {round}: one attempt per run");
+        if round == 1 {
+            env.brm_ok(&["retry", &id.to_string()]);
+        }
+    }
 }

@@ -1443,12 +1443,18 @@ impl State {
                     ProgressEvent::FrameFinished { frame: Some(f), .. } => {
                         r.reported.insert(f);
                     }
-                    ProgressEvent::Fatal { reason } if r.fatal.is_none() && r.exit.is_none() => {
-                        notes.push(format!(
-                            "fatal renderer error: {reason}; stopping the render"
-                        ));
+                    // A fatal line counts also when the process already ended before its
+                    // last lines were read (a fast failure): it still explains the exit.
+                    ProgressEvent::Fatal { reason } if r.fatal.is_none() => {
+                        if r.exit.is_none() {
+                            notes.push(format!(
+                                "fatal renderer error: {reason}; stopping the render"
+                            ));
+                            r.cancelling = Some(Cancelling::begin(&r.proc, Duration::from_secs(2)));
+                        } else {
+                            notes.push(format!("fatal renderer error: {reason}"));
+                        }
                         r.fatal = Some(reason);
-                        r.cancelling = Some(Cancelling::begin(&r.proc, Duration::from_secs(2)));
                     }
                     _ => {}
                 }
@@ -1638,6 +1644,17 @@ impl State {
                     method_name(r.level),
                     method_name(levels[task.level_idx])
                 ));
+            } else if let Some(f) = &r.fatal {
+                // Fatal means fatal: the same level would hit the same line again, so no
+                // retry; the error quotes the renderer.
+                task.state = TaskState::Failed;
+                let e = format!(
+                    "frames {} were not rendered: {} stopped on a fatal renderer error: {f}",
+                    frames_text(&remaining),
+                    method_name(r.level)
+                );
+                notes.push(format!("task {ti} failed: {e}"));
+                task.error = Some(e);
             } else if task.retries_used < max_retries {
                 task.retries_used += 1;
                 task.state = TaskState::Queued;
