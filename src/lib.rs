@@ -19,6 +19,7 @@ pub mod protocol;
 pub mod queue;
 pub mod renderer;
 pub mod run;
+pub mod runner;
 pub mod scene;
 
 pub mod ffi;
