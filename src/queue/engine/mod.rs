@@ -28,6 +28,7 @@ use crate::detect::SystemReport;
 use crate::frames::FrameSet;
 use crate::paths::Paths;
 use crate::plan::{self, Executables, GpuSlot, JobSpec, Method};
+use crate::protocol::replies::{SlotRun, SlotStatus};
 use crate::run::{CommandSpec, ExitNotify, Stream};
 use crate::runner::{slot_log_path, AttemptRunner, AttemptSpec, AttemptState, Outcome, Sink};
 use crate::scene::{self, SnapshotStore};
@@ -501,24 +502,27 @@ impl Engine {
     }
 
     /// Slots and what runs on them (for `brm agent status`).
-    pub fn slots_json(&self) -> crate::Result<serde_json::Value> {
+    pub fn slots(&self) -> crate::Result<Vec<SlotStatus>> {
         let st = self.lock()?;
-        Ok(serde_json::Value::Array(
-            st.slots
-                .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    let running = s.busy.and_then(|a| st.running.get(&a)).map(|r| {
-                        serde_json::json!({"job": r.job_id, "task": r.task_idx, "pid": r.runner.pid(), "level": method_name(r.runner.spec().level), "state": format!("{:?}", r.runner.state()).to_lowercase()})
-                    });
-                    let kind = match &s.kind {
-                        GpuSlot::Cpu => "cpu".to_string(),
-                        GpuSlot::Gpu { index, .. } => format!("gpu {index}"),
-                    };
-                    serde_json::json!({"slot": i, "kind": kind, "running": running})
-                })
-                .collect(),
-        ))
+        Ok(st
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SlotStatus {
+                slot: i,
+                kind: match &s.kind {
+                    GpuSlot::Cpu => "cpu".to_string(),
+                    GpuSlot::Gpu { index, .. } => format!("gpu {index}"),
+                },
+                running: s.busy.and_then(|a| st.running.get(&a)).map(|r| SlotRun {
+                    job: r.job_id,
+                    task: r.task_idx,
+                    pid: r.runner.pid(),
+                    level: method_name(r.runner.spec().level).into(),
+                    state: format!("{:?}", r.runner.state()).to_lowercase(),
+                }),
+            })
+            .collect())
     }
 }
 
