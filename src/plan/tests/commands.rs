@@ -686,3 +686,35 @@ fn renderer_aliases_get_the_renderers_gpu_flags_and_env() {
         serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
     assert_eq!(json["renderer"], "mayaSoftware");
 }
+
+/// The custom script's device settings come from the registry as data; the Python tests'
+/// conftest.py mirrors exactly this shape.
+#[test]
+fn task_file_carries_the_registrys_script_settings() {
+    let e = env();
+    for (slot, value) in [(gpu1(), 1), (GpuSlot::Cpu, 0)] {
+        let work = e.dir.path().join(format!("work-{value}"));
+        command_for(
+            &spec(),
+            &task("beauty", vec![1], None),
+            &[1],
+            Method::MayapyCustom,
+            &slot,
+            &e.exes,
+            &work,
+        )
+        .unwrap();
+        let file = std::fs::read_dir(&work)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        assert_eq!(
+            json["renderer_settings"],
+            serde_json::json!({"arnold": [["defaultArnoldRenderOptions.renderDevice", value]]})
+        );
+    }
+}
