@@ -100,6 +100,11 @@ enum brm_result
      * An internal invariant failed.
      */
     BRM_ERR_INTERNAL = 15,
+    /**
+     * No renderer the job could use is installed or set in the submitting environment
+     * (e.g. no Maya for a `.ma` job); the message says what to install or set.
+     */
+    BRM_ERR_RENDERER_UNAVAILABLE = 16,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

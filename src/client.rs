@@ -17,6 +17,7 @@ use crate::agent::transport::{self, Conn};
 use crate::error::{ErrorKind, Kind};
 use crate::paths::Paths;
 use crate::plan::JobSpec;
+use crate::protocol::replies::{AgentStatus, Removed, StateReply, Submitted};
 use crate::protocol::{kind_from_name, Request, Response, PROTOCOL_VERSION};
 use crate::queue::{JobDetail, JobState, JobSummary, LogPage};
 
@@ -435,9 +436,7 @@ impl Client {
                 .into());
             }
         };
-        v.get("id")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| ClientError::BadAnswer(v.to_string()).into())
+        decode::<Submitted>(v).map(|s| s.id)
     }
 
     pub fn jobs(&mut self) -> crate::Result<Vec<JobSummary>> {
@@ -513,9 +512,19 @@ impl Client {
     /// Snapshot retention now; returns the removed paths.
     pub fn cleanup(&mut self) -> crate::Result<Vec<String>> {
         let v = self.call(&Request::Cleanup)?;
-        decode(v.get("removed").cloned().unwrap_or(Value::Array(vec![])))
+        let r: Removed = decode(v)?;
+        Ok(r.removed
+            .into_iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect())
     }
 
+    /// The agent's status, typed.
+    pub fn agent(&mut self) -> crate::Result<AgentStatus> {
+        decode(self.agent_status()?)
+    }
+
+    /// The agent's status document as sent (see [`Client::agent`] for the typed one).
     pub fn agent_status(&mut self) -> crate::Result<Value> {
         self.call(&Request::AgentStatus)
     }
@@ -657,10 +666,7 @@ fn decode<T: serde::de::DeserializeOwned>(v: Value) -> crate::Result<T> {
 }
 
 fn state_of(v: &Value) -> crate::Result<JobState> {
-    v.get("state")
-        .cloned()
-        .ok_or_else(|| ClientError::BadAnswer(v.to_string()).into())
-        .and_then(decode)
+    decode::<StateReply>(v.clone()).map(|s| s.state)
 }
 
 fn absolute(p: &Path) -> PathBuf {

@@ -19,8 +19,8 @@ pub fn agent_candidates(explicit: Option<&Path>) -> Vec<PathBuf> {
         out.push(p.to_path_buf());
         return out;
     }
-    if let Some(p) = std::env::var_os("BRM_AGENT").filter(|v| !v.is_empty()) {
-        out.push(PathBuf::from(p));
+    if let Some(p) = crate::config::agent_exe() {
+        out.push(p);
         return out;
     }
     if let Some(lib) = library_path() {

@@ -24,17 +24,9 @@ pub struct ServeOptions {
 impl ServeOptions {
     /// `BRM_AGENT_IDLE_S` (default 900 s; 0 = never).
     pub fn from_env(paths: Paths) -> ServeOptions {
-        let secs = std::env::var("BRM_AGENT_IDLE_S")
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(900u64);
         ServeOptions {
             paths,
-            idle_exit: if secs == 0 {
-                Duration::MAX
-            } else {
-                Duration::from_secs(secs)
-            },
+            idle_exit: crate::config::agent_idle(),
         }
     }
 }
@@ -354,52 +346,52 @@ fn handle(sh: &Shared, conn: Box<dyn Conn>) -> std::io::Result<()> {
 }
 
 fn answer(sh: &Shared, req: Request) -> Response {
+    use crate::protocol::replies::{AgentStatus, Done, Removed, StateReply, Stopping, Submitted};
     let e = &sh.engine;
-    let to = |r: crate::Result<serde_json::Value>| match r {
-        Ok(v) => Response::ok(v),
-        Err(err) => Response::err(err.kind(), err.to_string()),
-    };
-    let val = |v: Result<serde_json::Value, serde_json::Error>| {
-        v.map_err(|x| crate::Error::InvalidArgument(x.to_string()))
-    };
+    // Every answer is a typed message of `protocol` (jobs or replies), serialized here.
+    fn to<T: serde::Serialize>(r: crate::Result<T>) -> Response {
+        match r.and_then(|v| {
+            serde_json::to_value(v).map_err(|x| crate::Error::InvalidArgument(x.to_string()))
+        }) {
+            Ok(v) => Response::ok(v),
+            Err(err) => Response::err(err.kind(), err.to_string()),
+        }
+    }
+    let state = |s: crate::Result<crate::queue::JobState>| s.map(|state| StateReply { state });
     match req {
         Request::Hello { .. } => Response::ok(json!({})),
-        Request::Submit { spec } => to(e.submit(*spec).map(|id| json!({"id": id}))),
-        Request::Jobs => to(e.jobs().and_then(|j| val(serde_json::to_value(j)))),
-        Request::Job { id } => to(e.detail(id).and_then(|j| val(serde_json::to_value(j)))),
-        Request::Status { id } => to(e.summary(id).and_then(|j| val(serde_json::to_value(j)))),
+        Request::Submit { spec } => to(e.submit(*spec).map(|id| Submitted { id })),
+        Request::Jobs => to(e.jobs()),
+        Request::Job { id } => to(e.detail(id)),
+        Request::Status { id } => to(e.summary(id)),
         Request::Logs {
             id,
             after_seq,
             max,
             stream,
-        } => to(e
-            .logs(id, after_seq, max.clamp(1, 10_000) as usize, stream)
-            .and_then(|p| val(serde_json::to_value(p)))),
-        Request::Wait { id, timeout_ms } => to(e
-            .wait(id, Duration::from_millis(timeout_ms.min(3_600_000)))
-            .map(|s| json!({"state": s}))),
-        Request::Cancel { id, grace_ms } => to(e
-            .cancel(id, grace_ms.map(Duration::from_millis))
-            .map(|s| json!({"state": s}))),
-        Request::Retry { id } => to(e.retry(id).map(|_| json!({}))),
-        Request::Pause { id } => to(e.set_paused(id, true).map(|s| json!({"state": s}))),
-        Request::Resume { id } => to(e.set_paused(id, false).map(|s| json!({"state": s}))),
-        Request::Cleanup => to(e.cleanup_snapshots().map(|v| json!({"removed": v}))),
-        Request::AgentStatus => to(e.slots_json().map(|slots| {
-            json!({
-                "pid": std::process::id(),
-                "version": crate::VERSION,
-                "protocol": PROTOCOL_VERSION,
-                "uptime_s": sh.started.elapsed().as_secs(),
-                "connections": sh.connections.load(Ordering::SeqCst),
-                "idle": e.is_idle(),
-                "slots": slots,
-            })
+        } => to(e.logs(id, after_seq, max.clamp(1, 10_000) as usize, stream)),
+        Request::Wait { id, timeout_ms } => to(state(
+            e.wait(id, Duration::from_millis(timeout_ms.min(3_600_000))),
+        )),
+        Request::Cancel { id, grace_ms } => {
+            to(state(e.cancel(id, grace_ms.map(Duration::from_millis))))
+        }
+        Request::Retry { id } => to(e.retry(id).map(|_| Done {})),
+        Request::Pause { id } => to(state(e.set_paused(id, true))),
+        Request::Resume { id } => to(state(e.set_paused(id, false))),
+        Request::Cleanup => to(e.cleanup_snapshots().map(|removed| Removed { removed })),
+        Request::AgentStatus => to(e.slots().map(|slots| AgentStatus {
+            pid: std::process::id(),
+            version: crate::VERSION.into(),
+            protocol: PROTOCOL_VERSION,
+            uptime_s: sh.started.elapsed().as_secs(),
+            connections: sh.connections.load(Ordering::SeqCst) as u64,
+            idle: e.is_idle(),
+            slots,
         })),
         Request::Shutdown => {
             sh.stop.store(true, Ordering::SeqCst);
-            Response::ok(json!({"stopping": true}))
+            to(Ok(Stopping { stopping: true }))
         }
     }
 }
