@@ -176,3 +176,31 @@ mod tests {
         assert_eq!(Env::Job(&vars).num("X_NUM", 7), 12);
     }
 }
+
+/// `BRM_WARM_SESSIONS` (default on; `0` turns them off for the whole agent): render chunks
+/// in warm sessions that load a scene once (issue 13). A job opts out with `--cold`.
+pub fn warm_sessions() -> bool {
+    !matches!(
+        Env::Process
+            .get("BRM_WARM_SESSIONS")
+            .and_then(|v| v.to_str().map(|s| s.trim().to_ascii_lowercase()))
+            .as_deref(),
+        Some("0") | Some("false") | Some("no") | Some("off")
+    )
+}
+
+/// `BRM_WARM_IDLE_S` (default 300): an idle warm session ends after this long (it holds the
+/// scene in memory and its slot); a slot another scene needs ends it at once.
+pub fn warm_idle() -> Duration {
+    Duration::from_secs(Env::Process.num("BRM_WARM_IDLE_S", 300))
+}
+
+/// `BRM_WARM_MAX_RSS_MB` (default: no limit): a warm session whose resident memory grows
+/// past this is killed and its chunk's remaining frames re-run cold (a leak across chunks
+/// must not take the workstation down).
+pub fn warm_max_rss() -> Option<u64> {
+    match Env::Process.num("BRM_WARM_MAX_RSS_MB", 0) {
+        0 => None,
+        mb => Some(mb.saturating_mul(1024 * 1024)),
+    }
+}

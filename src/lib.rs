@@ -21,6 +21,7 @@ pub mod renderer;
 pub mod run;
 pub mod runner;
 pub mod scene;
+pub mod session;
 pub mod submit_checks;
 pub mod text;
 

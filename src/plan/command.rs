@@ -25,6 +25,9 @@ pub const CUSTOM_SCRIPT: &str = "brm_render_custom.py";
 pub const BASIC_SCRIPT: &str = "brm_render_basic.py";
 /// The Blender setup script (view layer selection, Cycles device), run with `--python`.
 pub const BLENDER_SETUP_SCRIPT: &str = "brm_blender_setup.py";
+/// The warm Blender session script (issue 13): loads the scene once, renders chunk requests
+/// read from stdin. It imports the setup script, so both must be there.
+pub const BLENDER_SESSION_SCRIPT: &str = "brm_blender_session.py";
 
 /// The levels to try for a job, in order. `Auto` on a Maya scene is the three-level fallback;
 /// on a `.blend`, Blender. An explicit method is the only level.
@@ -375,4 +378,30 @@ fn blender_command(
         env_clear,
         cwd: None,
     })
+}
+
+/// The command of a warm Blender session for `task` on `slot` (issue 13):
+/// `blender -b SCENE --python brm_blender_session.py -- --cycles-device D [--view-layer L]
+/// [--source-dir DIR]`, the same program, scene, script options and environment as the cold
+/// command, minus the output and frame flags: those come with each chunk request.
+pub fn blender_session_command(
+    spec: &JobSpec,
+    task: &Task,
+    slot: &GpuSlot,
+    exes: &Executables,
+) -> Result<CommandSpec, PlanError> {
+    let first = task.frames.first().copied().unwrap_or(1).max(0);
+    let mut cold = blender_command(spec, task, &[first], slot, exes)?;
+    require_script(&exes.blender_scripts_dir, BLENDER_SETUP_SCRIPT)?;
+    let session = require_script(&exes.blender_scripts_dir, BLENDER_SESSION_SCRIPT)?;
+    let tail = cold
+        .args
+        .iter()
+        .position(|a| a == "--")
+        .map(|i| cold.args.split_off(i))
+        .unwrap_or_default();
+    cold.args.truncate(2); // `-b SCENE`
+    cold.args.extend(["--python".into(), arg(&session)]);
+    cold.args.extend(tail);
+    Ok(cold)
 }

@@ -279,6 +279,11 @@ pub struct JobSpec {
     /// one is installed; else the default install).
     #[serde(default)]
     pub maya_version: Option<String>,
+    /// Never render in a warm session (issue 13): every chunk starts its own renderer and
+    /// loads the scene itself. For scenes whose state a previous chunk could leak into the
+    /// next, or to measure a cold render.
+    #[serde(default)]
+    pub cold: bool,
 }
 
 fn default_method() -> Method {
@@ -310,6 +315,7 @@ impl JobSpec {
             env: Vec::new(),
             project: None,
             maya_version: None,
+            cold: false,
         }
     }
 

@@ -131,6 +131,9 @@ pub struct TaskSummary {
     pub attempts: u32,
     pub output_dir: String,
     pub error: Option<String>,
+    /// Attempts of this task that rendered in a warm session (issue 13; 0: all cold).
+    #[serde(default)]
+    pub warm_chunks: u32,
 }
 
 /// `brm_job_json` / `brm status --json`: the summary plus tasks and frame lists.

@@ -66,6 +66,27 @@ pub struct SlotStatus {
     /// "cpu" or "gpu N".
     pub kind: String,
     pub running: Option<SlotRun>,
+    /// The warm session kept on this slot (idle, or rendering `running`), issue 13.
+    #[serde(default)]
+    pub session: Option<SlotSession>,
+}
+
+/// A warm session on a slot: one renderer that keeps a scene loaded between chunks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlotSession {
+    pub id: u64,
+    pub pid: u32,
+    /// "idle" or "rendering".
+    pub state: String,
+    /// The scene file it loaded (a snapshot).
+    pub scene: String,
+    pub layer: String,
+    /// Chunks it rendered to the end so far.
+    pub chunks: u32,
+    /// Jobs it rendered for.
+    pub jobs: Vec<u64>,
+    /// Seconds it has been idle (0 while rendering).
+    pub idle_s: u64,
 }
 
 /// The attempt on a slot.
@@ -79,6 +100,9 @@ pub struct SlotRun {
     /// The attempt runner's state ("running", "cancelling", …).
     #[serde(default)]
     pub state: String,
+    /// The warm session this attempt renders in (`None`: a cold render).
+    #[serde(default)]
+    pub warm_session: Option<u64>,
 }
 
 #[cfg(test)]

@@ -78,6 +78,21 @@ impl Child {
     /// appended to `log_path` (created if missing, mode 0600 on Unix; existing content kept,
     /// so a retried task's log continues in the same file).
     pub fn spawn(cmd: &CommandSpec, log_path: &Path) -> Result<Child, RunError> {
+        Self::spawn_with(cmd, log_path, false)
+    }
+
+    /// Like [`Child::spawn`], but with stdin a pipe the caller writes requests into (a warm
+    /// session takes its chunk requests there); take it with [`Child::take_stdin`].
+    pub fn spawn_piped(cmd: &CommandSpec, log_path: &Path) -> Result<Child, RunError> {
+        Self::spawn_with(cmd, log_path, true)
+    }
+
+    /// The write end of a [`Child::spawn_piped`] child's stdin (once; `None` afterwards).
+    pub fn take_stdin(&self) -> Option<std::process::ChildStdin> {
+        self.lock().stdin.take()
+    }
+
+    fn spawn_with(cmd: &CommandSpec, log_path: &Path, piped: bool) -> Result<Child, RunError> {
         validate(cmd)?;
         if let Some(cwd) = &cmd.cwd {
             let usable = std::fs::metadata(cwd).and_then(|m| {
@@ -114,7 +129,7 @@ impl Child {
             command.current_dir(cwd);
         }
         command
-            .stdin(Stdio::null())
+            .stdin(if piped { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log2));
         sys::configure(&mut command);

@@ -21,18 +21,24 @@ impl State {
                 let Some(job) = self.jobs.get(&job_id) else {
                     break;
                 };
-                let Some(slot) = job
-                    .allowed
-                    .iter()
-                    .copied()
-                    .find(|&i| self.slots.get(i).is_some_and(|s| s.busy.is_none()))
-                else {
-                    break;
-                };
                 let Some(task_idx) = job.tasks.iter().position(|t| t.state == TaskState::Queued)
                 else {
                     break;
                 };
+                // A warm session of this scene first (issue 13), then a free slot.
+                if let Some((slot, key, cmd)) = self.warm_match(job_id, task_idx) {
+                    self.start_warm(job_id, task_idx, slot, key, cmd)?;
+                    continue;
+                }
+                let Some(slot) = self.free_slot_for(job_id) else {
+                    break;
+                };
+                if self.warm_eligible(job_id, task_idx) {
+                    if let Some((key, cmd)) = self.session_plan(job_id, task_idx, slot) {
+                        self.start_warm(job_id, task_idx, slot, key, cmd)?;
+                        continue;
+                    }
+                }
                 self.start_attempt(job_id, task_idx, slot)?;
             }
         }
@@ -179,7 +185,7 @@ impl State {
                 job_id,
                 task_idx,
                 slot,
-                runner,
+                runner: Attempt::Cold(runner),
                 offset_dirty: false,
             },
         );
@@ -428,6 +434,13 @@ impl State {
         )
         .map_err(self.dbe())?;
         let level = r.runner.spec().level;
+        let (warm_failed, session_note) = match r.runner {
+            Attempt::Warm(w) => {
+                let failed = w.session_failed();
+                (failed, Some(self.settle_session(*w, missing.is_empty())))
+            }
+            Attempt::Cold(_) => (false, None),
+        };
         let mut notes = vec![format!(
             "task {ti} {} ({reason}): {newly} frame(s) verified{}",
             if missing.is_empty() {
@@ -441,6 +454,7 @@ impl State {
                 format!(", {} missing: {}", missing.len(), frames_text(&missing))
             }
         )];
+        notes.extend(session_note);
         {
             let job = self
                 .jobs
@@ -457,6 +471,19 @@ impl State {
                 task.error = None;
             } else if cancel {
                 task.state = TaskState::Cancelled;
+            } else if warm_failed
+                && fatal.is_none()
+                && !(task.done.is_empty() && task.level_idx + 1 < nlevels)
+            {
+                // Issue 13 §3: what a failed session left is re-run cold, once, without
+                // counting a retry (a fresh renderer that loads the scene itself).
+                task.cold = true;
+                task.state = TaskState::Queued;
+                notes.push(format!(
+                    "re-running the {} remaining frame(s) {} cold, outside the warm session",
+                    remaining.len(),
+                    frames_text(&remaining)
+                ));
             } else if task.done.is_empty() && task.level_idx + 1 < nlevels {
                 task.level_idx += 1;
                 task.state = TaskState::Queued;

@@ -69,6 +69,8 @@ impl State {
                     attempts: t.attempts,
                     done: done_by_task.remove(&t.id).unwrap_or_default(),
                     error: t.error,
+                    cold: false,
+                    warm_chunks: 0,
                 });
             }
             self.jobs.insert(
@@ -147,7 +149,7 @@ impl State {
                 job_id: a.job_id,
                 task_idx,
                 slot,
-                runner,
+                runner: Attempt::Cold(runner),
                 offset_dirty: false,
             },
         );

@@ -24,6 +24,7 @@ mod control;
 mod load;
 mod submit;
 mod view;
+mod warm;
 
 use super::joblog::JobLog;
 use super::store::{self, AttemptRow, JobRow, TaskRow};
@@ -33,10 +34,11 @@ use crate::detect::SystemReport;
 use crate::frames::FrameSet;
 use crate::paths::Paths;
 use crate::plan::{self, Executables, GpuSlot, JobSpec, Method};
-use crate::protocol::replies::{SlotRun, SlotStatus};
+use crate::protocol::replies::{SlotRun, SlotSession, SlotStatus};
 use crate::run::{CommandSpec, ExitNotify, Stream};
 use crate::runner::{slot_log_path, AttemptRunner, AttemptSpec, AttemptState, Outcome, Sink};
 use crate::scene::{self, SnapshotStore};
+use crate::session::{Attempt, SessionPool};
 
 /// How the engine is set up: where its files live and which slots it offers.
 #[derive(Clone, Debug)]
@@ -58,6 +60,12 @@ pub struct EngineConfig {
     /// Snapshots kept by retention, and their maximum age.
     pub keep_snapshots: usize,
     pub snapshot_max_age: Duration,
+    /// Render chunks in warm sessions where the level has a session mode (issue 13).
+    pub warm_sessions: bool,
+    /// An idle warm session ends after this long.
+    pub warm_idle: Duration,
+    /// A warm session over this resident size is killed (bytes; `None`: no limit).
+    pub warm_max_rss: Option<u64>,
 }
 
 impl EngineConfig {
@@ -75,6 +83,9 @@ impl EngineConfig {
             tick: crate::config::tick(),
             keep_snapshots: 5,
             snapshot_max_age: Duration::from_secs(24 * 3600),
+            warm_sessions: crate::config::warm_sessions(),
+            warm_idle: crate::config::warm_idle(),
+            warm_max_rss: crate::config::warm_max_rss(),
         }
     }
 }
@@ -134,6 +145,10 @@ struct TaskRt {
     attempts: u32,
     done: BTreeMap<i64, Vec<String>>,
     error: Option<String>,
+    /// Render the rest cold: a warm session failed on this task (issue 13 §3).
+    cold: bool,
+    /// Attempts of this task that rendered in a warm session (for status).
+    warm_chunks: u32,
 }
 
 impl TaskRt {
@@ -177,7 +192,7 @@ struct Running {
     job_id: u64,
     task_idx: usize,
     slot: usize,
-    runner: AttemptRunner,
+    runner: Attempt,
     /// The runner's log offset moved since it was last persisted.
     offset_dirty: bool,
 }
@@ -215,6 +230,8 @@ struct State {
     running: HashMap<u64, Running>,
     exes: Executables,
     snapshots: SnapshotStore,
+    /// Idle warm sessions and sessions being ended.
+    sessions: SessionPool,
     /// Wakes the tick thread when a render exits (given to every runner).
     notify: ExitNotify,
 }
@@ -310,6 +327,7 @@ impl Engine {
             running: HashMap::new(),
             exes,
             snapshots,
+            sessions: SessionPool::default(),
         };
         st.load()?;
         st.commit()?;
@@ -348,6 +366,10 @@ impl Engine {
 
     /// Stop the tick loop. Renders keep running; a later engine re-attaches to them.
     pub fn stop(&self) {
+        if let Ok(mut st) = self.lock() {
+            // Idle sessions hold a scene and a GPU for nobody once the engine is gone.
+            st.sessions.end_all();
+        }
         self.stop.store(true, Ordering::Relaxed);
         self.wake.notify();
     }
@@ -359,6 +381,7 @@ impl Engine {
         // handful of writes that should cost one commit, not one each.
         let changed = st.batch(|st| {
             let changed = st.poll_all()?;
+            st.expire_sessions();
             st.schedule()?;
             st.commit()?;
             Ok(changed)
@@ -500,7 +523,9 @@ impl Engine {
     pub fn is_idle(&self) -> bool {
         match self.lock() {
             Ok(st) => {
-                st.running.is_empty() && st.jobs.values().all(|j| j.state.is_final() || j.paused)
+                st.running.is_empty()
+                    && st.jobs.values().all(|j| j.state.is_final() || j.paused)
+                    && st.sessions.is_empty()
             }
             Err(_) => false,
         }
@@ -525,7 +550,9 @@ impl Engine {
                     pid: r.runner.pid(),
                     level: method_name(r.runner.spec().level).into(),
                     state: format!("{:?}", r.runner.state()).to_lowercase(),
+                    warm_session: r.runner.warm().map(|w| w.session().id()),
                 }),
+                session: st.session_status(i),
             })
             .collect())
     }

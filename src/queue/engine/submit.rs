@@ -178,6 +178,8 @@ impl State {
                 attempts: 0,
                 done: BTreeMap::new(),
                 error: None,
+                cold: false,
+                warm_chunks: 0,
             });
         }
         tx.commit().map_err(self.dbe())?;

@@ -87,6 +87,7 @@ impl State {
                 attempts: t.attempts,
                 output_dir: t.plan.output_dir.to_string_lossy().into_owned(),
                 error: t.error.clone(),
+                warm_chunks: t.warm_chunks,
             });
         }
         JobDetail {

@@ -1,0 +1,338 @@
+//! Warm sessions in the engine (issue 13): which chunk may render warm, on which session,
+//! starting one, giving a slot to another scene, idle expiry, and what status shows.
+//!
+//! Rules: a queued chunk goes first to an idle session of the same key (slot, command,
+//! scene content) on a free slot the job may use; else to a free slot — one without a
+//! session first — where a session of another scene is ended at once, and a new session
+//! starts when the job may render warm. A job opts out with `cold`; a task whose session
+//! failed renders the rest cold (`TaskRt::cold`). Only Blender has a session mode here.
+
+use super::*;
+use crate::session::{Session, SessionKey, WarmChunk};
+
+impl State {
+    /// Whether the task's next attempt may render in a warm session.
+    pub(super) fn warm_eligible(&self, job_id: u64, task_idx: usize) -> bool {
+        if !self.cfg.warm_sessions {
+            return false;
+        }
+        let Some(job) = self.jobs.get(&job_id) else {
+            return false;
+        };
+        let t = &job.tasks[task_idx];
+        !job.spec.cold
+            && !t.cold
+            && job.levels.get(t.level_idx) == Some(&Method::Blender)
+            && t.remaining().iter().all(|f| *f >= 0)
+    }
+
+    /// The session command and key of the task on `slot`; `None` when it cannot be built
+    /// (the cold path then reports what is wrong).
+    pub(super) fn session_plan(
+        &mut self,
+        job_id: u64,
+        task_idx: usize,
+        slot: usize,
+    ) -> Option<(SessionKey, CommandSpec)> {
+        let job = self.jobs.get(&job_id)?;
+        let t = &job.tasks[task_idx];
+        let kind = &self.slots.get(slot)?.kind;
+        let cmd =
+            plan::command::blender_session_command(&job.spec, &t.plan, kind, &job.exes).ok()?;
+        let scene_arg = cmd.args.get(1)?.clone();
+        let id = self.sessions.scenes.id(&job.spec.scene).ok()?;
+        Some((SessionKey::new(slot, &cmd, &scene_arg, id), cmd))
+    }
+
+    /// A free slot of the job holding an idle session this task may render in.
+    pub(super) fn warm_match(
+        &mut self,
+        job_id: u64,
+        task_idx: usize,
+    ) -> Option<(usize, SessionKey, CommandSpec)> {
+        if !self.warm_eligible(job_id, task_idx) {
+            return None;
+        }
+        let allowed = self.jobs.get(&job_id)?.allowed.clone();
+        for slot in allowed {
+            let free = self.slots.get(slot).is_some_and(|s| s.busy.is_none());
+            if !free || self.sessions.on_slot(slot).is_none() {
+                continue;
+            }
+            if let Some((key, cmd)) = self.session_plan(job_id, task_idx, slot) {
+                if self.sessions.on_slot(slot).is_some_and(|s| *s.key() == key) {
+                    return Some((slot, key, cmd));
+                }
+            }
+        }
+        None
+    }
+
+    /// A free slot for a task that found no session of its own: one without a session
+    /// first; an idle session of another scene on the chosen slot ends now.
+    pub(super) fn free_slot_for(&mut self, job_id: u64) -> Option<usize> {
+        let job = self.jobs.get(&job_id)?;
+        let free: Vec<usize> = job
+            .allowed
+            .iter()
+            .copied()
+            .filter(|&i| self.slots.get(i).is_some_and(|s| s.busy.is_none()))
+            .collect();
+        let slot = free
+            .iter()
+            .copied()
+            .find(|&i| self.sessions.on_slot(i).is_none())
+            .or_else(|| free.first().copied())?;
+        for s in self.sessions.end_on_slot(slot) {
+            let msg = format!(
+                "warm session {} ({}, layer '{}') ended after {} chunk(s): slot {slot} is needed for another scene",
+                s.id(),
+                s.scene().display(),
+                s.layer(),
+                s.chunks()
+            );
+            self.note(job_id, &msg);
+            self.sessions.end(s);
+        }
+        Some(slot)
+    }
+
+    /// End idle sessions past `BRM_WARM_IDLE_S` or whose process ended; follow ending ones.
+    pub(super) fn expire_sessions(&mut self) {
+        let idle = self.cfg.warm_idle;
+        for (s, why) in self.sessions.expire(idle) {
+            let msg = format!(
+                "warm session {} ended after {} chunk(s) for job(s) {}: {why}",
+                s.id(),
+                s.chunks(),
+                join_ids(s.jobs())
+            );
+            if let Some(&j) = s.jobs().iter().next_back() {
+                if self.jobs.contains_key(&j) {
+                    self.note(j, &msg);
+                    if let Some(job) = self.jobs.get_mut(&j) {
+                        job.log_dirty = true;
+                    }
+                }
+            }
+            self.sessions.end(s);
+        }
+    }
+
+    /// The session on `slot`, for `brm agent status`.
+    pub(super) fn session_status(&self, slot: usize) -> Option<SlotSession> {
+        let status = |s: &Session, state: &str, idle_s: u64| SlotSession {
+            id: s.id(),
+            pid: s.pid(),
+            state: state.into(),
+            scene: s.scene().to_string_lossy().into_owned(),
+            layer: s.layer().to_string(),
+            chunks: s.chunks(),
+            jobs: s.jobs().iter().copied().collect(),
+            idle_s,
+        };
+        let running = self
+            .slots
+            .get(slot)?
+            .busy
+            .and_then(|a| self.running.get(&a));
+        if let Some(w) = running.and_then(|r| r.runner.warm()) {
+            return Some(status(w.session(), "rendering", 0));
+        }
+        self.sessions
+            .on_slot(slot)
+            .map(|s| status(s, "idle", s.idle_since().elapsed().as_secs()))
+    }
+
+    pub(super) fn slot_desc(&self, slot: usize) -> String {
+        match self.slots.get(slot).map(|s| &s.kind) {
+            Some(GpuSlot::Gpu { index, uuid }) => format!(
+                "GPU {index}{}",
+                uuid.as_ref().map(|u| format!(" ({u})")).unwrap_or_default()
+            ),
+            _ => "CPU".to_string(),
+        }
+    }
+
+    /// Start the task's next attempt in a warm session on `slot`: the idle one of `key`,
+    /// else a new one running `cmd` (which loads the scene, then takes the chunk).
+    pub(super) fn start_warm(
+        &mut self,
+        job_id: u64,
+        task_idx: usize,
+        slot: usize,
+        key: SessionKey,
+        cmd: CommandSpec,
+    ) -> crate::Result<()> {
+        if let Some(why) = self.level_unavailable(job_id, task_idx)? {
+            return self.skip_level(job_id, task_idx, why);
+        }
+        let job = self
+            .jobs
+            .get_mut(&job_id)
+            .ok_or(QueueError::NoSuchJob(job_id))?;
+        let frames = job.tasks[task_idx].remaining();
+        if frames.is_empty() {
+            job.tasks[task_idx].state = TaskState::Done;
+            self.save_task(job_id, task_idx)?;
+            return self.refresh_job(job_id);
+        }
+        let (scene, layer) = (
+            job.spec.scene.clone(),
+            job.tasks[task_idx].plan.layer.clone(),
+        );
+        let reused = self.sessions.take(&key);
+        let is_new = reused.is_none();
+        let session = match reused {
+            Some(s) => s,
+            None => {
+                let id = self.sessions.next_id();
+                let log = self
+                    .cfg
+                    .paths
+                    .logs()
+                    .join("sessions")
+                    .join(format!("session-{id}.log"));
+                match Session::start(id, key, cmd, &log, scene, layer) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        return self.level_failed_to_start(
+                            job_id,
+                            task_idx,
+                            Method::Blender,
+                            &e.to_string(),
+                        )
+                    }
+                }
+            }
+        };
+        let attempt_no = {
+            let t = &mut self
+                .jobs
+                .get_mut(&job_id)
+                .ok_or(QueueError::NoSuchJob(job_id))?
+                .tasks[task_idx];
+            t.attempts += 1;
+            t.warm_chunks += 1;
+            t.attempts
+        };
+        let layer_display = self.jobs[&job_id].tasks[task_idx]
+            .plan
+            .layer_display
+            .clone();
+        let slot_desc = self.slot_desc(slot);
+        self.note(
+            job_id,
+            &format!(
+                "task {task_idx} (layer '{layer_display}', frames {}) attempt {attempt_no}: blender in warm session {} ({}) on {slot_desc}",
+                frames_text(&frames),
+                session.id(),
+                if is_new { "new: loads the scene" } else { "reused: scene already loaded" }
+            ),
+        );
+        let commands = vec![session.command().clone()];
+        let log_path = session.log_path().to_path_buf();
+        let spec = attempt_spec(
+            &self.jobs[&job_id],
+            Method::Blender,
+            frames.clone(),
+            commands.clone(),
+            log_path.clone(),
+        );
+        let max_rss = self.cfg.warm_max_rss;
+        let launched = {
+            let job = self
+                .jobs
+                .get_mut(&job_id)
+                .ok_or(QueueError::NoSuchJob(job_id))?;
+            let mut sink = JobSink {
+                log: &mut job.log,
+                dirty: false,
+                started: None,
+            };
+            let r = WarmChunk::launch(
+                session,
+                spec,
+                &job.tasks[task_idx].plan,
+                job_id,
+                max_rss,
+                &mut sink,
+            );
+            job.log_dirty |= sink.dirty;
+            r
+        };
+        let chunk = match launched {
+            Ok(c) => c,
+            Err(e) => {
+                return self.level_failed_to_start(
+                    job_id,
+                    task_idx,
+                    Method::Blender,
+                    &e.to_string(),
+                )
+            }
+        };
+        let attempt_id = store::insert_attempt(
+            &self.conn,
+            &AttemptRow {
+                id: 0,
+                task_id: self.jobs[&job_id].tasks[task_idx].id,
+                job_id,
+                level: method_name(Method::Blender).into(),
+                frames: serde_json::to_string(&frames).unwrap_or_else(|_| "[]".into()),
+                slot: slot as u32,
+                commands: serde_json::to_string(&commands).unwrap_or_else(|_| "[]".into()),
+                cmd_index: 0,
+                pid: chunk.session().pid(),
+                start_time: chunk.session().start_time(),
+                log_path: log_path.to_string_lossy().into_owned(),
+                log_offset: chunk.offset(),
+                state: "running".into(),
+                started_ms: now_ms(),
+            },
+        )
+        .map_err(self.dbe())?;
+        self.slots[slot].busy = Some(attempt_id);
+        self.running.insert(
+            attempt_id,
+            Running {
+                job_id,
+                task_idx,
+                slot,
+                runner: Attempt::Warm(Box::new(chunk)),
+                offset_dirty: false,
+            },
+        );
+        let job = self
+            .jobs
+            .get_mut(&job_id)
+            .ok_or(QueueError::NoSuchJob(job_id))?;
+        job.tasks[task_idx].state = TaskState::Running;
+        self.save_task(job_id, task_idx)?;
+        self.refresh_job(job_id)
+    }
+
+    /// After a warm chunk's outcome: keep its session for the next chunk when the chunk
+    /// ended cleanly with every frame, else end it. Returns the notes for the job log.
+    pub(super) fn settle_session(&mut self, chunk: WarmChunk, all_found: bool) -> String {
+        let sid = chunk.session().id();
+        match chunk.into_session() {
+            Some(s) if all_found => {
+                self.sessions.put(s);
+                format!("warm session {sid} kept for the next chunk of this scene")
+            }
+            Some(s) => {
+                self.sessions.end(s);
+                format!("warm session {sid} ended: the chunk's frames are not all there")
+            }
+            None => format!("warm session {sid} ended (killed with its process group)"),
+        }
+    }
+}
+
+fn join_ids(ids: &std::collections::BTreeSet<u64>) -> String {
+    ids.iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

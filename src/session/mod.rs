@@ -1,0 +1,242 @@
+//! Warm render sessions (issue 13, DESIGN §10): one long-lived renderer per GPU slot that
+//! loads a scene once and renders chunk after chunk on request.
+//!
+//! ```text
+//!   start ─▶ loading ──"session_ready"──▶ rendering chunk ──"chunk_done"──▶ idle ─┐
+//!              │                              ▲                                 │
+//!              │                              └──────── next request ───────────┘
+//!              └─ crash / hang / memory / fatal line / cancel ─▶ killed with its group
+//! ```
+//!
+//! Why: a Maya scene takes 30–120 s to open; a job of many chunks pays that per chunk, and
+//! a re-submit of the same shot pays it again. A session pays it once per slot.
+//!
+//! - [`Session`]: the process (own process group, pinned like any render, stdin a pipe for
+//!   [`request`]s, stdout+stderr appended to its own log file under `logs/sessions/`).
+//! - [`SessionKey`]: what a session may render — the slot, the exact command (program, script
+//!   options, layer, environment) and the scene *content* (length + hash of the bytes), so a
+//!   content-identical snapshot of a re-submit reuses it and a different one never does.
+//! - [`WarmChunk`]: one chunk rendered on a session, driven like an attempt (`chunk`).
+//! - [`Attempt`]: what the engine drives per running attempt, cold or warm (`attempt`).
+//! - [`SessionPool`]: idle sessions, their idle timeout, and sessions being ended (`pool`).
+
+mod attempt;
+mod chunk;
+mod memory;
+mod pool;
+pub mod request;
+mod scene_id;
+
+use std::collections::BTreeSet;
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ChildStdin;
+use std::time::Instant;
+
+pub use attempt::Attempt;
+pub use chunk::WarmChunk;
+pub use pool::SessionPool;
+pub use scene_id::{SceneId, SceneIds};
+
+use crate::run::{Child, CommandSpec, ExitInfo, LogTail, Process, RunError, TailLine};
+
+/// What a session may render: reuse needs all three equal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionKey {
+    pub slot: usize,
+    /// Hash of the command minus the scene path: program, arguments, environment.
+    pub command: u64,
+    pub scene: SceneId,
+}
+
+impl SessionKey {
+    /// The key of `command` (whose argument `scene_arg` is the scene path) on `slot`.
+    pub fn new(slot: usize, command: &CommandSpec, scene_arg: &str, scene: SceneId) -> Self {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        command.program.hash(&mut h);
+        for a in &command.args {
+            // The snapshot's path differs between re-submits; its content is in `scene`.
+            if a == scene_arg {
+                "<scene>".hash(&mut h);
+            } else {
+                a.hash(&mut h);
+            }
+        }
+        let mut env = command.env.clone();
+        env.sort();
+        env.hash(&mut h);
+        command.env_clear.hash(&mut h);
+        SessionKey {
+            slot,
+            command: h.finish(),
+            scene,
+        }
+    }
+}
+
+/// A warm session's process and its pipe.
+pub struct Session {
+    id: u64,
+    key: SessionKey,
+    proc: Process,
+    stdin: Option<ChildStdin>,
+    pid: u32,
+    start_time: u64,
+    command: CommandSpec,
+    log_path: PathBuf,
+    tail: LogTail,
+    ready: bool,
+    started: Instant,
+    next_chunk: u64,
+    /// Chunks it rendered to the end.
+    chunks: u32,
+    /// Jobs it rendered for (a re-submit of the same scene adds one).
+    jobs: BTreeSet<u64>,
+    /// What it loaded, for notes and `brm agent status`.
+    scene: PathBuf,
+    layer: String,
+    idle_since: Instant,
+}
+
+impl Session {
+    /// Start `command` in its own process group, output appended to `log_path`, requests
+    /// through its stdin.
+    pub fn start(
+        id: u64,
+        key: SessionKey,
+        command: CommandSpec,
+        log_path: &Path,
+        scene: PathBuf,
+        layer: String,
+    ) -> Result<Session, RunError> {
+        if let Some(d) = log_path.parent() {
+            std::fs::create_dir_all(d).map_err(|e| RunError::LogOpen {
+                path: d.to_path_buf(),
+                source: e,
+            })?;
+        }
+        let offset = std::fs::metadata(log_path).map(|m| m.len()).unwrap_or(0);
+        let child = Child::spawn_piped(&command, log_path)?;
+        let stdin = child.take_stdin();
+        let tail = LogTail::open(log_path, offset)?;
+        let (pid, start_time) = (child.pid(), child.start_time());
+        Ok(Session {
+            id,
+            key,
+            proc: Process::Child(child),
+            stdin,
+            pid,
+            start_time,
+            command,
+            log_path: log_path.to_path_buf(),
+            tail,
+            ready: false,
+            started: Instant::now(),
+            next_chunk: 1,
+            chunks: 0,
+            jobs: BTreeSet::new(),
+            scene,
+            layer,
+            idle_since: Instant::now(),
+        })
+    }
+
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub fn key(&self) -> &SessionKey {
+        &self.key
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    pub fn start_time(&self) -> u64 {
+        self.start_time
+    }
+
+    pub fn command(&self) -> &CommandSpec {
+        &self.command
+    }
+
+    pub fn log_path(&self) -> &Path {
+        &self.log_path
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready
+    }
+
+    pub fn chunks(&self) -> u32 {
+        self.chunks
+    }
+
+    pub fn jobs(&self) -> &BTreeSet<u64> {
+        &self.jobs
+    }
+
+    pub fn scene(&self) -> &Path {
+        &self.scene
+    }
+
+    pub fn layer(&self) -> &str {
+        &self.layer
+    }
+
+    pub fn idle_since(&self) -> Instant {
+        self.idle_since
+    }
+
+    /// How long it has existed (the scene load of its first chunk included).
+    pub fn age(&self) -> std::time::Duration {
+        self.started.elapsed()
+    }
+
+    fn send(&mut self, req: &request::Request<'_>) -> std::io::Result<()> {
+        let stdin = self.stdin.as_mut().ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "the session's stdin is closed",
+            )
+        })?;
+        stdin.write_all(req.line().as_bytes())?;
+        stdin.flush()
+    }
+
+    fn read_lines(&mut self, out: &mut Vec<TailLine>) -> Result<(), RunError> {
+        self.tail.read_lines(out).map(|_| ())
+    }
+
+    /// Ended: `Some(status)`; `None` while it runs.
+    pub fn try_exit(&mut self) -> Result<Option<Option<ExitInfo>>, RunError> {
+        self.proc.try_exit()
+    }
+
+    /// Polite stop of the group (TERM), stdin closed first: an idle session reading its
+    /// requests ends on end of input by itself.
+    pub fn terminate(&mut self) {
+        self.stdin = None;
+        self.proc.terminate();
+    }
+
+    /// Forced stop of every process of the group.
+    pub fn kill(&mut self) {
+        self.stdin = None;
+        self.proc.kill();
+    }
+
+    pub fn group_alive(&self) -> bool {
+        self.proc.group_alive()
+    }
+
+    /// Lines printed while idle (nothing is expected) are read and dropped, so the next
+    /// chunk's log starts at its own request; returns them for a note.
+    pub fn drain_idle(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let _ = self.read_lines(&mut lines);
+        lines.into_iter().map(|l| l.text).collect()
+    }
+}
