@@ -719,6 +719,16 @@ brm_result brm_scene_inspect_json(const char *path, char **out);
  */
 brm_result brm_scene_snapshot_path(const char *scene_name, char **out);
 
+/**
+ * `cold` non-zero: never render this job in a warm session (every chunk starts its own
+ * renderer and loads the scene itself). Default 0: chunks may reuse a warm session of the
+ * same scene content on their slot.
+ *
+ * # Safety
+ * `s` a live spec.
+ */
+brm_result brm_job_spec_set_cold(brm_job_spec *s, uint32_t cold);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

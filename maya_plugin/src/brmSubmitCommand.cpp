@@ -40,6 +40,9 @@ const char* const kTimeoutFlag = "-to";
 const char* const kTimeoutFlagLong = "-timeout";
 const char* const kStallFlag = "-sto";
 const char* const kStallFlagLong = "-stallTimeout";
+// Issue 13: never render in a warm session (brm_job_spec_set_cold).
+const char* const kColdFlag = "-cld";
+const char* const kColdFlagLong = "-cold";
 const char* const kSceneFlag = "-s";
 const char* const kSceneFlagLong = "-scene";
 const char* const kCmd = "brmSubmit";
@@ -100,6 +103,7 @@ MSyntax BrmSubmitCommand::createSyntax()
     syntax.addFlag(kTimeoutFlag, kTimeoutFlagLong, MSyntax::kLong);
     syntax.addFlag(kStallFlag, kStallFlagLong, MSyntax::kLong);
     syntax.addFlag(kSceneFlag, kSceneFlagLong, MSyntax::kString);
+    syntax.addFlag(kColdFlag, kColdFlagLong);
     return syntax;
 }
 
@@ -164,6 +168,11 @@ MStatus BrmSubmitCommand::doIt(const MArgList& args)
             if (task < 0 || stall < 0) return fail(kCmd, "timeouts are seconds, 0 (none) or more");
             r = brm_job_spec_set_timeouts(spec.p, (uint64_t)task, (uint64_t)stall);
             if (r != BRM_OK) return failLib(kCmd, "invalid timeouts", r);
+        }
+
+        if (db.isFlagSet(kColdFlag)) {
+            r = brm_job_spec_set_cold(spec.p, 1);
+            if (r != BRM_OK) return failLib(kCmd, "cannot set -cold", r);
         }
 
         brm_client* c = client(kCmd);

@@ -49,6 +49,10 @@ pub struct RenderArgs {
     /// Maximum seconds without log output before a task counts as stalled.
     #[arg(long)]
     pub silence_timeout: Option<u64>,
+    /// Never render in a warm session: every chunk starts its own renderer and loads the
+    /// scene itself (default: chunks reuse a session that has this scene loaded).
+    #[arg(long)]
+    pub cold: bool,
     /// Retries of the remaining frames after a task fails part-way.
     #[arg(long, default_value_t = 2)]
     pub retries: u32,
@@ -85,6 +89,7 @@ pub fn run(a: RenderArgs) -> brm::Result<i32> {
     spec.order = a.order.parse::<Order>()?;
     spec.task_timeout_s = a.timeout;
     spec.silence_timeout_s = a.silence_timeout;
+    spec.cold = a.cold;
     spec.max_retries = a.retries;
     if let Some(f) = &spec.frames {
         brm::frames::FrameSet::parse(f)?;

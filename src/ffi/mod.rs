@@ -23,6 +23,7 @@ pub mod detect;
 pub mod frames;
 pub mod jobs;
 pub mod scene;
+pub mod warm;
 
 /// Bumped when a function is removed or a signature or struct layout changes incompatibly.
 /// Additive growth (new functions, new builder setters) keeps the number.

@@ -1,0 +1,346 @@
+//! Warm render sessions (issue 13) end to end: the real `brm` agent and real Blender
+//! sessions (`blender -b SCENE --python brm_blender_session.py`). Each test has its own
+//! BRM_HOME and agent, and renders on the CPU slot (no GPU here).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BRM: &str = env!("CARGO_BIN_EXE_brm");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+struct Env {
+    home: tempfile::TempDir,
+    extra: Vec<(String, String)>,
+}
+
+impl Env {
+    fn new(extra: &[(&str, &str)]) -> Env {
+        blender_present();
+        Env {
+            home: tempfile::tempdir().unwrap(),
+            extra: extra
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    fn brm(&self, args: &[&str]) -> Output {
+        let h = self.home.path();
+        let mut c = Command::new(BRM);
+        c.args(args)
+            .env("BRM_HOME", h)
+            .env("BRM_AGENT", BRM)
+            .env("BRM_NO_NVML", "1")
+            .env("BRM_NVIDIA_SMI", h.join("no-nvidia-smi"))
+            .env("BRM_AGENT_IDLE_S", "60")
+            .env("BRM_TICK_MS", "10")
+            .env_remove("BRM_WARM_SESSIONS")
+            .env_remove("BRM_WARM_MAX_RSS_MB");
+        for (k, v) in &self.extra {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.brm(args);
+        assert!(
+            o.status.success(),
+            "brm {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+
+    fn out(&self, name: &str) -> PathBuf {
+        self.home.path().join(name)
+    }
+
+    /// Submit `scene` (frames, chunk) and return the job id.
+    fn submit(&self, scene: &Path, frames: &str, chunk: &str, out: &str, extra: &[&str]) -> u64 {
+        let o = self.out(out);
+        let mut a = vec![
+            "render",
+            scene.to_str().unwrap(),
+            "--frames",
+            frames,
+            "--chunk",
+            chunk,
+            "-o",
+            o.to_str().unwrap(),
+            "--json",
+        ];
+        a.extend_from_slice(extra);
+        self.json(&a)["id"].as_u64().unwrap()
+    }
+
+    fn wait(&self, id: u64) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let v = self.json(&["status", &id.to_string(), "--json"]);
+            let st = v["state"].as_str().unwrap().to_string();
+            if ["done", "failed", "cancelled"].contains(&st.as_str()) {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "job {id} did not finish: {v:#}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// brm's own notes of a job.
+    fn notes(&self, id: u64) -> Vec<String> {
+        self.ok(&["log", &id.to_string(), "--json"])
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|l| l["stream"] == 1)
+            .map(|l| l["text"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn session(&self) -> Value {
+        self.json(&["agent", "status", "--json"])["slots"][0]["session"].clone()
+    }
+
+    /// The pid of the session rendering now (waits for one).
+    fn rendering_session_pid(&self) -> i64 {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let s = self.session();
+            if s["state"] == "rendering" {
+                return s["pid"].as_i64().unwrap();
+            }
+            assert!(Instant::now() < deadline, "no session started: {s:#}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = self.brm(&["agent", "stop"]);
+    }
+}
+
+fn blender_present() {
+    let ok = Command::new("blender")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(ok, "Blender is required for the warm-session tests: install it with scripts/ensure-blender.sh (apt-get install blender)");
+}
+
+fn shot() -> PathBuf {
+    PathBuf::from(ROOT).join("examples/shot.blend")
+}
+
+fn frames_done(v: &Value) -> Vec<i64> {
+    let mut f: Vec<i64> = v["frames_done_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_i64().unwrap())
+        .collect();
+    f.sort();
+    f
+}
+
+fn files_in(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.metadata().map(|m| m.len() > 0).unwrap_or(false))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Processes of process group `pgid` (from /proc), zombies excluded.
+fn group_members(pgid: i64) -> Vec<i64> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i64>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        if f.len() > 3 && f[0] != "Z" && f[2].parse::<i64>().ok() == Some(pgid) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+fn wait_gone(pgid: i64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !group_members(pgid).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "session group {pgid} still has processes"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Several chunks of one job and a second job of a content-identical snapshot (a re-submit:
+/// the client snapshots the scene again, to a new path) render in one Blender session; a
+/// different scene ends it and gets its own.
+#[test]
+fn chunks_and_a_resubmit_reuse_one_session_and_another_scene_gets_its_own() {
+    let env = Env::new(&[]);
+    let a = env.submit(&shot(), "1-12", "4", "a", &[]);
+    let va = env.wait(a);
+    assert_eq!(va["state"], "done", "{va:#}");
+    assert_eq!(frames_done(&va), (1..=12).collect::<Vec<_>>());
+    let s1 = env.session();
+    assert_eq!(s1["state"], "idle", "{s1:#}");
+    assert_eq!(s1["chunks"], 3, "{s1:#}");
+    let b = env.submit(&shot(), "13-20", "4", "b", &[]);
+    let vb = env.wait(b);
+    assert_eq!(vb["state"], "done", "{vb:#}");
+    assert_eq!(files_in(&env.out("b")), 8);
+    let s2 = env.session();
+    assert_eq!(
+        s2["pid"], s1["pid"],
+        "the re-submit reused the session: {s2:#}"
+    );
+    assert_eq!(s2["chunks"], 5, "{s2:#}");
+    assert_eq!(s2["jobs"], serde_json::json!([a, b]));
+    for t in vb["tasks"].as_array().unwrap() {
+        assert_eq!(t["warm_chunks"], 1, "{t:#}");
+    }
+    let na = env.notes(a);
+    assert_eq!(
+        na.iter().filter(|n| n.contains("started (pid")).count(),
+        1,
+        "{na:#?}"
+    );
+    assert!(na.iter().any(|n| n.contains("scene loaded in")), "{na:#?}");
+    let nb = env.notes(b);
+    assert!(!nb.iter().any(|n| n.contains("started (pid")), "{nb:#?}");
+    assert_eq!(
+        nb.iter().filter(|n| n.contains("reused")).count(),
+        4,
+        "{nb:#?}"
+    );
+
+    // Another scene (different content): the idle session ends, a new one starts.
+    let other = env.home.path().join("other.blend");
+    let o = Command::new("blender")
+        .args(["-b", shot().to_str().unwrap(), "--python-expr"])
+        .arg(format!(
+            "import bpy; bpy.context.scene.render.resolution_x += 2; bpy.ops.wm.save_as_mainfile(filepath={:?})",
+            other.to_str().unwrap()
+        ))
+        .output()
+        .unwrap();
+    assert!(other.is_file(), "{}", String::from_utf8_lossy(&o.stderr));
+    let c = env.submit(&other, "1-2", "2", "c", &[]);
+    assert_eq!(env.wait(c)["state"], "done");
+    let s3 = env.session();
+    assert_ne!(s3["pid"], s1["pid"], "{s3:#}");
+    assert_eq!(s3["jobs"], serde_json::json!([c]));
+    wait_gone(s1["pid"].as_i64().unwrap());
+    let nc = env.notes(c);
+    assert!(
+        nc.iter().any(|n| n.contains("is needed for another scene")),
+        "{nc:#?}"
+    );
+}
+
+/// A session killed mid-chunk (a crash): its group is cleared and the chunk's remaining
+/// frames render cold; nothing is lost.
+#[test]
+fn a_crashed_session_is_replaced_by_a_cold_render_of_the_remaining_frames() {
+    let env = Env::new(&[]);
+    let id = env.submit(&shot(), "1-24", "24", "out", &[]);
+    let pid = env.rendering_session_pid();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while files_in(&env.out("out")) < 2 {
+        assert!(Instant::now() < deadline, "no frame rendered");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    let v = env.wait(id);
+    assert_eq!(v["state"], "done", "{v:#}");
+    assert_eq!(frames_done(&v), (1..=24).collect::<Vec<_>>());
+    let notes = env.notes(id);
+    assert!(
+        notes.iter().any(|n| n.contains("ended during the chunk")),
+        "{notes:#?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("cold, outside the warm session")),
+        "{notes:#?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.starts_with("running: ")),
+        "a cold render ran: {notes:#?}"
+    );
+    assert!(group_members(pid).is_empty());
+}
+
+/// Cancel kills the session with its group; the job is cancelled, no Blender is left.
+#[test]
+fn cancel_kills_the_session() {
+    let env = Env::new(&[]);
+    let id = env.submit(&shot(), "1-24", "24", "out", &[]);
+    let pid = env.rendering_session_pid();
+    assert!(!group_members(pid).is_empty());
+    env.ok(&["cancel", &id.to_string(), "--grace-ms", "1000"]);
+    let v = env.wait(id);
+    assert_eq!(v["state"], "cancelled", "{v:#}");
+    wait_gone(pid);
+    assert!(env.session().is_null(), "no session is kept after a cancel");
+}
+
+/// A session over the memory limit is killed and the chunk renders cold; `--cold` never
+/// starts a session.
+#[test]
+fn memory_limit_and_cold_opt_out() {
+    let env = Env::new(&[("BRM_WARM_MAX_RSS_MB", "1")]);
+    let id = env.submit(&shot(), "1-3", "3", "mem", &[]);
+    let v = env.wait(id);
+    assert_eq!(v["state"], "done", "{v:#}");
+    let notes = env.notes(id);
+    assert!(
+        notes.iter().any(|n| n.contains("over the limit")),
+        "{notes:#?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("cold, outside the warm session")),
+        "{notes:#?}"
+    );
+
+    let env = Env::new(&[]);
+    let id = env.submit(&shot(), "1-4", "2", "cold", &["--cold"]);
+    let v = env.wait(id);
+    assert_eq!(v["state"], "done", "{v:#}");
+    let notes = env.notes(id);
+    assert!(
+        !notes.iter().any(|n| n.contains("warm session")),
+        "{notes:#?}"
+    );
+    assert!(env.session().is_null());
+    for t in v["tasks"].as_array().unwrap() {
+        assert_eq!(t["warm_chunks"], 0);
+    }
+}
