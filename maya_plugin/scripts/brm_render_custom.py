@@ -202,23 +202,33 @@ def render_frame(cmds, mel, renderer, camera, frame):
         mel.eval('mayaBatchRenderProcedure(0, "", "", %s, "")' % mel_quote(renderer))
 
 
-def run(task):
+def setup(task):
+    """Steps 1-4 and the camera: everything but the output and the frames."""
+    from maya import cmds, mel
+
+    open_scene(cmds, task)
+    switch_layer(cmds, task)
+    renderer = choose_renderer(cmds, task)
+    select_device(cmds, mel, renderer, task)
+    camera = set_camera(cmds, task)
+    return cmds, mel, renderer, camera
+
+
+def render_frames(ctx, task, frames):
+    cmds, mel, renderer, camera = ctx
+    set_output(cmds, renderer, task)
+    for frame in frames:
+        emit("frame_start", frame=frame)
+        render_frame(cmds, mel, renderer, camera, frame)
+        report_frame(task, frame)
+
+
+def standalone(body):
     import maya.standalone
 
     maya.standalone.initialize(name="python")
     try:
-        from maya import cmds, mel
-
-        open_scene(cmds, task)
-        switch_layer(cmds, task)
-        renderer = choose_renderer(cmds, task)
-        select_device(cmds, mel, renderer, task)
-        set_output(cmds, renderer, task)
-        camera = set_camera(cmds, task)
-        for frame in task["frames"]:
-            emit("frame_start", frame=frame)
-            render_frame(cmds, mel, renderer, camera, frame)
-            report_frame(task, frame)
+        body()
     finally:
         try:
             maya.standalone.uninitialize()
@@ -226,8 +236,18 @@ def run(task):
             pass
 
 
+def run(task):
+    standalone(lambda: render_frames(setup(task), task, task["frames"]))
+
+
+def run_session(task):
+    """`mayapy brm_render_custom.py --session <task.json>` (issue 13): open the scene once,
+    then render chunk requests from stdin (see brm_task.session)."""
+    standalone(lambda: brm_task.session(task, setup, render_frames))
+
+
 def main(argv):
-    return brm_task.main(argv, run)
+    return brm_task.main(argv, run, session_mode=run_session)
 
 
 if __name__ == "__main__":

@@ -101,8 +101,69 @@ def report_frame(task, frame):
     emit("frame_done", frame=frame, files=files)
 
 
-def main(argv, run):
-    """Run `run(task)` for the task file named in argv; errors become a fatal `@brm` line."""
+def frames_of_runs(runs):
+    """A session request's arithmetic runs `[[start, end, step], ...]` as frames (data only:
+    each value must be a whole number, the step positive)."""
+    frames = []
+    for run in runs:
+        if not isinstance(run, list) or len(run) != 3:
+            raise TaskError("bad run in the session request: %r" % (run,))
+        start, end, step = run
+        for v in run:
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise TaskError("bad run in the session request: %r" % (run,))
+        if step < 1:
+            raise TaskError("bad step in the session request: %r" % (run,))
+        down = end < start
+        f = start
+        while (f >= end) if down else (f <= end):
+            frames.append(f)
+            f = f - step if down else f + step
+    return frames
+
+
+def session(task, setup, render, stdin=None):
+    """Warm session (issue 13): `setup(task)` once (opens the scene: the long part), then
+    `@brm session_ready`, then one chunk per request line read from stdin:
+
+        {"op":"render","chunk":N,"runs":[[S,E,STEP],...],
+         "output_dir":"...","image_name":"...","padding":4}
+
+    `render(task, frames)` renders them (frame events as in a cold render), then
+    `@brm chunk_done`. A chunk that fails reports `ok: false` (brm ends the session and
+    re-runs the rest cold). `quit` or end of input ends the session."""
+    stdin = stdin or sys.stdin
+    ctx = setup(task)
+    emit("session_ready", scene=task["scene"], pid=os.getpid())
+    for line in stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            req = json.loads(line)
+        except ValueError as e:
+            raise TaskError("bad session request: %s" % e)
+        if not isinstance(req, dict) or req.get("op") == "quit":
+            break
+        chunk = req.get("chunk")
+        try:
+            for key in ("output_dir", "image_name", "padding"):
+                if req.get(key) not in (None, ""):
+                    task[key] = req[key]
+            task["padding"] = int(task["padding"])
+            render(ctx, task, frames_of_runs(req.get("runs") or []))
+        except Exception as e:  # noqa: BLE001 - reported; brm re-runs the chunk cold
+            emit("chunk_done", chunk=chunk, ok=False, message="%s: %s" % (type(e).__name__, e))
+            continue
+        emit("chunk_done", chunk=chunk, ok=True)
+
+
+def main(argv, run, session_mode=None):
+    """Run `run(task)` for the task file named in argv; errors become a fatal `@brm` line.
+    `--session <task.json>` runs `session_mode(task)` instead, when the script has one."""
+    if session_mode is not None and len(argv) == 3 and argv[1] == "--session":
+        argv = [argv[0], argv[2]]
+        run = session_mode
     if len(argv) != 2:
         emit("error", message="usage: mayapy %s <task.json>" % os.path.basename(argv[0]), fatal=True)
         return 2

@@ -30,6 +30,9 @@ BRM_FAKE_RECORD      path of a JSON-lines file; each invocation appends one "sta
 BRM_FAKE_FAIL_ONCE   path of a marker file: the failures apply to the first invocation only
                      (the one that creates the marker), so a retry of the same level succeeds
 BRM_FAKE_FRAME_SECONDS  time each frame takes (default 0.02)
+BRM_FAKE_LOAD_SECONDS   time opening a scene takes (`cmds.file(open=True)`, default 0): a
+                     production scene takes 30-120 s to open, which warm sessions (issue 13)
+                     pay once per session instead of once per chunk
 BRM_FAKE_CALLS       path of a JSON-lines file where the stand-in `maya` package records every
                      maya.cmds / maya.mel / renderSetup call it receives (tests read it)
 """
@@ -196,6 +199,10 @@ def failures(level):
         name, _, arg = item.partition(":")
         result[name.strip()] = arg.strip() or None
     return result
+
+
+def load_seconds():
+    return float(os.environ.get("BRM_FAKE_LOAD_SECONDS", "0") or 0)
 
 
 def frame_seconds(fails):

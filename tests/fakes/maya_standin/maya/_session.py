@@ -5,6 +5,7 @@ Not part of the real `maya` package; shared by the stand-in modules.
 
 import json
 import os
+import time
 
 import _brm_fake
 
@@ -65,6 +66,8 @@ def default_attrs(info):
 
 
 def open_scene(path):
+    if _brm_fake.load_seconds() > 0:
+        time.sleep(_brm_fake.load_seconds())
     info = _brm_fake.read_scene(path)
     STATE["scene"] = path
     STATE["scene_info"] = info
