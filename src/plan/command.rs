@@ -149,13 +149,15 @@ pub fn command_for(
                     .into(),
         }),
         Method::MayapyCustom | Method::MayapyBasic => {
-            mayapy_command(spec, task, frames, level, slot, exes, work_dir).map(|c| vec![c])
+            let file = work_dir.join(format!("task-{}.json", task.index));
+            mayapy_command(spec, task, frames, level, slot, exes, &file).map(|c| vec![c.0])
         }
         Method::Render => render_commands(spec, task, frames, slot, exes),
         Method::Blender => blender_command(spec, task, frames, slot, exes).map(|c| vec![c]),
     }
 }
 
+/// The mayapy command and the task file it reads (written to `path`), as JSON.
 fn mayapy_command(
     spec: &JobSpec,
     task: &Task,
@@ -163,8 +165,8 @@ fn mayapy_command(
     level: Method,
     slot: &GpuSlot,
     exes: &Executables,
-    work_dir: &Path,
-) -> Result<CommandSpec, PlanError> {
+    path: &Path,
+) -> Result<(CommandSpec, serde_json::Value), PlanError> {
     let mayapy = exes
         .mayapy
         .clone()
@@ -194,16 +196,16 @@ fn mayapy_command(
         gpu_device: matches!(slot, GpuSlot::Gpu { .. }).then_some(0),
         renderer_settings: crate::renderer::script_settings(slot),
     };
-    let path = work_dir.join(format!("task-{}.json", task.index));
-    write_task_file(&path, &file)?;
+    write_task_file(path, &file)?;
     let (env, env_clear) = environment(spec, task, slot, true);
-    Ok(CommandSpec {
+    let cmd = CommandSpec {
         program: mayapy,
-        args: vec![arg(&script), arg(&absolute(&path))],
+        args: vec![arg(&script), arg(&absolute(path))],
         env,
         env_clear,
         cwd: None,
-    })
+    };
+    Ok((cmd, serde_json::to_value(&file).unwrap_or_default()))
 }
 
 /// Write the task file whole or not at all (temp file + rename), so a script never reads
@@ -378,6 +380,60 @@ fn blender_command(
         env_clear,
         cwd: None,
     })
+}
+
+/// A warm session's command (issue 13) and what makes two sessions interchangeable.
+#[derive(Debug, Clone)]
+pub struct SessionCommand {
+    pub command: CommandSpec,
+    /// Arguments that differ between content-identical submits (the snapshot's path, the
+    /// job's task file): left out of the session key.
+    pub volatile: Vec<String>,
+    /// What the session set up from data rather than arguments (the mayapy task file minus
+    /// frames and outputs): part of the session key.
+    pub setup: String,
+}
+
+/// The session command of `task` at `level` on `slot`, or `None` when the level has no
+/// session mode (only brm's custom mayapy script and Blender have one).
+pub fn session_command(
+    spec: &JobSpec,
+    task: &Task,
+    level: Method,
+    slot: &GpuSlot,
+    exes: &Executables,
+    work_dir: &Path,
+) -> Result<Option<SessionCommand>, PlanError> {
+    match level {
+        Method::Blender => {
+            let command = blender_session_command(spec, task, slot, exes)?;
+            let volatile = command.args.get(1).cloned().into_iter().collect();
+            Ok(Some(SessionCommand {
+                command,
+                volatile,
+                setup: String::new(),
+            }))
+        }
+        Method::MayapyCustom => {
+            let path = work_dir.join(format!("session-task-{}.json", task.index));
+            let (mut command, file) =
+                mayapy_command(spec, task, &task.frames, level, slot, exes, &path)?;
+            let mut setup = file;
+            if let Some(o) = setup.as_object_mut() {
+                for k in ["scene", "frames", "output_dir", "image_name", "padding"] {
+                    o.remove(k);
+                }
+            }
+            let volatile = command.args.get(1).cloned().into_iter().collect();
+            command.args.insert(1, "--session".into());
+            Ok(Some(SessionCommand {
+                command,
+                volatile,
+                setup: setup.to_string(),
+            }))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// The command of a warm Blender session for `task` on `slot` (issue 13):

@@ -51,18 +51,26 @@ pub struct SessionKey {
 }
 
 impl SessionKey {
-    /// The key of `command` (whose argument `scene_arg` is the scene path) on `slot`.
-    pub fn new(slot: usize, command: &CommandSpec, scene_arg: &str, scene: SceneId) -> Self {
+    /// The key of `command` on `slot`: `volatile` arguments (the snapshot's path, a job's
+    /// task file) left out, `setup` (what the session sets up from data) in.
+    pub fn new(
+        slot: usize,
+        command: &CommandSpec,
+        volatile: &[String],
+        setup: &str,
+        scene: SceneId,
+    ) -> Self {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         command.program.hash(&mut h);
         for a in &command.args {
             // The snapshot's path differs between re-submits; its content is in `scene`.
-            if a == scene_arg {
-                "<scene>".hash(&mut h);
+            if volatile.contains(a) {
+                "<volatile>".hash(&mut h);
             } else {
                 a.hash(&mut h);
             }
         }
+        setup.hash(&mut h);
         let mut env = command.env.clone();
         env.sort();
         env.hash(&mut h);

@@ -20,6 +20,10 @@ pub enum Request<'a> {
         chunk: u64,
         output: &'a str,
         runs: Vec<(i64, i64, i64)>,
+        /// The same output as folder, image name and padding (what Maya's scripts set).
+        output_dir: &'a str,
+        image_name: &'a str,
+        padding: u32,
     },
     /// End the session (end of stdin means the same).
     Quit,
@@ -83,6 +87,9 @@ mod tests {
             chunk: 3,
             output: "/o/it's \"x\"; $(y).####",
             runs: vec![(1, 4, 1), (9, 9, 1)],
+            output_dir: "/o",
+            image_name: "it's \"x\"; $(y)",
+            padding: 4,
         };
         let line = r.line();
         assert!(line.ends_with('\n') && line.matches('\n').count() == 1);

@@ -5,7 +5,8 @@
 //! scene content) on a free slot the job may use; else to a free slot — one without a
 //! session first — where a session of another scene is ended at once, and a new session
 //! starts when the job may render warm. A job opts out with `cold`; a task whose session
-//! failed renders the rest cold (`TaskRt::cold`). Only Blender has a session mode here.
+//! failed renders the rest cold (`TaskRt::cold`). Blender and brm's custom mayapy script have
+//! a session mode; the other levels always render cold.
 
 use super::*;
 use crate::session::{Session, SessionKey, WarmChunk};
@@ -20,10 +21,11 @@ impl State {
             return false;
         };
         let t = &job.tasks[task_idx];
+        let level = job.levels.get(t.level_idx).copied();
         !job.spec.cold
             && !t.cold
-            && job.levels.get(t.level_idx) == Some(&Method::Blender)
-            && t.remaining().iter().all(|f| *f >= 0)
+            && (level == Some(Method::MayapyCustom)
+                || (level == Some(Method::Blender) && t.remaining().iter().all(|f| *f >= 0)))
     }
 
     /// The session command and key of the task on `slot`; `None` when it cannot be built
@@ -36,12 +38,17 @@ impl State {
     ) -> Option<(SessionKey, CommandSpec)> {
         let job = self.jobs.get(&job_id)?;
         let t = &job.tasks[task_idx];
+        let level = *job.levels.get(t.level_idx)?;
         let kind = &self.slots.get(slot)?.kind;
-        let cmd =
-            plan::command::blender_session_command(&job.spec, &t.plan, kind, &job.exes).ok()?;
-        let scene_arg = cmd.args.get(1)?.clone();
+        let work_dir = self.cfg.paths.state.join("jobs").join(job_id.to_string());
+        std::fs::create_dir_all(&work_dir).ok()?;
+        let sc = plan::command::session_command(
+            &job.spec, &t.plan, level, kind, &job.exes, &work_dir,
+        )
+        .ok()??;
         let id = self.sessions.scenes.id(&job.spec.scene).ok()?;
-        Some((SessionKey::new(slot, &cmd, &scene_arg, id), cmd))
+        let key = SessionKey::new(slot, &sc.command, &sc.volatile, &sc.setup, id);
+        Some((key, sc.command))
     }
 
     /// A free slot of the job holding an idle session this task may render in.
@@ -181,6 +188,11 @@ impl State {
             job.spec.scene.clone(),
             job.tasks[task_idx].plan.layer.clone(),
         );
+        let level = job
+            .levels
+            .get(job.tasks[task_idx].level_idx)
+            .copied()
+            .unwrap_or(Method::Blender);
         let reused = self.sessions.take(&key);
         let is_new = reused.is_none();
         let session = match reused {
@@ -196,12 +208,7 @@ impl State {
                 match Session::start(id, key, cmd, &log, scene, layer) {
                     Ok(s) => s,
                     Err(e) => {
-                        return self.level_failed_to_start(
-                            job_id,
-                            task_idx,
-                            Method::Blender,
-                            &e.to_string(),
-                        )
+                        return self.level_failed_to_start(job_id, task_idx, level, &e.to_string())
                     }
                 }
             }
@@ -224,8 +231,9 @@ impl State {
         self.note(
             job_id,
             &format!(
-                "task {task_idx} (layer '{layer_display}', frames {}) attempt {attempt_no}: blender in warm session {} ({}) on {slot_desc}",
+                "task {task_idx} (layer '{layer_display}', frames {}) attempt {attempt_no}: {} in warm session {} ({}) on {slot_desc}",
                 frames_text(&frames),
+                method_name(level),
                 session.id(),
                 if is_new { "new: loads the scene" } else { "reused: scene already loaded" }
             ),
@@ -234,7 +242,7 @@ impl State {
         let log_path = session.log_path().to_path_buf();
         let spec = attempt_spec(
             &self.jobs[&job_id],
-            Method::Blender,
+            level,
             frames.clone(),
             commands.clone(),
             log_path.clone(),
@@ -264,12 +272,7 @@ impl State {
         let chunk = match launched {
             Ok(c) => c,
             Err(e) => {
-                return self.level_failed_to_start(
-                    job_id,
-                    task_idx,
-                    Method::Blender,
-                    &e.to_string(),
-                )
+                return self.level_failed_to_start(job_id, task_idx, level, &e.to_string())
             }
         };
         let attempt_id = store::insert_attempt(
@@ -278,7 +281,7 @@ impl State {
                 id: 0,
                 task_id: self.jobs[&job_id].tasks[task_idx].id,
                 job_id,
-                level: method_name(Method::Blender).into(),
+                level: method_name(level).into(),
                 frames: serde_json::to_string(&frames).unwrap_or_else(|_| "[]".into()),
                 slot: slot as u32,
                 commands: serde_json::to_string(&commands).unwrap_or_else(|_| "[]".into()),
