@@ -344,3 +344,59 @@ fn memory_limit_and_cold_opt_out() {
         assert_eq!(t["warm_chunks"], 0);
     }
 }
+
+fn fake_maya_env(home_extra: &[(&str, &str)]) -> Env {
+    let mut vars: Vec<(&str, &str)> = vec![
+        (
+            "BRM_MAYA_ROOTS",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fakes"),
+        ),
+        ("MAYA_LOCATION", ""),
+    ];
+    vars.extend_from_slice(home_extra);
+    Env::new(&vars)
+}
+
+fn cube_scene() -> PathBuf {
+    let p = PathBuf::from(ROOT).join("../shared/testdata/maya/cube__cube.ma");
+    assert!(
+        p.is_file(),
+        "test scene {} is missing: the shared test data must sit beside the repository",
+        p.display()
+    );
+    p
+}
+
+/// The custom mayapy level in session mode, under the fake mayapy with a scene-load time:
+/// the scene is opened once for three chunks and a re-submit; the fake's invocation record
+/// shows one mayapy start.
+#[test]
+fn mayapy_session_opens_the_scene_once_for_chunks_and_a_resubmit() {
+    let mut env = fake_maya_env(&[("BRM_FAKE_LOAD_SECONDS", "1")]);
+    let record = env.home.path().join("record.jsonl");
+    env.extra
+        .push(("BRM_FAKE_RECORD".into(), record.display().to_string()));
+    let a = env.submit(&cube_scene(), "1-9", "3", "a", &["--gpu", "cpu"]);
+    let va = env.wait(a);
+    assert_eq!(va["state"], "done", "{va:#}");
+    assert_eq!(frames_done(&va), (1..=9).collect::<Vec<_>>());
+    let b = env.submit(&cube_scene(), "10-12", "3", "b", &["--gpu", "cpu"]);
+    let vb = env.wait(b);
+    assert_eq!(vb["state"], "done", "{vb:#}");
+    assert_eq!(vb["tasks"][0]["warm_chunks"], 1);
+    let starts: Vec<Value> = std::fs::read_to_string(&record)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["event"] == "start")
+        .collect();
+    assert_eq!(starts.len(), 1, "one mayapy for four chunks: {starts:#?}");
+    assert_eq!(env.session()["chunks"], 4);
+    let notes = env.notes(b);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("mayapy-custom in warm session 1 (reused")),
+        "{notes:#?}"
+    );
+}

@@ -42,10 +42,9 @@ impl State {
         let kind = &self.slots.get(slot)?.kind;
         let work_dir = self.cfg.paths.state.join("jobs").join(job_id.to_string());
         std::fs::create_dir_all(&work_dir).ok()?;
-        let sc = plan::command::session_command(
-            &job.spec, &t.plan, level, kind, &job.exes, &work_dir,
-        )
-        .ok()??;
+        let sc =
+            plan::command::session_command(&job.spec, &t.plan, level, kind, &job.exes, &work_dir)
+                .ok()??;
         let id = self.sessions.scenes.id(&job.spec.scene).ok()?;
         let key = SessionKey::new(slot, &sc.command, &sc.volatile, &sc.setup, id);
         Some((key, sc.command))
@@ -271,9 +270,7 @@ impl State {
         };
         let chunk = match launched {
             Ok(c) => c,
-            Err(e) => {
-                return self.level_failed_to_start(job_id, task_idx, level, &e.to_string())
-            }
+            Err(e) => return self.level_failed_to_start(job_id, task_idx, level, &e.to_string()),
         };
         let attempt_id = store::insert_attempt(
             &self.conn,
