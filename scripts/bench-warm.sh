@@ -4,6 +4,8 @@
 #     chunks (--cold) vs one `blender -b … -a`. Target: warm <= 1.05x the single blender -a.
 #  2. Three submits of the same scene (each a new snapshot of identical content): time to
 #     the first frame of the second and third, warm vs --cold (no scene load when warm).
+#  3. The fake mayapy (tests/fakes) with a 5 s scene load, 6 chunks of 2 frames at 0.5 s a
+#     frame: warm vs cold. Target: warm total <= one load + the render time x 1.1.
 # Each warm run starts from a fresh agent (no session yet), so its first chunk pays one load.
 # Usage: scripts/bench-warm.sh [runs] (default 3). Tables go to docs/PERFORMANCE.md.
 set -euo pipefail
@@ -33,8 +35,7 @@ first_frame() { # name extra-flags... : seconds from submit to the first frame f
   id=$("$BRM" render "$SCENE" --frames 1-4 --chunk 4 -o "$out" --json "$@" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   until [ "$(count "$out")" -ge 1 ]; do sleep 0.005; done
   local t1; t1=$(now)
-  "$BRM" status "$id" --json >/dev/null
-  until "$BRM" status "$id" --json | grep -q '"state": "done"'; do sleep 0.05; done
+  until [ "$("$BRM" status "$id" --json | grep -c '"state": "done"')" -gt 0 ]; do sleep 0.05; done
   echo "$t1 - $t0" | bc -l
 }
 warm=(); cold=(); bl=(); ff_warm=(); ff_cold=()
@@ -59,5 +60,20 @@ printf '| 24 frames of %s, chunks of 4, one slot (median of %s) | time | vs blen
 printf '| brm, warm session | %.2f s | %.3f | <= 1.05 |\n' "$mw" "$(echo "$mw / $mb" | bc -l)"
 printf '| brm --cold (6 renderer starts) | %.2f s | %.3f | |\n' "$mc" "$(echo "$mc / $mb" | bc -l)"
 printf '| one blender -b ... -a | %.2f s | 1.000 | |\n' "$mb"
+# 3. fake mayapy: 5 s load, 12 frames x 0.5 s in 6 chunks (one run each: the cold side is long)
+LOAD=5 FRAME=0.5
+maya_run() { # name extra-flags...
+  local out=$WORK/$1; shift
+  local t0 t1; t0=$(now)
+  BRM_MAYA_ROOTS=$PWD/tests/fakes MAYA_LOCATION= BRM_FAKE_LOAD_SECONDS=$LOAD BRM_FAKE_FRAME_SECONDS=$FRAME \
+    "$BRM" render ../shared/testdata/maya/cube__cube.ma --frames 1-12 --chunk 2 --gpu cpu -o "$out" --wait --json "$@" >/dev/null
+  t1=$(now); echo "$t1 - $t0" | bc -l
+}
+fresh_agent; mwarm=$(maya_run mwarm)
+fresh_agent; mcold=$(maya_run mcold --cold)
+render=$(echo "12 * $FRAME" | bc -l)
+printf '\n| fake mayapy, %s s scene load, 12 frames x %s s in 6 chunks | total | target: load + render x 1.1 = %.2f s |\n|---|---|---|\n' "$LOAD" "$FRAME" "$(echo "$LOAD + $render * 1.1" | bc -l)"
+printf '| warm session | %.2f s | %.3f of the target |\n' "$mwarm" "$(echo "$mwarm / ($LOAD + $render * 1.1)" | bc -l)"
+printf '| --cold | %.2f s | |\n' "$mcold"
 printf '\n| re-submits of the same scene: submit -> first frame, 2nd and 3rd submit (median of %s) | warm | cold | warm/cold |\n|---|---|---|---|\n' "${#ff_warm[@]}"
 printf '| %s, frames 1-4 | %.3f s | %.3f s | %.2f |\n' "$SCENE" "$fw" "$fc" "$(echo "$fw / $fc" | bc -l)"

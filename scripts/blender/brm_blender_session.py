@@ -13,7 +13,8 @@ announces that the scene is loaded, and reads requests from stdin, one JSON obje
 
 Each run renders like `-o OUTPUT -s START -e END -j STEP -a` would (the same
 `bpy.ops.render.render(animation=True)` that `-a` calls, so the same output names and the
-same "Fra:"/"Saved:" lines brm's Blender parser reads). After a request:
+same "Fra:"/"Saved:" lines brm's Blender parser reads), with Blender's Persistent Data on so
+render data is kept between chunks. After a request:
 
     @brm {"event":"chunk_done","chunk":N,"ok":true}
 
@@ -55,6 +56,12 @@ def render_runs(scene, output, runs):
 
 def main():
     scene = bpy.context.scene
+    # Blender's own "Persistent Data" (Render > Performance): keep the render data (Cycles'
+    # device, kernels, scene export) between renders, what a session is for. Each chunk is a
+    # separate render call; without it each call rebuilds them (about 10% of this example's
+    # time). Pixels are unchanged (checked on examples/shot.blend: all 24 frames identical).
+    if hasattr(scene.render, "use_persistent_data"):
+        scene.render.use_persistent_data = True
     brm_event(event="session_ready", scene=bpy.data.filepath, pid=os.getpid())
     for line in sys.stdin:
         line = line.strip()
