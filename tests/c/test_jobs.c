@@ -175,6 +175,8 @@ static void test_null_client_calls(brm_client *c) {
     EXPECT_ERR(brm_wait(NULL, 1, 10, &state), BRM_ERR_NULL_ARGUMENT, "client");
     EXPECT_ERR(brm_cancel(NULL, 1, 0), BRM_ERR_NULL_ARGUMENT, "client");
     EXPECT_ERR(brm_retry(NULL, 1), BRM_ERR_NULL_ARGUMENT, "client");
+    EXPECT_ERR(brm_pause(NULL, 1, &state), BRM_ERR_NULL_ARGUMENT, "client");
+    EXPECT_ERR(brm_resume(NULL, 1, &state), BRM_ERR_NULL_ARGUMENT, "client");
     EXPECT_ERR(brm_cleanup_snapshots(NULL, &removed), BRM_ERR_NULL_ARGUMENT, "client");
     CHECK(state == 99 && removed == 99);
 
@@ -204,6 +206,8 @@ static void test_stale_ids(brm_client *c) {
     EXPECT_ERR(brm_wait(c, STALE_ID, 10, &state), BRM_ERR_NOT_FOUND, id_text);
     EXPECT_ERR(brm_cancel(c, STALE_ID, 0), BRM_ERR_NOT_FOUND, id_text);
     EXPECT_ERR(brm_retry(c, STALE_ID), BRM_ERR_NOT_FOUND, id_text);
+    EXPECT_ERR(brm_pause(c, STALE_ID, &state), BRM_ERR_NOT_FOUND, id_text);
+    EXPECT_ERR(brm_resume(c, STALE_ID, NULL), BRM_ERR_NOT_FOUND, id_text);
     EXPECT_ERR(brm_job_status(c, 0, &info), BRM_ERR_NOT_FOUND, "");
     CHECK(json == NULL && b == NULL && state == 99);
 }
@@ -401,6 +405,11 @@ static void test_job_lifecycle(brm_client *c) {
     info.struct_size = (uint32_t)sizeof info;
     EXPECT_OK(brm_job_status(c, id, &info));
     CHECK(info.state == BRM_JOB_FAILED);
+    /* Pause/resume a finished job: refused, nothing written, the job unchanged. */
+    state = 99;
+    EXPECT_ERR(brm_pause(c, id, &state), BRM_ERR_INVALID_ARGUMENT, "only queued or running");
+    EXPECT_ERR(brm_resume(c, id, NULL), BRM_ERR_INVALID_ARGUMENT, "only queued or running");
+    CHECK(state == 99);
 
     /* Retry: queued again, fails again the same way; the log grows, seqs keep increasing. */
     EXPECT_OK(brm_retry(c, id));
