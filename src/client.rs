@@ -115,11 +115,7 @@ fn default_timeout_ms() -> u64 {
 /// `BRM_REQUEST_TIMEOUT_MS`, else 30 s: long enough for a submit of a big scene, short enough
 /// that a hung agent gives an error instead of a frozen shell.
 fn default_request_timeout_ms() -> u64 {
-    std::env::var("BRM_REQUEST_TIMEOUT_MS")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .filter(|&v| v > 0)
-        .unwrap_or(30_000)
+    crate::config::request_timeout_ms()
 }
 
 impl Default for ClientOptions {
