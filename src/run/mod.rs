@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorKind, Kind};
 
+mod detached;
 mod process;
 mod ring;
 mod spawn;
@@ -38,6 +39,7 @@ mod unix;
 #[cfg(windows)]
 mod windows;
 
+pub use detached::spawn_detached;
 pub use process::{watch_exit, ExitNotify, Process};
 pub use ring::{LineRing, LogLine, Stream};
 pub use spawn::{Attached, Child, ExitInfo};
