@@ -533,17 +533,7 @@ impl Client {
 
 /// Whether process `pid` still exists (the agent we started; its reaper thread collects it).
 fn process_alive(pid: u32) -> bool {
-    #[cfg(unix)]
-    {
-        // SAFETY: signal 0 only checks that the process exists.
-        let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
-        r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = pid;
-        true
-    }
+    crate::run::process_exists(pid)
 }
 
 /// Whether an agent answers at the endpoint (without starting one).

@@ -40,7 +40,7 @@ mod unix;
 mod windows;
 
 pub use detached::spawn_detached;
-pub use process::{watch_exit, ExitNotify, Process};
+pub use process::{process_exists, watch_exit, ExitNotify, Process};
 pub use ring::{LineRing, LogLine, Stream};
 pub use spawn::{Attached, Child, ExitInfo};
 pub use tail::{LogTail, TailLine, TailOptions, DEFAULT_MAX_LINE_BYTES, DEFAULT_READ_BUDGET};
