@@ -5,9 +5,12 @@
 //! own log file. It inherits the starter's environment; each job carries its own anyway.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use crate::paths::Paths;
+
+#[cfg(windows)]
+#[path = "detach_windows.rs"]
+mod windows;
 
 /// Where the agent executable is looked for, in order: `BRM_AGENT`, `brm` beside this
 /// library (a Maya module's lib/ → ../bin, an install prefix's lib/ → ../bin), beside the
@@ -70,6 +73,23 @@ pub fn spawn_agent(exe: &Path, paths: &Paths, home: Option<&Path>) -> std::io::R
         .create(true)
         .append(true)
         .open(paths.agent_log())?;
+    #[cfg(windows)]
+    {
+        // Not `Command::spawn`: it would hand the agent every inheritable handle of the
+        // caller, such as the pipe capturing the caller's output (see detach_windows.rs).
+        let env: Vec<(&str, &std::ffi::OsStr)> = home
+            .map(|h| ("BRM_HOME", h.as_os_str()))
+            .into_iter()
+            .collect();
+        windows::spawn_detached(exe, &["agent", "serve"], &env, &std::env::temp_dir(), log)
+    }
+    #[cfg(not(windows))]
+    spawn_unix(exe, home, log)
+}
+
+#[cfg(not(windows))]
+fn spawn_unix(exe: &Path, home: Option<&Path>, log: std::fs::File) -> std::io::Result<u32> {
+    use std::process::{Command, Stdio};
     let log2 = log.try_clone()?;
     let mut cmd = Command::new(exe);
     cmd.arg("agent")
@@ -92,27 +112,6 @@ pub fn spawn_agent(exe: &Path, paths: &Paths, home: Option<&Path>) -> std::io::R
                 Ok(())
             });
         }
-    }
-    #[cfg(windows)]
-    {
-        use std::os::windows::process::CommandExt;
-        const DETACHED_PROCESS: u32 = 0x0000_0008;
-        const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
-        const CREATE_NO_WINDOW: u32 = 0x0800_0000;
-        // Out of any kill-on-close job the starter (e.g. a launcher) runs in: the agent and
-        // its renders must outlive it.
-        const CREATE_BREAKAWAY_FROM_JOB: u32 = 0x0100_0000;
-        cmd.creation_flags(
-            DETACHED_PROCESS
-                | CREATE_NEW_PROCESS_GROUP
-                | CREATE_NO_WINDOW
-                | CREATE_BREAKAWAY_FROM_JOB,
-        );
-        // A job that forbids breakaway refuses the flag: start inside it rather than not at all.
-        if let Ok(child) = cmd.spawn() {
-            return Ok(child.id());
-        }
-        cmd.creation_flags(DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW);
     }
     let mut child = cmd.spawn()?;
     let pid = child.id();
