@@ -62,7 +62,7 @@ fn library_path() -> Option<PathBuf> {
 
 #[cfg(windows)]
 fn library_path() -> Option<PathBuf> {
-    None
+    windows::module_path()
 }
 
 /// Start `agent serve` detached. Returns once the process is spawned (not yet listening).

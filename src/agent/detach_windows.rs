@@ -180,6 +180,37 @@ impl Drop for AttrList {
     }
 }
 
+/// The file this code was loaded from: `brm.dll` inside Maya (the plug-in links it), or the
+/// executable brm is linked into. Maya's own executable would be the wrong place to look for
+/// the agent; the module's `bin\` holding `brm.dll` and `brm.exe` is the right one.
+pub(super) fn module_path() -> Option<std::path::PathBuf> {
+    use std::os::windows::ffi::OsStringExt;
+    use windows_sys::Win32::System::LibraryLoader::{
+        GetModuleFileNameW, GetModuleHandleExW, GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS,
+        GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+    };
+    let mut module = std::ptr::null_mut();
+    let addr = module_path as *const () as *const u16;
+    // SAFETY: FROM_ADDRESS takes any address inside a loaded module; no reference is added.
+    let ok = unsafe {
+        GetModuleHandleExW(
+            GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+            addr,
+            &mut module,
+        )
+    };
+    if ok == 0 {
+        return None;
+    }
+    let mut buf = vec![0u16; 32_768];
+    // SAFETY: the buffer holds `buf.len()` UTF-16 units.
+    let n = unsafe { GetModuleFileNameW(module, buf.as_mut_ptr(), buf.len() as u32) } as usize;
+    if n == 0 || n >= buf.len() {
+        return None;
+    }
+    Some(std::ffi::OsString::from_wide(&buf[..n]).into())
+}
+
 fn wide(s: &OsStr) -> Vec<u16> {
     s.encode_wide().chain(std::iter::once(0)).collect()
 }
@@ -251,6 +282,13 @@ fn quote_arg(arg: &str, out: &mut Vec<u16>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn module_path_is_the_file_this_code_is_linked_into() {
+        // In a unit test brm is linked into the test executable itself.
+        let p = module_path().expect("module path");
+        assert_eq!(p, std::env::current_exe().unwrap());
+    }
 
     fn line(exe: &str, args: &[&str]) -> String {
         let mut w = command_line(Path::new(exe), args);

@@ -10,9 +10,12 @@
 //! `CREATE_NEW_PROCESS_GROUP`), which reaches it only when it shares the agent's console; after
 //! the grace period `TerminateJobObject` ends every process of the job.
 //!
+//! Renders start with error dialogs off ([`QUIET_ERROR_MODE`]) and without a console window.
+//!
 //! Not done here: std starts children with handle inheritance on, so a handle the agent made
-//! inheritable would reach renders (std creates its handles non-inheritable; an explicit
-//! `PROC_THREAD_ATTRIBUTE_HANDLE_LIST` would need a hand-written `CreateProcessW`). If the agent
+//! inheritable would reach renders (std creates its handles non-inheritable, and the agent
+//! itself is started with an explicit handle list, `agent/detach_windows.rs`, so it holds no
+//! inherited strays; a render-side handle list would need a hand-written `CreateProcessW`). If the agent
 //! itself runs inside a kill-on-close job (some launchers), renders die with that job unless
 //! the agent was started with `CREATE_BREAKAWAY_FROM_JOB`.
 
@@ -23,6 +26,10 @@ use std::time::{Duration, Instant};
 
 use windows_sys::Win32::Foundation::{FILETIME, HANDLE, STILL_ACTIVE, WAIT_TIMEOUT};
 use windows_sys::Win32::System::Console::{GenerateConsoleCtrlEvent, CTRL_BREAK_EVENT};
+use windows_sys::Win32::System::Diagnostics::Debug::{
+    GetErrorMode, SetErrorMode, SEM_FAILCRITICALERRORS, SEM_NOGPFAULTERRORBOX,
+    SEM_NOOPENFILEERRORBOX,
+};
 use windows_sys::Win32::System::JobObjects::{
     AssignProcessToJobObject, CreateJobObjectW, JobObjectBasicAccountingInformation,
     QueryInformationJobObject, TerminateJobObject, JOBOBJECT_BASIC_ACCOUNTING_INFORMATION,
@@ -37,8 +44,21 @@ use windows_sys::Win32::System::Threading::{
 const KILL_WAIT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(10);
 
-/// New process group (for `CTRL_BREAK`), no console window flashing up per render.
+/// Error dialogs a render must never wait behind: the critical-error box ("no disk in
+/// drive"), the crash box (Windows Error Reporting's "has stopped working"), the open-file
+/// error box. A crashing `mayabatch.exe` then exits and fails its task instead of hanging
+/// until someone clicks (what OpenCue users report and Deadline ships popup handlers for).
+pub(super) const QUIET_ERROR_MODE: u32 =
+    SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX;
+
+/// New process group (for `CTRL_BREAK`), no console window flashing up per render, and the
+/// quiet error mode, which a child inherits from its creator unless started with
+/// `CREATE_DEFAULT_ERROR_MODE` (learn.microsoft.com/windows/win32/api/errhandlingapi/
+/// nf-errhandlingapi-seterrormode). The error mode is per process, so it is set on the
+/// spawning process (the agent, a background process that must not show dialogs either).
 pub(super) fn configure(cmd: &mut Command) {
+    // SAFETY: plain calls on integers; only adds flags to the process's mode.
+    unsafe { SetErrorMode(GetErrorMode() | QUIET_ERROR_MODE) };
     cmd.creation_flags(CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW);
 }
 
@@ -208,4 +228,18 @@ pub(super) fn handle_running(h: &OwnedHandle) -> bool {
         return false;
     }
     process_handle_running(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configure_turns_error_dialogs_off_for_the_spawning_process() {
+        let mut cmd = Command::new("cmd.exe");
+        configure(&mut cmd);
+        // SAFETY: plain call.
+        let mode = unsafe { GetErrorMode() };
+        assert_eq!(mode & QUIET_ERROR_MODE, QUIET_ERROR_MODE, "{mode:#x}");
+    }
 }
