@@ -394,11 +394,23 @@ mod tests {
         });
         let conn = connect(&name).unwrap();
         // A second client, on the instance made while the first was handed over.
-        let raw = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&name)
-            .unwrap();
+        // Busy until the server made the next instance (a client waits, as `connect` does).
+        let raw = (0..100)
+            .find_map(|_| {
+                match std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(&name)
+                {
+                    Ok(f) => Some(f),
+                    Err(e) if e.raw_os_error() == Some(ERROR_PIPE_BUSY as i32) => {
+                        std::thread::sleep(Duration::from_millis(20));
+                        None
+                    }
+                    Err(e) => panic!("{e}"),
+                }
+            })
+            .expect("a second instance");
         let (first, second) = server.join().unwrap();
         assert!(first.unwrap() && second.unwrap());
         assert!(owned_by_us(&raw).unwrap(), "the pipe's owner is this user");
