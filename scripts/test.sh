@@ -23,7 +23,7 @@ command -v make >/dev/null || missing+=(make)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v python3 >/dev/null || missing+=(python3)
 command -v bc >/dev/null || missing+=(bc)
-# The Windows compile check builds bundled SQLite's C code for the target.
+# The Windows build (scripts/test-wine.sh) compiles bundled SQLite's C code with mingw-w64.
 command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64)
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them"
@@ -36,7 +36,7 @@ python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest \
 if command -v rustup >/dev/null; then
   rustup target list --installed | grep -qx x86_64-pc-windows-gnu \
     || rustup target add x86_64-pc-windows-gnu \
-    || die "cannot add the Windows target for the compile check (rustup target add x86_64-pc-windows-gnu)"
+    || die "cannot add the Windows target for the Wine tests (rustup target add x86_64-pc-windows-gnu)"
 fi
 
 step "Rust: unit, integration, header drift, agent end-to-end, real Blender renders"

@@ -382,6 +382,22 @@ fn cancel_ends_every_process_of_the_job_also_helpers_that_ignore_close_events() 
     }
 }
 
+#[test]
+fn a_render_that_crashes_fails_its_task_instead_of_waiting_behind_a_dialog() {
+    let mut env = Env::new("crash");
+    env.set("BRM_FAKE_CRASH", "1");
+    let t0 = Instant::now();
+    let (id, _) = env.submit_cube("1-2");
+    let st = env.wait_state(id, Duration::from_secs(90));
+    let log = String::from_utf8_lossy(&env.brm(&["log", &id.to_string()]).stdout).into_owned();
+    assert_eq!(st, "failed", "job log:\n{log}");
+    assert!(
+        t0.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        t0.elapsed()
+    );
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {

@@ -15,6 +15,9 @@
 //!   to `BRM_FAKE_PIDS`, as does the render itself.
 //! - `BRM_FAKE_HANG=1`: after starting the helpers, ignore console events and never finish.
 //! - `BRM_FAKE_FRAME_MS`: time per frame (default 20).
+//! - `BRM_FAKE_CRASH=1`: crash with an access violation after "Starting Rendering" (what a
+//!   broken plug-in does to `mayabatch.exe`); with error dialogs on, Windows would show the
+//!   "stopped working" box and the process would wait behind it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -96,6 +99,10 @@ fn run(args: &[String]) -> i32 {
     }
     println!("Starting Rendering {scene}");
     flush();
+    if std::env::var_os("BRM_FAKE_CRASH").is_some() {
+        // SAFETY: none; this is the crash.
+        unsafe { std::ptr::null_mut::<u8>().add(16).write_volatile(1) };
+    }
     if std::env::var_os("BRM_FAKE_HANG").is_some() {
         brm_windows_tests::ignore_console_events();
         loop {
