@@ -85,13 +85,14 @@ for s in "${skips[@]}"; do skip_args+=(--skip "$s"); done
 # The Rust integration tests that are about brm, not about Unix (frames CLI, header drift,
 # detect CLI, scene CLI) run too; the others drive Python fakes or Unix processes.
 echo "test-wine.sh: brm's Rust tests for $TARGET under Wine (${#skips[@]} Unix-path/Blender tests skipped, listed in this script)"
-cargo test --locked --target "$TARGET" --lib --test frames_cli --test header --test detect_cli \
+# (timeouts: a Wine that hangs fails the step instead of stalling CI)
+timeout 900 cargo test --locked --target "$TARGET" --lib --test frames_cli --test header --test detect_cli \
   --test scene_cli -- --test-threads=2 "${skip_args[@]}"
 
 # ---- Windows end to end: brm.exe, named pipe, Job Objects, Maya in Program Files --------
 echo "test-wine.sh: Windows end-to-end tests (tests/windows) under Wine"
 (cd tests/windows && BRM_WINE_BRM="$PWD/../../target/$TARGET/debug/brm.exe" \
-  cargo test --locked --target "$TARGET" --target-dir ../../build/windows/target -- --test-threads=2)
+  timeout 600 cargo test --locked --target "$TARGET" --target-dir ../../build/windows/target -- --test-threads=2)
 
 # ---- the Windows artefacts ---------------------------------------------------------------
 bash scripts/package-windows.sh "target/$TARGET/debug" build/windows/dist
@@ -102,5 +103,5 @@ mkdir -p "$C_DIR"
 x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -Werror -Ibuild/windows/dist/brm/include \
   -o "$C_DIR/c_consumer.exe" tests/windows/c_consumer.c build/windows/dist/brm/lib/libbrm.dll.a
 cp build/windows/dist/brm/bin/brm.dll "$C_DIR/"
-"$WINE" "$C_DIR/c_consumer.exe" || die "the C consumer of brm.dll failed under Wine"
+timeout 120 "$WINE" "$C_DIR/c_consumer.exe" || die "the C consumer of brm.dll failed under Wine"
 echo "test-wine.sh: all Windows tests passed under Wine"

@@ -10,6 +10,7 @@ pub type Handle = *mut c_void;
 pub type CtrlHandler = unsafe extern "system" fn(u32) -> i32;
 
 pub const PROCESS_QUERY_LIMITED_INFORMATION: u32 = 0x1000;
+pub const PROCESS_TERMINATE: u32 = 0x0001;
 pub const SYNCHRONIZE: u32 = 0x0010_0000;
 pub const STILL_ACTIVE: u32 = 259;
 pub const WAIT_TIMEOUT: u32 = 258;
@@ -25,6 +26,7 @@ extern "system" {
     pub fn GetExitCodeProcess(process: Handle, code: *mut u32) -> i32;
     pub fn WaitForSingleObject(handle: Handle, ms: u32) -> u32;
     pub fn CloseHandle(handle: Handle) -> i32;
+    pub fn TerminateProcess(process: Handle, code: u32) -> i32;
     pub fn GetModuleHandleA(name: *const u8) -> Handle;
     pub fn GetProcAddress(module: Handle, name: *const u8) -> *const c_void;
 }
@@ -66,6 +68,22 @@ pub fn process_running(pid: u32) -> bool {
         let waiting = WaitForSingleObject(h, 0) == WAIT_TIMEOUT;
         CloseHandle(h);
         ok && code == STILL_ACTIVE && waiting
+    }
+}
+
+/// Ends process `pid` at once, as Task Manager's "End task" or a crash would: no clean-up
+/// runs in it. Returns whether it was ended.
+pub fn kill_process(pid: u32) -> bool {
+    // SAFETY: plain calls; the handle is closed before returning.
+    unsafe {
+        let h = OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE, 0, pid);
+        if h.is_null() {
+            return false;
+        }
+        let ok = TerminateProcess(h, 1) != 0;
+        WaitForSingleObject(h, 10_000);
+        CloseHandle(h);
+        ok
     }
 }
 

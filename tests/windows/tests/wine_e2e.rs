@@ -398,6 +398,45 @@ fn a_render_that_crashes_fails_its_task_instead_of_waiting_behind_a_dialog() {
     );
 }
 
+#[test]
+fn renders_go_on_when_the_agent_is_killed_and_a_new_agent_finishes_the_job() {
+    let mut env = Env::new("reattach");
+    env.set("BRM_FAKE_FRAME_MS", "700");
+    let (id, out) = env.submit_cube("1-6");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while env.records().is_empty() {
+        assert!(Instant::now() < deadline, "the render did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = env.ok(&["agent", "status", "--json"]);
+    let agent = json_u64(&status, "pid").unwrap_or_else(|| panic!("no pid in {status}")) as u32;
+    let render = env.records()[0]
+        .split('\t')
+        .find_map(|f| f.strip_prefix("pid="))
+        .and_then(|p| p.parse::<u32>().ok())
+        .unwrap();
+    assert!(
+        brm_windows_tests::kill_process(agent),
+        "could not end the agent {agent}"
+    );
+    assert!(process_running(render), "the render died with the agent");
+    // The next call starts a new agent, which finds the render by pid and start time.
+    let st = env.wait_state(id, Duration::from_secs(90));
+    let log = String::from_utf8_lossy(&env.brm(&["log", &id.to_string()]).stdout).into_owned();
+    assert_eq!(st, "done", "job log:\n{log}");
+    let images = walk(&out)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "exr"))
+        .count();
+    assert_eq!(images, 6);
+    assert_eq!(
+        env.records().len(),
+        1,
+        "the render was started again: {:?}",
+        env.records()
+    );
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
