@@ -15,19 +15,17 @@
 //!   waits for one (`WaitNamedPipeW`).
 //! - Remote clients are rejected (`PIPE_REJECT_REMOTE_CLIENTS`).
 //!
-//! Not done: read timeouts (a synchronous pipe handle has none; `set_read_timeout` is a no-op
-//! here, so a client call waits as long as the agent takes to answer).
+//! - Read timeouts work as on Unix: both ends use overlapped I/O (`pipe_io_windows.rs`).
 
 use super::*;
-use std::fs::File;
 use std::io;
 use std::os::windows::ffi::OsStrExt;
-use std::os::windows::io::{AsRawHandle, FromRawHandle};
+use std::os::windows::fs::OpenOptionsExt;
+use std::os::windows::io::{FromRawHandle, OwnedHandle};
 use std::sync::Mutex;
 
 use windows_sys::Win32::Foundation::{
-    CloseHandle, GetLastError, LocalFree, ERROR_PIPE_BUSY, ERROR_PIPE_CONNECTED, HANDLE,
-    INVALID_HANDLE_VALUE,
+    CloseHandle, LocalFree, ERROR_PIPE_BUSY, HANDLE, INVALID_HANDLE_VALUE,
 };
 use windows_sys::Win32::Security::Authorization::{
     ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW, GetSecurityInfo,
@@ -37,19 +35,25 @@ use windows_sys::Win32::Security::{
     EqualSid, GetTokenInformation, TokenUser, OWNER_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR,
     PSID, SECURITY_ATTRIBUTES, TOKEN_QUERY, TOKEN_USER,
 };
-use windows_sys::Win32::Storage::FileSystem::{FILE_FLAG_FIRST_PIPE_INSTANCE, PIPE_ACCESS_DUPLEX};
+use windows_sys::Win32::Storage::FileSystem::{
+    FILE_FLAG_FIRST_PIPE_INSTANCE, FILE_FLAG_OVERLAPPED, PIPE_ACCESS_DUPLEX,
+};
 use windows_sys::Win32::System::Pipes::{
-    ConnectNamedPipe, CreateNamedPipeW, WaitNamedPipeW, PIPE_READMODE_BYTE,
-    PIPE_REJECT_REMOTE_CLIENTS, PIPE_TYPE_BYTE, PIPE_UNLIMITED_INSTANCES, PIPE_WAIT,
+    CreateNamedPipeW, WaitNamedPipeW, PIPE_READMODE_BYTE, PIPE_REJECT_REMOTE_CLIENTS,
+    PIPE_TYPE_BYTE, PIPE_UNLIMITED_INSTANCES, PIPE_WAIT,
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
-impl Conn for File {
+#[path = "pipe_io_windows.rs"]
+mod pipe_io;
+pub use pipe_io::PipeConn;
+
+impl Conn for PipeConn {
     fn try_clone_box(&self) -> io::Result<Box<dyn Conn>> {
         Ok(Box::new(self.try_clone()?))
     }
-    fn set_read_timeout(&self, _t: Option<Duration>) -> io::Result<()> {
-        Ok(())
+    fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        PipeConn::set_read_timeout(self, t)
     }
 }
 
@@ -161,7 +165,7 @@ pub struct Listener {
     name: Vec<u16>,
     sd: Descriptor,
     /// The instance the next client connects to (always one, see the module notes).
-    next: Mutex<Option<File>>,
+    next: Mutex<Option<PipeConn>>,
 }
 
 impl Listener {
@@ -198,12 +202,7 @@ impl Listener {
             Some(p) => p,
             None => create_instance(&self.name, &self.sd, false)?,
         };
-        // SAFETY: a valid pipe handle we own; synchronous (no OVERLAPPED).
-        let ok = unsafe { ConnectNamedPipe(pipe.as_raw_handle() as HANDLE, std::ptr::null_mut()) };
-        // SAFETY: plain call right after the one that set it.
-        if ok == 0 && unsafe { GetLastError() } != ERROR_PIPE_CONNECTED {
-            return Err(io::Error::last_os_error());
-        }
+        pipe_io::wait_for_client(pipe.raw())?;
         // The next instance before handing this one over: the name never disappears.
         if let Ok(next) = create_instance(&self.name, &self.sd, false) {
             *self.next.lock().unwrap_or_else(|p| p.into_inner()) = Some(next);
@@ -212,13 +211,14 @@ impl Listener {
     }
 }
 
-fn create_instance(name: &[u16], sd: &Descriptor, first: bool) -> io::Result<File> {
+fn create_instance(name: &[u16], sd: &Descriptor, first: bool) -> io::Result<PipeConn> {
     let sa = SECURITY_ATTRIBUTES {
         nLength: std::mem::size_of::<SECURITY_ATTRIBUTES>() as u32,
         lpSecurityDescriptor: sd.0,
         bInheritHandle: 0,
     };
     let open_mode = PIPE_ACCESS_DUPLEX
+        | FILE_FLAG_OVERLAPPED
         | if first {
             FILE_FLAG_FIRST_PIPE_INSTANCE
         } else {
@@ -240,8 +240,10 @@ fn create_instance(name: &[u16], sd: &Descriptor, first: bool) -> io::Result<Fil
     if h == INVALID_HANDLE_VALUE {
         return Err(io::Error::last_os_error());
     }
-    // SAFETY: ownership of the fresh handle moves into the File.
-    Ok(unsafe { File::from_raw_handle(h as _) })
+    // SAFETY: ownership of the fresh handle moves into the connection.
+    Ok(PipeConn::new(unsafe {
+        OwnedHandle::from_raw_handle(h as _)
+    }))
 }
 
 /// Opens the agent's pipe (waiting up to 2 s while every instance is busy) and checks that
@@ -257,9 +259,10 @@ pub fn connect(path: &Path) -> io::Result<Box<dyn Conn>> {
         match std::fs::OpenOptions::new()
             .read(true)
             .write(true)
+            .custom_flags(FILE_FLAG_OVERLAPPED)
             .open(path)
         {
-            Ok(f) => break f,
+            Ok(f) => break PipeConn::new(OwnedHandle::from(f)),
             Err(e) if e.raw_os_error() == Some(ERROR_PIPE_BUSY as i32) && tries < 4 => {
                 tries += 1;
                 // SAFETY: NUL-terminated name; waits at most 500 ms.
@@ -268,7 +271,7 @@ pub fn connect(path: &Path) -> io::Result<Box<dyn Conn>> {
             Err(e) => return Err(e),
         }
     };
-    if !owned_by_us(&f)? {
+    if !owned_by_us(f.raw())? {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!(
@@ -281,15 +284,15 @@ pub fn connect(path: &Path) -> io::Result<Box<dyn Conn>> {
     Ok(Box::new(f))
 }
 
-/// Whether the owner of the object behind `f` is this process's user.
-pub(crate) fn owned_by_us(f: &File) -> io::Result<bool> {
+/// Whether the owner of the object behind handle `h` is this process's user.
+pub(crate) fn owned_by_us(h: HANDLE) -> io::Result<bool> {
     let me = UserSid::current()?;
     let mut owner: PSID = std::ptr::null_mut();
     let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
     // SAFETY: a valid handle; the system allocates `sd`, into which `owner` points.
     let rc = unsafe {
         GetSecurityInfo(
-            f.as_raw_handle() as HANDLE,
+            h,
             SE_KERNEL_OBJECT,
             OWNER_SECURITY_INFORMATION,
             &mut owner,
@@ -312,6 +315,46 @@ pub(crate) fn owned_by_us(f: &File) -> io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::File;
+    use std::io::{Read, Write};
+    use std::os::windows::io::AsRawHandle;
+
+    #[test]
+    fn a_read_times_out_when_the_agent_does_not_answer_and_nothing_is_lost() {
+        let name = PathBuf::from(format!(r"\\.\pipe\brm-test-timeout-{}", std::process::id()));
+        let listener = Listener::bind(&name).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let server = std::thread::spawn(move || {
+            let mut conn = listener.accept().unwrap().unwrap();
+            rx.recv().unwrap(); // silent until told
+            conn.write_all(b"late answer\n").unwrap();
+            let mut buf = [0u8; 5];
+            conn.read_exact(&mut buf).unwrap();
+            buf
+        });
+        let mut client = connect(&name).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let t0 = std::time::Instant::now();
+        let mut buf = [0u8; 64];
+        let e = client.read(&mut buf).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut, "{e}");
+        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+        // The connection still works, both ways, after a timeout.
+        tx.send(()).unwrap();
+        client.set_read_timeout(None).unwrap();
+        let mut got = Vec::new();
+        while !got.ends_with(b"\n") {
+            let n = client.read(&mut buf).unwrap();
+            assert_ne!(n, 0, "early end of file");
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, b"late answer\n");
+        client.write_all(b"hello").unwrap();
+        assert_eq!(&server.join().unwrap(), b"hello");
+        drop(client);
+    }
 
     #[test]
     fn pipe_names_differ_per_home_and_are_stable() {
@@ -413,7 +456,10 @@ mod tests {
             .expect("a second instance");
         let (first, second) = server.join().unwrap();
         assert!(first.unwrap() && second.unwrap());
-        assert!(owned_by_us(&raw).unwrap(), "the pipe's owner is this user");
+        assert!(
+            owned_by_us(raw.as_raw_handle() as HANDLE).unwrap(),
+            "the pipe's owner is this user"
+        );
         // The DACL as the system reports it: one entry, this user, nothing inherited.
         let me = UserSid::current().unwrap().to_string_sid().unwrap();
         let dacl = dacl_sddl(&raw);
