@@ -138,6 +138,10 @@ impl Env {
 
     /// Submits a render of the shared cube scene, copied under a non-ASCII path with spaces.
     fn submit_cube(&self, frames: &str) -> (u64, PathBuf) {
+        self.submit_cube_with(frames, "render")
+    }
+
+    fn submit_cube_with(&self, frames: &str, method: &str) -> (u64, PathBuf) {
         let scene_dir = self.dir.join("Szène 01");
         std::fs::create_dir_all(&scene_dir).unwrap();
         let scene = scene_dir.join("cube shot ü.ma");
@@ -155,7 +159,7 @@ impl Env {
             "--gpu",
             "cpu",
             "--method",
-            "render",
+            method,
             "-o",
             out.to_str().unwrap(),
             "--json",
@@ -434,6 +438,24 @@ fn renders_go_on_when_the_agent_is_killed_and_a_new_agent_finishes_the_job() {
         1,
         "the render was started again: {:?}",
         env.records()
+    );
+}
+
+#[test]
+fn auto_falls_back_from_a_broken_mayapy_exe_to_render_exe() {
+    let env = Env::new("auto");
+    let (id, out) = env.submit_cube_with("1-3", "auto");
+    let st = env.wait_state(id, Duration::from_secs(90));
+    let log = String::from_utf8_lossy(&env.brm(&["log", &id.to_string()]).stdout).into_owned();
+    assert_eq!(st, "done", "job log:\n{log}");
+    let images = walk(&out)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "exr"))
+        .count();
+    assert_eq!(images, 3, "job log:\n{log}");
+    assert!(
+        log.contains(r"Maya2025\bin\mayapy.exe") && log.contains("falling back to render"),
+        "no fallback from mayapy.exe in the job log:\n{log}"
     );
 }
 
