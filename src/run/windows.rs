@@ -32,7 +32,8 @@ use windows_sys::Win32::System::Diagnostics::Debug::{
 };
 use windows_sys::Win32::System::JobObjects::{
     AssignProcessToJobObject, CreateJobObjectW, JobObjectBasicAccountingInformation,
-    QueryInformationJobObject, TerminateJobObject, JOBOBJECT_BASIC_ACCOUNTING_INFORMATION,
+    OpenJobObjectW, QueryInformationJobObject, TerminateJobObject,
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION,
 };
 use windows_sys::Win32::System::Threading::{
     GetCurrentThread, GetExitCodeProcess, GetProcessTimes, OpenProcess, SetThreadPriority,
@@ -72,12 +73,29 @@ pub(super) fn lower_thread_priority() -> bool {
 #[derive(Debug)]
 pub(super) struct Job(OwnedHandle);
 
+/// Job objects are named after the render (pid + creation time, unique for the life of the
+/// machine's boot): a job lives as long as a process is in it, so an agent restarted after a
+/// crash opens the same job by name and cancel still reaches every helper of the render.
+fn job_name(pid: u32, start_time: u64) -> Vec<u16> {
+    format!(r"Local\brm-render-{pid}-{start_time}")
+        .encode_utf16()
+        .chain(std::iter::once(0))
+        .collect()
+}
+
+/// Access a re-attaching agent needs: query (active processes) and terminate.
+const JOB_OBJECT_QUERY: u32 = 0x0004;
+const JOB_OBJECT_TERMINATE: u32 = 0x0008;
+
 impl Job {
     /// Creates a job and puts `child` in it; `None` if that fails (e.g. the agent runs in a
     /// job that forbids nesting on an old Windows): cancel then falls back to the process.
     pub(super) fn assign(child: &std::process::Child) -> Option<Job> {
-        // SAFETY: null attributes and name are allowed; the handle is owned below.
-        let raw = unsafe { CreateJobObjectW(std::ptr::null(), std::ptr::null()) };
+        let name = child_start_time(child).map(|t| job_name(child.id(), t));
+        let name_ptr = name.as_ref().map_or(std::ptr::null(), |n| n.as_ptr());
+        // SAFETY: null attributes; the name (or null) is NUL-terminated UTF-16; the handle is
+        // owned below.
+        let raw = unsafe { CreateJobObjectW(std::ptr::null(), name_ptr) };
         if raw.is_null() {
             return None;
         }
@@ -87,6 +105,21 @@ impl Job {
         // SAFETY: both handles are valid for the duration of the call.
         let ok = unsafe { AssignProcessToJobObject(job.raw(), process) } != 0;
         ok.then_some(job)
+    }
+
+    /// The job of a render an earlier agent started, while any of its processes runs.
+    pub(super) fn open(pid: u32, start_time: u64) -> Option<Job> {
+        let name = job_name(pid, start_time);
+        // SAFETY: NUL-terminated name; a null result means no such job (or no access).
+        let raw =
+            unsafe { OpenJobObjectW(JOB_OBJECT_QUERY | JOB_OBJECT_TERMINATE, 0, name.as_ptr()) };
+        if raw.is_null() {
+            return None;
+        }
+        // SAFETY: a fresh handle owned by nothing else.
+        Some(Job(unsafe {
+            OwnedHandle::from_raw_handle(raw as RawHandle)
+        }))
     }
 
     fn raw(&self) -> HANDLE {

@@ -459,6 +459,49 @@ fn auto_falls_back_from_a_broken_mayapy_exe_to_render_exe() {
     );
 }
 
+#[test]
+fn cancel_after_an_agent_restart_still_ends_the_helpers_through_the_named_job() {
+    let mut env = Env::new("reattach cancel");
+    env.set("BRM_FAKE_CHILDREN", "2");
+    env.set("BRM_FAKE_HANG", "1");
+    let (id, _) = env.submit_cube("1-10");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while env.pids().len() < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the render and its helpers did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pids = env.pids();
+    let status = env.ok(&["agent", "status", "--json"]);
+    let agent = json_u64(&status, "pid").unwrap() as u32;
+    assert!(brm_windows_tests::kill_process(agent));
+    assert!(
+        pids.iter().all(|&p| process_running(p)),
+        "the render died with the agent"
+    );
+    // A new agent starts, re-attaches to the render, and cancels it: the whole job.
+    env.ok(&["cancel", &id.to_string()]);
+    assert_eq!(env.wait_state(id, Duration::from_secs(60)), "cancelled");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left: Vec<u32> = pids
+            .iter()
+            .copied()
+            .filter(|&p| process_running(p))
+            .collect();
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "processes of the cancelled job still run: {left:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
