@@ -11,6 +11,8 @@ use crate::paths::Paths;
 #[cfg(windows)]
 #[path = "detach_windows.rs"]
 mod windows;
+#[cfg(windows)]
+pub use windows::disinherit_std_handles;
 
 /// Where the agent executable is looked for, in order: `BRM_AGENT`, `brm` beside this
 /// library (a Maya module's lib/ → ../bin, an install prefix's lib/ → ../bin), beside the

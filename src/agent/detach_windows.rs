@@ -180,6 +180,26 @@ impl Drop for AttrList {
     }
 }
 
+/// Makes this process's standard handles non-inheritable. The agent got them inheritable (the
+/// handle list requires it: the null device and its own log), and renders are started with
+/// std's `Command`, which passes every inheritable handle on: each render would hold the
+/// agent's log open (locking it against rotation or removal while renders run for hours).
+/// Renders get their own stdio explicitly, and std duplicates an inherited stdio handle anyway.
+pub fn disinherit_std_handles() {
+    use windows_sys::Win32::System::Console::{
+        GetStdHandle, STD_ERROR_HANDLE, STD_INPUT_HANDLE, STD_OUTPUT_HANDLE,
+    };
+    for which in [STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE] {
+        // SAFETY: plain calls; an invalid or null handle makes SetHandleInformation fail.
+        unsafe {
+            let h = GetStdHandle(which);
+            if !h.is_null() && h != windows_sys::Win32::Foundation::INVALID_HANDLE_VALUE {
+                SetHandleInformation(h, HANDLE_FLAG_INHERIT, 0);
+            }
+        }
+    }
+}
+
 /// The file this code was loaded from: `brm.dll` inside Maya (the plug-in links it), or the
 /// executable brm is linked into. Maya's own executable would be the wrong place to look for
 /// the agent; the module's `bin\` holding `brm.dll` and `brm.exe` is the right one.

@@ -12,11 +12,12 @@
 //!
 //! Renders start with error dialogs off ([`QUIET_ERROR_MODE`]) and without a console window.
 //!
-//! Not done here: std starts children with handle inheritance on, so a handle the agent made
-//! inheritable would reach renders (std creates its handles non-inheritable, and the agent
-//! itself is started with an explicit handle list, `agent/detach_windows.rs`, so it holds no
-//! inherited strays; a render-side handle list would need a hand-written `CreateProcessW`). If the agent
-//! itself runs inside a kill-on-close job (some launchers), renders die with that job unless
+//! Handles: std starts children with handle inheritance on, so every inheritable handle of
+//! the agent reaches renders. The agent holds none: std creates its handles non-inheritable,
+//! the agent is started with an explicit handle list (`agent/detach_windows.rs`), and `brm
+//! agent serve` makes its own stdio non-inheritable at start (`disinherit_std_handles`). A
+//! render-side handle list would need a hand-written `CreateProcessW`. If the agent itself
+//! runs inside a kill-on-close job (some launchers), renders die with that job unless
 //! the agent was started with `CREATE_BREAKAWAY_FROM_JOB`.
 
 use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle, RawHandle};

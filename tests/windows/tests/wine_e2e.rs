@@ -502,6 +502,50 @@ fn cancel_after_an_agent_restart_still_ends_the_helpers_through_the_named_job() 
     }
 }
 
+#[test]
+fn renders_do_not_inherit_the_agent_log_handle() {
+    use std::os::windows::fs::OpenOptionsExt;
+    let mut env = Env::new("inherit");
+    env.set("BRM_FAKE_HANG", "1");
+    let (id, _) = env.submit_cube("1-2");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while env.pids().is_empty() {
+        assert!(Instant::now() < deadline, "the render did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let render = env.pids()[0];
+    env.ok(&["agent", "stop"]);
+    let log = env.dir.join(r"home\state\agent.log");
+    // With the agent gone, only a render that inherited the agent's stdout still holds its log:
+    // an exclusive open (no sharing) fails with a sharing violation then.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exclusive = loop {
+        match std::fs::OpenOptions::new()
+            .append(true)
+            .share_mode(0)
+            .open(&log)
+        {
+            Ok(f) => break Ok(f),
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    assert!(process_running(render), "the render stopped with the agent");
+    let held = exclusive.as_ref().err().map(|e| e.to_string());
+    drop(exclusive);
+    env.ok(&["cancel", &id.to_string()]);
+    assert_eq!(env.wait_state(id, Duration::from_secs(60)), "cancelled");
+    assert_eq!(
+        held,
+        None,
+        "the render holds the agent's log {}",
+        log.display()
+    );
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
