@@ -70,21 +70,24 @@ cargo build --locked --target "$TARGET" --lib --bins
 # Skipped here, each for a reason that is not Windows brm's behaviour:
 # - plan tests whose fixtures are Unix absolute paths ("/p/shot.blend" is relative on Windows,
 #   so the planner rightly makes it absolute there: "Z:\p\shot.blend");
+# - plan::exes tests whose fake Maya installs are Unix executables (bin/Render, no .exe);
 # - the real Blender render (no Blender inside the Wine prefix; it runs on Linux in test.sh).
 skips=(
-  plan::tests::blender_command_renders_the_example_for_real
-  plan::tests::blender_commands
+  plan::tests::commands::blender_command_renders_the_example_for_real
+  plan::tests::commands::blender_commands
   plan::tests::image_patterns_and_tokens
-  plan::tests::mayapy_custom_command_and_task_file
-  plan::tests::render_command_one_per_arithmetic_run
-  plan::tests::render_renderer_flags
-  plan::tests::weird_layer_names_are_single_argv_items
+  plan::tests::commands::mayapy_custom_command_and_task_file
+  plan::tests::commands::render_command_one_per_arithmetic_run
+  plan::tests::commands::render_renderer_flags
+  plan::tests::commands::weird_layer_names_are_single_argv_items
+  plan::exes::tests::each_job_gets_the_maya_of_its_own_environment
+  plan::exes::tests::the_jobs_maya_location_wins_over_the_scenes_version
 )
 skip_args=()
 for s in "${skips[@]}"; do skip_args+=(--skip "$s"); done
 # The Rust integration tests that are about brm, not about Unix (frames CLI, header drift,
 # detect CLI, scene CLI) run too; the others drive Python fakes or Unix processes.
-echo "test-wine.sh: brm's Rust tests for $TARGET under Wine (${#skips[@]} Unix-path/Blender tests skipped, listed in this script)"
+echo "test-wine.sh: brm's Rust tests for $TARGET under Wine (${#skips[@]} tests with Unix fixtures or Blender skipped, listed in this script)"
 # (timeouts: a Wine that hangs fails the step instead of stalling CI)
 timeout 900 cargo test --locked --target "$TARGET" --lib --test frames_cli --test header --test detect_cli \
   --test scene_cli -- --test-threads=2 "${skip_args[@]}"

@@ -17,6 +17,10 @@ pub enum ErrorKind {
     NotFound,
     /// A needed service or tool is not available (agent not startable, no renderer).
     Unavailable,
+    /// No way to render the job exists here: none of its method levels' programs is installed
+    /// (or set) in the job's environment. Exit 3, like the other "unavailable" cases, with a
+    /// C result of its own so a front can tell "install Maya" from "the agent is down".
+    RendererUnavailable,
     /// An operating-system I/O failure.
     Io,
     /// Client and agent disagree (protocol version, malformed message).
@@ -39,7 +43,10 @@ impl ErrorKind {
             | ErrorKind::FrameSyntax
             | ErrorKind::TooManyFrames
             | ErrorKind::Unsupported => 2,
-            ErrorKind::NotFound | ErrorKind::Unavailable | ErrorKind::Protocol => 3,
+            ErrorKind::NotFound
+            | ErrorKind::Unavailable
+            | ErrorKind::RendererUnavailable
+            | ErrorKind::Protocol => 3,
             ErrorKind::JobFailed | ErrorKind::Timeout | ErrorKind::Io | ErrorKind::Internal => 1,
         }
     }

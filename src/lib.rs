@@ -5,6 +5,7 @@
 //! stable C ABI (`include/brm.h`) that the Maya plugin and studio tools link against.
 //! See `docs/ARCHITECTURE.md` for the map of modules and the data flow.
 
+pub mod config;
 pub mod error;
 pub mod paths;
 
@@ -16,8 +17,12 @@ pub mod plan;
 pub mod progress;
 pub mod protocol;
 pub mod queue;
+pub mod renderer;
 pub mod run;
+pub mod runner;
 pub mod scene;
+pub mod submit_checks;
+pub mod text;
 
 pub mod ffi;
 

@@ -21,8 +21,8 @@ pub struct Paths {
 impl Paths {
     /// Resolve from the environment (`BRM_HOME`, then platform defaults).
     pub fn from_env() -> Paths {
-        if let Some(home) = std::env::var_os("BRM_HOME").filter(|v| !v.is_empty()) {
-            return Paths::under(Path::new(&home));
+        if let Some(home) = crate::config::home() {
+            return Paths::under(&home);
         }
         let user = user_tag();
         let tmp = std::env::temp_dir();
@@ -32,9 +32,7 @@ impl Paths {
             .filter(|v| !v.is_empty())
             .map(|d| PathBuf::from(d).join("brm"))
             .unwrap_or_else(|| tmp.join(format!("brm-{user}")).join("run"));
-        let snapshots = std::env::var_os("BRM_SNAPSHOT_DIR")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
+        let snapshots = crate::config::snapshot_dir()
             .unwrap_or_else(|| tmp.join(format!("brm-{user}")).join("snapshots"));
         Paths {
             state,

@@ -779,12 +779,19 @@ fn bad_scene_missing_renderer_and_unwritable_output_are_clear_errors_and_the_que
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    // No Maya on this machine: every level says so and the job fails.
+    // No Maya on this machine: the submit is refused with exit 3 and what was not found
+    // (issue 8: unavailable is not a failure chain).
     let no_maya = TestEnv::new(&[("BRM_MAYA_ROOTS", "/nonexistent")]);
-    let id = cube_job(&no_maya, "1-2", &[]);
-    let v = no_maya.wait_state(id, Duration::from_secs(30));
-    assert_eq!(v["state"], "failed", "{v:#}");
-    assert!(v["error"].as_str().unwrap().contains("not found"), "{v:#}");
+    let o = no_maya.brm(&[
+        "render",
+        &scene("cube__cube.ma"),
+        "--frames",
+        "1-2",
+        "--gpu",
+        "cpu",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not found"));
     // An output folder that cannot be created: the render fails, reported as missing frames.
     let blocker = env.home.path().join("a-file");
     std::fs::write(&blocker, b"x").unwrap();
@@ -881,4 +888,243 @@ fn a_scene_renders_with_the_maya_version_that_saved_it() {
         .unwrap()
         .iter()
         .all(|w| !w.as_str().unwrap().contains("not installed")));
+}
+
+/// Copies of the fake Maya as `<dir>/maya<year>` installs (copies, not links: detection tells
+/// installs apart by their real folder), with the stand-in `maya` package beside them.
+fn fake_maya_installs(dir: &Path, years: &[&str]) {
+    for v in years {
+        let bin = dir.join(format!("maya{v}")).join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        for exe in ["Render", "mayapy", "maya"] {
+            std::fs::copy(
+                format!("{ROOT}/tests/fakes/maya2025/bin/{exe}"),
+                bin.join(exe),
+            )
+            .unwrap();
+        }
+    }
+    std::os::unix::fs::symlink(
+        format!("{ROOT}/tests/fakes/maya_standin"),
+        dir.join("maya_standin"),
+    )
+    .unwrap();
+}
+
+/// Issue 8 defect 1: the agent started from a plain shell (no Maya in its environment) used
+/// to fail a job submitted from a Maya environment with "Render not found … set
+/// MAYA_LOCATION". Now each job renders with the Maya of its own environment: two jobs from
+/// two Maya versions, side by side, each with its own install.
+#[test]
+fn each_job_renders_with_the_maya_of_the_environment_it_was_submitted_from() {
+    let installs = tempfile::tempdir().unwrap();
+    fake_maya_installs(installs.path(), &["2024", "2025"]);
+    let nothing = tempfile::tempdir().unwrap();
+    let env = TestEnv::new(&[
+        ("BRM_MAYA_ROOTS", nothing.path().to_str().unwrap()),
+        ("BRM_CPU_SLOTS", "2"),
+    ]);
+    // The agent starts without any Maya it could find.
+    env.brm_ok(&["agent", "start"]);
+    let cube = scene("cube__cube.ma");
+    let mut ids = Vec::new();
+    for year in ["2024", "2025"] {
+        let out = env.out().join(year);
+        let location = installs.path().join(format!("maya{year}"));
+        let o = env
+            .cmd(&[
+                "render",
+                &cube,
+                "--frames",
+                "1-2",
+                "--gpu",
+                "cpu",
+                "--method",
+                "render",
+                "-o",
+                out.to_str().unwrap(),
+                "--json",
+            ])
+            .env("MAYA_LOCATION", &location)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        ids.push((year, v["id"].as_u64().unwrap(), out));
+    }
+    for (_, id, _) in &ids {
+        let v = env.wait_state(*id, Duration::from_secs(60));
+        assert_eq!(v["state"], "done", "{v:#}");
+    }
+    let starts: Vec<Value> = env
+        .records()
+        .into_iter()
+        .filter(|r| r["event"] == "start")
+        .collect();
+    for (year, _, out) in &ids {
+        let mine: Vec<&Value> = starts
+            .iter()
+            .filter(|r| {
+                r["argv"].as_array().unwrap().iter().any(|a| {
+                    a.as_str()
+                        .is_some_and(|a| a.starts_with(out.to_str().unwrap()))
+                })
+            })
+            .collect();
+        assert!(!mine.is_empty(), "no render of the {year} job: {starts:#?}");
+        for r in mine {
+            let argv0 = r["argv"][0].as_str().unwrap();
+            assert!(
+                argv0.contains(&format!("maya{year}")),
+                "the {year} job ran {argv0}"
+            );
+        }
+    }
+}
+
+/// Issue 8 defect 2: with no Maya at all a `.ma` job walked all three levels, repeated "no
+/// Maya 2022 or later was found" three times and exited 1. Now the submit fails at once with
+/// exit 3 and one message naming what the job's environment searched.
+#[test]
+fn no_maya_anywhere_refuses_the_submit_with_exit_3_and_one_message() {
+    let nothing = tempfile::tempdir().unwrap();
+    let env = TestEnv::new(&[("BRM_MAYA_ROOTS", nothing.path().to_str().unwrap())]);
+    let out = env.out();
+    let o = env.brm(&[
+        "render",
+        &scene("cube__cube.ma"),
+        "--frames",
+        "1-3",
+        "--gpu",
+        "cpu",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert_eq!(err.matches("no Maya 2022 or later").count(), 1, "{err}");
+    assert!(err.contains("MAYA_LOCATION unset"), "{err}");
+    assert!(err.contains(nothing.path().to_str().unwrap()), "{err}");
+    // Nothing was queued.
+    let jobs = env.json(&["jobs", "--json"]);
+    assert_eq!(jobs.as_array().map(|a| a.len()), Some(0), "{jobs:#}");
+}
+
+/// Issue 8 defect 3: `brm render examples/shot.blend --layer nosuch --wait` logged the fatal
+/// line and then retried twice more; after `brm retry` the fatal line was not even recognised
+/// (the render ended before its last lines were read) and the error became "frames 1-3 were
+/// not rendered (exit code 2)". Fatal now means one attempt, on every run, quoting the line.
+#[test]
+fn a_fatal_line_stops_the_task_after_one_attempt_also_after_retry() {
+    blender_present();
+    let env = TestEnv::new(&[]);
+    let out = env.out();
+    let o = env.brm(&[
+        "render",
+        &format!("{ROOT}/examples/shot.blend"),
+        "--frames",
+        "1-3",
+        "--layer",
+        "nosuch",
+        "--gpu",
+        "cpu",
+        "-o",
+        out.to_str().unwrap(),
+        "--wait",
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let id = v["id"].as_u64().unwrap();
+    let attempts = |env: &TestEnv| -> usize {
+        log_lines(env, id)
+            .iter()
+            .filter(|l| l["stream"] == 1)
+            .filter(|l| {
+                let t = l["text"].as_str().unwrap();
+                t.starts_with("task 0 ") && t.contains(" attempt ")
+            })
+            .count()
+    };
+    for round in 1..=2 {
+        let v = env.wait_state(id, Duration::from_secs(120));
+        assert_eq!(v["state"], "failed", "round {round}: {v:#}");
+        let err = v["error"].as_str().unwrap_or_default().to_string();
+        assert!(
+            err.contains("fatal renderer error") && err.contains("no view layer 'nosuch'"),
+            "round {round}: {err}"
+        );
+        assert_eq!(attempts(&env), round, "round {round}: one attempt per run");
+        if round == 1 {
+            env.brm_ok(&["retry", &id.to_string()]);
+        }
+    }
+}
+
+/// Issue 8: the job's programs are checked again when a task starts. An install that
+/// vanished after the submit is not a render attempt: the task fails with one message that
+/// names what the job's environment searched.
+#[test]
+fn a_maya_install_that_vanished_before_the_task_started_is_reported_not_attempted() {
+    let installs = tempfile::tempdir().unwrap();
+    fake_maya_installs(installs.path(), &["2024", "2025"]);
+    let nothing = tempfile::tempdir().unwrap();
+    let env = TestEnv::new(&[
+        ("BRM_MAYA_ROOTS", nothing.path().to_str().unwrap()),
+        ("BRM_CANCEL_GRACE_MS", "200"),
+    ]);
+    env.brm_ok(&["agent", "start"]);
+    let cube = scene("cube__cube.ma");
+    let submit = |year: &str, extra: &[(&str, &str)]| -> u64 {
+        let out = env.out().join(year);
+        let mut c = env.cmd(&[
+            "render",
+            &cube,
+            "--frames",
+            "1",
+            "--gpu",
+            "cpu",
+            "--method",
+            "render",
+            "-o",
+            out.to_str().unwrap(),
+            "--json",
+        ]);
+        c.env("MAYA_LOCATION", installs.path().join(format!("maya{year}")));
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()["id"]
+            .as_u64()
+            .unwrap()
+    };
+    // The only CPU slot is held by a hanging render; the second job waits for it.
+    let hang = submit("2024", &[("BRM_FAKE_FAIL", "hang")]);
+    let waiting = submit("2025", &[]);
+    std::fs::remove_dir_all(installs.path().join("maya2025")).unwrap();
+    env.brm_ok(&["cancel", &hang.to_string()]);
+    let v = env.wait_state(waiting, Duration::from_secs(60));
+    assert_eq!(v["state"], "failed", "{v:#}");
+    let err = v["error"].as_str().unwrap();
+    assert!(err.contains("Render not found"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "MAYA_LOCATION={}",
+            installs.path().join("maya2025").display()
+        )),
+        "{err}"
+    );
+    assert_eq!(v["tasks"][0]["attempts"], 0, "{v:#}");
 }

@@ -83,21 +83,8 @@ def mel_quote(text):
 
 # ----------------------------------------------------------------------------- maya steps
 
-RENDERER_NAMES = {
-    "sw": "mayaSoftware",
-    "mayasoftware": "mayaSoftware",
-    "hw2": "mayaHardware2",
-    "mayahardware2": "mayaHardware2",
-    "arnold": "arnold",
-    "redshift": "redshift",
-    "vray": "vray",
-    "renderman": "renderman",
-    "rman": "renderman",
-}
-
-
-def maya_renderer_name(name):
-    return RENDERER_NAMES.get(name.lower(), name)
+# brm sends the canonical renderer name (Maya's `currentRenderer` value) from its renderer
+# registry (src/renderer/ in brm): this script keeps no name table of its own.
 
 
 def open_scene(cmds, task):
@@ -141,7 +128,7 @@ def switch_layer(cmds, task):
 
 def choose_renderer(cmds, task):
     if task.get("renderer"):
-        renderer = maya_renderer_name(task["renderer"])
+        renderer = task["renderer"]
         cmds.setAttr("defaultRenderGlobals.currentRenderer", renderer, type="string")
         return renderer
     return cmds.getAttr("defaultRenderGlobals.currentRenderer")
@@ -151,20 +138,24 @@ def has_attr(cmds, node, attr):
     return cmds.objExists(node) and cmds.attributeQuery(attr, node=node, exists=True)
 
 
-def select_device(cmds, mel, renderer, gpu_device):
-    """Points the renderer at device 0 of the pinned GPU (see the module doc)."""
+def select_device(cmds, mel, renderer, task):
+    """Points the renderer at device 0 of the pinned GPU (see the module doc).
+
+    Attribute settings come as data from brm's renderer registry (`renderer_settings`, by
+    canonical renderer name, already chosen for this slot); only Redshift's own device
+    procedure is called here by name."""
+    for attr, value in (task.get("renderer_settings") or {}).get(renderer, []):
+        node, _, name = attr.partition(".")
+        if has_attr(cmds, node, name):
+            cmds.setAttr(attr, value)
+    gpu_device = task.get("gpu_device")
     if gpu_device is None:
-        if renderer == "arnold" and has_attr(cmds, "defaultArnoldRenderOptions", "renderDevice"):
-            cmds.setAttr("defaultArnoldRenderOptions.renderDevice", 0)
         return
     device = int(gpu_device)
     if renderer == "redshift":
         if hasattr(cmds, "rsPreference"):
             cmds.rsPreference(varName="SelectedCudaDevices", stringValue="%d," % device)
         mel.eval("redshiftSelectCudaDevices({%d});" % device)
-    elif renderer == "arnold":
-        if has_attr(cmds, "defaultArnoldRenderOptions", "renderDevice"):
-            cmds.setAttr("defaultArnoldRenderOptions.renderDevice", 1)
 
 
 def set_output(cmds, renderer, task):
@@ -221,7 +212,7 @@ def run(task):
         open_scene(cmds, task)
         switch_layer(cmds, task)
         renderer = choose_renderer(cmds, task)
-        select_device(cmds, mel, renderer, task.get("gpu_device"))
+        select_device(cmds, mel, renderer, task)
         set_output(cmds, renderer, task)
         camera = set_camera(cmds, task)
         for frame in task["frames"]:

@@ -24,8 +24,8 @@ pub fn agent_candidates(explicit: Option<&Path>) -> Vec<PathBuf> {
         out.push(p.to_path_buf());
         return out;
     }
-    if let Some(p) = std::env::var_os("BRM_AGENT").filter(|v| !v.is_empty()) {
-        out.push(PathBuf::from(p));
+    if let Some(p) = crate::config::agent_exe() {
+        out.push(p);
         return out;
     }
     if let Some(lib) = library_path() {
@@ -70,6 +70,22 @@ fn library_path() -> Option<PathBuf> {
 /// Start `agent serve` detached. Returns once the process is spawned (not yet listening).
 /// `home` (the client's `BRM_HOME` override, if any) is passed on so both use the same files.
 pub fn spawn_agent(exe: &Path, paths: &Paths, home: Option<&Path>) -> std::io::Result<u32> {
+    spawn_detached(
+        exe,
+        &["agent".to_string(), "serve".to_string()],
+        paths,
+        home,
+    )
+}
+
+/// Start `exe args…` detached the way the agent is (own session, no inherited descriptors,
+/// output to the agent log): also used for the upgrade waiter, which must outlive the client.
+pub fn spawn_detached(
+    exe: &Path,
+    args: &[String],
+    paths: &Paths,
+    home: Option<&Path>,
+) -> std::io::Result<u32> {
     std::fs::create_dir_all(&paths.state)?;
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -83,19 +99,24 @@ pub fn spawn_agent(exe: &Path, paths: &Paths, home: Option<&Path>) -> std::io::R
             .map(|h| ("BRM_HOME", h.as_os_str()))
             .into_iter()
             .collect();
-        windows::spawn_detached(exe, &["agent", "serve"], &env, &std::env::temp_dir(), log)
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        windows::spawn_detached(exe, &args, &env, &std::env::temp_dir(), log)
     }
     #[cfg(not(windows))]
-    spawn_unix(exe, home, log)
+    spawn_unix(exe, args, home, log)
 }
 
 #[cfg(not(windows))]
-fn spawn_unix(exe: &Path, home: Option<&Path>, log: std::fs::File) -> std::io::Result<u32> {
+fn spawn_unix(
+    exe: &Path,
+    args: &[String],
+    home: Option<&Path>,
+    log: std::fs::File,
+) -> std::io::Result<u32> {
     use std::process::{Command, Stdio};
     let log2 = log.try_clone()?;
     let mut cmd = Command::new(exe);
-    cmd.arg("agent")
-        .arg("serve")
+    cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::from(log))
         .stderr(Stdio::from(log2));

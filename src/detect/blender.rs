@@ -7,14 +7,20 @@ use std::path::{Path, PathBuf};
 use super::{exec, which, BlenderInstall, DetectError, DetectOptions};
 
 pub(crate) fn detect_blender(opts: &DetectOptions) -> Option<BlenderInstall> {
-    let path = match &opts.blender {
-        Some(p) => p.is_file().then(|| p.clone())?,
-        None => which::find_on_path("blender", opts.path_var().as_deref()).or_else(well_known)?,
-    };
+    let path = find_blender(opts)?;
     let version = exec::run_with_timeout(&path, &["--version"], opts.timeout())
         .ok()
         .and_then(|out| parse_version(&out.stdout));
     Some(BlenderInstall { path, version })
+}
+
+/// The Blender executable `opts` points at, without running it (cheap enough for every
+/// submit and attempt start).
+pub fn find_blender(opts: &DetectOptions) -> Option<PathBuf> {
+    match &opts.blender {
+        Some(p) => p.is_file().then(|| p.clone()),
+        None => which::find_on_path("blender", opts.path_var().as_deref()).or_else(well_known),
+    }
 }
 
 /// "Blender 4.2.1 LTS" → "4.2.1". Blender may print warnings before its banner, so the first

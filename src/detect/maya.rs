@@ -147,11 +147,15 @@ pub(crate) fn detect_maya(opts: &DetectOptions) -> Vec<MayaInstall> {
         }
     };
 
-    let location = opts.maya_location.clone().or_else(|| {
-        std::env::var_os("MAYA_LOCATION")
+    // `Some("")`: unset on purpose (a job's environment without it), so the process's own
+    // MAYA_LOCATION must not stand in.
+    let location = match &opts.maya_location {
+        Some(l) if l.as_os_str().is_empty() => None,
+        Some(l) => Some(l.clone()),
+        None => std::env::var_os("MAYA_LOCATION")
             .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    });
+            .map(PathBuf::from),
+    };
     if let Some(loc) = location {
         add(
             install_at(&normalize_location(&loc), "MAYA_LOCATION"),

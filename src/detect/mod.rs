@@ -10,7 +10,7 @@
 //! `BRM_MAYA_ROOTS`, `BRM_BLENDER`).
 
 mod blender;
-pub use blender::blend_frame_range;
+pub use blender::{blend_frame_range, find_blender};
 mod exec;
 mod gpu;
 mod host;
@@ -101,16 +101,14 @@ impl DetectOptions {
     /// Options with the `BRM_*` overrides of the environment applied (what the CLI, the agent
     /// and the C ABI use).
     pub fn from_env() -> Self {
-        let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        use crate::config::{self, Env};
         DetectOptions {
-            nvidia_smi: non_empty("BRM_NVIDIA_SMI").map(PathBuf::from),
-            skip_nvml: std::env::var("BRM_NO_NVML")
-                .map(|v| v == "1" || v.eq_ignore_ascii_case("true"))
-                .unwrap_or(false),
-            maya_roots: non_empty("BRM_MAYA_ROOTS").map(|v| std::env::split_paths(&v).collect()),
+            nvidia_smi: config::nvidia_smi(),
+            skip_nvml: config::no_nvml(),
+            maya_roots: config::maya_roots(Env::Process),
             path: None,
             maya_location: None,
-            blender: non_empty("BRM_BLENDER").map(PathBuf::from),
+            blender: config::blender(Env::Process),
             command_timeout: None,
         }
     }
@@ -253,6 +251,17 @@ pub fn clear_cache() {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     *guard = None;
+}
+
+/// The Maya installs `opts` finds (`MAYA_LOCATION` first, then newest first), without the
+/// rest of the system report: what resolving a job's executables needs.
+pub fn detect_maya_installs(opts: &DetectOptions) -> Vec<MayaInstall> {
+    maya::detect_maya(opts)
+}
+
+/// The folders Autodesk installs Maya into on this OS (named in "not found" messages).
+pub fn default_maya_roots() -> Vec<PathBuf> {
+    maya::default_roots()
 }
 
 #[cfg(test)]

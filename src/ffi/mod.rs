@@ -18,6 +18,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::error::ErrorKind;
 
+pub mod control;
 pub mod detect;
 pub mod frames;
 pub mod jobs;
@@ -63,6 +64,9 @@ pub enum brm_result {
     BRM_ERR_PANIC = 14,
     /// An internal invariant failed.
     BRM_ERR_INTERNAL = 15,
+    /// No renderer the job could use is installed or set in the submitting environment
+    /// (e.g. no Maya for a `.ma` job); the message says what to install or set.
+    BRM_ERR_RENDERER_UNAVAILABLE = 16,
 }
 
 impl From<ErrorKind> for brm_result {
@@ -73,6 +77,7 @@ impl From<ErrorKind> for brm_result {
             ErrorKind::TooManyFrames => brm_result::BRM_ERR_TOO_MANY_FRAMES,
             ErrorKind::NotFound => brm_result::BRM_ERR_NOT_FOUND,
             ErrorKind::Unavailable => brm_result::BRM_ERR_UNAVAILABLE,
+            ErrorKind::RendererUnavailable => brm_result::BRM_ERR_RENDERER_UNAVAILABLE,
             ErrorKind::Io => brm_result::BRM_ERR_IO,
             ErrorKind::Protocol => brm_result::BRM_ERR_PROTOCOL,
             ErrorKind::JobFailed => brm_result::BRM_ERR_JOB_FAILED,

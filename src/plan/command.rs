@@ -6,16 +6,17 @@
 //! scenes; Blender for `.blend`. The mayapy levels get their work as a task JSON file (data,
 //! never code), the command line tools as flags.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use super::chunk::arithmetic_runs;
+use super::exes::Executables;
 use super::gpu::{pinning_env, GpuSlot, PINNING_VARS};
 use super::spec::{JobSpec, Method};
 use super::tasks::Task;
 use super::PlanError;
-use crate::detect::SystemReport;
 use crate::run::CommandSpec;
 
 /// The level-1 script (`mayapy <script> <task.json>`).
@@ -24,65 +25,6 @@ pub const CUSTOM_SCRIPT: &str = "brm_render_custom.py";
 pub const BASIC_SCRIPT: &str = "brm_render_basic.py";
 /// The Blender setup script (view layer selection, Cycles device), run with `--python`.
 pub const BLENDER_SETUP_SCRIPT: &str = "brm_blender_setup.py";
-
-/// The programs and scripts commands use, and where they came from (for error messages).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Executables {
-    pub render: Option<PathBuf>,
-    pub mayapy: Option<PathBuf>,
-    pub blender: Option<PathBuf>,
-    /// Folder of `brm_render_custom.py` and `brm_render_basic.py`.
-    pub scripts_dir: PathBuf,
-    /// Folder of `brm_blender_setup.py` (in the source tree `scripts/blender`; installed,
-    /// `<scripts_dir>/blender`, the default of [`Executables::from_report`]).
-    pub blender_scripts_dir: PathBuf,
-    /// The Maya install the Maya executables come from, if any (named in errors).
-    pub maya_root: Option<PathBuf>,
-}
-
-impl Executables {
-    /// The first Maya install of the report (the `MAYA_LOCATION` one, else the newest) and its
-    /// Blender.
-    pub fn from_report(report: &SystemReport, scripts_dir: PathBuf) -> Self {
-        Self::for_maya_version(report, scripts_dir, None)
-    }
-
-    /// Like [`Executables::from_report`], with the Maya install of `version` ("2024") when it
-    /// is installed; else the default install (`MAYA_LOCATION` first, then the newest).
-    pub fn for_maya_version(
-        report: &SystemReport,
-        scripts_dir: PathBuf,
-        version: Option<&str>,
-    ) -> Self {
-        let wanted = version.map(|v| v.chars().take(4).collect::<String>());
-        let maya = wanted
-            .as_deref()
-            .and_then(|w| report.maya.iter().find(|m| m.version.starts_with(w)))
-            .or(report.maya.first());
-        Executables {
-            render: maya.and_then(|m| m.render.clone()),
-            mayapy: maya.and_then(|m| m.mayapy.clone()),
-            blender: report.blender.as_ref().map(|b| b.path.clone()),
-            blender_scripts_dir: scripts_dir.join("blender"),
-            scripts_dir,
-            maya_root: maya.map(|m| m.root.clone()),
-        }
-    }
-
-    fn maya_missing(&self, exe: &str, level: Method) -> PlanError {
-        let looked = match &self.maya_root {
-            Some(root) => format!("the Maya install at {} has no {exe}", root.display()),
-            None => "no Maya 2022 or later was found (brm looks in MAYA_LOCATION, the Autodesk install folder, BRM_MAYA_ROOTS and PATH); \
-                     set MAYA_LOCATION to your Maya install"
-                .to_string(),
-        };
-        PlanError::MissingExecutable {
-            program: exe.to_string(),
-            level,
-            looked,
-        }
-    }
-}
 
 /// The levels to try for a job, in order. `Auto` on a Maya scene is the three-level fallback;
 /// on a `.blend`, Blender. An explicit method is the only level.
@@ -110,6 +52,9 @@ pub struct TaskFile<'a> {
     pub padding: u32,
     /// 0 on a GPU slot (the pinned card is device 0 inside the render), null on CPU.
     pub gpu_device: Option<u32>,
+    /// From the renderer registry: attribute settings per canonical renderer name for this
+    /// slot; the script applies those of the renderer that renders (`crate::renderer`).
+    pub renderer_settings: BTreeMap<&'static str, Vec<(&'static str, i64)>>,
 }
 
 fn absolute(p: &Path) -> PathBuf {
@@ -122,9 +67,15 @@ fn arg(p: &Path) -> String {
 
 /// The child's environment: the client's (minus stale pinning), then pinning. With no
 /// captured environment (e.g. a farm task), the agent's is inherited and only pinning is set.
-fn environment(spec: &JobSpec, slot: &GpuSlot, python: bool) -> (Vec<(String, String)>, bool) {
+fn environment(
+    spec: &JobSpec,
+    task: &Task,
+    slot: &GpuSlot,
+    python: bool,
+) -> (Vec<(String, String)>, bool) {
     let replaced = |k: &str| {
         PINNING_VARS.iter().any(|v| v.eq_ignore_ascii_case(k))
+            || crate::renderer::gpu_env_vars().any(|v| v.eq_ignore_ascii_case(k))
             || (python && k.eq_ignore_ascii_case("PYTHONUNBUFFERED"))
     };
     let mut env: Vec<(String, String)> = spec
@@ -134,6 +85,11 @@ fn environment(spec: &JobSpec, slot: &GpuSlot, python: bool) -> (Vec<(String, St
         .cloned()
         .collect();
     env.extend(pinning_env(slot));
+    for kv in crate::renderer::env_for(task.renderer.as_deref(), slot) {
+        if !env.iter().any(|(k, _)| *k == kv.0) {
+            env.push(kv);
+        }
+    }
     if python {
         env.push(("PYTHONUNBUFFERED".into(), "1".into()));
     }
@@ -149,21 +105,9 @@ fn require_script(dir: &Path, name: &str) -> Result<PathBuf, PlanError> {
     }
 }
 
-/// `Render -r` names for the renderer names scenes use (`currentRenderer`).
+/// `Render -r` value for a renderer name (canonical or alias; see `crate::renderer`).
 pub fn render_renderer_flag(renderer: &str) -> String {
-    match renderer.to_ascii_lowercase().as_str() {
-        "mayasoftware" | "sw" => "sw".into(),
-        "mayahardware2" | "hw2" => "hw2".into(),
-        "mayahardware" | "hw" => "hw".into(),
-        "mayavector" | "vr" => "vr".into(),
-        "renderman" | "rendermanris" => "renderman".into(),
-        "arnold" | "redshift" | "vray" => renderer.to_ascii_lowercase(),
-        _ => renderer.to_string(),
-    }
-}
-
-fn is_redshift(renderer: Option<&str>) -> bool {
-    renderer.is_some_and(|r| r.eq_ignore_ascii_case("redshift"))
+    crate::renderer::render_flag(renderer)
 }
 
 /// The commands that render `frames` (a subset of `task.frames`, e.g. the remaining ones on a
@@ -230,6 +174,8 @@ fn mayapy_command(
             BASIC_SCRIPT
         },
     )?;
+    // The canonical name only (the scripts keep no name table of their own).
+    let renderer = spec.renderer.as_deref().map(crate::renderer::canonical);
     let file = TaskFile {
         schema: 1,
         scene: absolute(&spec.scene),
@@ -238,15 +184,16 @@ fn mayapy_command(
         layer_display: &task.layer_display,
         frames,
         camera: spec.camera.as_deref(),
-        renderer: spec.renderer.as_deref(),
+        renderer: renderer.as_deref(),
         output_dir: &task.output_dir,
         image_name: &task.image_name,
         padding: task.padding,
         gpu_device: matches!(slot, GpuSlot::Gpu { .. }).then_some(0),
+        renderer_settings: crate::renderer::script_settings(slot),
     };
     let path = work_dir.join(format!("task-{}.json", task.index));
     write_task_file(&path, &file)?;
-    let (env, env_clear) = environment(spec, slot, true);
+    let (env, env_clear) = environment(spec, task, slot, true);
     Ok(CommandSpec {
         program: mayapy,
         args: vec![arg(&script), arg(&absolute(&path))],
@@ -286,13 +233,16 @@ fn render_commands(
     let mut sorted = frames.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    let gpu_flags = is_redshift(task.renderer.as_deref()) && matches!(slot, GpuSlot::Gpu { .. });
-    let renderer_flag = match (&spec.renderer, gpu_flags) {
+    // The renderer's own device flags for a pinned GPU (Redshift: `-gpu {0}`), from the
+    // registry whatever name the job or scene used for it.
+    let known = task.renderer.as_deref().and_then(crate::renderer::lookup);
+    let gpu_args = known.map(|r| r.render_args(slot)).unwrap_or_default();
+    let renderer_flag = match (&spec.renderer, known) {
         (Some(r), _) => Some(render_renderer_flag(r)),
-        (None, true) => Some("redshift".to_string()),
-        (None, false) => None,
+        (None, Some(r)) if !gpu_args.is_empty() => Some(r.render_flag.to_string()),
+        _ => None,
     };
-    let (env, env_clear) = environment(spec, slot, false);
+    let (env, env_clear) = environment(spec, task, slot, false);
     let scene = arg(&absolute(&spec.scene));
     let mut out = Vec::new();
     for (start, end, step) in arithmetic_runs(&sorted) {
@@ -323,10 +273,7 @@ fn render_commands(
         if let Some(p) = &spec.project {
             a.extend(["-proj".into(), arg(&absolute(p))]);
         }
-        if gpu_flags {
-            // Literal braces: Redshift's device list syntax. Device 0 = the pinned card.
-            a.extend(["-gpu".into(), "{0}".into()]);
-        }
+        a.extend(gpu_args.iter().cloned());
         a.push(scene.clone());
         out.push(CommandSpec {
             program: render.clone(),
@@ -368,11 +315,7 @@ fn blender_command(
     if let Some(&f) = frames.iter().find(|&&f| f < 0) {
         return Err(PlanError::NegativeBlenderFrame { frame: f });
     }
-    let blender = exes.blender.clone().ok_or_else(|| PlanError::MissingExecutable {
-        program: "blender".into(),
-        level: Method::Blender,
-        looked: "brm looked at BRM_BLENDER, PATH and the usual install folders; put blender on PATH or set BRM_BLENDER".into(),
-    })?;
+    let blender = exes.blender.clone().ok_or_else(|| exes.blender_missing())?;
     let mut a: Vec<String> = vec!["-b".into(), arg(&absolute(&spec.scene))];
     // A snapshot lives elsewhere than the artist's .blend, so Blender would resolve `//`
     // relative paths (textures, linked libraries) against the wrong folder: the setup script
@@ -424,7 +367,7 @@ fn blender_command(
     if let Some(dir) = &source_dir {
         a.extend(["--source-dir".into(), arg(dir)]);
     }
-    let (env, env_clear) = environment(spec, slot, true);
+    let (env, env_clear) = environment(spec, task, slot, true);
     Ok(CommandSpec {
         program: blender,
         args: a,

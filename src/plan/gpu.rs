@@ -46,11 +46,9 @@ pub const IDLE_UTILIZATION_PERCENT: u32 = 20;
 
 /// The variables pinning sets; removed from the client's environment before pinning so a
 /// stale value from the artist's shell can never widen a render to other cards.
-pub const PINNING_VARS: [&str; 3] = [
-    "CUDA_VISIBLE_DEVICES",
-    "CUDA_DEVICE_ORDER",
-    "REDSHIFT_GPUDEVICES",
-];
+/// (Renderer-specific device variables, e.g. `REDSHIFT_GPUDEVICES`, are the registry's:
+/// `crate::renderer`.)
+pub const PINNING_VARS: [&str; 2] = ["CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER"];
 
 /// The pinning variables for `slot`.
 pub fn pinning_env(slot: &GpuSlot) -> Vec<(String, String)> {
@@ -64,7 +62,6 @@ pub fn pinning_env(slot: &GpuSlot) -> Vec<(String, String)> {
                 Some(u) => kv("CUDA_VISIBLE_DEVICES", u),
                 None => kv("CUDA_VISIBLE_DEVICES", &index.to_string()),
             },
-            kv("REDSHIFT_GPUDEVICES", "0"),
         ],
     }
 }
@@ -386,7 +383,6 @@ pub(crate) mod tests {
         );
         let env = pinning_env(&g(2));
         assert!(env.contains(&("CUDA_VISIBLE_DEVICES".into(), "GPU-2".into())));
-        assert!(env.contains(&("REDSHIFT_GPUDEVICES".into(), "0".into())));
         let env = pinning_env(&GpuSlot::Gpu {
             index: 3,
             uuid: None,

@@ -12,6 +12,7 @@
 
 pub mod chunk;
 pub mod command;
+pub mod exes;
 pub mod gpu;
 pub mod spec;
 pub mod tasks;
@@ -20,7 +21,8 @@ use std::path::PathBuf;
 
 use crate::error::{ErrorKind, Kind};
 
-pub use command::{command_for, levels_for, Executables, TaskFile};
+pub use command::{command_for, levels_for, TaskFile};
+pub use exes::{usable_levels, Executables};
 pub use gpu::{pinning_env, select_slots, GpuSlot};
 pub use spec::{GpuChoice, JobSpec, Method, Order};
 pub use tasks::{expected_file_prefix, pad_frame, plan_tasks, Task};
@@ -84,6 +86,11 @@ pub enum PlanError {
         looked: String,
     },
 
+    /// No level of the job can start: every program it needs is missing from the job's
+    /// environment. One message for all levels (not a failure per level).
+    #[error("cannot render {}: {reasons}", scene.display())]
+    NothingCanRender { scene: PathBuf, reasons: String },
+
     /// One of brm's own render scripts is missing.
     #[error("brm's render script {} is missing; the brm installation is incomplete, reinstall it", path.display())]
     MissingScript { path: PathBuf },
@@ -111,6 +118,7 @@ impl Kind for PlanError {
             | PlanError::MissingExecutable { .. }
             | PlanError::MissingScript { .. } => ErrorKind::NotFound,
             PlanError::NegativeBlenderFrame { .. } => ErrorKind::Unsupported,
+            PlanError::NothingCanRender { .. } => ErrorKind::RendererUnavailable,
             PlanError::TaskFile { .. } => ErrorKind::Io,
         }
     }

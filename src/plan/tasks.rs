@@ -396,7 +396,8 @@ pub fn plan_tasks(
     let renderer = spec
         .renderer
         .clone()
-        .or_else(|| scene.and_then(|s| s.renderer.clone()));
+        .or_else(|| scene.and_then(|s| s.renderer.clone()))
+        .map(|r| crate::renderer::canonical(&r));
 
     let mut tasks = Vec::new();
     for layer in &layers {

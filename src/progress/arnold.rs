@@ -16,6 +16,7 @@ finder!(PCT_DONE, "% done");
 finder!(WRITING_FILE, "writing file ");
 finder!(RENDER_DONE, "render done");
 finder!(FAILED_BATCH, "[mtoa] Failed batch render");
+finder!(NO_MTOA, "\"mtoa\", was not found on MAYA_PLUG_IN_PATH");
 finder!(CLM, "[clm]");
 finder!(ERROR, "ERROR");
 finder!(FAILED_TO_FIND_LICENSE, "Failed to find licen");
@@ -66,6 +67,13 @@ impl LogParser for ArnoldParser {
         if find(&FAILED_BATCH, line).is_some() {
             out.push(ProgressEvent::Fatal {
                 reason: format!("Arnold batch render failed: {}", line.trim()),
+            });
+        } else if find(&NO_MTOA, line).is_some() {
+            out.push(ProgressEvent::Fatal {
+                reason: format!(
+                    "Arnold (mtoa) is not installed in the job's environment: {}",
+                    line.trim()
+                ),
             });
         } else if (find(&CLM, line).is_some() && find(&ERROR, line).is_some())
             || find(&FAILED_TO_FIND_LICENSE, line).is_some()
@@ -150,6 +158,9 @@ mod tests {
     #[test]
     fn fatal_lines() {
         for line in [
+            // Deadline MayaCmd.py (github.com/bsukhadia/beta) HandleFatalError:
+            // r"Plug-in, \"mtoa\", was not found on MAYA_PLUG_IN_PATH".
+            "// Error: file: /usr/autodesk/maya2025/scripts/others/loadPlugin.mel line 1: Plug-in, \"mtoa\", was not found on MAYA_PLUG_IN_PATH. //",
             // Deadline MayaPype.py HandleFatalError: "\[mtoa\] Failed batch render".
             "// Error: [mtoa] Failed batch render",
             // Brief: Arnold licence failures.

@@ -13,16 +13,34 @@ finder!(EMORY_LOWER, "emory");
 finder!(EMORY_UPPER, "EMORY");
 finder!(NVALID_LOWER, "nvalid"); // Invalid device id, invalid device ordinal, cudaErrorInvalidDevice
 finder!(NVALID_UPPER, "NVALID");
+finder!(CUDA, "CUDA"); // CUDA driver failures (Deadline MayaCmd's fatal CUDA lines)
+finder!(FLEXLM, "FLEXlm error"); // Autodesk's FLEXlm licence errors name no "licence"
+finder!(MAYA_FATAL, "Fatal Error"); // Maya's crash banner ("Fatal Error. Attempting to save …")
+finder!(FRAME_ABORTED, "Frame aborted");
 
 /// The reason to fail, when `line` is one of the common fatal lines.
 pub(crate) fn common_fatal(line: &str) -> Option<String> {
+    if find(&MAYA_FATAL, line).is_some() || find(&FRAME_ABORTED, line).is_some() {
+        return Some(reason("the render aborted", line));
+    }
     let licence = find(&ICEN_LOWER, line).is_some() || find(&ICEN_UPPER, line).is_some();
     let memory = find(&EMORY_LOWER, line).is_some() || find(&EMORY_UPPER, line).is_some();
     let invalid = find(&NVALID_LOWER, line).is_some() || find(&NVALID_UPPER, line).is_some();
-    if !(licence || memory || invalid) {
+    let cuda = find(&CUDA, line).is_some();
+    let flexlm = find(&FLEXLM, line).is_some();
+    if !(licence || memory || invalid || cuda || flexlm) {
         return None;
     }
+    if is_setting_echo(line) {
+        return None;
+    }
+    if flexlm {
+        return Some(reason("licence failure", line));
+    }
     let lower = line.to_ascii_lowercase();
+    if cuda && is_cuda_driver_failure(&lower) {
+        return Some(reason("the GPU driver cannot run CUDA", line));
+    }
     if licence && is_licence_failure(&lower) {
         return Some(reason("licence failure", line));
     }
@@ -36,6 +54,31 @@ pub(crate) fn common_fatal(line: &str) -> Option<String> {
         ));
     }
     None
+}
+
+/// A setting merely echoed (an environment dump `LM_LICENSE_FILE=…`, `set`/`export` lines):
+/// never a failure, whatever words its value holds.
+fn is_setting_echo(line: &str) -> bool {
+    let t = line.trim_start();
+    let t = ["export ", "set ", "setenv "]
+        .iter()
+        .find_map(|p| t.strip_prefix(p))
+        .unwrap_or(t);
+    let name_len = t
+        .bytes()
+        .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+        .count();
+    let name = &t[..name_len];
+    name_len >= 2 && name.contains('_') && t.as_bytes().get(name_len) == Some(&b'=')
+}
+
+/// CUDA failures that no render on this card can survive.
+fn is_cuda_driver_failure(lower: &str) -> bool {
+    lower.contains("cuda_error_unknown")
+        || lower.contains("failed to init the cuda driver api")
+        || lower.contains("does not support the required cuda compute capabilities")
+        || lower.contains("cuda_error_no_device")
+        || lower.contains("cudaerrornodevice")
 }
 
 fn reason(what: &str, line: &str) -> String {
@@ -141,6 +184,49 @@ mod tests {
         assert!(fatal("[Redshift] License acquisition failed"));
         assert!(fatal("[Redshift] No license found"));
         assert!(fatal("[mtoa] Failed to find license"));
+    }
+
+    #[test]
+    fn deadline_mayacmd_fatal_lines() {
+        // Thinkbox Deadline MayaCmd plugin, InitializeProcess (copy at github.com/bsukhadia/beta
+        // MayaCmd.py): "FLEXlm error: .*" and "Maya: License was not obtained" are
+        // HandleFatalError, as are the three CUDA lines below.
+        assert!(fatal(
+            "FLEXlm error: -15,570. System Error: 115 \"Operation now in progress\""
+        ));
+        assert!(fatal("Maya: License was not obtained"));
+        assert!(fatal("[Redshift] CUDA_ERROR_UNKNOWN in cuCtxCreate"));
+        assert!(fatal("Failed to init the CUDA driver API"));
+        assert!(fatal(
+            "The system does not support the required CUDA compute capabilities"
+        ));
+        // Echoed by the Script Editor ("// Error: … //") the same line is just as fatal.
+        assert!(fatal("// Error: Failed to init the CUDA driver API //"));
+        // Healthy CUDA chatter is not.
+        assert!(!fatal("CUDA reported free mem: 20112 MB"));
+        assert!(!fatal("Preparing CUDA devices"));
+    }
+
+    #[test]
+    fn afanasy_maya_error_lines() {
+        // CGRU/cgru afanasy/python/parsers/maya.py str_error: "Frame aborted", "Frame rendering
+        // aborted", "Fatal Error" (Maya's crash banner).
+        assert!(fatal(
+            "Fatal Error. Attempting to save in /tmp/root.20241101.1200.ma"
+        ));
+        assert!(fatal("// Error: Frame aborted //"));
+        assert!(!fatal("Rendering frame 12 done"));
+    }
+
+    #[test]
+    fn licence_settings_echoed_in_a_log_are_harmless() {
+        // Environment dumps (Deadline and Rez print the environment before a render; a
+        // pipeline's pre-render script may `set`): values may hold any word.
+        assert!(!fatal("LM_LICENSE_FILE=27000@licserver-failover"));
+        assert!(!fatal("RLM_LICENSE=5053@lic-error-backup"));
+        assert!(!fatal("export ADSKFLEX_LICENSE_FILE=@flex-fail-1"));
+        assert!(!fatal("set REDSHIFT_LICENSEPATH=C:\\error\\licences"));
+        assert!(!fatal("FLEXLM_DIAGNOSTICS=3"));
     }
 
     #[test]

@@ -99,27 +99,12 @@ pub enum RendererKind {
 }
 
 impl RendererKind {
-    /// Maps the renderer names used by Maya (`defaultRenderGlobals.currentRenderer`), by
-    /// `Render -r`, and by users (case-insensitive) to a kind. Unknown names give
-    /// [`RendererKind::Any`].
+    /// The kind of the renderer `name` names in the registry (`crate::renderer`: canonical
+    /// names and aliases, any case). Unknown names give [`RendererKind::Any`].
     pub fn from_name(name: &str) -> RendererKind {
-        let lower = name.trim().to_ascii_lowercase();
-        match lower.as_str() {
-            "redshift" | "rs" => RendererKind::Redshift,
-            "arnold" | "mtoa" => RendererKind::Arnold,
-            "vray" | "v-ray" => RendererKind::VRay,
-            "renderman" | "rman" | "rmanrenderman" | "renderman_ris" | "rendermanris" | "prman" => {
-                RendererKind::RenderMan
-            }
-            "sw" | "mayasoftware" | "software" | "maya software" => RendererKind::MayaSoftware,
-            "hw2" | "mayahardware2" | "hardware2" | "maya hardware 2.0" | "mayahardware2.0" => {
-                RendererKind::MayaHardware2
-            }
-            "blender" | "cycles" | "eevee" | "blender_eevee" | "blender_eevee_next" => {
-                RendererKind::Blender
-            }
-            _ => RendererKind::Any,
-        }
+        crate::renderer::lookup(name)
+            .map(|r| r.progress)
+            .unwrap_or(RendererKind::Any)
     }
 }
 

@@ -15,6 +15,7 @@ finder!(UPDATING_FRAME, "Updating frame at time ");
 finder!(RENDERING_IMAGE, "Rendering image");
 finder!(WRITTEN, "Successfully written image file ");
 finder!(TOTAL_FRAME_TIME, "Total frame time");
+finder!(VRAY_ERROR, "V-Ray error: ");
 finder!(CANNOT_BE_CREATED, "cannot be created");
 finder!(VRAY_WARNING, "V-Ray warning");
 
@@ -83,6 +84,12 @@ impl LogParser for VRayParser {
             });
             return;
         }
+        if find(&VRAY_ERROR, line).is_some() {
+            out.push(ProgressEvent::Fatal {
+                reason: format!("V-Ray error: {}", line.trim()),
+            });
+            return;
+        }
         if find(&VRAY_WARNING, line).is_some() && find(&CANNOT_BE_CREATED, line).is_some() {
             out.push(ProgressEvent::Fatal {
                 reason: format!("V-Ray cannot create the output path: {}", line.trim()),
@@ -144,6 +151,9 @@ mod tests {
         for line in [
             // deadline-cloud-for-maya adaptor.py _vray_license_error.
             "error: Could not obtain a license",
+            // Deadline MayaCmd.py (github.com/bsukhadia/beta), vray: "V-Ray error: .*" is
+            // HandleFatalError.
+            "V-Ray error: There is no license available",
             // Deadline MayaPype.py: ".*V-Ray warning.* The file path for .* cannot be created.*".
             "V-Ray warning: The file path for \"/no/such/x.exr\" cannot be created",
         ] {

@@ -5,13 +5,16 @@
 //! - [`store`]: the SQLite schema, migrations and writes.
 //! - [`joblog`]: a job's log file (numbered lines) and its in-memory tail.
 //! - [`engine`]: the scheduler and supervisor loop hosting all of the above.
-//! - [`verify`]: which expected frame files exist.
+//! - `verify` (now `runner::verify`): which expected frame files exist.
 
 pub mod engine;
+mod env_retention;
 pub mod joblog;
 pub mod store;
-pub mod types;
-pub mod verify;
+/// The job documents are the protocol's (`protocol::jobs`); the queue produces them.
+pub use crate::protocol::jobs as types;
+/// Output verification moved to the attempt runner; kept here for existing callers.
+pub use crate::runner::verify;
 
 use std::path::PathBuf;
 

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorKind, Kind};
 
+mod process;
 mod ring;
 mod spawn;
 mod tail;
@@ -37,6 +38,7 @@ mod unix;
 #[cfg(windows)]
 mod windows;
 
+pub use process::{watch_exit, ExitNotify, Process};
 pub use ring::{LineRing, LogLine, Stream};
 pub use spawn::{Attached, Child, ExitInfo};
 pub use tail::{LogTail, TailLine, TailOptions, DEFAULT_MAX_LINE_BYTES, DEFAULT_READ_BUDGET};

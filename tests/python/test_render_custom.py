@@ -93,7 +93,7 @@ def test_redshift_wrong_device_is_fatal(tmp_path, run_script):
 
 def test_other_renderers_go_through_mayas_batch_procedure(tmp_path, run_script):
     scene = write_scene(tmp_path, renderer="arnold")
-    r = run_script(CUSTOM, task_dict(scene, tmp_path, renderer="sw", frames=[3], camera="renderCam"))
+    r = run_script(CUSTOM, task_dict(scene, tmp_path, renderer="mayaSoftware", frames=[3], camera="renderCam"))
     assert r.returncode == 0, r.stdout + r.stderr
     calls = [c["args"] for c in r.called("mel.call") if c["args"][0] == "mayaBatchRenderProcedure"]
     assert calls == [["mayaBatchRenderProcedure", 0, "", "", "mayaSoftware", ""]]

@@ -2,6 +2,12 @@
 //! socket. The first request of a connection is `hello`, which checks the protocol version so
 //! a client and an agent from different brm releases fail with a clear message instead of
 //! misreading each other.
+//!
+//! Every message is typed: [`Request`] (client → agent), [`replies`] and [`jobs`] (agent →
+//! client). The job documents are the protocol's own types; the queue produces them.
+
+pub mod jobs;
+pub mod replies;
 
 use serde::{Deserialize, Serialize};
 
@@ -101,6 +107,7 @@ pub fn kind_name(k: ErrorKind) -> &'static str {
         ErrorKind::TooManyFrames => "too_many_frames",
         ErrorKind::NotFound => "not_found",
         ErrorKind::Unavailable => "unavailable",
+        ErrorKind::RendererUnavailable => "renderer_unavailable",
         ErrorKind::Io => "io",
         ErrorKind::Protocol => "protocol",
         ErrorKind::JobFailed => "job_failed",
@@ -117,6 +124,7 @@ pub fn kind_from_name(s: &str) -> ErrorKind {
         "too_many_frames" => ErrorKind::TooManyFrames,
         "not_found" => ErrorKind::NotFound,
         "unavailable" => ErrorKind::Unavailable,
+        "renderer_unavailable" => ErrorKind::RendererUnavailable,
         "io" => ErrorKind::Io,
         "protocol" => ErrorKind::Protocol,
         "job_failed" => ErrorKind::JobFailed,
@@ -164,6 +172,7 @@ mod tests {
             ErrorKind::TooManyFrames,
             ErrorKind::NotFound,
             ErrorKind::Unavailable,
+            ErrorKind::RendererUnavailable,
             ErrorKind::Io,
             ErrorKind::Protocol,
             ErrorKind::JobFailed,

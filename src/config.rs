@@ -1,0 +1,178 @@
+//! Every `BRM_*` setting, read in one place.
+//!
+//! Why one module: settings read ad hoc across the crate drift apart (two defaults for one
+//! knob, a name typed two ways) and no one can list them. Each setting is a function here that
+//! says its name, its default and what it is for; the rest of the crate calls these and never
+//! `std::env::var("BRM_…")` itself.
+//!
+//! Most settings are the agent's own (slots, tick, grace). Some also make sense in a *job's*
+//! environment, because the job's environment decides which programs render it
+//! (`BRM_MAYA_ROOTS`, `BRM_BLENDER`): those take an [`Env`] so the caller says whose
+//! environment is read.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Whose environment a setting is read from: the process's, or a job's captured one.
+#[derive(Clone, Copy)]
+pub enum Env<'a> {
+    /// This process (`std::env`).
+    Process,
+    /// A job's captured environment (`JobSpec::env`), names compared case-sensitively as on
+    /// Unix (and case-insensitively on Windows, where variable names are).
+    Job(&'a [(String, String)]),
+}
+
+impl Env<'_> {
+    /// The value of `name`, `None` when unset or empty (an empty value means "not set" for
+    /// every setting brm reads).
+    pub fn get(&self, name: &str) -> Option<OsString> {
+        match self {
+            Env::Process => std::env::var_os(name).filter(|v| !v.is_empty()),
+            Env::Job(vars) => vars
+                .iter()
+                .rev()
+                .find(|(k, _)| {
+                    if cfg!(windows) {
+                        k.eq_ignore_ascii_case(name)
+                    } else {
+                        k == name
+                    }
+                })
+                .map(|(_, v)| OsString::from(v))
+                .filter(|v| !v.is_empty()),
+        }
+    }
+
+    fn num(&self, name: &str, default: u64) -> u64 {
+        self.get(name)
+            .and_then(|v| v.to_str().and_then(|s| s.trim().parse().ok()))
+            .unwrap_or(default)
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        self.get(name)
+            .and_then(|v| v.to_str().map(|s| s.trim().to_ascii_lowercase()))
+            .is_some_and(|s| s == "1" || s == "true" || s == "yes")
+    }
+}
+
+/// `BRM_HOME`: one root for all of brm's per-user files (tests, studios moving them).
+pub fn home() -> Option<PathBuf> {
+    Env::Process.get("BRM_HOME").map(PathBuf::from)
+}
+
+/// `BRM_SNAPSHOT_DIR`: where scene snapshots go (default: a per-user temp folder).
+pub fn snapshot_dir() -> Option<PathBuf> {
+    Env::Process.get("BRM_SNAPSHOT_DIR").map(PathBuf::from)
+}
+
+/// `BRM_AGENT`: the `brm` executable to start as the agent.
+pub fn agent_exe() -> Option<PathBuf> {
+    Env::Process.get("BRM_AGENT").map(PathBuf::from)
+}
+
+/// `BRM_AGENT_IDLE_S` (default 900): the agent exits after this long idle; 0 = never.
+pub fn agent_idle() -> Duration {
+    match Env::Process.num("BRM_AGENT_IDLE_S", 900) {
+        0 => Duration::MAX,
+        s => Duration::from_secs(s),
+    }
+}
+
+/// `BRM_RESERVE_GPU0` (default 1): GPU 0 is the artist's; batch uses 1+ unless asked.
+pub fn reserve_gpu0() -> bool {
+    Env::Process.num("BRM_RESERVE_GPU0", 1) != 0
+}
+
+/// `BRM_TASKS_PER_GPU` (default 1, at least 1): renders at once on one GPU.
+pub fn tasks_per_gpu() -> u32 {
+    Env::Process.num("BRM_TASKS_PER_GPU", 1).clamp(1, 64) as u32
+}
+
+/// `BRM_CPU_SLOTS` (default 1, at least 1): renders at once on the CPU.
+pub fn cpu_slots() -> u32 {
+    Env::Process.num("BRM_CPU_SLOTS", 1).clamp(1, 1024) as u32
+}
+
+/// `BRM_CANCEL_GRACE_MS` (default 10000): TERM → KILL grace of a cancel.
+pub fn cancel_grace() -> Duration {
+    Duration::from_millis(Env::Process.num("BRM_CANCEL_GRACE_MS", 10_000))
+}
+
+/// `BRM_TICK_MS` (default 25, at least 1): how often the engine polls running renders.
+pub fn tick() -> Duration {
+    Duration::from_millis(Env::Process.num("BRM_TICK_MS", 25).max(1))
+}
+
+/// `BRM_SCRIPTS_DIR`: where brm's mayapy render scripts live (default: found beside the
+/// executable, else the source tree).
+pub fn scripts_dir() -> Option<PathBuf> {
+    Env::Process.get("BRM_SCRIPTS_DIR").map(PathBuf::from)
+}
+
+/// `BRM_NVIDIA_SMI`: the `nvidia-smi` to run instead of the one on PATH.
+pub fn nvidia_smi() -> Option<PathBuf> {
+    Env::Process.get("BRM_NVIDIA_SMI").map(PathBuf::from)
+}
+
+/// `BRM_NO_NVML=1`: skip NVML so the `nvidia-smi` path is used (tests).
+pub fn no_nvml() -> bool {
+    Env::Process.flag("BRM_NO_NVML")
+}
+
+/// `BRM_MAYA_ROOTS` in `env`: folders holding `mayaYYYY` installs, an OS path list.
+pub fn maya_roots(env: Env<'_>) -> Option<Vec<PathBuf>> {
+    env.get("BRM_MAYA_ROOTS")
+        .map(|v| std::env::split_paths(&v).collect())
+}
+
+/// `BRM_BLENDER` in `env`: the Blender executable.
+pub fn blender(env: Env<'_>) -> Option<PathBuf> {
+    env.get("BRM_BLENDER").map(PathBuf::from)
+}
+
+/// The names above, for `brm info` and the docs.
+pub const SETTINGS: &[&str] = &[
+    "BRM_HOME",
+    "BRM_SNAPSHOT_DIR",
+    "BRM_AGENT",
+    "BRM_AGENT_IDLE_S",
+    "BRM_RESERVE_GPU0",
+    "BRM_TASKS_PER_GPU",
+    "BRM_CPU_SLOTS",
+    "BRM_CANCEL_GRACE_MS",
+    "BRM_TICK_MS",
+    "BRM_SCRIPTS_DIR",
+    "BRM_NVIDIA_SMI",
+    "BRM_NO_NVML",
+    "BRM_MAYA_ROOTS",
+    "BRM_BLENDER",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_environment_is_read_last_wins_and_empty_is_unset() {
+        let vars = vec![
+            ("BRM_BLENDER".to_string(), "/a/blender".to_string()),
+            ("BRM_BLENDER".to_string(), "/b/blender".to_string()),
+            ("BRM_MAYA_ROOTS".to_string(), String::new()),
+        ];
+        let env = Env::Job(&vars);
+        assert_eq!(blender(env), Some(PathBuf::from("/b/blender")));
+        assert_eq!(maya_roots(env), None);
+        assert_eq!(blender(Env::Job(&[])), None);
+    }
+
+    #[test]
+    fn numbers_fall_back_to_their_default_when_unreadable() {
+        let vars = vec![("X_NUM".to_string(), "not a number".to_string())];
+        assert_eq!(Env::Job(&vars).num("X_NUM", 7), 7);
+        let vars = vec![("X_NUM".to_string(), " 12 ".to_string())];
+        assert_eq!(Env::Job(&vars).num("X_NUM", 7), 12);
+    }
+}

@@ -1,0 +1,505 @@
+//! Scheduling attempts onto slots and driving their runners to an outcome (done, fall
+//! back, retry the remaining frames, fail).
+
+use super::*;
+
+impl State {
+    /// Start queued tasks on free slots: priority first, then submission order.
+    pub(super) fn schedule(&mut self) -> crate::Result<()> {
+        let mut order: Vec<(i32, u64)> = self
+            .jobs
+            .values()
+            .filter(|j| !j.state.is_final() && !j.paused && !j.cancel_requested)
+            .map(|j| (-j.spec.priority, j.id))
+            .collect();
+        order.sort();
+        for (_, job_id) in order {
+            loop {
+                if !self.slots.iter().any(|s| s.busy.is_none()) {
+                    return Ok(());
+                }
+                let Some(job) = self.jobs.get(&job_id) else {
+                    break;
+                };
+                let Some(slot) = job
+                    .allowed
+                    .iter()
+                    .copied()
+                    .find(|&i| self.slots.get(i).is_some_and(|s| s.busy.is_none()))
+                else {
+                    break;
+                };
+                let Some(task_idx) = job.tasks.iter().position(|t| t.state == TaskState::Queued)
+                else {
+                    break;
+                };
+                self.start_attempt(job_id, task_idx, slot)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Start the task's next attempt at its current level on `slot`. When the level cannot
+    /// even be started (executable missing), that counts as failing before any frame.
+    pub(super) fn start_attempt(
+        &mut self,
+        job_id: u64,
+        task_idx: usize,
+        slot: usize,
+    ) -> crate::Result<()> {
+        if let Some(why) = self.level_unavailable(job_id, task_idx)? {
+            return self.skip_level(job_id, task_idx, why);
+        }
+        let work_dir = self.cfg.paths.state.join("jobs").join(job_id.to_string());
+        let (level, frames, built) = {
+            let job = self
+                .jobs
+                .get_mut(&job_id)
+                .ok_or(QueueError::NoSuchJob(job_id))?;
+            let task = &mut job.tasks[task_idx];
+            let level = job
+                .levels
+                .get(task.level_idx)
+                .copied()
+                .unwrap_or(Method::Auto);
+            let frames = task.remaining();
+            let slot_kind = self.slots[slot].kind.clone();
+            let built = std::fs::create_dir_all(&work_dir)
+                .map_err(|e| crate::Error::io(format!("creating {}", work_dir.display()), e))
+                .and_then(|_| {
+                    plan::command_for(
+                        &job.spec, &task.plan, &frames, level, &slot_kind, &job.exes, &work_dir,
+                    )
+                    .map_err(crate::Error::from)
+                });
+            (level, frames, built)
+        };
+        if frames.is_empty() {
+            let job = self
+                .jobs
+                .get_mut(&job_id)
+                .ok_or(QueueError::NoSuchJob(job_id))?;
+            job.tasks[task_idx].state = TaskState::Done;
+            self.save_task(job_id, task_idx)?;
+            return self.refresh_job(job_id);
+        }
+        let commands = match built {
+            Ok(c) if !c.is_empty() => c,
+            Ok(_) => {
+                return self.level_failed_to_start(
+                    job_id,
+                    task_idx,
+                    level,
+                    "the plan produced no command",
+                )
+            }
+            Err(e) => return self.level_failed_to_start(job_id, task_idx, level, &e.to_string()),
+        };
+        let attempt_no = {
+            let job = self
+                .jobs
+                .get_mut(&job_id)
+                .ok_or(QueueError::NoSuchJob(job_id))?;
+            job.tasks[task_idx].attempts += 1;
+            job.tasks[task_idx].attempts
+        };
+        // One raw log per job and slot: a slot runs one render at a time, so attempts follow
+        // each other in the file, each tailed from where it starts. (Creating a file per
+        // attempt cost more than everything else brm does for a short task.)
+        let log_path = slot_log_path(&self.cfg.paths.logs(), job_id, slot);
+        let slot_desc = match &self.slots[slot].kind {
+            GpuSlot::Cpu => "CPU".to_string(),
+            GpuSlot::Gpu { index, uuid } => format!(
+                "GPU {index}{}",
+                uuid.as_ref().map(|u| format!(" ({u})")).unwrap_or_default()
+            ),
+        };
+        let layer = self.jobs[&job_id].tasks[task_idx]
+            .plan
+            .layer_display
+            .clone();
+        self.note(
+            job_id,
+            &format!(
+                "task {task_idx} (layer '{layer}', frames {}) attempt {attempt_no}: {} on {slot_desc}",
+                frames_text(&frames),
+                method_name(level)
+            ),
+        );
+        let spec = attempt_spec(
+            &self.jobs[&job_id],
+            level,
+            frames.clone(),
+            commands.clone(),
+            log_path.clone(),
+        );
+        let notify = self.notify.clone();
+        let launched = {
+            let job = self
+                .jobs
+                .get_mut(&job_id)
+                .ok_or(QueueError::NoSuchJob(job_id))?;
+            let mut sink = JobSink {
+                log: &mut job.log,
+                dirty: false,
+                started: None,
+            };
+            let r = AttemptRunner::launch(spec, Some(notify), &mut sink);
+            job.log_dirty |= sink.dirty;
+            r
+        };
+        let runner = match launched {
+            Ok(r) => r,
+            Err(e) => return self.level_failed_to_start(job_id, task_idx, level, &e.to_string()),
+        };
+        let attempt_id = store::insert_attempt(
+            &self.conn,
+            &AttemptRow {
+                id: 0,
+                task_id: self.jobs[&job_id].tasks[task_idx].id,
+                job_id,
+                level: method_name(level).into(),
+                frames: serde_json::to_string(&frames).unwrap_or_else(|_| "[]".into()),
+                slot: slot as u32,
+                commands: serde_json::to_string(&commands).unwrap_or_else(|_| "[]".into()),
+                cmd_index: 0,
+                pid: runner.pid(),
+                start_time: runner.start_time(),
+                log_path: log_path.to_string_lossy().into_owned(),
+                log_offset: runner.offset(),
+                state: "running".into(),
+                started_ms: now_ms(),
+            },
+        )
+        .map_err(self.dbe())?;
+        self.slots[slot].busy = Some(attempt_id);
+        self.running.insert(
+            attempt_id,
+            Running {
+                job_id,
+                task_idx,
+                slot,
+                runner,
+                offset_dirty: false,
+            },
+        );
+        let job = self
+            .jobs
+            .get_mut(&job_id)
+            .ok_or(QueueError::NoSuchJob(job_id))?;
+        job.tasks[task_idx].state = TaskState::Running;
+        self.save_task(job_id, task_idx)?;
+        self.refresh_job(job_id)
+    }
+
+    /// The programs of a job, from its environment (the agent's when it carries none).
+    pub(super) fn job_exes(&self, spec: &JobSpec) -> Executables {
+        Executables::for_job(
+            &spec.env,
+            spec.maya_version.as_deref(),
+            &self.cfg.report,
+            &self.exes.scripts_dir,
+            &self.exes.blender_scripts_dir,
+        )
+    }
+
+    /// Why the task's current level cannot start now (its program vanished since submit,
+    /// checked again after resolving the job's environment anew), or `None`.
+    pub(super) fn level_unavailable(
+        &mut self,
+        job_id: u64,
+        task_idx: usize,
+    ) -> crate::Result<Option<plan::PlanError>> {
+        let job = self
+            .jobs
+            .get(&job_id)
+            .ok_or(QueueError::NoSuchJob(job_id))?;
+        let level = job.levels.get(job.tasks[task_idx].level_idx).copied();
+        let Some(level) = level else {
+            return Ok(None);
+        };
+        if job.exes.check_level(level).is_ok() {
+            return Ok(None);
+        }
+        let fresh = self.job_exes(&job.spec);
+        let job = self
+            .jobs
+            .get_mut(&job_id)
+            .ok_or(QueueError::NoSuchJob(job_id))?;
+        job.exes = fresh;
+        Ok(job.exes.check_level(level).err())
+    }
+
+    /// A level that cannot exist is not a failed attempt: one note, then the next level, or
+    /// the task fails with what to install or set.
+    pub(super) fn skip_level(
+        &mut self,
+        job_id: u64,
+        task_idx: usize,
+        why: plan::PlanError,
+    ) -> crate::Result<()> {
+        let job = self
+            .jobs
+            .get_mut(&job_id)
+            .ok_or(QueueError::NoSuchJob(job_id))?;
+        let task = &mut job.tasks[task_idx];
+        let level = job
+            .levels
+            .get(task.level_idx)
+            .copied()
+            .unwrap_or(Method::Auto);
+        let msg = if task.level_idx + 1 < job.levels.len() {
+            task.level_idx += 1;
+            task.state = TaskState::Queued;
+            format!(
+                "task {task_idx}: level {} skipped: {why}; using {}",
+                method_name(level),
+                method_name(job.levels[task.level_idx])
+            )
+        } else {
+            task.state = TaskState::Failed;
+            task.error = Some(why.to_string());
+            format!("task {task_idx} failed: {why}")
+        };
+        self.note(job_id, &msg);
+        self.save_task(job_id, task_idx)?;
+        self.refresh_job(job_id)
+    }
+
+    /// A level could not start or failed before any frame: fall back or fail the task.
+    pub(super) fn level_failed_to_start(
+        &mut self,
+        job_id: u64,
+        task_idx: usize,
+        level: Method,
+        why: &str,
+    ) -> crate::Result<()> {
+        let job = self
+            .jobs
+            .get_mut(&job_id)
+            .ok_or(QueueError::NoSuchJob(job_id))?;
+        let task = &mut job.tasks[task_idx];
+        let msg;
+        if task.done.is_empty() && task.level_idx + 1 < job.levels.len() {
+            task.level_idx += 1;
+            task.state = TaskState::Queued;
+            msg = format!(
+                "task {task_idx}: level {} failed before any frame finished ({why}); falling back to {}",
+                method_name(level),
+                method_name(job.levels[task.level_idx])
+            );
+        } else {
+            task.state = TaskState::Failed;
+            task.error = Some(format!("{} could not render: {why}", method_name(level)));
+            msg = format!(
+                "task {task_idx} failed: {} could not render: {why}",
+                method_name(level)
+            );
+        }
+        self.note(job_id, &msg);
+        self.save_task(job_id, task_idx)?;
+        self.refresh_job(job_id)
+    }
+
+    pub(super) fn save_task(&self, job_id: u64, task_idx: usize) -> crate::Result<()> {
+        let job = self
+            .jobs
+            .get(&job_id)
+            .ok_or(QueueError::NoSuchJob(job_id))?;
+        let t = &job.tasks[task_idx];
+        store::update_task(
+            &self.conn,
+            t.id,
+            t.state.as_str(),
+            t.level_idx as u32,
+            t.retries_used,
+            t.attempts,
+            t.error.as_deref(),
+        )
+        .map_err(self.dbe())?;
+        Ok(())
+    }
+
+    /// Poll every running render. Returns whether anything finished.
+    pub(super) fn poll_all(&mut self) -> crate::Result<bool> {
+        let ids: Vec<u64> = self.running.keys().copied().collect();
+        let mut changed = false;
+        for id in ids {
+            changed |= self.poll_attempt(id)?;
+        }
+        Ok(changed)
+    }
+
+    pub(super) fn poll_attempt(&mut self, aid: u64) -> crate::Result<bool> {
+        let Some(r) = self.running.get_mut(&aid) else {
+            return Ok(false);
+        };
+        let Some(job) = self.jobs.get_mut(&r.job_id) else {
+            return Ok(false);
+        };
+        let before = r.runner.offset();
+        let mut sink = JobSink {
+            log: &mut job.log,
+            dirty: false,
+            started: None,
+        };
+        let polled = r.runner.poll(&mut sink);
+        let (dirty, started) = (sink.dirty, sink.started);
+        job.log_dirty |= dirty;
+        job.log.flush_if_over(1 << 20)?;
+        r.offset_dirty |= r.runner.offset() != before;
+        let state = polled?;
+        if let Some((idx, pid, st)) = started {
+            store::update_attempt_process(&self.conn, aid, idx as u32, pid, st)
+                .map_err(self.dbe())?;
+        }
+        if state != AttemptState::Exited {
+            return Ok(false);
+        }
+        self.finalize(aid)?;
+        Ok(true)
+    }
+
+    /// An attempt ended: verify frames, then done, fall back, retry remaining, or fail.
+    pub(super) fn finalize(&mut self, aid: u64) -> crate::Result<()> {
+        let Some(mut r) = self.running.remove(&aid) else {
+            return Ok(());
+        };
+        if let Some(s) = self.slots.get_mut(r.slot) {
+            if s.busy == Some(aid) {
+                s.busy = None;
+            }
+        }
+        let job_id = r.job_id;
+        let ti = r.task_idx;
+        let (outcome, task_id) = {
+            let job = self
+                .jobs
+                .get_mut(&job_id)
+                .ok_or(QueueError::NoSuchJob(job_id))?;
+            let task = &job.tasks[ti].plan;
+            (r.runner.verify(task, &mut job.endings), job.tasks[ti].id)
+        };
+        let Outcome {
+            found,
+            missing,
+            reason,
+            exit,
+            fatal,
+            cancelled,
+        } = outcome;
+        let mut newly = 0usize;
+        for (frame, files) in &found {
+            let files: Vec<String> = files
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect();
+            store::record_frame(
+                &self.conn,
+                task_id,
+                job_id,
+                *frame,
+                &serde_json::to_string(&files).unwrap_or_else(|_| "[]".into()),
+                aid,
+            )
+            .map_err(self.dbe())?;
+            let job = self
+                .jobs
+                .get_mut(&job_id)
+                .ok_or(QueueError::NoSuchJob(job_id))?;
+            if job.tasks[ti].done.insert(*frame, files).is_none() {
+                newly += 1;
+            }
+        }
+        store::update_attempt_offset(&self.conn, aid, r.runner.offset()).map_err(self.dbe())?;
+        let attempt_state = if missing.is_empty() {
+            "done"
+        } else if cancelled {
+            "cancelled"
+        } else {
+            "failed"
+        };
+        store::finish_attempt(
+            &self.conn,
+            aid,
+            attempt_state,
+            exit.as_ref().and_then(|e| e.code),
+            (!missing.is_empty()).then_some(reason.as_str()),
+        )
+        .map_err(self.dbe())?;
+        let level = r.runner.spec().level;
+        let mut notes = vec![format!(
+            "task {ti} {} ({reason}): {newly} frame(s) verified{}",
+            if missing.is_empty() {
+                "finished"
+            } else {
+                "stopped"
+            },
+            if missing.is_empty() {
+                String::new()
+            } else {
+                format!(", {} missing: {}", missing.len(), frames_text(&missing))
+            }
+        )];
+        {
+            let job = self
+                .jobs
+                .get_mut(&job_id)
+                .ok_or(QueueError::NoSuchJob(job_id))?;
+            let max_retries = job.spec.max_retries;
+            let nlevels = job.levels.len();
+            let levels = job.levels.clone();
+            let cancel = job.cancel_requested || cancelled;
+            let task = &mut job.tasks[ti];
+            let remaining = task.remaining();
+            if remaining.is_empty() {
+                task.state = TaskState::Done;
+                task.error = None;
+            } else if cancel {
+                task.state = TaskState::Cancelled;
+            } else if task.done.is_empty() && task.level_idx + 1 < nlevels {
+                task.level_idx += 1;
+                task.state = TaskState::Queued;
+                notes.push(format!(
+                    "level {} failed before any frame finished; falling back to {}",
+                    method_name(level),
+                    method_name(levels[task.level_idx])
+                ));
+            } else if let Some(f) = &fatal {
+                // Fatal means fatal: the same level would hit the same line again, so no
+                // retry; the error quotes the renderer.
+                task.state = TaskState::Failed;
+                let e = format!(
+                    "frames {} were not rendered: {} stopped on a fatal renderer error: {f}",
+                    frames_text(&remaining),
+                    method_name(level)
+                );
+                notes.push(format!("task {ti} failed: {e}"));
+                task.error = Some(e);
+            } else if task.retries_used < max_retries {
+                task.retries_used += 1;
+                task.state = TaskState::Queued;
+                notes.push(format!(
+                    "retrying the {} remaining frame(s) {} on {} (retry {} of {max_retries})",
+                    remaining.len(),
+                    frames_text(&remaining),
+                    method_name(levels.get(task.level_idx).copied().unwrap_or(level)),
+                    task.retries_used
+                ));
+            } else {
+                task.state = TaskState::Failed;
+                let e = format!(
+                    "frames {} were not rendered ({reason})",
+                    frames_text(&remaining)
+                );
+                notes.push(format!("task {ti} failed: {e}"));
+                task.error = Some(e);
+            }
+        }
+        for n in notes {
+            self.note(job_id, &n);
+        }
+        self.save_task(job_id, ti)?;
+        self.refresh_job(job_id)
+    }
+}

@@ -1,0 +1,20 @@
+//! Arnold (MtoA). Honours `CUDA_VISIBLE_DEVICES`, so the pinning alone keeps it on its card;
+//! the custom script switches `defaultArnoldRenderOptions.renderDevice` (0 CPU, 1 GPU: MtoA's
+//! render device enum) to match the slot. Progress: `progress::arnold`.
+
+use super::{Renderer, ScriptSetting};
+use crate::progress::RendererKind;
+
+pub(super) static RENDERER: Renderer = Renderer {
+    name: "arnold",
+    aliases: &["mtoa"],
+    render_flag: "arnold",
+    gpu_render_args: &[],
+    gpu_env: &[],
+    progress: RendererKind::Arnold,
+    script_settings: &[ScriptSetting {
+        attr: "defaultArnoldRenderOptions.renderDevice",
+        gpu: 1,
+        cpu: 0,
+    }],
+};

@@ -1,0 +1,38 @@
+//! Redshift (Maxon). On a pinned GPU it must be told device 0 both ways it reads devices:
+//! `Render -gpu {0}` (literal braces: Redshift's device-list syntax) and
+//! `REDSHIFT_GPUDEVICES=0`; given a host index it cannot see, Redshift falls back to *all*
+//! GPUs, including the artist's (DESIGN §3). Progress: `progress::redshift`.
+
+use super::Renderer;
+use crate::progress::RendererKind;
+
+pub(super) static RENDERER: Renderer = Renderer {
+    name: "redshift",
+    aliases: &["rs", "redshift4maya"],
+    render_flag: "redshift",
+    gpu_render_args: &["-gpu", "{0}"],
+    gpu_env: &[("REDSHIFT_GPUDEVICES", "0")],
+    progress: RendererKind::Redshift,
+    script_settings: &[],
+};
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::GpuSlot;
+
+    #[test]
+    fn device_zero_on_a_gpu_nothing_on_cpu() {
+        let r = super::super::lookup("rs").unwrap();
+        let gpu = GpuSlot::Gpu {
+            index: 2,
+            uuid: Some("GPU-x".into()),
+        };
+        assert_eq!(r.render_args(&gpu), vec!["-gpu", "{0}"]);
+        assert_eq!(
+            r.env(&gpu),
+            vec![("REDSHIFT_GPUDEVICES".to_string(), "0".to_string())]
+        );
+        assert!(r.render_args(&GpuSlot::Cpu).is_empty());
+        assert!(r.env(&GpuSlot::Cpu).is_empty());
+    }
+}

@@ -1,0 +1,21 @@
+//! RenderMan for Maya (Pixar). `currentRenderer` is "renderman"; older scenes and users say
+//! `rmanRenderman`, `RenderMan_RIS`, `prman`. Progress: `progress::renderman`.
+
+use super::Renderer;
+use crate::progress::RendererKind;
+
+pub(super) static RENDERER: Renderer = Renderer {
+    name: "renderman",
+    aliases: &[
+        "rman",
+        "rmanrenderman",
+        "renderman_ris",
+        "rendermanris",
+        "prman",
+    ],
+    render_flag: "renderman",
+    gpu_render_args: &[],
+    gpu_env: &[],
+    progress: RendererKind::RenderMan,
+    script_settings: &[],
+};

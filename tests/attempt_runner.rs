@@ -1,0 +1,160 @@
+//! The attempt runner on its own: no agent, no SQLite, no queue. What a farm node
+//! (`brm task run`) or a warm session hosts. A real Blender renders a real chunk.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use brm::plan::{self, Executables, GpuSlot, JobSpec, Method};
+use brm::runner::{AttemptRunner, AttemptSpec, AttemptState, Sink};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+#[derive(Default)]
+struct Collect {
+    lines: Vec<String>,
+    notes: Vec<String>,
+    started: Vec<(usize, u32, u64)>,
+}
+
+impl Sink for Collect {
+    fn line(&mut self, text: &str) {
+        self.lines.push(text.to_string());
+    }
+    fn note(&mut self, text: &str) {
+        self.notes.push(text.to_string());
+    }
+    fn started(&mut self, cmd_index: usize, pid: u32, start_time: u64) {
+        self.started.push((cmd_index, pid, start_time));
+    }
+}
+
+/// The job's environment resolves the programs (here: this test's own environment, as a
+/// client would capture it).
+fn exes_for(spec: &JobSpec) -> Executables {
+    let report = brm::detect::detect(&brm::detect::DetectOptions::from_env());
+    Executables::for_job(
+        &spec.env,
+        None,
+        &report,
+        &Path::new(ROOT).join("maya_plugin/scripts"),
+        &Path::new(ROOT).join("scripts/blender"),
+    )
+}
+
+fn run_to_end(r: &mut AttemptRunner, sink: &mut Collect, limit: Duration) -> Vec<AttemptState> {
+    let deadline = Instant::now() + limit;
+    let mut seen = vec![r.state()];
+    loop {
+        let st = r.poll(sink).expect("poll");
+        if seen.last() != Some(&st) {
+            seen.push(st);
+        }
+        if st == AttemptState::Exited {
+            return seen;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the render did not end: {seen:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_blender_chunk_renders_with_no_agent_and_no_database() {
+    let out = tempfile::tempdir().unwrap();
+    let mut spec = JobSpec::new(Path::new(ROOT).join("examples/shot.blend"));
+    spec.layers = vec!["beauty".into()];
+    spec.frames = Some("1-3".into());
+    spec.env = brm::client::capture_env();
+    let exes = exes_for(&spec);
+    exes.check_level(Method::Blender)
+        .expect("blender is needed: run scripts/ensure-blender.sh");
+    let tasks = plan::plan_tasks(&spec, None, 1, &out.path().join("images")).unwrap();
+    let task = &tasks[0];
+    let commands = plan::command_for(
+        &spec,
+        task,
+        &task.frames,
+        Method::Blender,
+        &GpuSlot::Cpu,
+        &exes,
+        out.path(),
+    )
+    .unwrap();
+    let mut sink = Collect::default();
+    let mut runner = AttemptRunner::launch(
+        AttemptSpec {
+            level: Method::Blender,
+            renderer: Some("blender".into()),
+            frames: task.frames.clone(),
+            commands,
+            log_path: out.path().join("logs/attempt.log"),
+            task_timeout: Some(Duration::from_secs(300)),
+            silence_timeout: None,
+        },
+        None,
+        &mut sink,
+    )
+    .unwrap();
+    assert_eq!(sink.started.len(), 1);
+    let states = run_to_end(&mut runner, &mut sink, Duration::from_secs(300));
+    assert_eq!(states, vec![AttemptState::Running, AttemptState::Exited]);
+    // Progress came from Blender's own lines.
+    assert_eq!(
+        runner.reported().iter().copied().collect::<Vec<_>>(),
+        vec![1, 2, 3],
+        "{:#?}",
+        sink.lines
+    );
+    let mut endings = Vec::new();
+    let outcome = runner.verify(task, &mut endings);
+    assert_eq!(runner.state(), AttemptState::Verified);
+    assert!(outcome.missing.is_empty(), "{outcome:?}");
+    assert_eq!(outcome.found.len(), 3);
+    assert!(outcome.fatal.is_none() && !outcome.cancelled);
+    assert!(sink.notes.iter().any(|n| n.starts_with("running: ")));
+    assert!(runner.offset() > 0);
+}
+
+#[test]
+fn a_fatal_line_stops_a_runner_on_its_own() {
+    let out = tempfile::tempdir().unwrap();
+    let mut spec = JobSpec::new(Path::new(ROOT).join("examples/shot.blend"));
+    spec.layers = vec!["nosuch".into()];
+    spec.frames = Some("1-2".into());
+    spec.env = brm::client::capture_env();
+    let exes = exes_for(&spec);
+    let tasks = plan::plan_tasks(&spec, None, 1, &out.path().join("images")).unwrap();
+    let task = &tasks[0];
+    let commands = plan::command_for(
+        &spec,
+        task,
+        &task.frames,
+        Method::Blender,
+        &GpuSlot::Cpu,
+        &exes,
+        out.path(),
+    )
+    .unwrap();
+    let mut sink = Collect::default();
+    let mut runner = AttemptRunner::launch(
+        AttemptSpec {
+            level: Method::Blender,
+            renderer: None,
+            frames: task.frames.clone(),
+            commands,
+            log_path: out.path().join("attempt.log"),
+            task_timeout: None,
+            silence_timeout: None,
+        },
+        None,
+        &mut sink,
+    )
+    .unwrap();
+    run_to_end(&mut runner, &mut sink, Duration::from_secs(120));
+    let outcome = runner.verify(task, &mut Vec::new());
+    let fatal = outcome.fatal.expect("the setup script's fatal line");
+    assert!(fatal.contains("no view layer 'nosuch'"), "{fatal}");
+    assert_eq!(outcome.missing, vec![1, 2]);
+}
