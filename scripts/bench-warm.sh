@@ -2,7 +2,8 @@
 # Warm render sessions (issue 13), in one run, alternating so machine noise hits all sides:
 #  1. 24 frames of examples/shot.blend in chunks of 4 on one slot: warm session vs cold
 #     chunks (--cold) vs one `blender -b … -a`. Target: warm <= 1.05x the single blender -a.
-#  2. Three submits of the same scene (each a new snapshot of identical content): time to
+#  2. Three submits of the same scene (each a new snapshot of identical content; Blender, and
+#     the fake mayapy with a 5 s scene load): time to
 #     the first frame of the second and third, warm vs --cold (no scene load when warm).
 #  3. The fake mayapy (tests/fakes) with a 5 s scene load, 6 chunks of 2 frames at 0.5 s a
 #     frame: warm vs cold. Target: warm total <= one load + the render time x 1.1.
@@ -21,6 +22,7 @@ trap '"$BRM" agent stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 SCENE=examples/shot.blend
 now() { date +%s.%N; }
 fresh_agent() { "$BRM" agent stop >/dev/null 2>&1 || true; "$BRM" agent start >/dev/null; }
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 count() { find "$1" -type f -size +0 2>/dev/null | wc -l; }
 brm_run() { # name extra-flags...
   local out=$WORK/$1; shift
@@ -52,7 +54,6 @@ for i in $(seq 1 "$RUNS"); do
     c=$(first_frame rc$i-$k --cold); [ "$k" -gt 1 ] && ff_cold+=("$c")
   done
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 mw=$(median "${warm[@]}"); mc=$(median "${cold[@]}"); mb=$(median "${bl[@]}")
 fw=$(median "${ff_warm[@]}"); fc=$(median "${ff_cold[@]}")
 echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
@@ -72,8 +73,25 @@ maya_run() { # name extra-flags...
 fresh_agent; mwarm=$(maya_run mwarm)
 fresh_agent; mcold=$(maya_run mcold --cold)
 render=$(echo "12 * $FRAME" | bc -l)
+# 2b. re-submits with the fake mayapy's 5 s scene load (one round: 3 warm, 3 cold)
+maya_first() { # name extra-flags...
+  local out=$WORK/$1; shift
+  local t0 t1 id; t0=$(now)
+  id=$(BRM_MAYA_ROOTS=$PWD/tests/fakes MAYA_LOCATION= BRM_FAKE_LOAD_SECONDS=$LOAD BRM_FAKE_FRAME_SECONDS=$FRAME \
+    "$BRM" render ../shared/testdata/maya/cube__cube.ma --frames 1-2 --chunk 2 --gpu cpu -o "$out" --json "$@" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  until [ "$(count "$out")" -ge 1 ]; do sleep 0.005; done
+  t1=$(now)
+  until [ "$("$BRM" status "$id" --json | grep -c '"state": "done"')" -gt 0 ]; do sleep 0.05; done
+  echo "$t1 - $t0" | bc -l
+}
+mff_warm=(); mff_cold=()
+fresh_agent
+for k in 1 2 3; do w=$(maya_first mrw$k); [ "$k" -gt 1 ] && mff_warm+=("$w"); done
+for k in 1 2 3; do c=$(maya_first mrc$k --cold); [ "$k" -gt 1 ] && mff_cold+=("$c"); done
+mfw=$(median "${mff_warm[@]}"); mfc=$(median "${mff_cold[@]}")
 printf '\n| fake mayapy, %s s scene load, 12 frames x %s s in 6 chunks | total | target: load + render x 1.1 = %.2f s |\n|---|---|---|\n' "$LOAD" "$FRAME" "$(echo "$LOAD + $render * 1.1" | bc -l)"
 printf '| warm session | %.2f s | %.3f of the target |\n' "$mwarm" "$(echo "$mwarm / ($LOAD + $render * 1.1)" | bc -l)"
 printf '| --cold | %.2f s | |\n' "$mcold"
 printf '\n| re-submits of the same scene: submit -> first frame, 2nd and 3rd submit (median of %s) | warm | cold | warm/cold |\n|---|---|---|---|\n' "${#ff_warm[@]}"
 printf '| %s, frames 1-4 | %.3f s | %.3f s | %.2f |\n' "$SCENE" "$fw" "$fc" "$(echo "$fw / $fc" | bc -l)"
+printf '| fake mayapy, %s s scene load, frames 1-2 (median of 2) | %.3f s | %.3f s | %.2f |\n' "$LOAD" "$mfw" "$mfc" "$(echo "$mfw / $mfc" | bc -l)"

@@ -127,6 +127,7 @@ _PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "brm_job_spec_set_priority": (_R, [_PTR, c_int32]),
     "brm_job_spec_set_order": (_R, [_PTR, c_char_p]),
     "brm_job_spec_set_timeouts": (_R, [_PTR, c_uint64, c_uint64]),
+    "brm_job_spec_set_cold": (_R, [_PTR, c_uint32]),
     "brm_job_spec_set_env": (_R, [_PTR, c_char_p, c_char_p]),
     "brm_submit": (_R, [_PTR, _PTR, POINTER(c_uint64)]),
     "brm_job_status": (_R, [_PTR, c_uint64, POINTER(JobInfo_)]),

@@ -312,6 +312,7 @@ class Client:
         task_timeout: Optional[int] = None,
         silence_timeout: Optional[int] = None,
         source_scene: Union[None, str, "os.PathLike[str]"] = None,
+        cold: bool = False,
     ) -> "Job":
         """Submit a render and return its :class:`Job` at once (the render runs in the agent).
 
@@ -329,6 +330,7 @@ class Client:
           ``"interleaved"``; ``task_timeout``/``silence_timeout`` in seconds.
         - ``env``: variables for the render on top of this process's environment, which
           travels with the job (licence servers, plug-in paths).
+        - ``cold``: never render in a warm session (each chunk loads the scene itself).
 
         Raises :class:`~brm.FrameSyntaxError` for bad frames, :class:`~brm.NotFoundError`
         for a missing scene or layer, :class:`~brm.InvalidArgumentError` for a bad option.
@@ -373,6 +375,8 @@ class Client:
                     c_uint64(int(task_timeout or 0)),
                     c_uint64(int(silence_timeout or 0)),
                 )
+            if cold:
+                lib.call("brm_job_spec_set_cold", spec, c_uint32(1))
             for k, v in (env or {}).items():
                 lib.call("brm_job_spec_set_env", spec, enc(k, "env name"), enc(v, "env value"))
             job_id = c_uint64()
