@@ -26,13 +26,16 @@ mod tests {
     #[test]
     fn cold_is_set_and_null_is_refused() {
         unsafe {
-            assert_ne!(brm_job_spec_set_cold(std::ptr::null_mut(), 1), 0);
+            assert_ne!(
+                brm_job_spec_set_cold(std::ptr::null_mut(), 1),
+                brm_result::BRM_OK
+            );
             let mut s = std::ptr::null_mut();
-            assert_eq!(brm_job_spec_new(&mut s), 0);
+            assert_eq!(brm_job_spec_new(&mut s), brm_result::BRM_OK);
             assert!(!(*s).spec.cold);
-            assert_eq!(brm_job_spec_set_cold(s, 1), 0);
+            assert_eq!(brm_job_spec_set_cold(s, 1), brm_result::BRM_OK);
             assert!((*s).spec.cold);
-            assert_eq!(brm_job_spec_set_cold(s, 0), 0);
+            assert_eq!(brm_job_spec_set_cold(s, 0), brm_result::BRM_OK);
             assert!(!(*s).spec.cold);
             brm_job_spec_free(s);
         }

@@ -248,3 +248,75 @@ impl Session {
         lines.into_iter().map(|l| l.text).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_ignores_volatile_paths_and_nothing_else() {
+        let scene = SceneId { len: 10, hash: 7 };
+        let cmd = |snap: &str, layer: &str| {
+            let mut c = CommandSpec::new("/usr/bin/blender").args([
+                "-b",
+                snap,
+                "--python",
+                "s.py",
+                "--",
+                "--view-layer",
+                layer,
+            ]);
+            c.env = vec![("CUDA_VISIBLE_DEVICES".into(), "GPU-1".into())];
+            c
+        };
+        let key = |c: &CommandSpec, snap: &str, setup: &str, slot: usize, scene: SceneId| {
+            SessionKey::new(slot, c, &[snap.to_string()], setup, scene)
+        };
+        let a = key(
+            &cmd("/snap/a.blend", "beauty"),
+            "/snap/a.blend",
+            "",
+            1,
+            scene,
+        );
+        // A re-submit: another snapshot path, same content.
+        let b = key(
+            &cmd("/snap/b.blend", "beauty"),
+            "/snap/b.blend",
+            "",
+            1,
+            scene,
+        );
+        assert_eq!(a, b);
+        let other_layer = key(&cmd("/snap/b.blend", "fx"), "/snap/b.blend", "", 1, scene);
+        assert_ne!(a, other_layer);
+        let other_slot = key(
+            &cmd("/snap/a.blend", "beauty"),
+            "/snap/a.blend",
+            "",
+            2,
+            scene,
+        );
+        assert_ne!(a, other_slot);
+        let other_setup = key(
+            &cmd("/snap/a.blend", "beauty"),
+            "/snap/a.blend",
+            "{}",
+            1,
+            scene,
+        );
+        assert_ne!(a, other_setup);
+        let changed = SceneId { len: 10, hash: 8 };
+        let other_scene = key(
+            &cmd("/snap/a.blend", "beauty"),
+            "/snap/a.blend",
+            "",
+            1,
+            changed,
+        );
+        assert_ne!(a, other_scene);
+        let mut env = cmd("/snap/a.blend", "beauty");
+        env.env.push(("ARNOLD_LICENSE_HOST".into(), "lic02".into()));
+        assert_ne!(a, key(&env, "/snap/a.blend", "", 1, scene));
+    }
+}
