@@ -179,32 +179,6 @@ pub const SETTINGS: &[&str] = &[
     "BRM_MOVE_DAMAGED_DB",
 ];
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_job_environment_is_read_last_wins_and_empty_is_unset() {
-        let vars = vec![
-            ("BRM_BLENDER".to_string(), "/a/blender".to_string()),
-            ("BRM_BLENDER".to_string(), "/b/blender".to_string()),
-            ("BRM_MAYA_ROOTS".to_string(), String::new()),
-        ];
-        let env = Env::Job(&vars);
-        assert_eq!(blender(env), Some(PathBuf::from("/b/blender")));
-        assert_eq!(maya_roots(env), None);
-        assert_eq!(blender(Env::Job(&[])), None);
-    }
-
-    #[test]
-    fn numbers_fall_back_to_their_default_when_unreadable() {
-        let vars = vec![("X_NUM".to_string(), "not a number".to_string())];
-        assert_eq!(Env::Job(&vars).num("X_NUM", 7), 7);
-        let vars = vec![("X_NUM".to_string(), " 12 ".to_string())];
-        assert_eq!(Env::Job(&vars).num("X_NUM", 7), 12);
-    }
-}
-
 /// `BRM_WARM_SESSIONS` (default on; `0` turns them off for the whole agent): render chunks
 /// in warm sessions that load a scene once (issue 13). A job opts out with `--cold`.
 pub fn warm_sessions() -> bool {
@@ -230,5 +204,31 @@ pub fn warm_max_rss() -> Option<u64> {
     match Env::Process.num("BRM_WARM_MAX_RSS_MB", 0) {
         0 => None,
         mb => Some(mb.saturating_mul(1024 * 1024)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_environment_is_read_last_wins_and_empty_is_unset() {
+        let vars = vec![
+            ("BRM_BLENDER".to_string(), "/a/blender".to_string()),
+            ("BRM_BLENDER".to_string(), "/b/blender".to_string()),
+            ("BRM_MAYA_ROOTS".to_string(), String::new()),
+        ];
+        let env = Env::Job(&vars);
+        assert_eq!(blender(env), Some(PathBuf::from("/b/blender")));
+        assert_eq!(maya_roots(env), None);
+        assert_eq!(blender(Env::Job(&[])), None);
+    }
+
+    #[test]
+    fn numbers_fall_back_to_their_default_when_unreadable() {
+        let vars = vec![("X_NUM".to_string(), "not a number".to_string())];
+        assert_eq!(Env::Job(&vars).num("X_NUM", 7), 7);
+        let vars = vec![("X_NUM".to_string(), " 12 ".to_string())];
+        assert_eq!(Env::Job(&vars).num("X_NUM", 7), 12);
     }
 }

@@ -11,6 +11,8 @@ use crate::run::RunError;
 use crate::runner::{AttemptRunner, AttemptSpec, AttemptState, Outcome, Sink};
 
 /// A running attempt, cold or warm.
+// One per running attempt (a handful at a time): boxing the common cold case buys nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Attempt {
     Cold(AttemptRunner),
     Warm(Box<WarmChunk>),
