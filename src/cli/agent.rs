@@ -184,6 +184,19 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
                                 s["running"].to_string()
                             }
                         );
+                        let w = &s["session"];
+                        if !w.is_null() {
+                            println!(
+                                "    warm session {} (pid {}): {}, {} chunk(s) for job(s) {}, scene {}, layer '{}'",
+                                w["id"],
+                                w["pid"],
+                                w["state"].as_str().unwrap_or("?"),
+                                w["chunks"],
+                                w["jobs"],
+                                w["scene"].as_str().unwrap_or("?"),
+                                w["layer"].as_str().unwrap_or("")
+                            );
+                        }
                     }
                 }
             }

@@ -76,7 +76,7 @@ pub fn status(a: JobArgs) -> brm::Result<i32> {
         print_summary(&d.summary);
         for t in &d.tasks {
             println!(
-                "  task {:>3} layer {:<16} {:<10} level {:<14} frames {}/{}  attempts {}{}",
+                "  task {:>3} layer {:<16} {:<10} level {:<14} frames {}/{}  attempts {}{}{}",
                 t.index,
                 t.layer,
                 t.state.as_str(),
@@ -84,6 +84,11 @@ pub fn status(a: JobArgs) -> brm::Result<i32> {
                 t.frames_done.len(),
                 t.frames.len(),
                 t.attempts,
+                if t.warm_chunks > 0 {
+                    format!(" ({} warm)", t.warm_chunks)
+                } else {
+                    String::new()
+                },
                 t.error
                     .as_ref()
                     .map(|e| format!("  error: {e}"))
