@@ -400,3 +400,39 @@ fn mayapy_session_opens_the_scene_once_for_chunks_and_a_resubmit() {
         "{notes:#?}"
     );
 }
+
+/// A session that falls silent (the fake Maya's `silent` failure, first invocation only) is
+/// stopped by the silence watchdog and killed with its group; having rendered no frame, the
+/// task falls back to the next level (`Render`), which renders it.
+#[test]
+fn a_silent_session_is_killed_by_the_watchdog_and_the_chunk_renders_elsewhere() {
+    let mut env = fake_maya_env(&[
+        ("BRM_FAKE_FAIL", "silent"),
+        ("BRM_FAKE_FAIL_LEVEL", "custom"),
+    ]);
+    let marker = env.home.path().join("fail-once");
+    env.extra
+        .push(("BRM_FAKE_FAIL_ONCE".into(), marker.display().to_string()));
+    let id = env.submit(
+        &cube_scene(),
+        "1-3",
+        "3",
+        "out",
+        &["--gpu", "cpu", "--silence-timeout", "2"],
+    );
+    let pid = env.rendering_session_pid();
+    let v = env.wait(id);
+    assert_eq!(v["state"], "done", "{v:#}");
+    assert_eq!(frames_done(&v), vec![1, 2, 3]);
+    let notes = env.notes(id);
+    assert!(
+        notes.iter().any(|n| n.contains("stopping warm session 1")),
+        "{notes:#?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("falling back to render")),
+        "{notes:#?}"
+    );
+    assert!(group_members(pid).is_empty());
+    assert!(env.session().is_null());
+}
