@@ -21,7 +21,7 @@ for f in VERSION SHA256SUMS bin/brm include/brm.h lib/libbrm.so.0 lib/libbrm.a \
          lib/pkgconfig/brm.pc lib/cmake/brm/brm-config.cmake lib/cmake/brm/brm-config-version.cmake \
          share/brm/scripts/brm_render_custom.py maya/brm.mod maya/bin/brm \
          maya/scripts/brm_render_custom.py maya/scripts/brm_render_basic.py \
-         maya/scripts/blender/brm_blender_setup.py; do
+         maya/scripts/blender/brm_blender_setup.py maya/scripts/blender/brm_blender_session.py; do
     [ -e "$root/$f" ] || die "$name/$f is missing"
 done
 [ -d "$root/maya/icons" ] || die "$name/maya/icons/ is missing"

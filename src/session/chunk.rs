@@ -137,8 +137,10 @@ impl WarmChunk {
                 )
                 .collect::<Vec<_>>()
                 .join(" ");
+            // The same "running:" note as a cold render's: what ran, argument by argument.
+            sink.note(&format!("running: {argv}"));
             sink.note(&format!(
-                "warm session {} started (pid {}): {argv}",
+                "warm session {} started (pid {}): it loads the scene once and keeps it for the next chunks",
                 c.session.id, c.session.pid
             ));
         }
