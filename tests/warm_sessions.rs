@@ -257,7 +257,8 @@ fn chunks_and_a_resubmit_reuse_one_session_and_another_scene_gets_its_own() {
     wait_gone(s1["pid"].as_i64().unwrap());
     let nc = env.notes(c);
     assert!(
-        nc.iter().any(|n| n.contains("is needed for another scene")),
+        nc.iter()
+            .any(|n| n.contains(&format!("is needed by job {c}"))),
         "{nc:#?}"
     );
 }

@@ -91,7 +91,7 @@ impl State {
             .or_else(|| free.first().copied())?;
         for s in self.sessions.end_on_slot(slot) {
             let msg = format!(
-                "warm session {} ({}, layer '{}') ended after {} chunk(s): slot {slot} is needed for another scene",
+                "warm session {} ({}, layer '{}') ended after {} chunk(s): slot {slot} is needed by job {job_id} (another scene, or a cold job)",
                 s.id(),
                 s.scene().display(),
                 s.layer(),
