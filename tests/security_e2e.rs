@@ -507,7 +507,9 @@ fn a_stopped_agent_gives_a_timeout_error_not_a_hang() {
 #[test]
 fn deleting_the_runtime_folder_never_makes_two_agents() {
     let env = Env::home(&[("BRM_FAKE_FRAME_SECONDS", "0.3")]);
-    let id = env.cube_job("1-8", &["--chunk", "1"]);
+    // --cold: one renderer start per task, so starts count renders (a warm session would
+    // render all eight in one process).
+    let id = env.cube_job("1-8", &["--chunk", "1", "--cold"]);
     let pid = env.agent_pid();
     wait_for("the job to start", Duration::from_secs(30), || {
         env.starts() >= 1
