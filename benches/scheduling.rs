@@ -157,6 +157,9 @@ fn spec(scene: &Path, frames: &str, chunk: Option<u32>, out: &Path) -> JobSpec {
     s.method = Method::Blender;
     s.output_dir = Some(out.to_path_buf());
     s.max_retries = 0;
+    // Per-task overhead against starting the same processes directly: one process per task,
+    // never a warm session (the no-op "Blender" does not speak the session protocol).
+    s.cold = true;
     s
 }
 
