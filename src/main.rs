@@ -46,6 +46,10 @@ enum Command {
     Cleanup(cli::jobs::CleanupArgs),
     /// Manage the per-user agent.
     Agent(cli::agent::AgentArgs),
+    /// Hand a job to the studio farm (Slurm, Deadline, OpenCue, OpenJD) and follow it.
+    Farm(cli::farm::FarmArgs),
+    /// On a farm node: render one task of a farm job.
+    Task(cli::task::TaskArgs),
 }
 
 fn main() {
@@ -71,6 +75,8 @@ fn main() {
         Command::Resume(a) => cli::jobs::pause(a, false),
         Command::Cleanup(a) => cli::jobs::cleanup(a),
         Command::Agent(a) => cli::agent::run(a),
+        Command::Farm(a) => cli::farm::run(a),
+        Command::Task(a) => cli::task::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),
