@@ -190,7 +190,7 @@ pub fn submit(mut spec: JobSpec, opts: &SubmitOptions, paths: &Paths) -> crate::
             files.extend(f.files.iter().cloned());
             commands = f.commands.clone();
             if !dry && deadline::available() {
-                record.engine_ids = deadline::submit(&f)?;
+                record.engine_ids = deadline::submit(&job, &f)?;
                 record.submitted = true;
             }
         }
