@@ -65,6 +65,22 @@ fn library_path() -> Option<PathBuf> {
 /// Start `agent serve` detached. Returns once the process is spawned (not yet listening).
 /// `home` (the client's `BRM_HOME` override, if any) is passed on so both use the same files.
 pub fn spawn_agent(exe: &Path, paths: &Paths, home: Option<&Path>) -> std::io::Result<u32> {
+    spawn_detached(
+        exe,
+        &["agent".to_string(), "serve".to_string()],
+        paths,
+        home,
+    )
+}
+
+/// Start `exe args…` detached the way the agent is (own session, no inherited descriptors,
+/// output to the agent log): also used for the upgrade waiter, which must outlive the client.
+pub fn spawn_detached(
+    exe: &Path,
+    args: &[String],
+    paths: &Paths,
+    home: Option<&Path>,
+) -> std::io::Result<u32> {
     std::fs::create_dir_all(&paths.state)?;
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -72,8 +88,7 @@ pub fn spawn_agent(exe: &Path, paths: &Paths, home: Option<&Path>) -> std::io::R
         .open(paths.agent_log())?;
     let log2 = log.try_clone()?;
     let mut cmd = Command::new(exe);
-    cmd.arg("agent")
-        .arg("serve")
+    cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::from(log))
         .stderr(Stdio::from(log2));

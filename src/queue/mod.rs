@@ -8,9 +8,11 @@
 //! - `verify` (now `runner::verify`): which expected frame files exist.
 
 pub mod engine;
+mod env_retention;
 pub mod joblog;
 pub mod store;
-pub mod types;
+/// The job documents are the protocol's (`protocol::jobs`); the queue produces them.
+pub use crate::protocol::jobs as types;
 /// Output verification moved to the attempt runner; kept here for existing callers.
 pub use crate::runner::verify;
 

@@ -4,10 +4,12 @@
  * invalid UTF-8, bad setter values, stale job ids, no agent with autostart off.
  *
  * The job that runs is real: the agent (BRM_AGENT = the cargo-built brm) is started by
- * brm_client_new in this test's BRM_HOME; with no Maya installed (BRM_MAYA_ROOTS is an empty
- * dir) every method level fails quickly, so the job ends FAILED with brm's own log lines,
- * which exercises status, logs, wait, retry and cancel end to end. ctest stops the agent
- * afterwards (jobs_agent_stop).
+ * brm_client_new in this test's BRM_HOME. With no Maya in the environment (BRM_MAYA_ROOTS is
+ * an empty dir) a .ma job is refused at submit with BRM_ERR_RENDERER_UNAVAILABLE; given the
+ * fake Maya of tests/fakes (its MAYA_LOCATION set on the job) failing at start, every method
+ * level fails quickly, so the job ends FAILED with brm's own log lines, which exercises
+ * status, logs, wait, retry and cancel end to end. ctest stops the agent afterwards
+ * (jobs_agent_stop).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "brm_check.h"
@@ -173,6 +175,8 @@ static void test_null_client_calls(brm_client *c) {
     EXPECT_ERR(brm_wait(NULL, 1, 10, &state), BRM_ERR_NULL_ARGUMENT, "client");
     EXPECT_ERR(brm_cancel(NULL, 1, 0), BRM_ERR_NULL_ARGUMENT, "client");
     EXPECT_ERR(brm_retry(NULL, 1), BRM_ERR_NULL_ARGUMENT, "client");
+    EXPECT_ERR(brm_pause(NULL, 1, &state), BRM_ERR_NULL_ARGUMENT, "client");
+    EXPECT_ERR(brm_resume(NULL, 1, &state), BRM_ERR_NULL_ARGUMENT, "client");
     EXPECT_ERR(brm_cleanup_snapshots(NULL, &removed), BRM_ERR_NULL_ARGUMENT, "client");
     CHECK(state == 99 && removed == 99);
 
@@ -202,6 +206,8 @@ static void test_stale_ids(brm_client *c) {
     EXPECT_ERR(brm_wait(c, STALE_ID, 10, &state), BRM_ERR_NOT_FOUND, id_text);
     EXPECT_ERR(brm_cancel(c, STALE_ID, 0), BRM_ERR_NOT_FOUND, id_text);
     EXPECT_ERR(brm_retry(c, STALE_ID), BRM_ERR_NOT_FOUND, id_text);
+    EXPECT_ERR(brm_pause(c, STALE_ID, &state), BRM_ERR_NOT_FOUND, id_text);
+    EXPECT_ERR(brm_resume(c, STALE_ID, NULL), BRM_ERR_NOT_FOUND, id_text);
     EXPECT_ERR(brm_job_status(c, 0, &info), BRM_ERR_NOT_FOUND, "");
     CHECK(json == NULL && b == NULL && state == 99);
 }
@@ -289,11 +295,22 @@ static void test_job_lifecycle(brm_client *c) {
     EXPECT_OK(brm_job_spec_set_gpu(s, "cpu"));
     EXPECT_OK(brm_job_spec_set_output_dir(s, out_dir));
     EXPECT_OK(brm_job_spec_set_env(s, "BRM_C_TEST", "1"));
+
+    /* No Maya in the job's environment: refused at once with its own result code and one
+     * message naming what was searched (not a failed job). */
+    EXPECT_ERR(brm_submit(c, s, &id), BRM_ERR_RENDERER_UNAVAILABLE, "MAYA_LOCATION unset", "no-maya");
+    CHECK(id == 0);
+
+    /* The job's own environment decides: brm's fake Maya, failing at start on every level. */
+    char fake_maya[4096];
+    snprintf(fake_maya, sizeof fake_maya, "%s/../../fakes/maya2025", data);
+    EXPECT_OK(brm_job_spec_set_env(s, "MAYA_LOCATION", fake_maya));
+    EXPECT_OK(brm_job_spec_set_env(s, "BRM_FAKE_FAIL", "start"));
     EXPECT_OK(brm_submit(c, s, &id));
     CHECK(id > 0);
     brm_job_spec_free(s);
 
-    /* Wait: with no Maya every level fails fast, so the job ends FAILED. */
+    /* Wait: every level fails fast, so the job ends FAILED. */
     uint32_t state = 99;
     rc = brm_wait(c, id, 60000, &state);
     CHECK(rc == BRM_OK || rc == BRM_ERR_JOB_FAILED);
@@ -342,7 +359,7 @@ static void test_job_lifecycle(brm_client *c) {
     free(sq);
     brm_string_free(json);
 
-    /* Logs: brm's own notes say why it failed (no Maya). */
+    /* Logs: brm's own notes say why it failed (the fake Maya's start-up error). */
     int saw_note = 0;
     size_t lines = read_all_logs(c, id, &saw_note);
     CHECK(lines > 0);
@@ -388,6 +405,11 @@ static void test_job_lifecycle(brm_client *c) {
     info.struct_size = (uint32_t)sizeof info;
     EXPECT_OK(brm_job_status(c, id, &info));
     CHECK(info.state == BRM_JOB_FAILED);
+    /* Pause/resume a finished job: refused, nothing written, the job unchanged. */
+    state = 99;
+    EXPECT_ERR(brm_pause(c, id, &state), BRM_ERR_INVALID_ARGUMENT, "only queued or running");
+    EXPECT_ERR(brm_resume(c, id, NULL), BRM_ERR_INVALID_ARGUMENT, "only queued or running");
+    CHECK(state == 99);
 
     /* Retry: queued again, fails again the same way; the log grows, seqs keep increasing. */
     EXPECT_OK(brm_retry(c, id));

@@ -1,10 +1,15 @@
 //! The engine: scheduler and supervisor of every render on this workstation.
 //!
 //! One lock guards the whole model (jobs, tasks, GPU slots, running renders), so two clients
-//! submitting at once can never put two tasks on one slot. A tick thread polls running
-//! renders (ingests their log files, parses progress, enforces timeouts, notices exits),
-//! finalises attempts (verify outputs, fall back, retry remaining frames) and starts queued
-//! tasks on free slots. Submissions start tasks at once, without waiting for a tick.
+//! submitting at once can never put two tasks on one slot. A tick thread polls the
+//! `runner::AttemptRunner` of every running attempt (the runner owns the render's life: log,
+//! progress, timeouts, fatal lines, exit, verification), persists what they report, decides
+//! what an outcome means for the task (done, fall back, retry remaining frames, fail) and
+//! starts queued tasks on free slots. Submissions start tasks at once, without waiting for a
+//! tick.
+//!
+//! Files: `submit` (accept a job), `attempts` (start and drive attempts), `control` (cancel,
+//! retry, job state, transactions), `load` (restart, re-attach), `view` (summaries).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -28,6 +33,7 @@ use crate::detect::SystemReport;
 use crate::frames::FrameSet;
 use crate::paths::Paths;
 use crate::plan::{self, Executables, GpuSlot, JobSpec, Method};
+use crate::protocol::replies::{SlotRun, SlotStatus};
 use crate::run::{CommandSpec, ExitNotify, Stream};
 use crate::runner::{slot_log_path, AttemptRunner, AttemptSpec, AttemptState, Outcome, Sink};
 use crate::scene::{self, SnapshotStore};
@@ -501,24 +507,27 @@ impl Engine {
     }
 
     /// Slots and what runs on them (for `brm agent status`).
-    pub fn slots_json(&self) -> crate::Result<serde_json::Value> {
+    pub fn slots(&self) -> crate::Result<Vec<SlotStatus>> {
         let st = self.lock()?;
-        Ok(serde_json::Value::Array(
-            st.slots
-                .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    let running = s.busy.and_then(|a| st.running.get(&a)).map(|r| {
-                        serde_json::json!({"job": r.job_id, "task": r.task_idx, "pid": r.runner.pid(), "level": method_name(r.runner.spec().level), "state": format!("{:?}", r.runner.state()).to_lowercase()})
-                    });
-                    let kind = match &s.kind {
-                        GpuSlot::Cpu => "cpu".to_string(),
-                        GpuSlot::Gpu { index, .. } => format!("gpu {index}"),
-                    };
-                    serde_json::json!({"slot": i, "kind": kind, "running": running})
-                })
-                .collect(),
-        ))
+        Ok(st
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SlotStatus {
+                slot: i,
+                kind: match &s.kind {
+                    GpuSlot::Cpu => "cpu".to_string(),
+                    GpuSlot::Gpu { index, .. } => format!("gpu {index}"),
+                },
+                running: s.busy.and_then(|a| st.running.get(&a)).map(|r| SlotRun {
+                    job: r.job_id,
+                    task: r.task_idx,
+                    pid: r.runner.pid(),
+                    level: method_name(r.runner.spec().level).into(),
+                    state: format!("{:?}", r.runner.state()).to_lowercase(),
+                }),
+            })
+            .collect())
     }
 }
 

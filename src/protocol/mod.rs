@@ -2,6 +2,12 @@
 //! socket. The first request of a connection is `hello`, which checks the protocol version so
 //! a client and an agent from different brm releases fail with a clear message instead of
 //! misreading each other.
+//!
+//! Every message is typed: [`Request`] (client → agent), [`replies`] and [`jobs`] (agent →
+//! client). The job documents are the protocol's own types; the queue produces them.
+
+pub mod jobs;
+pub mod replies;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,5 @@
-//! The queue's public data: job and task states and the summaries clients see.
+//! Job documents of the agent protocol: job and task states and the summaries clients see.
+//! The queue produces them (and stores the states as text); clients read them typed.
 
 use serde::{Deserialize, Serialize};
 
