@@ -265,7 +265,7 @@ mod tests {
     fn safe_names_meet_cuebot_rules() {
         assert_eq!(safe_name("a"), "a__");
         assert_eq!(safe_name("rs_beauty"), "rs_beauty");
-        assert_eq!(safe_name("it's \"x\"; $(y)"), "it_s__x____y_");
+        assert_eq!(safe_name("it's \"x\"; $(y)"), "it_s__x_____y_");
     }
 
     fn task(i: usize, layer: &str) -> Task {
