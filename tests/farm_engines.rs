@@ -175,6 +175,7 @@ fn scenes_and_outputs_in_brms_own_folders_are_refused_and_tmp_warns() {
     std::fs::create_dir_all(&snap).unwrap();
     let inside = snap.join("shot.blend");
     std::fs::copy(format!("{ROOT}/examples/shot.blend"), &inside).unwrap();
+    // A snapshot (what the Maya plug-in exports) is copied to the shared folder: fine.
     let o = env.brm(&[
         "farm",
         "submit",
@@ -183,6 +184,22 @@ fn scenes_and_outputs_in_brms_own_folders_are_refused_and_tmp_warns() {
         "slurm",
         "--frames",
         "1",
+        "--dry-run",
+        env.p("dry-snap").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(env.p("dry-snap/scene/shot.blend").is_file());
+    // But a shared scene folder inside brm's per-user folders is not shared.
+    let o = env.brm(&[
+        "farm",
+        "submit",
+        inside.to_str().unwrap(),
+        "--engine",
+        "slurm",
+        "--frames",
+        "1",
+        "--scene-dir",
+        env.p("home/snapshots/farm").to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("no farm node can read"), "{}", text(&o));

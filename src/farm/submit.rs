@@ -73,9 +73,9 @@ pub fn submit(mut spec: JobSpec, opts: &SubmitOptions, paths: &Paths) -> crate::
     if let Some(f) = &spec.frames {
         crate::frames::FrameSet::parse(f)?;
     }
+    // The scene itself may be anywhere this machine reads (a Maya snapshot in brm's own
+    // folder included): it is copied to the shared folder, which is checked below.
     let source = pathmap::absolute(&spec.scene);
-    // The scene is copied for the nodes; only brm's own folders are refused outright.
-    pathmap::check_shared("scene", &source, paths)?;
     let info = match crate::scene::inspect(&source) {
         Ok(i) => Some(i),
         Err(e) => {
