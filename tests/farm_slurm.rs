@@ -48,6 +48,8 @@ impl Farm {
                 dir.path().join("no-nvidia-smi").display().to_string(),
             ),
             ("MAYA_LOCATION".into(), String::new()),
+            ("BRM_AGENT".into(), BRM.into()),
+            ("BRM_AGENT_IDLE_S".into(), "5".into()),
         ];
         for (k, v) in extra {
             vars.retain(|(ek, _)| ek != k);
@@ -184,6 +186,30 @@ fn slurm_renders_24_blender_frames_as_4_array_tasks_each_on_its_own_gpu() {
         );
     }
     assert!(log.contains("Progress: 100%"), "{log}");
+    // The agent's commands take a farm id too: `brm log farm-N`, `brm status farm-N`.
+    let o = farm.brm(&["log", &id]);
+    let log = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        o.status.success() && log.contains("[task 3] [brm] task 3 done"),
+        "{}",
+        text(&o)
+    );
+    let o = farm.brm(&["status", &id, "--json"]);
+    let s: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["state"], "done");
+    // `brm jobs` lists the farm job with its engine and the engine's job id.
+    let o = farm.brm(&["jobs"]);
+    let jobs = String::from_utf8_lossy(&o.stdout).to_string();
+    let slurm_id = s["engine_ids"][0]["id"].as_str().unwrap();
+    let row = jobs
+        .lines()
+        .find(|l| l.starts_with(&id))
+        .unwrap_or_else(|| panic!("{}", text(&o)));
+    assert!(
+        row.contains("slurm") && row.contains(slurm_id) && row.contains("24/24"),
+        "{jobs}"
+    );
+    let _ = farm.brm(&["agent", "stop"]);
 }
 
 #[test]

@@ -388,3 +388,56 @@ fn log_cmd(l: &LogArgs, paths: &Paths) -> brm::Result<i32> {
         }
     }
 }
+
+/// `brm log|status|cancel farm-N …` are the farm commands for a farm job id (agent job ids
+/// are numbers, farm ids `farm-N`): rewrite them to `brm farm log|status|cancel farm-N …`.
+pub fn alias_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let is =
+        |i: usize, f: &dyn Fn(&str) -> bool| args.get(i).and_then(|a| a.to_str()).is_some_and(f);
+    if is(1, &|c| matches!(c, "log" | "status" | "cancel"))
+        && is(2, &|j| {
+            j.strip_prefix("farm-")
+                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        })
+    {
+        args.insert(1, "farm".into());
+    }
+    args
+}
+
+/// The farm jobs under `brm jobs` (the most recent 20): engine, engine ids, state, frames.
+pub fn print_farm_jobs() {
+    let paths = Paths::from_env();
+    let list = FarmRecord::list(&paths);
+    if list.is_empty() {
+        return;
+    }
+    println!();
+    println!(
+        "{:<10} {:<9} {:<10} {:>13}  {:<20} {:<24}",
+        "FARM JOB", "ENGINE", "STATE", "FRAMES", "ENGINE IDS", "NAME"
+    );
+    for r in list.iter().rev().take(20).rev() {
+        let (state, frames) = match submit::status(&paths, &r.id) {
+            Ok(s) => (
+                s.state.as_str().to_string(),
+                format!("{}/{}", s.frames_done, s.frames_total),
+            ),
+            Err(_) => ("missing".to_string(), "-".to_string()),
+        };
+        let ids = if r.submitted {
+            submit::ids_text(&r.engine_ids)
+        } else {
+            "(written)".into()
+        };
+        println!(
+            "{:<10} {:<9} {:<10} {:>13}  {:<20} {:<24}",
+            r.id,
+            r.engine.as_str(),
+            state,
+            frames,
+            ids,
+            r.name
+        );
+    }
+}
