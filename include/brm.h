@@ -330,7 +330,7 @@ brm_result brm_detect_gpus(brm_gpu *out, size_t cap, size_t *out_count);
  * `options_json` may be NULL or a JSON object with any of: `scene_dir`, `dry_run`,
  * `gpus_per_task`, `cpus_per_task`, `memory_mb`, `gpu_memory_mb`, `time_limit_s`, `pool`,
  * `group`, `partition`, `post`, `path_map` (array of `"FROM=TO"`), `node_brm`,
- * `deadline_commandline`. On success `*out_json` receives `{"id", "engine", "submitted",
+ * `deadline_commandline`. On success `*out_json` receives `{"id", "name", "engine", "submitted",
  * "engine_ids", "job_file", "files", "commands", "warnings"}` (free with
  * `brm_string_free`).
  *

@@ -267,7 +267,14 @@ fn submit_cmd(a: SubmitArgs, paths: &Paths) -> brm::Result<i32> {
         }
     }
     if a.render.wait && rec.submitted {
-        return wait(paths, &rec.id, a.render.json);
+        if rec.engine == Engine::Slurm {
+            return wait(paths, &rec.id, a.render.json);
+        }
+        // Only Slurm's state can be asked from here; elsewhere "done" is all frames on disk.
+        eprintln!(
+            "--wait follows Slurm jobs; follow this {} job in its monitor, or with `brm farm status {}` (frames on the shared filesystem)",
+            rec.engine, rec.id
+        );
     }
     Ok(0)
 }

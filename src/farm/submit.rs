@@ -105,7 +105,14 @@ pub fn submit(mut spec: JobSpec, opts: &SubmitOptions, paths: &Paths) -> crate::
     pathmap::check_shared("shared scene folder", &job_dir, paths)?.map(|w| warnings.push(w));
     let copy = pathmap::copy_scene(&source, &job_dir.join("scene"))?;
     let mut files = vec![copy.clone()];
-    spec.source_scene = Some(source.clone());
+    // The artist's own scene names the job and the `<Scene>` token (the Maya plug-in submits
+    // a snapshot and names the artist's file as the source).
+    let artist = spec
+        .source_scene
+        .clone()
+        .map(|p| pathmap::absolute(&p))
+        .unwrap_or_else(|| source.clone());
+    spec.source_scene = Some(artist.clone());
     spec.scene = copy;
     let output = spec
         .output_dir
@@ -129,7 +136,7 @@ pub fn submit(mut spec: JobSpec, opts: &SubmitOptions, paths: &Paths) -> crate::
         ));
     }
     let name = safe_name(&spec.name.clone().unwrap_or_else(|| {
-        source
+        artist
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "job".into())
@@ -147,7 +154,7 @@ pub fn submit(mut spec: JobSpec, opts: &SubmitOptions, paths: &Paths) -> crate::
         name: name.clone(),
         engine: opts.engine,
         created_ms: crate::queue::types::now_ms(),
-        source_scene: source,
+        source_scene: artist,
         log_dir: output.join("brm-logs").join(&id),
         priority: spec.priority,
         spec,

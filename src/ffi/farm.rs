@@ -41,7 +41,7 @@ struct FarmOptionsJson {
 /// `options_json` may be NULL or a JSON object with any of: `scene_dir`, `dry_run`,
 /// `gpus_per_task`, `cpus_per_task`, `memory_mb`, `gpu_memory_mb`, `time_limit_s`, `pool`,
 /// `group`, `partition`, `post`, `path_map` (array of `"FROM=TO"`), `node_brm`,
-/// `deadline_commandline`. On success `*out_json` receives `{"id", "engine", "submitted",
+/// `deadline_commandline`. On success `*out_json` receives `{"id", "name", "engine", "submitted",
 /// "engine_ids", "job_file", "files", "commands", "warnings"}` (free with
 /// `brm_string_free`).
 ///
@@ -117,6 +117,7 @@ pub unsafe extern "C" fn brm_farm_submit_json(
         let r = &done.record;
         let v = serde_json::json!({
             "id": r.id,
+            "name": r.name,
             "engine": r.engine,
             "submitted": r.submitted,
             "engine_ids": r.engine_ids,
