@@ -376,7 +376,7 @@ fn render_task(
 }
 
 fn progress(log: &mut NodeLog, done: usize, total: usize) {
-    let pct = if total == 0 { 100 } else { done * 100 / total };
+    let pct = (done * 100).checked_div(total).unwrap_or(100);
     // Deadline's CommandLine plug-in parses `.*Progress: (\d+)%.*` from stdout.
     log.note(&format!("Progress: {pct}% ({done}/{total} frames)"));
 }

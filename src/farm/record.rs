@@ -282,7 +282,7 @@ pub fn status_of(
         engine_ids: rec.engine_ids.clone(),
         frames_done,
         frames_total: total,
-        missing: crate::frames::FrameSet::from_frames(missing.into_iter()).compact(),
+        missing: crate::frames::FrameSet::from_frames(missing).compact(),
         tasks,
         job_file: job.file(),
         log_dir: job.log_dir.clone(),

@@ -263,8 +263,9 @@ pub fn task_states(job: &FarmJob, ids: &[EngineJob]) -> Option<Vec<Option<String
             None => (task.parse().ok(), task.parse().ok()),
         };
         if let (Some(a), Some(b)) = (a, b) {
-            for i in a..=b.min(job.tasks.len().saturating_sub(1)) {
-                states[i] = Some(st.to_string());
+            let end = b.min(job.tasks.len().saturating_sub(1));
+            for s in states.iter_mut().take(end + 1).skip(a) {
+                *s = Some(st.to_string());
                 any = true;
             }
         }

@@ -102,7 +102,9 @@ pub fn submit(mut spec: JobSpec, opts: &SubmitOptions, paths: &Paths) -> crate::
             None => return Err(FarmError::NoSceneDir.into()),
         },
     };
-    pathmap::check_shared("shared scene folder", &job_dir, paths)?.map(|w| warnings.push(w));
+    if let Some(w) = pathmap::check_shared("shared scene folder", &job_dir, paths)? {
+        warnings.push(w);
+    }
     let copy = pathmap::copy_scene(&source, &job_dir.join("scene"))?;
     let mut files = vec![copy.clone()];
     // The artist's own scene names the job and the `<Scene>` token (the Maya plug-in submits
