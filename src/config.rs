@@ -133,6 +133,25 @@ pub fn blender(env: Env<'_>) -> Option<PathBuf> {
     env.get("BRM_BLENDER").map(PathBuf::from)
 }
 
+/// `BRM_FARM_SCENES`: the shared folder farm submits copy scenes and job files into (every
+/// node must read it); `--scene-dir` wins.
+pub fn farm_scenes() -> Option<PathBuf> {
+    Env::Process.get("BRM_FARM_SCENES").map(PathBuf::from)
+}
+
+/// `BRM_FARM_BRM`: the brm program farm nodes run (default: this brm's own path, right for a
+/// shared install).
+pub fn farm_brm() -> Option<PathBuf> {
+    Env::Process.get("BRM_FARM_BRM").map(PathBuf::from)
+}
+
+/// `BRM_FARM_PATH_MAP`: path mapping rules `FROM=TO;FROM=TO` for farm jobs.
+pub fn farm_path_map() -> Option<String> {
+    Env::Process
+        .get("BRM_FARM_PATH_MAP")
+        .and_then(|v| v.into_string().ok())
+}
+
 /// `BRM_REQUEST_TIMEOUT_MS` (default 30000, 0 = default): the client's limit per request.
 pub fn request_timeout_ms() -> u64 {
     match Env::Process.num("BRM_REQUEST_TIMEOUT_MS", 30_000) {
@@ -174,6 +193,9 @@ pub const SETTINGS: &[&str] = &[
     "BRM_NO_NVML",
     "BRM_MAYA_ROOTS",
     "BRM_BLENDER",
+    "BRM_FARM_SCENES",
+    "BRM_FARM_BRM",
+    "BRM_FARM_PATH_MAP",
     "BRM_REQUEST_TIMEOUT_MS",
     "BRM_ENV_RETENTION_H",
     "BRM_MOVE_DAMAGED_DB",

@@ -12,6 +12,7 @@ pub mod paths;
 pub mod agent;
 pub mod client;
 pub mod detect;
+pub mod farm;
 pub mod frames;
 pub mod plan;
 pub mod progress;

@@ -46,10 +46,14 @@ enum Command {
     Cleanup(cli::jobs::CleanupArgs),
     /// Manage the per-user agent.
     Agent(cli::agent::AgentArgs),
+    /// Hand a job to the studio farm (Slurm, Deadline, OpenCue, OpenJD) and follow it.
+    Farm(cli::farm::FarmArgs),
+    /// On a farm node: render one task of a farm job.
+    Task(cli::task::TaskArgs),
 }
 
 fn main() {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(cli::farm::alias_args(std::env::args_os().collect())) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -71,6 +75,8 @@ fn main() {
         Command::Resume(a) => cli::jobs::pause(a, false),
         Command::Cleanup(a) => cli::jobs::cleanup(a),
         Command::Agent(a) => cli::agent::run(a),
+        Command::Farm(a) => cli::farm::run(a),
+        Command::Task(a) => cli::task::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

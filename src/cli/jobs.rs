@@ -40,6 +40,7 @@ pub fn jobs(a: JobsArgs) -> brm::Result<i32> {
     }
     if jobs.is_empty() {
         println!("no jobs; submit one with `brm render SCENE`");
+        super::farm::print_farm_jobs();
         return Ok(0);
     }
     println!(
@@ -57,6 +58,7 @@ pub fn jobs(a: JobsArgs) -> brm::Result<i32> {
             j.name
         );
     }
+    super::farm::print_farm_jobs();
     Ok(0)
 }
 

@@ -2,8 +2,10 @@
 //! returning the exit code; errors are printed by `main` with their exit code.
 
 pub mod agent;
+pub mod farm;
 pub mod frames;
 pub mod info;
 pub mod jobs;
 pub mod render;
 pub mod scene;
+pub mod task;

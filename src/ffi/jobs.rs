@@ -21,9 +21,9 @@ pub struct brm_client {
 
 /// A job description being built with the `brm_job_spec_set_*` functions.
 pub struct brm_job_spec {
-    spec: JobSpec,
+    pub(crate) spec: JobSpec,
     /// Variables set with `brm_job_spec_set_env`, applied on top of the captured environment.
-    extra_env: Vec<(String, String)>,
+    pub(crate) extra_env: Vec<(String, String)>,
 }
 
 /// A page of log lines returned by `brm_poll_logs`.
