@@ -373,11 +373,24 @@ impl Client {
         max: u32,
         stream: Option<u32>,
     ) -> crate::Result<LogPage> {
+        self.logs_filtered(id, after_seq, max, stream, None)
+    }
+
+    /// Log lines of one stream and/or one task (`brm log --notes --task N`).
+    pub fn logs_filtered(
+        &mut self,
+        id: u64,
+        after_seq: u64,
+        max: u32,
+        stream: Option<u32>,
+        task: Option<u32>,
+    ) -> crate::Result<LogPage> {
         decode(self.call(&Request::Logs {
             id,
             after_seq,
             max,
             stream,
+            task,
         })?)
     }
 

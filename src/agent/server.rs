@@ -236,7 +236,8 @@ fn answer(sh: &Shared, req: Request) -> Response {
             after_seq,
             max,
             stream,
-        } => to(e.logs(id, after_seq, max.clamp(1, 10_000) as usize, stream)),
+            task,
+        } => to(e.logs_of_task(id, after_seq, max.clamp(1, 10_000) as usize, stream, task)),
         Request::Wait { id, timeout_ms } => to(state(
             e.wait(id, Duration::from_millis(timeout_ms.min(3_600_000))),
         )),

@@ -8,6 +8,7 @@ use brm::paths::Paths;
 pub struct AgentArgs {
     #[command(subcommand)]
     pub action: Option<AgentAction>,
+    /// Print the answer as JSON (for `status`: pid, version, uptime, slots).
     #[arg(long, global = true)]
     pub json: bool,
 }
@@ -30,9 +31,7 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
         AgentAction::Serve => {
             let outcome = serve(ServeOptions::from_env(paths))?;
             if outcome == ServeOutcome::AlreadyRunning {
-                eprintln!(
-                    "brm agent: another agent of this user is already serving; nothing to do"
-                );
+                errln!("brm agent: another agent of this user is already serving; nothing to do");
             }
             Ok(0)
         }
@@ -40,18 +39,18 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
             let mut c = Client::connect(ClientOptions::default())?;
             let st = c.agent_status()?;
             if a.json {
-                println!("{st}");
+                outln!("{st}");
             } else {
-                println!("brm agent running (pid {})", st["pid"]);
+                outln!("brm agent running (pid {})", st["pid"]);
             }
             Ok(0)
         }
         AgentAction::Stop => {
             if !agent_running(&paths) {
                 if a.json {
-                    println!("{}", serde_json::json!({"running": false}));
+                    outln!("{}", serde_json::json!({"running": false}));
                 } else {
-                    println!("brm agent is not running");
+                    outln!("brm agent is not running");
                 }
                 return Ok(0);
             }
@@ -67,18 +66,18 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
                 std::thread::sleep(std::time::Duration::from_millis(50));
             }
             if a.json {
-                println!("{}", serde_json::json!({"running": false, "stopped": true}));
+                outln!("{}", serde_json::json!({"running": false, "stopped": true}));
             } else {
-                println!("brm agent stopped (renders, if any, keep running)");
+                outln!("brm agent stopped (renders, if any, keep running)");
             }
             Ok(0)
         }
         AgentAction::Status => {
             if !agent_running(&paths) {
                 if a.json {
-                    println!("{}", serde_json::json!({"running": false}));
+                    outln!("{}", serde_json::json!({"running": false}));
                 } else {
-                    println!("brm agent is not running (it starts on first use, or with `brm agent start`)");
+                    outln!("brm agent is not running (it starts on first use, or with `brm agent start`)");
                 }
                 return Ok(3);
             }
@@ -86,29 +85,34 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
                 autostart: false,
                 ..Default::default()
             })?;
-            let st = c.agent_status()?;
             if a.json {
-                println!("{}", serde_json::to_string_pretty(&st).unwrap_or_default());
+                let st = c.agent_status()?;
+                outln!("{}", serde_json::to_string_pretty(&st).unwrap_or_default());
             } else {
-                println!(
-                    "brm agent {} running, pid {}, up {} s",
-                    st["version"].as_str().unwrap_or("?"),
-                    st["pid"],
-                    st["uptime_s"]
+                let st = c.agent()?;
+                outln!(
+                    "brm agent {} running, pid {}, up {}",
+                    st.version,
+                    st.pid,
+                    super::fmt::duration(st.uptime_s)
                 );
-                if let Some(slots) = st["slots"].as_array() {
-                    for s in slots {
-                        println!(
-                            "  slot {} ({}): {}",
-                            s["slot"],
-                            s["kind"].as_str().unwrap_or("?"),
-                            if s["running"].is_null() {
-                                "idle".to_string()
+                for s in &st.slots {
+                    let what = match &s.running {
+                        None => "idle".to_string(),
+                        Some(r) => format!(
+                            "job {} task {} ({}, pid {}{})",
+                            r.job,
+                            r.task,
+                            r.level,
+                            r.pid,
+                            if r.state.is_empty() || r.state == "running" {
+                                String::new()
                             } else {
-                                s["running"].to_string()
+                                format!(", {}", r.state)
                             }
-                        );
-                    }
+                        ),
+                    };
+                    outln!("  slot {} ({}): {what}", s.slot, s.kind);
                 }
             }
             Ok(0)

@@ -18,9 +18,9 @@ pub fn run(args: InfoArgs) -> brm::Result<i32> {
         let text = serde_json::to_string_pretty(&report).map_err(|e| {
             brm::Error::InvalidArgument(format!("could not serialize the system report: {e}"))
         })?;
-        println!("{text}");
+        outln!("{text}");
     } else {
-        print!("{}", render_table(&report));
+        outln!("{}", render_table(&report).trim_end_matches('\n'));
     }
     Ok(0)
 }

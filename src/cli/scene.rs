@@ -38,9 +38,9 @@ pub fn run(args: SceneArgs) -> brm::Result<i32> {
 fn inspect(args: InspectArgs) -> brm::Result<i32> {
     let info = scene::inspect(&args.scene)?;
     if args.json {
-        println!("{}", scene::to_json(&info));
+        outln!("{}", scene::to_json(&info));
     } else {
-        print!("{}", render(&info));
+        outln!("{}", render(&info).trim_end_matches('\n'));
     }
     Ok(0)
 }

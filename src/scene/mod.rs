@@ -23,6 +23,7 @@ pub mod mel;
 mod model;
 pub mod retention;
 pub mod snapshot;
+pub mod workspace;
 
 pub use retention::CleanupReport;
 pub use snapshot::SnapshotStore;

@@ -141,6 +141,8 @@ impl State {
                 .ok_or(QueueError::NoSuchJob(job_id))?;
             let mut sink = JobSink {
                 log: &mut job.log,
+                tasks: &mut job.task_lines,
+                task: task_idx as u32,
                 dirty: false,
                 started: None,
             };
@@ -340,6 +342,8 @@ impl State {
         let before = r.runner.offset();
         let mut sink = JobSink {
             log: &mut job.log,
+            tasks: &mut job.task_lines,
+            task: r.task_idx as u32,
             dirty: false,
             started: None,
         };

@@ -2,21 +2,88 @@
 
 use super::*;
 
+/// Where one task stands right now: frames finished as the job counts them, time left.
+struct TaskNow {
+    finished: usize,
+    eta_s: Option<u64>,
+    frame_s: Option<f64>,
+}
+
 impl State {
+    /// The running attempt of task `idx` of job `j`, if any.
+    fn runner_of(&self, j: &Job, idx: usize) -> Option<&Running> {
+        self.running
+            .values()
+            .find(|r| r.job_id == j.id && r.task_idx == idx)
+    }
+
+    fn task_now(&self, j: &Job, idx: usize) -> TaskNow {
+        let t = &j.tasks[idx];
+        let Some(r) = self.runner_of(j, idx) else {
+            return TaskNow {
+                finished: t.done.len(),
+                eta_s: (t.state == TaskState::Done).then_some(0),
+                frame_s: None,
+            };
+        };
+        let reported = r
+            .runner
+            .reported()
+            .iter()
+            .filter(|f| !t.done.contains_key(f))
+            .count();
+        let finished = (t.done.len() + reported).min(t.plan.frames.len());
+        let left = t.plan.frames.len() - finished;
+        TaskNow {
+            finished,
+            eta_s: r.runner.eta_s(left),
+            frame_s: r.runner.frame_seconds(),
+        }
+    }
+
+    /// The job's time left: running tasks' own estimates, and the queued frames at the
+    /// mean measured frame time spread over the slots in use. `None` when unknown.
+    fn job_eta(&self, j: &Job, now: &[TaskNow]) -> Option<u64> {
+        match j.state {
+            JobState::Done => return Some(0),
+            JobState::Running => {}
+            _ => return None,
+        }
+        let times: Vec<f64> = now.iter().filter_map(|n| n.frame_s).collect();
+        if times.is_empty() {
+            return None;
+        }
+        let per_frame = times.iter().sum::<f64>() / times.len() as f64;
+        let (mut longest, mut work, mut running) = (0.0f64, 0.0f64, 0usize);
+        for (t, n) in j.tasks.iter().zip(now) {
+            let left = t.plan.frames.len().saturating_sub(n.finished) as f64;
+            match t.state {
+                TaskState::Running => {
+                    let e = n.eta_s.map(|e| e as f64).unwrap_or(left * per_frame);
+                    longest = longest.max(e);
+                    work += e;
+                    running += 1;
+                }
+                TaskState::Queued => work += left * per_frame,
+                _ => {}
+            }
+        }
+        Some(longest.max(work / running.max(1) as f64).round() as u64)
+    }
+
     pub(super) fn summary(&self, j: &Job) -> JobSummary {
         let frames_total: usize = j.tasks.iter().map(|t| t.plan.frames.len()).sum();
-        let mut frames_done: usize = j.tasks.iter().map(|t| t.done.len()).sum();
         // Frames the renderer reported but not yet verified count toward live progress.
-        for r in self.running.values().filter(|r| r.job_id == j.id) {
-            let t = &j.tasks[r.task_idx];
-            frames_done += r
-                .runner
-                .reported()
-                .iter()
-                .filter(|f| !t.done.contains_key(f))
-                .count();
-        }
+        let now: Vec<TaskNow> = (0..j.tasks.len()).map(|i| self.task_now(j, i)).collect();
+        let frames_done: usize = now.iter().map(|n| n.finished).sum();
         let frames_done = frames_done.min(frames_total);
+        let mut output_dirs: Vec<String> = Vec::new();
+        for t in &j.tasks {
+            let d = t.plan.output_dir.to_string_lossy().into_owned();
+            if !output_dirs.contains(&d) {
+                output_dirs.push(d);
+            }
+        }
         let frames_failed: usize = j
             .tasks
             .iter()
@@ -56,6 +123,8 @@ impl State {
             tasks_failed: count(TaskState::Failed),
             error: j.error.clone(),
             warnings: j.warnings.clone(),
+            eta_s: self.job_eta(j, &now),
+            output_dirs,
         }
     }
 
@@ -65,7 +134,8 @@ impl State {
         let mut missing = Vec::new();
         let mut files = Vec::new();
         let mut tasks = Vec::new();
-        for t in &j.tasks {
+        for (idx, t) in j.tasks.iter().enumerate() {
+            let now = self.task_now(j, idx);
             if !layers.contains(&t.plan.layer_display) {
                 layers.push(t.plan.layer_display.clone());
             }
@@ -87,6 +157,8 @@ impl State {
                 attempts: t.attempts,
                 output_dir: t.plan.output_dir.to_string_lossy().into_owned(),
                 error: t.error.clone(),
+                frames_finished: now.finished as u64,
+                eta_s: now.eta_s,
             });
         }
         JobDetail {

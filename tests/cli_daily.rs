@@ -1,0 +1,444 @@
+//! Daily use of the `brm` CLI (issue 12), through the real binary, a real agent, real
+//! sockets and SQLite; Maya is the faithful fake under tests/fakes. Each test has its own
+//! BRM_HOME, so its own agent.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BRM: &str = env!("CARGO_BIN_EXE_brm");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+struct Env {
+    home: tempfile::TempDir,
+    vars: Vec<(String, String)>,
+}
+
+impl Env {
+    fn new(extra: &[(&str, &str)]) -> Env {
+        let home = tempfile::tempdir().unwrap();
+        let mut vars: Vec<(String, String)> = vec![
+            ("BRM_HOME".into(), home.path().display().to_string()),
+            ("BRM_AGENT".into(), BRM.into()),
+            ("BRM_MAYA_ROOTS".into(), format!("{ROOT}/tests/fakes")),
+            ("BRM_NO_NVML".into(), "1".into()),
+            (
+                "BRM_NVIDIA_SMI".into(),
+                home.path().join("no-nvidia-smi").display().to_string(),
+            ),
+            ("BRM_AGENT_IDLE_S".into(), "60".into()),
+            ("BRM_TICK_MS".into(), "10".into()),
+            ("MAYA_LOCATION".into(), String::new()),
+            ("BRM_NOTIFY".into(), "0".into()),
+        ];
+        for (k, v) in extra {
+            vars.retain(|(ek, _)| ek != k);
+            vars.push((k.to_string(), v.to_string()));
+        }
+        Env { home, vars }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BRM);
+        c.args(args).stdin(Stdio::null());
+        for (k, v) in &self.vars {
+            c.env(k, v);
+        }
+        c
+    }
+
+    fn brm(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.brm(args);
+        assert!(
+            o.status.success(),
+            "brm {args:?} failed ({:?}):\n{}\n{}",
+            o.status,
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.ok(args);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+    }
+
+    fn status(&self, id: u64) -> Value {
+        self.json(&["status", &id.to_string(), "--json"])
+    }
+
+    fn wait_final(&self, id: u64) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let v = self.status(id);
+            let st = v["state"].as_str().unwrap().to_string();
+            if ["done", "failed", "cancelled"].contains(&st.as_str()) || Instant::now() > deadline {
+                return v;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_until(&self, id: u64, what: &str, f: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let v = self.status(id);
+            if f(&v) {
+                return v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {v:#}"
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn out(&self) -> PathBuf {
+        self.home.path().join("out")
+    }
+
+    /// Submit the fake-Maya cube scene on the CPU slot with `extra` flags; returns the id.
+    fn cube(&self, frames: &str, extra: &[&str]) -> u64 {
+        let (sc, out) = (scene("cube__cube.ma"), self.out());
+        let mut args = vec![
+            "render",
+            sc.as_str(),
+            "--frames",
+            frames,
+            "--gpu",
+            "cpu",
+            "--method",
+            "render",
+            "-o",
+            out.to_str().unwrap(),
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        self.json(&args)["id"].as_u64().unwrap()
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = self.brm(&["agent", "stop"]);
+    }
+}
+
+fn scene(name: &str) -> String {
+    let p = format!("{ROOT}/../shared/testdata/maya/{name}");
+    assert!(
+        Path::new(&p).is_file(),
+        "test scene {p} is missing: the shared test data must sit beside the repository"
+    );
+    p
+}
+
+fn lines(s: &str) -> Vec<&str> {
+    s.lines().collect()
+}
+
+// ---------------------------------------------------------------- item 1: closed pipe
+
+#[test]
+fn every_command_exits_quietly_when_its_reader_goes_away() {
+    let env = Env::new(&[]);
+    let id = env.cube("1-20", &[]);
+    assert_eq!(env.wait_final(id)["state"], "done");
+    let ids = id.to_string();
+    for args in [
+        vec!["log", ids.as_str()],
+        vec!["status", ids.as_str()],
+        vec!["status", ids.as_str(), "--json"],
+        vec!["jobs"],
+        vec!["info"],
+        vec!["frames", "1-100000"],
+        vec!["agent", "status"],
+    ] {
+        // The reader is closed before brm writes anything: every write gets EPIPE.
+        let (r, w) = std::io::pipe().unwrap();
+        drop(r);
+        let mut c = env.cmd(&args);
+        c.stdout(w).stderr(Stdio::piped());
+        let o = c.output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            o.status.success() && !err.contains("panicked") && !err.contains("Broken pipe"),
+            "brm {args:?} on a closed pipe: {:?}\n{err}",
+            o.status
+        );
+    }
+}
+
+// ---------------------------------------------------------------- item 2: paused
+
+#[test]
+fn a_paused_job_reads_paused_everywhere_and_resumes_to_done() {
+    let env = Env::new(&[("BRM_FAKE_FRAME_SECONDS", "0.4")]);
+    let id = env.cube("1-6", &["--chunk", "2"]);
+    let ids = id.to_string();
+    env.wait_until(id, "a running task", |v| v["state"] == "running");
+    let said = env.ok(&["pause", &ids]);
+    assert_eq!(said.trim(), format!("job {id} paused"));
+    // The task already rendering goes on, the job reads paused (not "running").
+    let v = env.status(id);
+    assert_eq!(v["state"], "paused", "{v:#}");
+    let text = env.ok(&["status", &ids]);
+    assert!(
+        text.starts_with(&format!("job {id} 'cube__cube': paused")),
+        "{text}"
+    );
+    let table = env.ok(&["jobs"]);
+    assert!(table.contains(" paused "), "{table}");
+    // Once the running task ended, nothing new starts.
+    env.wait_until(id, "the running task to end", |v| v["tasks_running"] == 0);
+    std::thread::sleep(Duration::from_millis(600));
+    let v = env.status(id);
+    assert_eq!(v["state"], "paused", "{v:#}");
+    assert_eq!(v["tasks_running"], 0);
+    assert!(v["frames_done"].as_u64().unwrap() < 6, "{v:#}");
+    assert!(v["eta_s"].is_null(), "no ETA while paused: {v:#}");
+    assert_eq!(
+        env.ok(&["resume", &ids]).trim(),
+        format!("job {id} running")
+    );
+    assert_eq!(env.wait_final(id)["state"], "done");
+}
+
+// ---------------------------------------------------------------- items 3 and 4: status
+
+#[test]
+fn status_shows_times_eta_missing_frames_outputs_and_task_counts_that_agree() {
+    let env = Env::new(&[("BRM_FAKE_FRAME_SECONDS", "0.5")]);
+    let id = env.cube("1-12", &["--chunk", "6"]);
+    let ids = id.to_string();
+    // While it runs: task counts add up to the job's (reported frames included), and an ETA
+    // appears once a frame was measured.
+    let v = env.wait_until(id, "a measured frame", |v| {
+        v["state"] == "running" && v["frames_done"].as_u64().unwrap() >= 2
+    });
+    let tasks = v["tasks"].as_array().unwrap();
+    let sum: u64 = tasks
+        .iter()
+        .map(|t| t["frames_finished"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sum, v["frames_done"].as_u64().unwrap(), "{v:#}");
+    let eta = v["eta_s"]
+        .as_u64()
+        .expect("an ETA once frames were measured");
+    assert!(eta > 0 && eta < 60, "{v:#}");
+    let text = env.ok(&["status", &ids]);
+    let l = lines(&text);
+    assert!(l[1].contains(", ETA "), "{text}");
+    assert!(!l[1].contains("unknown"), "{text}");
+    assert!(text.contains("  to do:    "), "{text}");
+    assert!(text.contains("running for "), "{text}");
+    assert!(
+        text.contains("  ETA "),
+        "running task shows its ETA: {text}"
+    );
+    let table = env.ok(&["jobs"]);
+    assert!(table.lines().all(|l| l == l.trim_end()), "{table:?}");
+    let done = env.wait_final(id);
+    assert_eq!(done["state"], "done");
+    assert_eq!(done["eta_s"], 0);
+    let text = env.ok(&["status", &ids]);
+    for want in [
+        "submitted ",
+        ", started ",
+        ", ended ",
+        ", took ",
+        "  output:   ",
+    ] {
+        assert!(text.contains(want), "{want:?} missing in:\n{text}");
+    }
+    assert!(text.contains(env.out().to_str().unwrap()), "{text}");
+    assert!(
+        !text.contains("to do:") && !text.contains("missing:"),
+        "{text}"
+    );
+    for t in text.lines().filter(|l| l.trim_start().starts_with("task ")) {
+        assert!(t.contains("  6/6     frames"), "{t:?} in\n{text}");
+    }
+    assert!(text.lines().all(|l| l == l.trim_end()), "{text:?}");
+}
+
+#[test]
+fn a_failed_job_lists_its_missing_frames_compactly() {
+    let env = Env::new(&[("BRM_FAKE_FAIL", "crash-after:3")]);
+    let id = env.cube("1-10", &["--retries", "0"]);
+    let v = env.wait_final(id);
+    assert_eq!(v["state"], "failed", "{v:#}");
+    let text = env.ok(&["status", &id.to_string()]);
+    assert!(text.contains("  missing:  4-10"), "{text}");
+    assert!(text.contains(", took "), "{text}");
+}
+
+// ---------------------------------------------------------------- item 5: log flags
+
+#[test]
+fn log_notes_tail_and_task_filter_the_flood() {
+    let env = Env::new(&[]);
+    let id = env.cube("1-4", &["--chunk", "2"]);
+    assert_eq!(env.wait_final(id)["state"], "done");
+    let ids = id.to_string();
+    let all = env.ok(&["log", &ids]);
+    let notes = env.ok(&["log", &ids, "--notes"]);
+    assert!(!notes.is_empty());
+    assert!(notes.lines().all(|l| l.starts_with("[brm] ")), "{notes}");
+    assert!(all.lines().count() > notes.lines().count());
+    let tail = env.ok(&["log", &ids, "--tail", "3"]);
+    let last3: Vec<&str> = all.lines().rev().take(3).collect::<Vec<_>>();
+    assert_eq!(
+        tail.lines().collect::<Vec<_>>(),
+        last3.into_iter().rev().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        env.ok(&["log", &ids, "--tail", "2", "--notes"])
+            .lines()
+            .count(),
+        2
+    );
+    assert_eq!(env.ok(&["log", &ids, "--tail", "0"]), "");
+    let t0 = env.ok(&["log", &ids, "--task", "0"]);
+    let t1 = env.ok(&["log", &ids, "--task", "1"]);
+    assert!(t0.contains(".0001.") && !t0.contains(".0003."), "{t0}");
+    assert!(t1.contains(".0003.") && !t1.contains(".0001."), "{t1}");
+    let t1n = env.ok(&["log", &ids, "--task", "1", "--notes"]);
+    assert!(!t1n.is_empty() && t1n.lines().all(|l| l.starts_with("[brm] ")));
+    // --follow on a finished job prints it all and ends.
+    assert_eq!(env.ok(&["log", &ids, "--follow"]), all);
+    let o = env.brm(&["log", "999"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no job 999"));
+}
+
+// ---------------------------------------------------------------- item 6: Maya project
+
+#[test]
+fn without_output_a_scene_in_a_maya_project_renders_into_its_images_folder() {
+    let env = Env::new(&[]);
+    let proj = env.home.path().join("proj");
+    std::fs::create_dir_all(proj.join("scenes")).unwrap();
+    std::fs::write(
+        proj.join("workspace.mel"),
+        "//Maya 2025 Project Definition\nworkspace -fr \"scene\" \"scenes\";\nworkspace -fr \"images\" \"images\";\n",
+    )
+    .unwrap();
+    let sc = proj.join("scenes/cube.ma");
+    std::fs::copy(scene("cube__cube.ma"), &sc).unwrap();
+    let o = env.brm(&[
+        "render",
+        sc.to_str().unwrap(),
+        "--frames",
+        "1-2",
+        "--gpu",
+        "cpu",
+        "--method",
+        "render",
+        "--wait",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let images = proj.join("images");
+    assert!(
+        err.contains(&format!("frames go to {}", images.display())),
+        "{err}"
+    );
+    let mut files = Vec::new();
+    let mut dirs = vec![images.clone()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() {
+                dirs.push(e.path());
+            } else {
+                files.push(e.path());
+            }
+        }
+    }
+    assert_eq!(
+        files.len(),
+        2,
+        "frames under {}: {files:?}",
+        images.display()
+    );
+}
+
+// ---------------------------------------------------------------- item 10: text
+
+#[test]
+fn every_json_flag_and_job_argument_has_help() {
+    let env = Env::new(&[]);
+    for sub in [
+        "info",
+        "frames",
+        "scene inspect",
+        "render",
+        "jobs",
+        "status",
+        "log",
+        "cancel",
+        "retry",
+        "pause",
+        "resume",
+        "cleanup",
+        "agent",
+    ] {
+        let mut args: Vec<&str> = sub.split(' ').collect();
+        args.push("-h"); // short help: one line per entry, so an empty one stands alone
+        let help = env.ok(&args);
+        // An entry alone on its line must be followed by its description (clap puts help on
+        // the next line when the terminal is narrow); an empty entry is followed by the next
+        // entry or nothing.
+        let l: Vec<&str> = help.lines().collect();
+        for (i, line) in l.iter().enumerate() {
+            let t = line.trim();
+            if t == "--json" || t == "<JOB>" {
+                let next = l.get(i + 1).map(|n| n.trim()).unwrap_or("");
+                assert!(
+                    !next.is_empty() && !next.starts_with('-') && !next.starts_with('<'),
+                    "`brm {sub} -h` has an empty entry {t:?}:\n{help}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_jobs_table_has_dates_and_no_trailing_spaces() {
+    let env = Env::new(&[]);
+    let id = env.cube("1", &[]);
+    env.wait_final(id);
+    let t = env.ok(&["jobs"]);
+    let l = lines(&t);
+    assert!(l[0].starts_with("   ID  STATE"), "{t}");
+    assert!(l.iter().all(|x| *x == x.trim_end()), "{t:?}");
+    // SUBMITTED is a date and a time: YYYY-MM-DD HH:MM:SS.
+    let row = l[1];
+    let date = row
+        .split_whitespace()
+        .find(|w| w.len() == 10 && w.as_bytes()[4] == b'-' && w.as_bytes()[7] == b'-');
+    assert!(date.is_some(), "{row}");
+}
+
+#[test]
+fn agent_status_describes_slots_in_words() {
+    let env = Env::new(&[("BRM_FAKE_FRAME_SECONDS", "0.5")]);
+    let id = env.cube("1-4", &[]);
+    env.wait_until(id, "running", |v| v["tasks_running"] == 1);
+    let s = env.ok(&["agent", "status"]);
+    assert!(!s.contains('{'), "raw JSON in {s}");
+    assert!(
+        s.lines()
+            .any(|l| l.contains(&format!("job {id} task 0 (render, pid "))),
+        "{s}"
+    );
+    env.ok(&["cancel", &id.to_string(), "--grace-ms", "100"]);
+}
