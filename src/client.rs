@@ -300,6 +300,9 @@ impl Client {
             .scene
             .canonicalize()
             .unwrap_or_else(|_| spec.scene.clone());
+        // The snapshot this submit made: removed again when the job is refused, and named
+        // in errors by the artist's file instead.
+        let mut made: Option<(PathBuf, PathBuf)> = None;
         if !scene_canon.starts_with(&snapdir) {
             // Refuse what is not a scene before snapshotting it, naming the artist's file
             // (a partial .mb read is fine: the agent decides with the job's layers/frames).
@@ -313,18 +316,28 @@ impl Client {
             if spec.source_scene.is_none() {
                 spec.source_scene = Some(spec.scene.clone());
             }
+            made = Some((snap.clone(), spec.scene.clone()));
             spec.scene = snap;
         }
+        let refused = |e: crate::Error| -> crate::Error {
+            match &made {
+                Some((snap, artist)) => {
+                    let _ = std::fs::remove_file(snap);
+                    artist_error(e, snap, artist)
+                }
+                None => e,
+            }
+        };
         if spec.env.is_empty() {
             spec.env = capture_env();
         }
         if spec.frames.is_none() && spec.is_blend() {
-            spec.frames = Some(blend_frames(&spec.scene)?);
+            spec.frames = Some(blend_frames(&spec.scene).map_err(refused)?);
         }
         // Never sent twice: a fresh, greeted connection first (a long-lived client such as Maya
         // may hold one to an agent that has since died), then one attempt.
         self.conn = None;
-        self.ensure_connected()?;
+        self.ensure_connected().map_err(refused)?;
         let conn = self
             .conn
             .as_mut()
@@ -336,7 +349,7 @@ impl Client {
             },
         ) {
             Ok(Ok(v)) => v,
-            Ok(Err(e)) => return Err(e.into()),
+            Ok(Err(e)) => return Err(refused(e.into())),
             Err(e) => {
                 self.conn = None;
                 return Err(ClientError::Connection(std::io::Error::new(
@@ -579,6 +592,26 @@ const NON_TRAVELLING: &[&str] = &[
 ];
 
 /// This process's environment minus what must not travel to a render.
+/// An error about a snapshot, told with the artist's own file: they never saw the snapshot's
+/// name, so "…/snapshots/layers-3f2a.ma has no render layer" would send them looking for a
+/// file they do not have.
+fn artist_error(e: crate::Error, snap: &Path, artist: &Path) -> crate::Error {
+    let kind = e.kind();
+    let text = e.to_string();
+    let mut fixed = text.replace(&snap.display().to_string(), &artist.display().to_string());
+    if let (Some(sn), Some(an)) = (snap.file_name(), artist.file_name()) {
+        fixed = fixed.replace(&*sn.to_string_lossy(), &an.to_string_lossy());
+    }
+    if fixed == text {
+        return e;
+    }
+    ClientError::Remote {
+        kind,
+        message: fixed,
+    }
+    .into()
+}
+
 pub fn capture_env() -> Vec<(String, String)> {
     std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))

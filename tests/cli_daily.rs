@@ -442,3 +442,29 @@ fn agent_status_describes_slots_in_words() {
     );
     env.ok(&["cancel", &id.to_string(), "--grace-ms", "100"]);
 }
+
+// ---------------------------------------------------------------- item 8: the artist's file
+
+#[test]
+fn a_refused_submit_names_the_artists_file_and_leaves_no_snapshot() {
+    let snaps = tempfile::tempdir().unwrap();
+    let snapdir = snaps.path().join("snapshots");
+    let env = Env::new(&[("BRM_SNAPSHOT_DIR", snapdir.to_str().unwrap())]);
+    let sc = scene("layers__layers.ma");
+    let o = env.brm(&[
+        "render", &sc, "--layer", "nope", "--gpu", "cpu", "--frames", "1",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("no render layer \"nope\""), "{err}");
+    assert!(err.contains("layers__layers.ma"), "{err}");
+    assert!(
+        !err.contains("snapshots") && !err.contains(snapdir.to_str().unwrap()),
+        "the error names the snapshot: {err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&snapdir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "snapshots left behind: {left:?}");
+    assert!(env.ok(&["jobs"]).contains("no jobs"));
+}
