@@ -17,7 +17,7 @@ use crate::agent::transport::{self, Conn};
 use crate::error::{ErrorKind, Kind};
 use crate::paths::Paths;
 use crate::plan::JobSpec;
-use crate::protocol::replies::{AgentStatus, Removed, StateReply, Submitted};
+use crate::protocol::replies::{AgentStatus, Forgotten, Removed, StateReply, Submitted};
 use crate::protocol::{kind_from_name, Request, Response, PROTOCOL_VERSION};
 use crate::queue::{JobDetail, JobState, JobSummary, LogPage};
 
@@ -453,6 +453,20 @@ impl Client {
             .into_iter()
             .map(|p| p.to_string_lossy().into_owned())
             .collect())
+    }
+
+    /// Forget a finished job (its queue rows and logs; never its frames).
+    pub fn forget(&mut self, id: u64) -> crate::Result<()> {
+        let _: Forgotten = decode(self.call(&Request::Forget { id })?)?;
+        Ok(())
+    }
+
+    /// Forget finished jobs (all, or those finished more than `older_than` ago).
+    pub fn prune(&mut self, older_than: Option<Duration>) -> crate::Result<Vec<u64>> {
+        let r: Forgotten = decode(self.call(&Request::Prune {
+            older_than_s: older_than.map(|d| d.as_secs()),
+        })?)?;
+        Ok(r.forgotten)
     }
 
     /// The agent's status, typed.

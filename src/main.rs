@@ -43,6 +43,8 @@ enum Command {
     Pause(cli::jobs::JobArgs),
     /// Resume a paused job.
     Resume(cli::jobs::JobArgs),
+    /// Forget a finished job and its logs (its frames stay); see also `brm jobs --prune`.
+    Forget(cli::jobs::JobArgs),
     /// Apply snapshot retention now.
     Cleanup(cli::jobs::CleanupArgs),
     /// Manage the per-user agent.
@@ -70,6 +72,7 @@ fn main() {
         Command::Retry(a) => cli::jobs::retry(a),
         Command::Pause(a) => cli::jobs::pause(a, true),
         Command::Resume(a) => cli::jobs::pause(a, false),
+        Command::Forget(a) => cli::jobs::forget(a),
         Command::Cleanup(a) => cli::jobs::cleanup(a),
         Command::Agent(a) => cli::agent::run(a),
     };

@@ -141,6 +141,21 @@ fn scene(name: &str) -> String {
     p
 }
 
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                dirs.push(e.path());
+            } else {
+                files.push(e.path());
+            }
+        }
+    }
+    files
+}
+
 fn lines(s: &str) -> Vec<&str> {
     s.lines().collect()
 }
@@ -352,17 +367,7 @@ fn without_output_a_scene_in_a_maya_project_renders_into_its_images_folder() {
         err.contains(&format!("frames go to {}", images.display())),
         "{err}"
     );
-    let mut files = Vec::new();
-    let mut dirs = vec![images.clone()];
-    while let Some(d) = dirs.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            if e.path().is_dir() {
-                dirs.push(e.path());
-            } else {
-                files.push(e.path());
-            }
-        }
-    }
+    let files = files_under(&images);
     assert_eq!(
         files.len(),
         2,
@@ -467,4 +472,72 @@ fn a_refused_submit_names_the_artists_file_and_leaves_no_snapshot() {
         .unwrap_or_default();
     assert!(left.is_empty(), "snapshots left behind: {left:?}");
     assert!(env.ok(&["jobs"]).contains("no jobs"));
+}
+
+// ---------------------------------------------------------------- item 11: forget, prune
+
+#[test]
+fn forget_and_prune_remove_finished_jobs_and_logs_but_never_frames_or_live_jobs() {
+    let env = Env::new(&[("BRM_FAKE_FRAME_SECONDS", "0.3")]);
+    let a = env.cube("1-2", &["--name", "a"]);
+    let b = env.cube("3-4", &["--name", "b"]);
+    assert_eq!(env.wait_final(a)["state"], "done");
+    assert_eq!(env.wait_final(b)["state"], "done");
+    let live = env.cube("5-40", &["--name", "live"]);
+    let log_a = env.status(a)["log_path"].as_str().unwrap().to_string();
+    assert!(Path::new(&log_a).is_file());
+    // A live job is refused, with what to do.
+    let o = env.brm(&["forget", &live.to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("brm cancel"));
+    let said = env.ok(&["forget", &a.to_string()]);
+    assert!(said.contains(&format!("job {a} forgotten")), "{said}");
+    assert!(!Path::new(&log_a).exists(), "the log stays: {log_a}");
+    assert_eq!(env.brm(&["status", &a.to_string()]).status.code(), Some(3));
+    let frames = files_under(&env.out())
+        .iter()
+        .filter(|p| {
+            let n = p.to_string_lossy();
+            ["0001.", "0002.", "0003.", "0004."]
+                .iter()
+                .any(|f| n.contains(f))
+        })
+        .count();
+    assert_eq!(frames, 4, "frames of the forgotten jobs were removed");
+    // Recent jobs are kept by --older-than; a plain --prune takes every finished one.
+    assert_eq!(
+        env.json(&["jobs", "--prune", "--older-than", "1", "--json"])["forgotten"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        env.json(&["jobs", "--prune", "--json"])["forgotten"],
+        serde_json::json!([b])
+    );
+    let left: Vec<u64> = env
+        .json(&["jobs", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(left, vec![live]);
+    env.ok(&["cancel", &live.to_string(), "--grace-ms", "100"]);
+}
+
+#[test]
+fn the_agent_forgets_finished_jobs_past_the_retention_when_it_starts() {
+    // 0.00002 days = 1.7 s.
+    let env = Env::new(&[("BRM_JOB_RETENTION_DAYS", "0.00002")]);
+    let id = env.cube("1", &[]);
+    assert_eq!(env.wait_final(id)["state"], "done");
+    env.ok(&["agent", "stop"]);
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(env.ok(&["jobs"]).contains("no jobs"));
+    // 0 keeps jobs forever.
+    let keep = Env::new(&[("BRM_JOB_RETENTION_DAYS", "0")]);
+    let id = keep.cube("1", &[]);
+    keep.wait_final(id);
+    keep.ok(&["agent", "stop"]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(keep.json(&["jobs", "--json"]).as_array().unwrap().len(), 1);
 }

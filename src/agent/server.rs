@@ -213,7 +213,9 @@ fn handle(sh: &Shared, conn: Box<dyn Conn>) -> std::io::Result<()> {
 }
 
 fn answer(sh: &Shared, req: Request) -> Response {
-    use crate::protocol::replies::{AgentStatus, Done, Removed, StateReply, Stopping, Submitted};
+    use crate::protocol::replies::{
+        AgentStatus, Done, Forgotten, Removed, StateReply, Stopping, Submitted,
+    };
     let e = &sh.engine;
     // Every answer is a typed message of `protocol` (jobs or replies), serialized here.
     fn to<T: serde::Serialize>(r: crate::Result<T>) -> Response {
@@ -248,6 +250,12 @@ fn answer(sh: &Shared, req: Request) -> Response {
         Request::Pause { id } => to(state(e.set_paused(id, true))),
         Request::Resume { id } => to(state(e.set_paused(id, false))),
         Request::Cleanup => to(e.cleanup_snapshots().map(|removed| Removed { removed })),
+        Request::Forget { id } => to(e.forget(id).map(|()| Forgotten {
+            forgotten: vec![id],
+        })),
+        Request::Prune { older_than_s } => to(e
+            .prune(older_than_s.map(Duration::from_secs))
+            .map(|forgotten| Forgotten { forgotten })),
         Request::AgentStatus => to(e.slots().map(|slots| AgentStatus {
             pid: std::process::id(),
             version: crate::VERSION.into(),

@@ -24,9 +24,35 @@ pub struct JobsArgs {
     /// Print the jobs as a JSON array (one summary per job).
     #[arg(long)]
     pub json: bool,
+    /// Forget finished jobs (done, failed, cancelled) and their logs; rendered frames stay.
+    /// Queued, running and paused jobs are never touched.
+    #[arg(long)]
+    pub prune: bool,
+    /// With --prune: only jobs that finished more than DAYS days ago.
+    #[arg(long, value_name = "DAYS", requires = "prune")]
+    pub older_than: Option<u64>,
 }
 
 pub fn jobs(a: JobsArgs) -> brm::Result<i32> {
+    if a.prune {
+        let age = a
+            .older_than
+            .map(|d| Duration::from_secs(d.saturating_mul(86_400)));
+        let ids = client()?.prune(age)?;
+        if a.json {
+            print_json(&serde_json::json!({ "forgotten": ids }))?;
+        } else if ids.is_empty() {
+            outln!("no finished job to forget");
+        } else {
+            let list: Vec<String> = ids.iter().map(u64::to_string).collect();
+            outln!(
+                "forgot {} finished job(s): {} (their frames stay where they were rendered)",
+                ids.len(),
+                list.join(", ")
+            );
+        }
+        return Ok(0);
+    }
     let jobs = client()?.jobs()?;
     if a.json {
         print_json(&jobs)?;
@@ -111,6 +137,20 @@ pub fn cancel(a: CancelArgs) -> brm::Result<i32> {
         print_json(&serde_json::json!({"id": a.job, "state": state}))?;
     } else {
         outln!("job {} {}", a.job, state.as_str());
+    }
+    Ok(0)
+}
+
+/// `brm forget JOB`: drop a finished job and its logs from the queue.
+pub fn forget(a: JobArgs) -> brm::Result<i32> {
+    client()?.forget(a.job)?;
+    if a.json {
+        print_json(&serde_json::json!({"forgotten": [a.job]}))?;
+    } else {
+        outln!(
+            "job {} forgotten (its logs are removed; its frames stay where they were rendered)",
+            a.job
+        );
     }
     Ok(0)
 }

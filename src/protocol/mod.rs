@@ -63,6 +63,15 @@ pub enum Request {
         id: u64,
     },
     Cleanup,
+    /// Forget one finished job (rows and logs; never its frames).
+    Forget {
+        id: u64,
+    },
+    /// Forget finished jobs: all, or those finished more than `older_than_s` ago.
+    Prune {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        older_than_s: Option<u64>,
+    },
     AgentStatus,
     Shutdown,
 }

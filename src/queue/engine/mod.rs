@@ -16,6 +16,7 @@ use rusqlite::Connection;
 
 mod attempts;
 mod control;
+mod forget;
 mod load;
 mod submit;
 mod view;
@@ -53,6 +54,8 @@ pub struct EngineConfig {
     /// Snapshots kept by retention, and their maximum age.
     pub keep_snapshots: usize,
     pub snapshot_max_age: Duration,
+    /// Finished jobs older than this are forgotten when the agent starts (`None` = never).
+    pub job_retention: Option<Duration>,
 }
 
 impl EngineConfig {
@@ -70,6 +73,7 @@ impl EngineConfig {
             tick: crate::config::tick(),
             keep_snapshots: 5,
             snapshot_max_age: Duration::from_secs(24 * 3600),
+            job_retention: crate::config::job_retention(),
         }
     }
 }
@@ -314,6 +318,10 @@ impl Engine {
         };
         st.load()?;
         st.commit()?;
+        // Never fatal: a queue that cannot forget old jobs still renders new ones.
+        if let Err(e) = st.apply_job_retention() {
+            eprintln!("brm engine: job retention: {e}");
+        }
         let engine = Arc::new(Engine {
             state: Mutex::new(st),
             changed: Condvar::new(),
