@@ -1070,3 +1070,61 @@ fn a_fatal_line_stops_the_task_after_one_attempt_also_after_retry() {
         }
     }
 }
+
+/// Issue 8: the job's programs are checked again when a task starts. An install that
+/// vanished after the submit is not a render attempt: the task fails with one message that
+/// names what the job's environment searched.
+#[test]
+fn a_maya_install_that_vanished_before_the_task_started_is_reported_not_attempted() {
+    let installs = tempfile::tempdir().unwrap();
+    fake_maya_installs(installs.path(), &["2024", "2025"]);
+    let nothing = tempfile::tempdir().unwrap();
+    let env = TestEnv::new(&[
+        ("BRM_MAYA_ROOTS", nothing.path().to_str().unwrap()),
+        ("BRM_CANCEL_GRACE_MS", "200"),
+    ]);
+    env.brm_ok(&["agent", "start"]);
+    let cube = scene("cube__cube.ma");
+    let submit = |year: &str, extra: &[(&str, &str)]| -> u64 {
+        let out = env.out().join(year);
+        let mut c = env.cmd(&[
+            "render",
+            &cube,
+            "--frames",
+            "1",
+            "--gpu",
+            "cpu",
+            "--method",
+            "render",
+            "-o",
+            out.to_str().unwrap(),
+            "--json",
+        ]);
+        c.env("MAYA_LOCATION", installs.path().join(format!("maya{year}")));
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()["id"]
+            .as_u64()
+            .unwrap()
+    };
+    // The only CPU slot is held by a hanging render; the second job waits for it.
+    let hang = submit("2024", &[("BRM_FAKE_FAIL", "hang")]);
+    let waiting = submit("2025", &[]);
+    std::fs::remove_dir_all(installs.path().join("maya2025")).unwrap();
+    env.brm_ok(&["cancel", &hang.to_string()]);
+    let v = env.wait_state(waiting, Duration::from_secs(60));
+    assert_eq!(v["state"], "failed", "{v:#}");
+    let err = v["error"].as_str().unwrap();
+    assert!(err.contains("Render not found"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "MAYA_LOCATION={}",
+            installs.path().join("maya2025").display()
+        )),
+        "{err}"
+    );
+    assert_eq!(v["tasks"][0]["attempts"], 0, "{v:#}");
+}

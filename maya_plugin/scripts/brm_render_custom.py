@@ -138,20 +138,24 @@ def has_attr(cmds, node, attr):
     return cmds.objExists(node) and cmds.attributeQuery(attr, node=node, exists=True)
 
 
-def select_device(cmds, mel, renderer, gpu_device):
-    """Points the renderer at device 0 of the pinned GPU (see the module doc)."""
+def select_device(cmds, mel, renderer, task):
+    """Points the renderer at device 0 of the pinned GPU (see the module doc).
+
+    Attribute settings come as data from brm's renderer registry (`renderer_settings`, by
+    canonical renderer name, already chosen for this slot); only Redshift's own device
+    procedure is called here by name."""
+    for attr, value in (task.get("renderer_settings") or {}).get(renderer, []):
+        node, _, name = attr.partition(".")
+        if has_attr(cmds, node, name):
+            cmds.setAttr(attr, value)
+    gpu_device = task.get("gpu_device")
     if gpu_device is None:
-        if renderer == "arnold" and has_attr(cmds, "defaultArnoldRenderOptions", "renderDevice"):
-            cmds.setAttr("defaultArnoldRenderOptions.renderDevice", 0)
         return
     device = int(gpu_device)
     if renderer == "redshift":
         if hasattr(cmds, "rsPreference"):
             cmds.rsPreference(varName="SelectedCudaDevices", stringValue="%d," % device)
         mel.eval("redshiftSelectCudaDevices({%d});" % device)
-    elif renderer == "arnold":
-        if has_attr(cmds, "defaultArnoldRenderOptions", "renderDevice"):
-            cmds.setAttr("defaultArnoldRenderOptions.renderDevice", 1)
 
 
 def set_output(cmds, renderer, task):
@@ -208,7 +212,7 @@ def run(task):
         open_scene(cmds, task)
         switch_layer(cmds, task)
         renderer = choose_renderer(cmds, task)
-        select_device(cmds, mel, renderer, task.get("gpu_device"))
+        select_device(cmds, mel, renderer, task)
         set_output(cmds, renderer, task)
         camera = set_camera(cmds, task)
         for frame in task["frames"]:

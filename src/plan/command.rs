@@ -6,6 +6,7 @@
 //! scenes; Blender for `.blend`. The mayapy levels get their work as a task JSON file (data,
 //! never code), the command line tools as flags.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -51,6 +52,9 @@ pub struct TaskFile<'a> {
     pub padding: u32,
     /// 0 on a GPU slot (the pinned card is device 0 inside the render), null on CPU.
     pub gpu_device: Option<u32>,
+    /// From the renderer registry: attribute settings per canonical renderer name for this
+    /// slot; the script applies those of the renderer that renders (`crate::renderer`).
+    pub renderer_settings: BTreeMap<&'static str, Vec<(&'static str, i64)>>,
 }
 
 fn absolute(p: &Path) -> PathBuf {
@@ -185,6 +189,7 @@ fn mayapy_command(
         image_name: &task.image_name,
         padding: task.padding,
         gpu_device: matches!(slot, GpuSlot::Gpu { .. }).then_some(0),
+        renderer_settings: crate::renderer::script_settings(slot),
     };
     let path = work_dir.join(format!("task-{}.json", task.index));
     write_task_file(&path, &file)?;

@@ -228,7 +228,13 @@ fn resolve_in(env: &[(String, String)], version: Option<&str>, scripts_dir: &Pat
         ..DetectOptions::default()
     };
     let installs = crate::detect::detect_maya_installs(&opts);
-    let maya = pick_maya(&installs, version);
+    // The job's MAYA_LOCATION is the submitter's explicit choice (what a Rez or launcher
+    // environment sets): it wins over the version that saved the scene. Without it, the
+    // saved version is preferred among the installs the environment reaches.
+    let chosen = installs
+        .first()
+        .filter(|m| location.is_some() && m.source == "MAYA_LOCATION");
+    let maya = chosen.or_else(|| pick_maya(&installs, version));
     let blender = crate::detect::find_blender(&opts);
     Executables {
         render: maya.and_then(|m| m.render.clone()),
@@ -321,6 +327,39 @@ mod tests {
             assert_eq!(x.mayapy.as_deref(), Some(m.join("bin/mayapy").as_path()));
             assert!(x.check_level(Method::Render).is_ok());
         }
+    }
+
+    #[test]
+    fn the_jobs_maya_location_wins_over_the_scenes_version() {
+        let d = tempfile::tempdir().unwrap();
+        let m24 = fake_maya(d.path(), "2024");
+        let m25 = fake_maya(d.path(), "2025");
+        let agent = crate::plan::gpu::tests::report(vec![]);
+        let s = Path::new("/s");
+        let roots = kv("BRM_MAYA_ROOTS", &d.path().display().to_string());
+        // Submitted from a 2024 environment, scene saved by 2025: Maya 2024 renders.
+        let env = vec![
+            roots.clone(),
+            kv("MAYA_LOCATION", &m24.display().to_string()),
+        ];
+        let x = Executables::for_job(&env, Some("2025"), &agent, s, s);
+        assert_eq!(x.maya_root.as_deref(), Some(m24.as_path()));
+        assert_eq!(x.maya_version.as_deref(), Some("2024"));
+        // No MAYA_LOCATION: the version that saved the scene, when reachable.
+        let x = Executables::for_job(&[roots], Some("2024"), &agent, s, s);
+        assert_eq!(x.maya_root.as_deref(), Some(m24.as_path()));
+        let x = Executables::for_job(
+            &[kv("BRM_MAYA_ROOTS", &d.path().display().to_string())],
+            None,
+            &agent,
+            s,
+            s,
+        );
+        assert_eq!(
+            x.maya_root.as_deref(),
+            Some(m25.as_path()),
+            "newest by default"
+        );
     }
 
     #[test]

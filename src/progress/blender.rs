@@ -14,6 +14,8 @@ finder!(PATH_TRACING_TILE, "Path Tracing Tile ");
 finder!(RENDERED, "| Rendered ");
 finder!(RENDERING, "| Rendering ");
 finder!(SAVED, "Saved: ");
+finder!(CANNOT_SAVE, "Render error: cannot save");
+finder!(CUDA_ERROR, "Error: CUDA error");
 
 /// Follows one Blender render process.
 #[derive(Debug, Default)]
@@ -34,6 +36,14 @@ impl LogParser for BlenderParser {
             out.push(ProgressEvent::FrameFinished {
                 frame: self.frame,
                 files: vec![path],
+            });
+            return;
+        }
+        // Afanasy's blender parser (CGRU/cgru afanasy/python/parsers/blender.py) treats
+        // both as errors: the image cannot be written, or Cycles' CUDA device failed.
+        if find(&CANNOT_SAVE, line).is_some() || find(&CUDA_ERROR, line).is_some() {
+            out.push(ProgressEvent::Fatal {
+                reason: format!("Blender: {}", line.trim()),
             });
             return;
         }
@@ -124,6 +134,28 @@ mod tests {
                 ProgressEvent::FrameStarted { frame: 2 },
                 ProgressEvent::Percent { percent: 50.0 },
             ]
+        );
+    }
+
+    #[test]
+    fn afanasy_blender_error_lines_are_fatal() {
+        // CGRU/cgru afanasy/python/parsers/blender.py str_error: "Render error: cannot save",
+        // "Error: CUDA error".
+        for line in [
+            "Render error: cannot save /renders/shot.0001.png: Permission denied",
+            "Error: CUDA error: Launch failed in cuCtxSynchronize()",
+        ] {
+            let out = run(&[line]);
+            assert!(
+                matches!(out.as_slice(), [ProgressEvent::Fatal { .. }]),
+                "{line}: {out:?}"
+            );
+        }
+        // A healthy frame line is not.
+        assert!(
+            !run(&["Fra:1 Mem:8.55M (11.55M, peak 29.22M) | Scene, Part 1-16"])
+                .iter()
+                .any(|e| matches!(e, ProgressEvent::Fatal { .. }))
         );
     }
 

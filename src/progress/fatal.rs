@@ -15,9 +15,14 @@ finder!(NVALID_LOWER, "nvalid"); // Invalid device id, invalid device ordinal, c
 finder!(NVALID_UPPER, "NVALID");
 finder!(CUDA, "CUDA"); // CUDA driver failures (Deadline MayaCmd's fatal CUDA lines)
 finder!(FLEXLM, "FLEXlm error"); // Autodesk's FLEXlm licence errors name no "licence"
+finder!(MAYA_FATAL, "Fatal Error"); // Maya's crash banner ("Fatal Error. Attempting to save …")
+finder!(FRAME_ABORTED, "Frame aborted");
 
 /// The reason to fail, when `line` is one of the common fatal lines.
 pub(crate) fn common_fatal(line: &str) -> Option<String> {
+    if find(&MAYA_FATAL, line).is_some() || find(&FRAME_ABORTED, line).is_some() {
+        return Some(reason("the render aborted", line));
+    }
     let licence = find(&ICEN_LOWER, line).is_some() || find(&ICEN_UPPER, line).is_some();
     let memory = find(&EMORY_LOWER, line).is_some() || find(&EMORY_UPPER, line).is_some();
     let invalid = find(&NVALID_LOWER, line).is_some() || find(&NVALID_UPPER, line).is_some();
@@ -200,6 +205,17 @@ mod tests {
         // Healthy CUDA chatter is not.
         assert!(!fatal("CUDA reported free mem: 20112 MB"));
         assert!(!fatal("Preparing CUDA devices"));
+    }
+
+    #[test]
+    fn afanasy_maya_error_lines() {
+        // CGRU/cgru afanasy/python/parsers/maya.py str_error: "Frame aborted", "Frame rendering
+        // aborted", "Fatal Error" (Maya's crash banner).
+        assert!(fatal(
+            "Fatal Error. Attempting to save in /tmp/root.20241101.1200.ma"
+        ));
+        assert!(fatal("// Error: Frame aborted //"));
+        assert!(!fatal("Rendering frame 12 done"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::{LogParser, ProgressEvent};
 finder!(FINISHED_RENDERING, "Finished Rendering ");
 finder!(RENDERING_FRAME, "Rendering frame ");
 finder!(PCT_DONE, "% done");
+finder!(PCT_OF_RENDERING, "Percentage of rendering done: ");
 finder!(FRAME_ABORTED, "Frame aborted");
 finder!(FATAL_ERROR, "Fatal Error");
 finder!(FLEXLM, "FLEXlm error");
@@ -70,6 +71,16 @@ impl LogParser for MayaNativeParser {
             if let Some(frame) = leading_int(rest) {
                 self.frame = Some(frame);
                 out.push(ProgressEvent::FrameStarted { frame });
+            }
+            return;
+        }
+        // Maya Software: "Percentage of rendering done: 40 (…)"; Deadline's MayaCmd handler
+        // `\[PROGRESS\] Percentage of rendering done: (.*)` (github.com/bsukhadia/beta).
+        if let Some(rest) = after(&PCT_OF_RENDERING, line) {
+            if let Some(p) = leading_int(rest.trim_start()) {
+                out.push(ProgressEvent::Percent {
+                    percent: p.clamp(0, 100) as f32,
+                });
             }
             return;
         }
@@ -179,6 +190,22 @@ mod tests {
                 "{line}: {out:?}"
             );
         }
+    }
+
+    #[test]
+    fn maya_software_percentage_lines() {
+        // Shared real_log_lines.json case maya-pct-0, and Deadline MayaCmd.py's
+        // "[PROGRESS] Percentage of rendering done: (.*)" handler.
+        let out = run(
+            RendererKind::MayaSoftware,
+            &["Percentage of rendering done: 0"],
+        );
+        assert_eq!(out, vec![ProgressEvent::Percent { percent: 0.0 }]);
+        let out = run(
+            RendererKind::Any,
+            &["[PROGRESS] Percentage of rendering done: 40 (elapsed 3s)"],
+        );
+        assert_eq!(out, vec![ProgressEvent::Percent { percent: 40.0 }]);
     }
 
     #[test]

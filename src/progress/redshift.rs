@@ -21,6 +21,7 @@ finder!(ABORTED, "Frame rendering aborted");
 finder!(INTERNALLY_ABORTED, "Rendering was internally aborted");
 finder!(NO_DEVICES, "No devices found");
 finder!(ILLEGAL_ACCESS, "illegal memory access");
+finder!(ABORTING_THE_RENDER, "Aborting the render");
 finder!(NO_RS_PREFERENCE, "Cannot find procedure \"rsPreference\"");
 
 /// Follows one Redshift render process.
@@ -70,6 +71,10 @@ impl LogParser for RedshiftParser {
             Some("Redshift aborted the frame")
         } else if find(&NO_DEVICES, line).is_some() {
             Some("Redshift found no usable GPU")
+        } else if find(&ABORTING_THE_RENDER, line).is_some() {
+            // "There's less than 128MB of free VRAM … Aborting the render" (measured in
+            // aws-deadline/deadline-cloud-samples, see the shared real_log_lines.json).
+            Some("Redshift aborted the render")
         } else if find(&ILLEGAL_ACCESS, line).is_some() {
             Some("GPU illegal memory access")
         } else if find(&NO_RS_PREFERENCE, line).is_some() {

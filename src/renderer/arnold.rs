@@ -1,8 +1,8 @@
 //! Arnold (MtoA). Honours `CUDA_VISIBLE_DEVICES`, so the pinning alone keeps it on its card;
-//! the custom script switches `defaultArnoldRenderOptions.renderDevice` to GPU. Progress:
-//! `progress::arnold`.
+//! the custom script switches `defaultArnoldRenderOptions.renderDevice` (0 CPU, 1 GPU: MtoA's
+//! render device enum) to match the slot. Progress: `progress::arnold`.
 
-use super::Renderer;
+use super::{Renderer, ScriptSetting};
 use crate::progress::RendererKind;
 
 pub(super) static RENDERER: Renderer = Renderer {
@@ -12,4 +12,9 @@ pub(super) static RENDERER: Renderer = Renderer {
     gpu_render_args: &[],
     gpu_env: &[],
     progress: RendererKind::Arnold,
+    script_settings: &[ScriptSetting {
+        attr: "defaultArnoldRenderOptions.renderDevice",
+        gpu: 1,
+        cpu: 0,
+    }],
 };

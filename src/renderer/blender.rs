@@ -12,4 +12,5 @@ pub(super) static RENDERER: Renderer = Renderer {
     gpu_render_args: &[],
     gpu_env: &[],
     progress: RendererKind::Blender,
+    script_settings: &[],
 };

@@ -18,8 +18,20 @@ mod redshift;
 mod renderman;
 mod vray;
 
+use std::collections::BTreeMap;
+
 use crate::plan::GpuSlot;
 use crate::progress::RendererKind;
+
+/// One attribute the custom mayapy script sets when this renderer renders: `attr`
+/// (`node.attribute`) gets `gpu` on a GPU slot, `cpu` on the CPU. Skipped by the script when
+/// the scene has no such node (the renderer's plug-in not loaded).
+#[derive(Debug)]
+pub struct ScriptSetting {
+    pub attr: &'static str,
+    pub gpu: i64,
+    pub cpu: i64,
+}
 
 /// One renderer: its names, how `Render` and the scripts select it, what a pinned GPU needs,
 /// and which log parser follows it.
@@ -40,6 +52,10 @@ pub struct Renderer {
     pub gpu_env: &'static [(&'static str, &'static str)],
     /// Which log parser follows it (see `progress`).
     pub progress: RendererKind,
+    /// What the custom mayapy script sets for it (device choice), sent as data in the task
+    /// file. Device selection that needs the renderer's own procedure (Redshift's
+    /// `redshiftSelectCudaDevices`) stays a branch on the canonical name in the script.
+    pub script_settings: &'static [ScriptSetting],
 }
 
 impl Renderer {
@@ -118,6 +134,24 @@ pub fn env_for(renderer: Option<&str>, slot: &GpuSlot) -> Vec<(String, String)> 
             out
         }
     }
+}
+
+/// The task file's `renderer_settings`: for every renderer with script settings, by canonical
+/// name, the `[attr, value]` pairs for `slot`. All of them, because the script only learns at
+/// run time which renderer the scene uses when the job does not say.
+pub fn script_settings(slot: &GpuSlot) -> BTreeMap<&'static str, Vec<(&'static str, i64)>> {
+    let gpu = matches!(slot, GpuSlot::Gpu { .. });
+    ALL.iter()
+        .filter(|r| !r.script_settings.is_empty())
+        .map(|r| {
+            let v = r
+                .script_settings
+                .iter()
+                .map(|s| (s.attr, if gpu { s.gpu } else { s.cpu }))
+                .collect();
+            (r.name, v)
+        })
+        .collect()
 }
 
 /// Every variable some renderer sets for a pinned GPU: removed from the client's environment

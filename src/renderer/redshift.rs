@@ -13,6 +13,7 @@ pub(super) static RENDERER: Renderer = Renderer {
     gpu_render_args: &["-gpu", "{0}"],
     gpu_env: &[("REDSHIFT_GPUDEVICES", "0")],
     progress: RendererKind::Redshift,
+    script_settings: &[],
 };
 
 #[cfg(test)]

@@ -17,4 +17,5 @@ pub(super) static RENDERER: Renderer = Renderer {
     gpu_render_args: &[],
     gpu_env: &[],
     progress: RendererKind::RenderMan,
+    script_settings: &[],
 };

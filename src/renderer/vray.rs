@@ -10,4 +10,5 @@ pub(super) static RENDERER: Renderer = Renderer {
     gpu_render_args: &[],
     gpu_env: &[],
     progress: RendererKind::VRay,
+    script_settings: &[],
 };

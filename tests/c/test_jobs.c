@@ -4,10 +4,12 @@
  * invalid UTF-8, bad setter values, stale job ids, no agent with autostart off.
  *
  * The job that runs is real: the agent (BRM_AGENT = the cargo-built brm) is started by
- * brm_client_new in this test's BRM_HOME; with no Maya installed (BRM_MAYA_ROOTS is an empty
- * dir) every method level fails quickly, so the job ends FAILED with brm's own log lines,
- * which exercises status, logs, wait, retry and cancel end to end. ctest stops the agent
- * afterwards (jobs_agent_stop).
+ * brm_client_new in this test's BRM_HOME. With no Maya in the environment (BRM_MAYA_ROOTS is
+ * an empty dir) a .ma job is refused at submit with BRM_ERR_RENDERER_UNAVAILABLE; given the
+ * fake Maya of tests/fakes (its MAYA_LOCATION set on the job) failing at start, every method
+ * level fails quickly, so the job ends FAILED with brm's own log lines, which exercises
+ * status, logs, wait, retry and cancel end to end. ctest stops the agent afterwards
+ * (jobs_agent_stop).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "brm_check.h"
@@ -289,11 +291,22 @@ static void test_job_lifecycle(brm_client *c) {
     EXPECT_OK(brm_job_spec_set_gpu(s, "cpu"));
     EXPECT_OK(brm_job_spec_set_output_dir(s, out_dir));
     EXPECT_OK(brm_job_spec_set_env(s, "BRM_C_TEST", "1"));
+
+    /* No Maya in the job's environment: refused at once with its own result code and one
+     * message naming what was searched (not a failed job). */
+    EXPECT_ERR(brm_submit(c, s, &id), BRM_ERR_RENDERER_UNAVAILABLE, "MAYA_LOCATION unset", "no-maya");
+    CHECK(id == 0);
+
+    /* The job's own environment decides: brm's fake Maya, failing at start on every level. */
+    char fake_maya[4096];
+    snprintf(fake_maya, sizeof fake_maya, "%s/../../fakes/maya2025", data);
+    EXPECT_OK(brm_job_spec_set_env(s, "MAYA_LOCATION", fake_maya));
+    EXPECT_OK(brm_job_spec_set_env(s, "BRM_FAKE_FAIL", "start"));
     EXPECT_OK(brm_submit(c, s, &id));
     CHECK(id > 0);
     brm_job_spec_free(s);
 
-    /* Wait: with no Maya every level fails fast, so the job ends FAILED. */
+    /* Wait: every level fails fast, so the job ends FAILED. */
     uint32_t state = 99;
     rc = brm_wait(c, id, 60000, &state);
     CHECK(rc == BRM_OK || rc == BRM_ERR_JOB_FAILED);
@@ -342,7 +355,7 @@ static void test_job_lifecycle(brm_client *c) {
     free(sq);
     brm_string_free(json);
 
-    /* Logs: brm's own notes say why it failed (no Maya). */
+    /* Logs: brm's own notes say why it failed (the fake Maya's start-up error). */
     int saw_note = 0;
     size_t lines = read_all_logs(c, id, &saw_note);
     CHECK(lines > 0);

@@ -94,6 +94,12 @@ def task_dict(scene, out_dir, **overrides):
         "gpu_device": 0,
     }
     task.update(overrides)
+    # What brm's renderer registry sends (src/renderer/arnold.rs; checked against the task
+    # file brm writes by the Rust test task_file_carries_the_registrys_script_settings).
+    task.setdefault(
+        "renderer_settings",
+        {"arnold": [["defaultArnoldRenderOptions.renderDevice", 0 if task["gpu_device"] is None else 1]]},
+    )
     return task
 
 

@@ -1,10 +1,15 @@
 //! The engine: scheduler and supervisor of every render on this workstation.
 //!
 //! One lock guards the whole model (jobs, tasks, GPU slots, running renders), so two clients
-//! submitting at once can never put two tasks on one slot. A tick thread polls running
-//! renders (ingests their log files, parses progress, enforces timeouts, notices exits),
-//! finalises attempts (verify outputs, fall back, retry remaining frames) and starts queued
-//! tasks on free slots. Submissions start tasks at once, without waiting for a tick.
+//! submitting at once can never put two tasks on one slot. A tick thread polls the
+//! `runner::AttemptRunner` of every running attempt (the runner owns the render's life: log,
+//! progress, timeouts, fatal lines, exit, verification), persists what they report, decides
+//! what an outcome means for the task (done, fall back, retry remaining frames, fail) and
+//! starts queued tasks on free slots. Submissions start tasks at once, without waiting for a
+//! tick.
+//!
+//! Files: `submit` (accept a job), `attempts` (start and drive attempts), `control` (cancel,
+//! retry, job state, transactions), `load` (restart, re-attach), `view` (summaries).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};

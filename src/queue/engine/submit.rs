@@ -95,7 +95,8 @@ impl State {
         ) {
             if !have.starts_with(v.get(..4).unwrap_or(v)) {
                 warnings.push(format!(
-                    "the scene was saved by Maya {v}, which is not installed in the job's environment; rendering with Maya {have}"
+                    "the scene was saved by Maya {v}, but the job's environment selects Maya {have} \
+                     (its MAYA_LOCATION, or no Maya {v} is installed there); rendering with Maya {have}"
                 ));
             }
         }
