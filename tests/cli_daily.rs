@@ -541,3 +541,70 @@ fn the_agent_forgets_finished_jobs_past_the_retention_when_it_starts() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(keep.json(&["jobs", "--json"]).as_array().unwrap().len(), 1);
 }
+
+// ---------------------------------------------------------------- item 10: more text
+
+#[test]
+fn text_fixes_step_hint_saved_by_and_blender_layer_wording() {
+    let env = Env::new(&[]);
+    let o = env.brm(&["frames", "5-1x-2"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("5-1 already counts down") && err.contains("5-1x2"),
+        "{err}"
+    );
+    assert!(!err.contains("swap"), "{err}");
+    let err = String::from_utf8_lossy(&env.brm(&["frames", "1-5x-3"]).stderr).into_owned();
+    assert!(err.contains("swap the ends: 5-1x3"), "{err}");
+    let insp = env.ok(&["scene", "inspect", &scene("adaptor__maya-test.ma")]);
+    assert!(
+        insp.contains("Saved by      Maya 2018 (file version 2018ff09)"),
+        "{insp}"
+    );
+}
+
+#[test]
+fn a_blend_job_names_its_layers_in_words() {
+    if !Command::new("blender")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        // scripts/test.sh installs Blender; CI fails loudly there when it cannot.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Blender is required in CI"
+        );
+        eprintln!("SKIP: no blender here");
+        return;
+    }
+    let env = Env::new(&[]);
+    let out = env.out();
+    let o = env.brm(&[
+        "render",
+        &format!("{ROOT}/examples/shot.blend"),
+        "--frames",
+        "1",
+        "--gpu",
+        "cpu",
+        "-o",
+        out.to_str().unwrap(),
+        "--wait",
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(text.contains("task 0 all view layers: done"), "{text}");
+    let v = env.json(&["jobs", "--json"]);
+    let id = v[0]["id"].as_u64().unwrap().to_string();
+    let notes = env.ok(&["log", &id, "--notes"]);
+    assert!(
+        notes.contains("task 0 (all view layers, frames 1)"),
+        "{notes}"
+    );
+    assert!(!notes.contains("layer ''"), "{notes}");
+}
