@@ -608,3 +608,46 @@ fn a_blend_job_names_its_layers_in_words() {
     );
     assert!(!notes.contains("layer ''"), "{notes}");
 }
+
+// ---------------------------------------------------------------- item 9: machine warnings
+
+#[test]
+fn a_machine_wide_warning_is_said_once_and_short_with_detail_in_json_and_verbose() {
+    let env = Env::new(&[]);
+    let info = env.ok(&["info"]);
+    let full = env.json(&["info", "--json"])["gpu_reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let none: Vec<&str> = info.lines().filter(|l| l.contains("none: ")).collect();
+    assert_eq!(none.len(), 1, "{info}");
+    assert!(
+        !none[0].contains(&full) && !none[0].contains("os error"),
+        "{info}"
+    );
+    assert!(env.ok(&["info", "-v"]).contains(&full), "{full}");
+    let (sc, out) = (scene("cube__cube.ma"), env.out());
+    let id = env.json(&[
+        "render",
+        &sc,
+        "--frames",
+        "1",
+        "--method",
+        "render",
+        "-o",
+        out.to_str().unwrap(),
+        "--json",
+    ])["id"]
+        .as_u64()
+        .unwrap();
+    env.wait_final(id);
+    let text = env.ok(&["status", &id.to_string()]);
+    let warn: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("no NVIDIA GPU"))
+        .collect();
+    assert_eq!(warn.len(), 1, "{text}");
+    assert!(warn[0].len() <= 100 && !warn[0].contains(&full), "{text}");
+    let notes = env.ok(&["log", &id.to_string(), "--notes"]);
+    assert_eq!(notes.matches("no NVIDIA GPU").count(), 1, "{notes}");
+}

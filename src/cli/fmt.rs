@@ -36,6 +36,26 @@ pub fn eta(e: Option<u64>) -> String {
     e.map_or_else(|| "unknown".into(), duration)
 }
 
+/// A machine-wide note made short: parenthesised detail (library paths, OS errors) removed,
+/// so it fits one line; the full text stays in `--json` and `-v`.
+pub fn short(text: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" ;", ";")
+        .replace(" ,", ",")
+}
+
 /// How a task's layer is named: `layer beauty`, or the Blender case of no layer chosen.
 pub fn layer(name: &str) -> String {
     if name.is_empty() {
@@ -104,6 +124,12 @@ mod tests {
         assert_eq!(duration(7500), "2h05m");
         assert_eq!(eta(None), "unknown");
         assert_eq!(layer(""), "all view layers");
+        assert_eq!(
+            short(
+                "NVML not loadable (libnvidia-ml.so.1: cannot open (x)) and nvidia-smi not found"
+            ),
+            "NVML not loadable and nvidia-smi not found"
+        );
     }
 
     #[test]
