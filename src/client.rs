@@ -300,6 +300,22 @@ impl Client {
             .scene
             .canonicalize()
             .unwrap_or_else(|_| spec.scene.clone());
+        // A .blend: Blender (once per content, cached) gives the view layers to check the
+        // job's --layer against now, not at render time, and the default frame range.
+        if spec.is_blend() && (!spec.layers.is_empty() || spec.frames.is_none()) {
+            match blend_facts(&spec.scene, &self.paths) {
+                Ok(facts) => {
+                    facts.check_layers(&spec.layers, &spec.scene)?;
+                    if spec.frames.is_none() {
+                        spec.frames = Some(facts.frames());
+                    }
+                }
+                // With frames given, a Blender this process cannot find or run is no reason
+                // to refuse: the job renders with the Blender of its own environment.
+                Err(_) if spec.frames.is_some() => {}
+                Err(e) => return Err(e),
+            }
+        }
         // The snapshot this submit made: removed again when the job is refused, and named
         // in errors by the artist's file instead.
         let mut made: Option<(PathBuf, PathBuf)> = None;
@@ -330,9 +346,6 @@ impl Client {
         };
         if spec.env.is_empty() {
             spec.env = capture_env();
-        }
-        if spec.frames.is_none() && spec.is_blend() {
-            spec.frames = Some(blend_frames(&spec.scene).map_err(refused)?);
         }
         // Never sent twice: a fresh, greeted connection first (a long-lived client such as Maya
         // may hold one to an agent that has since died), then one attempt.
@@ -538,17 +551,21 @@ fn roundtrip(c: &mut Connection, req: &Request) -> std::io::Result<Result<Value,
 }
 
 /// The frame set of a `.blend` scene's own range, asked from Blender.
-fn blend_frames(scene: &Path) -> crate::Result<String> {
+/// What Blender says about a `.blend` (cached by content under the state folder).
+pub fn blend_facts(
+    scene: &Path,
+    paths: &Paths,
+) -> crate::Result<crate::scene::blend_query::BlendFacts> {
     let report = crate::detect::detect_cached();
     let blender = report.blender.as_ref().map(|b| b.path.clone()).ok_or_else(|| {
-        crate::Error::NotFound("no Blender found to read the scene's frame range; install Blender or give --frames".into())
+        crate::Error::NotFound("no Blender found to read the scene (frame range, view layers); install Blender, set BRM_BLENDER, or give --frames".into())
     })?;
-    let (s, e, step) = crate::detect::blend_frame_range(&blender, scene, Duration::from_secs(120))?;
-    Ok(if step > 1 {
-        format!("{s}-{e}x{step}")
-    } else {
-        format!("{s}-{e}")
-    })
+    Ok(crate::scene::blend_query::query(
+        &blender,
+        scene,
+        Some(&paths.state.join("cache")),
+        Duration::from_secs(120),
+    )?)
 }
 
 fn decode<T: serde::de::DeserializeOwned>(v: Value) -> crate::Result<T> {

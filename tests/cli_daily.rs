@@ -564,19 +564,26 @@ fn text_fixes_step_hint_saved_by_and_blender_layer_wording() {
     );
 }
 
-#[test]
-fn a_blend_job_names_its_layers_in_words() {
-    if !Command::new("blender")
+/// Blender renders for real in these tests; scripts/test.sh installs it, and CI fails
+/// loudly when it is missing.
+fn blender_present() -> bool {
+    let ok = Command::new("blender")
         .arg("--version")
         .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        // scripts/test.sh installs Blender; CI fails loudly there when it cannot.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "Blender is required in CI"
-        );
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "Blender is required in CI"
+    );
+    if !ok {
         eprintln!("SKIP: no blender here");
+    }
+    ok
+}
+
+#[test]
+fn a_blend_job_names_its_layers_in_words() {
+    if !blender_present() {
         return;
     }
     let env = Env::new(&[]);
@@ -650,4 +657,50 @@ fn a_machine_wide_warning_is_said_once_and_short_with_detail_in_json_and_verbose
     assert!(warn[0].len() <= 100 && !warn[0].contains(&full), "{text}");
     let notes = env.ok(&["log", &id.to_string(), "--notes"]);
     assert_eq!(notes.matches("no NVIDIA GPU").count(), 1, "{notes}");
+}
+
+// ---------------------------------------------------------------- item 7: .blend inspect
+
+#[test]
+fn a_blend_is_inspected_by_blender_and_an_unknown_view_layer_is_refused_at_submit() {
+    if !blender_present() {
+        return;
+    }
+    let snaps = tempfile::tempdir().unwrap();
+    let snapdir = snaps.path().join("snapshots");
+    let env = Env::new(&[("BRM_SNAPSHOT_DIR", snapdir.to_str().unwrap())]);
+    let shot = format!("{ROOT}/examples/shot.blend");
+    let v = env.json(&["scene", "inspect", &shot, "--json"]);
+    assert_eq!(v["renderer"], "cycles", "{v:#}");
+    assert_eq!(v["start_frame"], 1.0);
+    assert_eq!(v["end_frame"], 24.0);
+    let names: Vec<&str> = v["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["beauty", "fx"], "{v:#}");
+    let text = env.ok(&["scene", "inspect", &shot]);
+    assert!(
+        text.contains("Renderer      cycles") && text.contains("Frames        1-24"),
+        "{text}"
+    );
+    // Second time from the cache (same content): no Blender needed.
+    let cached = env.brm(&["scene", "inspect", &shot, "--json"]);
+    assert!(cached.status.success());
+    let o = env.brm(&[
+        "render", &shot, "--layer", "nosuch", "--gpu", "cpu", "--frames", "1",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("shot.blend has no view layer \"nosuch\"") && err.contains("beauty, fx"),
+        "{err}"
+    );
+    assert!(!err.contains("snapshots"), "{err}");
+    assert!(std::fs::read_dir(&snapdir)
+        .map(|d| d.count() == 0)
+        .unwrap_or(true));
+    assert!(env.ok(&["jobs"]).contains("no jobs"));
 }

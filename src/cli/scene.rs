@@ -36,7 +36,16 @@ pub fn run(args: SceneArgs) -> brm::Result<i32> {
 }
 
 fn inspect(args: InspectArgs) -> brm::Result<i32> {
-    let info = scene::inspect(&args.scene)?;
+    let mut info = scene::inspect(&args.scene)?;
+    if info.format == scene::SceneFormat::Blend {
+        // Frames, engine, camera and view layers come from Blender itself (cached).
+        match brm::client::blend_facts(&args.scene, &brm::paths::Paths::from_env()) {
+            Ok(f) => f.fill(&mut info),
+            Err(e) => info
+                .warnings
+                .push(format!("frames and view layers not read: {e}")),
+        }
+    }
     if args.json {
         outln!("{}", scene::to_json(&info));
     } else {
