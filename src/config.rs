@@ -94,6 +94,14 @@ pub fn job_retention() -> Option<Duration> {
     (days > 0.0).then(|| Duration::from_secs_f64((days * 86_400.0).min(1e15)))
 }
 
+/// `BRM_NOTIFY` (1): a desktop notification when a job ends; `0`, `false` or `no` turns it
+/// off. Read from the agent's environment and from the job's (the submitter's).
+pub fn notify(env: Env<'_>) -> bool {
+    env.get("BRM_NOTIFY")
+        .and_then(|v| v.to_str().map(|s| s.trim().to_ascii_lowercase()))
+        .is_none_or(|s| !matches!(s.as_str(), "0" | "false" | "no" | "off"))
+}
+
 pub fn reserve_gpu0() -> bool {
     Env::Process.num("BRM_RESERVE_GPU0", 1) != 0
 }

@@ -13,6 +13,7 @@ pub mod agent;
 pub mod client;
 pub mod detect;
 pub mod frames;
+pub mod notify;
 pub mod plan;
 pub mod progress;
 pub mod protocol;

@@ -704,3 +704,144 @@ fn a_blend_is_inspected_by_blender_and_an_unknown_view_layer_is_refused_at_submi
         .unwrap_or(true));
     assert!(env.ok(&["jobs"]).contains("no jobs"));
 }
+
+// ---------------------------------------------------------------- item 12: notifications
+
+/// A real session bus (Debian's `dbus-daemon --session`) with `dbus-monitor` as the
+/// listener: every Notify call brm makes is seen on the bus with its arguments.
+struct SessionBus {
+    daemon: std::process::Child,
+    monitor: std::process::Child,
+    address: String,
+    seen: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SessionBus {
+    fn start() -> Option<SessionBus> {
+        // On PATH (dbus-monitor and gdbus have no --version that exits 0).
+        let have = |p: &str| {
+            std::env::var_os("PATH")
+                .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(p).is_file()))
+        };
+        if !(have("dbus-daemon") && have("dbus-monitor") && have("gdbus")) {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "dbus-daemon, dbus-monitor and gdbus are required in CI (scripts/test.sh installs them)"
+            );
+            eprintln!("SKIP: no dbus-daemon/dbus-monitor/gdbus here");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let sock = dir.path().join("bus");
+        let address = format!("unix:path={}", sock.display());
+        let daemon = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile"])
+            .arg(format!("--address={address}"))
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !sock.exists() {
+            assert!(Instant::now() < deadline, "dbus-daemon did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let seen = dir.path().join("seen.txt");
+        let monitor = Command::new("dbus-monitor")
+            .args(["--address", &address])
+            .arg("interface='org.freedesktop.Notifications'")
+            .stdout(std::fs::File::create(&seen).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let bus = SessionBus {
+            daemon,
+            monitor,
+            address,
+            seen,
+            _dir: dir,
+        };
+        while !bus.text().contains("NameAcquired") {
+            assert!(Instant::now() < deadline, "dbus-monitor did not connect");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(bus)
+    }
+
+    fn text(&self) -> String {
+        std::fs::read_to_string(&self.seen).unwrap_or_default()
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let t = self.text();
+            if t.contains(needle) {
+                return t;
+            }
+            assert!(Instant::now() < deadline, "no {needle:?} on the bus:\n{t}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for SessionBus {
+    fn drop(&mut self) {
+        let _ = self.monitor.kill();
+        let _ = self.monitor.wait();
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+#[test]
+fn a_job_that_ends_sends_a_desktop_notification_unless_turned_off() {
+    let Some(bus) = SessionBus::start() else {
+        return;
+    };
+    let env = Env::new(&[
+        ("BRM_NOTIFY", "1"),
+        ("DBUS_SESSION_BUS_ADDRESS", &bus.address),
+    ]);
+    let id = env.cube("1-2", &["--name", "shot010"]);
+    assert_eq!(env.wait_final(id)["state"], "done");
+    let seen = bus.wait_for(&format!("string \"brm: job {id} 'shot010' done\""));
+    assert!(seen.contains("member=Notify"), "{seen}");
+    assert!(seen.contains("string \"2/2 frames in "), "{seen}");
+    assert!(seen.contains("uint32 0"), "{seen}");
+    // A failure is critical (urgency 2) and says what is missing.
+    let failing = Env::new(&[
+        ("BRM_NOTIFY", "1"),
+        ("DBUS_SESSION_BUS_ADDRESS", &bus.address),
+        ("BRM_FAKE_FAIL", "crash-after:1"),
+    ]);
+    let bad = failing.cube("1-3", &["--retries", "0", "--name", "shot020"]);
+    assert_eq!(failing.wait_final(bad)["state"], "failed");
+    let seen = bus.wait_for(&format!("brm: job {bad} 'shot020' failed"));
+    assert!(seen.contains("; missing 2-3; see `brm status"), "{seen}");
+    assert!(seen.contains("byte 2"), "{seen}");
+    // Off with a setting: the submitter's BRM_NOTIFY=0 (the agent itself has it on).
+    let mut c = env.cmd(&[
+        "render",
+        &scene("cube__cube.ma"),
+        "--frames",
+        "1",
+        "--gpu",
+        "cpu",
+        "--method",
+        "render",
+        "--name",
+        "quiet",
+        "-o",
+        env.out().to_str().unwrap(),
+        "--json",
+    ]);
+    c.env("BRM_NOTIFY", "0");
+    let o = c.output().unwrap();
+    assert!(o.status.success());
+    let quiet: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let quiet = quiet["id"].as_u64().unwrap();
+    assert_eq!(env.wait_final(quiet)["state"], "done");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(!bus.text().contains("'quiet'"), "{}", bus.text());
+}

@@ -150,6 +150,7 @@ impl State {
             let msg = format!("job {id} {}: {frames_done}/{total} frames", new.as_str());
             self.note(id, &msg);
             if new.is_final() {
+                self.notify_ended(id);
                 let _ = self.cleanup_snapshots();
                 if let Some(job) = self.jobs.get_mut(&id) {
                     let _ = job.log.flush();

@@ -21,6 +21,7 @@ use rusqlite::Connection;
 
 mod attempts;
 mod control;
+mod ended;
 mod forget;
 mod load;
 mod submit;
