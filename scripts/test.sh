@@ -23,6 +23,10 @@ command -v make >/dev/null || missing+=(make)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v python3 >/dev/null || missing+=(python3)
 command -v bc >/dev/null || missing+=(bc)
+# Desktop notifications are tested on a real session bus (tests/cli_daily.rs).
+command -v dbus-daemon >/dev/null || missing+=(dbus-daemon)
+command -v dbus-monitor >/dev/null || missing+=(dbus-bin)
+command -v gdbus >/dev/null || missing+=(libglib2.0-bin)
 # The Windows compile check builds bundled SQLite's C code for the target.
 command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64)
 if [ ${#missing[@]} -gt 0 ]; then
