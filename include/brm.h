@@ -289,6 +289,17 @@ uint32_t brm_abi_version(void);
 void brm_shutdown(void);
 
 /**
+ * Pause (`paused` non-zero) or resume (`0`) a queued or running job. A paused job starts no
+ * new tasks; those already rendering finish; its state reads `BRM_JOB_PAUSED` meanwhile.
+ * `*out_state` (may be NULL) gets the job's state afterwards, a `brm_job_state` value.
+ * A finished job cannot be paused: `BRM_ERR_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `c` a live client; `out_state` NULL or valid for a write.
+ */
+brm_result brm_set_paused(brm_client *c, uint64_t job_id, int32_t paused, uint32_t *out_state);
+
+/**
  * The system report as JSON (`{"schema":1,...}`, see `brm info --json`), GPUs read now.
  * Free the string with `brm_string_free`.
  *

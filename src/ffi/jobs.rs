@@ -87,7 +87,7 @@ pub struct brm_log_line {
     pub text_len: usize,
 }
 
-fn with_client<T>(
+pub(super) fn with_client<T>(
     c: &brm_client,
     f: impl FnOnce(&mut Client) -> crate::Result<T>,
 ) -> Result<T, FfiError> {

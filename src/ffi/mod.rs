@@ -18,6 +18,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::error::ErrorKind;
 
+pub mod control;
 pub mod detect;
 pub mod frames;
 pub mod jobs;
