@@ -27,7 +27,13 @@ The version comes from ``MAYA_API_VERSION`` in ``include/maya/MTypes.h`` (``2024
 older than 2022 are rejected with a message naming what was found.
 
 Result variables: ``Maya_FOUND``, ``Maya_VERSION``, ``MAYA_API_VERSION``, ``MAYA_LOCATION``,
-``MAYA_INCLUDE_DIR``, ``MAYA_LIBRARY_DIR``, ``MAYA_PLUGIN_SUFFIX``.
+``MAYA_INCLUDE_DIR``, ``MAYA_LIBRARY_DIR``, ``MAYA_PLUGIN_SUFFIX``, and on Linux
+``MAYA_LINUX_CXX11_ABI`` (0 or 1) with ``MAYA_CXX11_ABI_SOURCE`` (how it was decided).
+
+C++ ABI (Linux): the imported targets carry ``_GLIBCXX_USE_CXX11_ABI=0`` or ``=1`` as the
+devkit's own libraries use it (old ABI for Maya 2022-2023, new for 2024+; read from their
+std::string symbols, the version only when they show none). Override with the cache variable
+``MAYA_CXX11_ABI`` = ``ON`` / ``OFF`` (default ``AUTO``).
 
 Imported targets (``INTERFACE_INCLUDE_DIRECTORIES``, the platform definitions ``LINUX`` /
 ``NT_PLUGIN`` / ``OSMac_`` plus ``_BOOL`` and ``REQUIRE_IOSTREAM``, C++17):
@@ -135,6 +141,58 @@ if(_maya_chosen_root)
   endif()
 endif()
 
+# C++ ABI (Linux) ----------------------------------------------------------------------------
+# A plug-in must use the libstdc++ ABI Maya itself was built with, or every std::string that
+# crosses the API mangles differently and the plug-in fails to load (undefined symbol) or
+# crashes. Maya 2022-2023 are built on CentOS 7-era toolchains (devtoolset: the old ABI,
+# _GLIBCXX_USE_CXX11_ABI=0); Maya 2024 and later on RHEL 8 with the new one (=1). As maya-usd
+# does, read it from the devkit's own libraries: new-ABI code references std::__cxx11 symbols
+# (_ZNSt7__cxx11...), old-ABI code the old std::string ones (_ZNSs..., _ZNKSs...). Only when
+# a library shows neither is the version the rule. MAYA_CXX11_ABI=ON/OFF overrides.
+set(MAYA_CXX11_ABI "AUTO" CACHE STRING
+  "libstdc++ ABI for Maya plug-ins on Linux: AUTO (read from the devkit's libraries), ON (_GLIBCXX_USE_CXX11_ABI=1) or OFF (=0)")
+set_property(CACHE MAYA_CXX11_ABI PROPERTY STRINGS AUTO ON OFF)
+set(MAYA_LINUX_CXX11_ABI "")
+set(MAYA_CXX11_ABI_SOURCE "")
+if(UNIX AND NOT APPLE AND _maya_chosen_root)
+  if(MAYA_CXX11_ABI STREQUAL "ON" OR MAYA_CXX11_ABI STREQUAL "OFF")
+    if(MAYA_CXX11_ABI)
+      set(MAYA_LINUX_CXX11_ABI 1)
+    else()
+      set(MAYA_LINUX_CXX11_ABI 0)
+    endif()
+    set(MAYA_CXX11_ABI_SOURCE "MAYA_CXX11_ABI=${MAYA_CXX11_ABI}")
+  elseif(MAYA_CXX11_ABI STREQUAL "AUTO")
+    foreach(_lib IN ITEMS MAYA_Foundation_LIBRARY MAYA_OpenMaya_LIBRARY)
+      if(MAYA_LINUX_CXX11_ABI STREQUAL "" AND ${_lib} AND EXISTS "${${_lib}}")
+        file(STRINGS "${${_lib}}" _maya_new_abi REGEX "_ZNSt7__cxx11|_ZNKSt7__cxx11" LIMIT_COUNT 1)
+        file(STRINGS "${${_lib}}" _maya_old_abi REGEX "_ZNSs|_ZNKSs" LIMIT_COUNT 1)
+        get_filename_component(_maya_lib_name "${${_lib}}" NAME)
+        if(_maya_new_abi)
+          set(MAYA_LINUX_CXX11_ABI 1)
+          set(MAYA_CXX11_ABI_SOURCE "${_maya_lib_name} uses std::__cxx11")
+        elseif(_maya_old_abi)
+          set(MAYA_LINUX_CXX11_ABI 0)
+          set(MAYA_CXX11_ABI_SOURCE "${_maya_lib_name} uses the pre-C++11 std::string")
+        endif()
+      endif()
+    endforeach()
+    if(MAYA_LINUX_CXX11_ABI STREQUAL "")
+      if(_maya_chosen_year VERSION_LESS 2024)
+        set(MAYA_LINUX_CXX11_ABI 0)
+      else()
+        set(MAYA_LINUX_CXX11_ABI 1)
+      endif()
+      set(MAYA_CXX11_ABI_SOURCE "no std::string in the devkit libraries; Maya ${_maya_chosen_year}'s rule")
+    endif()
+  else()
+    message(FATAL_ERROR "MAYA_CXX11_ABI is '${MAYA_CXX11_ABI}'; use AUTO, ON or OFF")
+  endif()
+  if(NOT Maya_FIND_QUIETLY)
+    message(STATUS "Maya ${_maya_chosen_year} C++ ABI: _GLIBCXX_USE_CXX11_ABI=${MAYA_LINUX_CXX11_ABI} (${MAYA_CXX11_ABI_SOURCE})")
+  endif()
+endif()
+
 if(WIN32)
   set(MAYA_PLUGIN_SUFFIX ".mll")
   set(_maya_platform_defs NT_PLUGIN)
@@ -168,6 +226,10 @@ if(Maya_FOUND)
         INTERFACE_INCLUDE_DIRECTORIES "${MAYA_INCLUDE_DIR}"
         INTERFACE_COMPILE_DEFINITIONS "${_maya_platform_defs};_BOOL;REQUIRE_IOSTREAM"
         INTERFACE_COMPILE_FEATURES cxx_std_17)
+      if(NOT MAYA_LINUX_CXX11_ABI STREQUAL "")
+        set_property(TARGET Maya::${_lib} APPEND PROPERTY
+          INTERFACE_COMPILE_DEFINITIONS "_GLIBCXX_USE_CXX11_ABI=${MAYA_LINUX_CXX11_ABI}")
+      endif()
       if(NOT _lib STREQUAL "Foundation")
         set_property(TARGET Maya::${_lib} APPEND PROPERTY INTERFACE_LINK_LIBRARIES Maya::Foundation)
       endif()

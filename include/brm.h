@@ -289,15 +289,22 @@ uint32_t brm_abi_version(void);
 void brm_shutdown(void);
 
 /**
- * Pause (`paused` non-zero) or resume (`0`) a queued or running job. A paused job starts no
- * new tasks; those already rendering finish; its state reads `BRM_JOB_PAUSED` meanwhile.
- * `*out_state` (may be NULL) gets the job's state afterwards, a `brm_job_state` value.
- * A finished job cannot be paused: `BRM_ERR_INVALID_ARGUMENT`.
+ * Pause a queued or running job: it starts no new tasks (running ones finish) until
+ * `brm_resume`. `*out_state` (may be NULL) gets its state afterwards (a `brm_job_state`).
+ * A finished job gives `BRM_ERR_INVALID_ARGUMENT`; an unknown id `BRM_ERR_NOT_FOUND`.
  *
  * # Safety
  * `c` a live client; `out_state` NULL or valid for a write.
  */
-brm_result brm_set_paused(brm_client *c, uint64_t job_id, int32_t paused, uint32_t *out_state);
+brm_result brm_pause(brm_client *c, uint64_t job_id, uint32_t *out_state);
+
+/**
+ * Resume a paused job. `*out_state` (may be NULL) gets its state afterwards.
+ *
+ * # Safety
+ * `c` a live client; `out_state` NULL or valid for a write.
+ */
+brm_result brm_resume(brm_client *c, uint64_t job_id, uint32_t *out_state);
 
 /**
  * The system report as JSON (`{"schema":1,...}`, see `brm info --json`), GPUs read now.
@@ -393,7 +400,9 @@ void brm_frameset_free(brm_frameset *fs);
  *
  * `options_json` may be NULL (defaults) or a JSON object with optional keys `autostart`
  * (bool, default true), `agent_path` (the `brm` executable; default `BRM_AGENT`, else beside
- * the library), `home` (like `BRM_HOME`), `connect_timeout_ms`. Free with `brm_client_free`.
+ * the library), `home` (like `BRM_HOME`), `connect_timeout_ms`, `request_timeout_ms` (the
+ * longest wait for any answer, default `BRM_REQUEST_TIMEOUT_MS` or 30000: a stopped agent
+ * gives `BRM_ERR_UNAVAILABLE` instead of blocking). Free with `brm_client_free`.
  *
  * # Safety
  * `options_json` NULL or a NUL-terminated string; `out` valid for a write.

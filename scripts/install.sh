@@ -10,6 +10,8 @@
 #   <prefix>/lib/cmake/brm/brm-config-version.cmake
 #   <prefix>/share/brm/scripts/               the mayapy render scripts (+ blender/), which the
 #                                             agent finds beside its bin/
+#   <prefix>/lib/python/brm/                  `import brm` (PYTHONPATH=<prefix>/lib/python); it
+#                                             loads <prefix>/lib/libbrm.so.0
 #
 # Usage: scripts/install.sh [--prefix DIR] [--debug | --from-build DIR]
 #   --prefix DIR       where to install (default: $HOME/.local)
@@ -79,6 +81,8 @@ install -m 0644 "$repo"/scripts/blender/*.py "$prefix/share/brm/scripts/blender/
 install -m 0755 "$build_dir/libbrm.so" "$prefix/lib/libbrm.so.0"
 ln -sfn libbrm.so.0 "$prefix/lib/libbrm.so"
 install -m 0644 "$build_dir/libbrm.a" "$prefix/lib/libbrm.a"
+install -d "$prefix/lib/python/brm"
+install -m 0644 "$repo"/python/brm/*.py "$repo/python/brm/py.typed" "$prefix/lib/python/brm/"
 
 subst() {
     sed -e "s|@BRM_VERSION@|$version|g" \
@@ -95,3 +99,4 @@ subst "$repo/cmake/brm-config-version.cmake.in" "$prefix/lib/cmake/brm/brm-confi
 echo "installed brm $version (ABI $abi) from $build_dir to $prefix"
 echo "  pkg-config: PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --cflags --libs brm"
 echo "  CMake:      -DCMAKE_PREFIX_PATH=$prefix, find_package(brm CONFIG REQUIRED), brm::brm"
+echo "  Python:     PYTHONPATH=$prefix/lib/python python3 -c 'import brm'"

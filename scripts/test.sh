@@ -23,6 +23,22 @@ command -v make >/dev/null || missing+=(make)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v python3 >/dev/null || missing+=(python3)
 command -v bc >/dev/null || missing+=(bc)
+# The user-service test verifies the unit with systemd-analyze; the release checks read
+# symbol versions with objdump.
+command -v systemd-analyze >/dev/null || missing+=(systemd)
+command -v objdump >/dev/null || missing+=(binutils)
+# The Maya plug-in's UTF-8 test compiles a Latin-1 locale (localedef needs /usr/share/i18n).
+[ -d /usr/share/i18n/charmaps ] || missing+=(locales)
+# The Batch Render window tests: real Qt under Xvfb, PySide2 from Debian for /usr/bin/python3
+# (PySide6 comes from PyPI below, into build/venv-window when python3 lacks it).
+command -v xvfb-run >/dev/null || missing+=(xvfb xauth)
+/usr/bin/python3 -c 'import PySide2.QtWidgets, PySide2.QtTest, pytestqt, pytest' 2>/dev/null \
+  || missing+=(python3-pyside2.qtwidgets python3-pyside2.qtgui python3-pyside2.qtcore python3-pyside2.qttest
+               python3-pytest python3-pytestqt)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+for lib in libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libxcb-icccm4 libxcb-keysyms1; do
+  dpkg -s "$lib" >/dev/null 2>&1 || missing+=("$lib")
+done
 # Desktop notifications are tested on a real session bus (tests/cli_daily.rs).
 command -v dbus-daemon >/dev/null || missing+=(dbus-daemon)
 command -v dbus-monitor >/dev/null || missing+=(dbus-bin)
@@ -59,6 +75,52 @@ step "Maya plugin against the stand-in Maya API"
 cmake -S maya_plugin -B build/maya -DBRM_STANDIN=ON >/dev/null
 cmake --build build/maya -j2
 run ctest --test-dir build/maya --output-on-failure
+
+step "Python API (import brm) against the real libbrm, agent, Blender and the Maya module"
+# vermin checks the package needs nothing newer than Python 3.7; the virtualenv test needs
+# ensurepip (Debian: python3-venv); pdoc generates the reference into build/python-docs.
+pip_get() { python3 -m pip install -q "$@" 2>/dev/null || python3 -m pip install -q --break-system-packages "$@"; }
+python3 -c 'import vermin' 2>/dev/null || pip_get vermin || die "vermin is missing and pip could not install it"
+venv_probe="$(mktemp -d)"
+if ! python3 -m venv "$venv_probe/v" >/dev/null 2>&1; then
+  command -v apt-get >/dev/null || die "python3 -m venv fails and there is no apt-get to install python3-venv"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null \
+    || die "cannot install python3-venv (needed to test pip install of the brm package)"
+fi
+rm -rf "$venv_probe"
+run env BRM_MAYA_BUILD="$PWD/build/maya" python3 -m pytest tests/python_api -q
+bash scripts/python-docs.sh
+
+step "Release: FindMaya C++ ABI per Maya version; glibc 2.28 release build; package layout"
+cmake -S tests/findmaya_abi -B build/findmaya_abi >/dev/null
+run ctest --test-dir build/findmaya_abi --output-on-failure
+# One release build (cargo-zigbuild, its own target folder under build/), then the tarball a
+# studio deploys, unpacked and checked: GLIBC_ <= 2.28, stripped, layout, checksums, brm runs.
+bash scripts/package.sh --dist build/dist
+version="$(sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)"
+bash scripts/check-package.sh "build/dist/brm-$version-linux-x86_64.tar.gz"
+# The plug-in linked against that release libbrm.a (the stand-in Maya here; a studio uses its
+# devkit), installed as a module (its bin/brm must be the release one) and packed with --plugins.
+cmake -S maya_plugin -B build/maya-release -DBRM_STANDIN=ON -DBRM_USE_RELEASE_BUILD=ON -DBRM_BUILD_LIBBRM=OFF >/dev/null
+cmake --build build/maya-release -j2 --target brm_plugin
+rm -rf build/maya-release-module
+cmake --install build/maya-release --prefix "$PWD/build/maya-release-module" >/dev/null
+cmp -s build/release/brm build/maya-release-module/bin/brm \
+  || die "cmake --install put a brm other than the release build into the module"
+bash scripts/package.sh --skip-build --plugins build/maya-release-module --dist build/dist-standin
+bash scripts/check-package.sh "build/dist-standin/brm-$version-linux-x86_64.tar.gz"
+step "Batch Render window: real Qt under Xvfb, the real plug-in through the stand-in host (PySide6, PySide2)"
+WINDOW_PY=python3
+if ! python3 -c 'import PySide6.QtWidgets, pytestqt, pytest' 2>/dev/null; then
+  [ -x build/venv-window/bin/python ] || python3 -m venv build/venv-window \
+    || die "cannot create build/venv-window for PySide6 (apt-get install python3-venv)"
+  WINDOW_PY=build/venv-window/bin/python
+  "$WINDOW_PY" -c 'import PySide6.QtWidgets, pytestqt, pytest' 2>/dev/null \
+    || "$WINDOW_PY" -m pip install -q PySide6 pytest pytest-qt \
+    || die "cannot install PySide6, pytest and pytest-qt from PyPI into build/venv-window"
+fi
+BRM_QT=PySide6 PYTEST_QT_API=pyside6 run xvfb-run -a "$WINDOW_PY" -m pytest tests/window -q -p no:cacheprovider
+BRM_QT=PySide2 PYTEST_QT_API=pyside2 run xvfb-run -a /usr/bin/python3 -m pytest tests/window -q -p no:cacheprovider
 
 step "Windows compile check (process groups → Job Objects, socket → named pipe)"
 if command -v rustup >/dev/null; then

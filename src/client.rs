@@ -50,6 +50,24 @@ pub enum ClientError {
     Options(String),
     #[error("the agent sent an unexpected answer: {0}")]
     BadAnswer(String),
+    /// The runtime folder, the socket or the process behind it is not this user's own.
+    #[error("{0}")]
+    Untrusted(String),
+    /// The agent took the request but did not answer in time (stopped, hung, overloaded).
+    #[error(
+        "the brm agent at {} did not answer `{op}` within {waited_ms} ms: it may be stopped \
+         (SIGSTOP, a debugger) or overloaded. `brm agent status` checks it; `brm agent stop` \
+         (or killing the pid in {}) replaces it, renders keep running{note}",
+        endpoint.display(),
+        pid_file.display()
+    )]
+    NoAnswer {
+        op: String,
+        waited_ms: u64,
+        endpoint: PathBuf,
+        pid_file: PathBuf,
+        note: String,
+    },
 }
 
 impl Kind for ClientError {
@@ -59,7 +77,9 @@ impl Kind for ClientError {
             | ClientError::AgentNotFound { .. }
             | ClientError::AgentDidNotStart { .. }
             | ClientError::AgentSpawn { .. }
-            | ClientError::Connection(_) => ErrorKind::Unavailable,
+            | ClientError::Connection(_)
+            | ClientError::Untrusted(_)
+            | ClientError::NoAnswer { .. } => ErrorKind::Unavailable,
             ClientError::Remote { kind, .. } => *kind,
             ClientError::Options(_) => ErrorKind::InvalidArgument,
             ClientError::BadAnswer(_) => ErrorKind::Protocol,
@@ -68,7 +88,9 @@ impl Kind for ClientError {
 }
 
 /// How to reach the agent. From JSON for the C ABI: `{"autostart": true, "agent_path": "...",
-/// "home": "...", "connect_timeout_ms": 10000}` (all optional).
+/// "home": "...", "connect_timeout_ms": 10000, "request_timeout_ms": 30000}` (all optional).
+/// `request_timeout_ms` bounds every wait for an answer (a `wait` request gets its own
+/// timeout on top); its default comes from `BRM_REQUEST_TIMEOUT_MS`, else 30 s.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientOptions {
@@ -80,6 +102,8 @@ pub struct ClientOptions {
     pub home: Option<PathBuf>,
     #[serde(default = "default_timeout_ms")]
     pub connect_timeout_ms: u64,
+    #[serde(default = "default_request_timeout_ms")]
+    pub request_timeout_ms: u64,
 }
 
 fn yes() -> bool {
@@ -87,6 +111,11 @@ fn yes() -> bool {
 }
 fn default_timeout_ms() -> u64 {
     10_000
+}
+/// `BRM_REQUEST_TIMEOUT_MS`, else 30 s: long enough for a submit of a big scene, short enough
+/// that a hung agent gives an error instead of a frozen shell.
+fn default_request_timeout_ms() -> u64 {
+    crate::config::request_timeout_ms()
 }
 
 impl Default for ClientOptions {
@@ -96,6 +125,7 @@ impl Default for ClientOptions {
             agent_path: None,
             home: None,
             connect_timeout_ms: default_timeout_ms(),
+            request_timeout_ms: default_request_timeout_ms(),
         }
     }
 }
@@ -107,7 +137,7 @@ impl ClientOptions {
         }
         serde_json::from_str(s).map_err(|e| {
             ClientError::Options(format!(
-                "{e}; expected a JSON object with optional keys autostart, agent_path, home, connect_timeout_ms"
+                "{e}; expected a JSON object with optional keys autostart, agent_path, home, connect_timeout_ms, request_timeout_ms"
             ))
         })
     }
@@ -163,6 +193,9 @@ impl Client {
                 return Ok(());
             }
             Err(OpenError::Remote(e)) => return Err(e.into()),
+            Err(OpenError::Io(e)) if is_timeout(&e) => {
+                return Err(self.no_answer("hello", "").into())
+            }
             Err(OpenError::Io(_)) if !self.opts.autostart => {
                 return Err(ClientError::NotRunning {
                     endpoint: self.endpoint(),
@@ -175,8 +208,23 @@ impl Client {
         Ok(())
     }
 
+    /// The error for a request the agent did not answer in time.
+    fn no_answer(&self, op: &str, note: &str) -> ClientError {
+        ClientError::NoAnswer {
+            op: op.to_string(),
+            waited_ms: self.opts.request_timeout_ms,
+            endpoint: self.endpoint(),
+            pid_file: self.paths.runtime.join("agent.pid"),
+            note: note.to_string(),
+        }
+    }
+
+    fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.opts.request_timeout_ms.max(1))
+    }
+
     fn open(&self) -> Result<Connection, OpenError> {
-        let conn = transport::connect(&self.endpoint()).map_err(OpenError::Io)?;
+        let conn = transport::connect(&self.endpoint()).map_err(untrusted_or_io)?;
         let writer = conn.try_clone_box().map_err(OpenError::Io)?;
         let mut c = Connection {
             reader: BufReader::new(conn),
@@ -186,8 +234,11 @@ impl Client {
             protocol: PROTOCOL_VERSION,
             client: format!("brm {}", crate::VERSION),
         };
-        match roundtrip(&mut c, &hello) {
-            Ok(Ok(_)) => Ok(c),
+        match roundtrip(&mut c, &hello, self.request_timeout()) {
+            Ok(Ok(v)) => {
+                crate::agent::upgrade::after_hello(&self.paths, &self.opts, &v);
+                Ok(c)
+            }
             Ok(Err(e)) => Err(OpenError::Remote(e)),
             Err(e) => Err(OpenError::Io(e)),
         }
@@ -210,15 +261,19 @@ impl Client {
             }
             .into());
         };
-        detach::spawn_agent(&exe, &self.paths, self.opts.home.as_deref()).map_err(|source| {
-            ClientError::AgentSpawn {
+        let pid = detach::spawn_agent(&exe, &self.paths, self.opts.home.as_deref()).map_err(
+            |source| ClientError::AgentSpawn {
                 exe: exe.clone(),
                 source,
-            }
-        })?;
+            },
+        )?;
         let waited = Instant::now();
         let timeout = Duration::from_millis(self.opts.connect_timeout_ms.max(100));
         let mut pause = Duration::from_millis(5);
+        // An agent that exits at once (a damaged queue, an untrusted folder) has said why in
+        // its log: report that soon rather than after the whole timeout. A short grace still
+        // lets an agent that was already serving (it rebinds a vanished socket) answer.
+        let mut exited_at: Option<Instant> = None;
         loop {
             match self.open() {
                 Ok(c) => {
@@ -226,7 +281,16 @@ impl Client {
                     return Ok(());
                 }
                 Err(OpenError::Remote(e)) => return Err(e.into()),
-                Err(OpenError::Io(_)) if waited.elapsed() < timeout => {
+                Err(OpenError::Io(e)) if is_timeout(&e) => {
+                    return Err(self.no_answer("hello", "").into())
+                }
+                Err(OpenError::Io(_))
+                    if waited.elapsed() < timeout
+                        && exited_at.is_none_or(|t| t.elapsed() < Duration::from_secs(2)) =>
+                {
+                    if exited_at.is_none() && !process_alive(pid) {
+                        exited_at = Some(Instant::now());
+                    }
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_millis(100));
                 }
@@ -260,12 +324,18 @@ impl Client {
     pub fn call(&mut self, req: &Request) -> crate::Result<Value> {
         for attempt in 0..2 {
             self.ensure_connected()?;
+            let timeout = self.request_timeout();
             let Some(conn) = self.conn.as_mut() else {
                 continue;
             };
-            match roundtrip(conn, req) {
+            match roundtrip(conn, req, timeout) {
                 Ok(Ok(v)) => return Ok(v),
                 Ok(Err(e)) => return Err(e.into()),
+                Err(e) if is_timeout(&e) => {
+                    // Not sent again: a hung agent would only hang twice as long.
+                    self.conn = None;
+                    return Err(self.no_answer(&op_name(req), "").into());
+                }
                 Err(e) => {
                     self.conn = None;
                     if attempt == 1 {
@@ -285,6 +355,7 @@ impl Client {
         if let Some(o) = &spec.output_dir {
             spec.output_dir = Some(absolute(o));
         }
+        crate::submit_checks::check(&mut spec)?;
         if !spec.scene.is_file() {
             return Err(crate::Error::NotFound(format!(
                 "scene {} does not exist (or is not a file); check the path",
@@ -327,6 +398,10 @@ impl Client {
                     return Err(e.into());
                 }
             }
+            // A snapshot folder another user controls would hand them the artist's scene.
+            #[cfg(unix)]
+            crate::agent::trust::check_dir(&self.paths.snapshots)
+                .map_err(|u| ClientError::Untrusted(u.to_string()))?;
             let store = crate::scene::SnapshotStore::new(self.paths.snapshots.clone());
             let snap = store.snapshot(&spec.scene)?;
             if spec.source_scene.is_none() {
@@ -355,14 +430,25 @@ impl Client {
             .conn
             .as_mut()
             .ok_or_else(|| ClientError::Connection(std::io::Error::other("no connection")))?;
+        let timeout = Duration::from_millis(self.opts.request_timeout_ms.max(1));
         let v = match roundtrip(
             conn,
             &Request::Submit {
                 spec: Box::new(spec),
             },
+            timeout,
         ) {
             Ok(Ok(v)) => v,
             Ok(Err(e)) => return Err(refused(e.into())),
+            Err(e) if is_timeout(&e) => {
+                self.conn = None;
+                return Err(self
+                    .no_answer(
+                        "submit",
+                        "; it may still take the job: check `brm jobs` before submitting again",
+                    )
+                    .into());
+            }
             Err(e) => {
                 self.conn = None;
                 return Err(ClientError::Connection(std::io::Error::new(
@@ -498,6 +584,11 @@ impl Client {
     }
 }
 
+/// Whether process `pid` still exists (the agent we started; its reaper thread collects it).
+fn process_alive(pid: u32) -> bool {
+    crate::run::process_exists(pid)
+}
+
 /// Whether an agent answers at the endpoint (without starting one).
 pub fn agent_running(paths: &Paths) -> bool {
     let opts = ClientOptions {
@@ -514,13 +605,56 @@ pub fn agent_running(paths: &Paths) -> bool {
 }
 
 enum OpenError {
-    Io(#[allow(dead_code)] std::io::Error),
+    Io(std::io::Error),
     Remote(ClientError),
 }
 
-fn roundtrip(c: &mut Connection, req: &Request) -> std::io::Result<Result<Value, ClientError>> {
-    let mut buf = serde_json::to_vec(req).map_err(std::io::Error::other)?;
+/// A transport refusal (not our agent) becomes an error of its own: it must be reported,
+/// never answered by starting an agent in the untrusted folder.
+fn untrusted_or_io(e: std::io::Error) -> OpenError {
+    #[cfg(unix)]
+    if let Some(u) = crate::agent::trust::Untrusted::from_io(&e) {
+        return OpenError::Remote(ClientError::Untrusted(u.to_string()));
+    }
+    OpenError::Io(e)
+}
+
+/// Whether an I/O error is a read/write timeout running out.
+fn is_timeout(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
+}
+
+/// The request's `op` as it goes on the wire (for messages).
+fn op_name(req: &Request) -> String {
+    serde_json::to_value(req)
+        .ok()
+        .and_then(|v| v.get("op").and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_else(|| "request".into())
+}
+
+/// One request, one answer, each bounded by `timeout` (a `wait` request gets its own
+/// `timeout_ms` on top). Strings in the answer have control characters escaped
+/// ([`crate::text`]): they end up on terminals and in Maya's Script Editor.
+fn roundtrip(
+    c: &mut Connection,
+    req: &Request,
+    timeout: Duration,
+) -> std::io::Result<Result<Value, ClientError>> {
+    let wire = serde_json::to_value(req).map_err(std::io::Error::other)?;
+    let waits = wire
+        .get("timeout_ms")
+        .and_then(Value::as_u64)
+        .map(Duration::from_millis)
+        .unwrap_or_default();
+    let mut buf = serde_json::to_vec(&wire).map_err(std::io::Error::other)?;
     buf.push(b'\n');
+    c.writer.set_write_timeout(Some(timeout))?;
+    c.reader
+        .get_ref()
+        .set_read_timeout(Some(timeout.saturating_add(waits)))?;
     c.writer.write_all(&buf)?;
     c.writer.flush()?;
     let mut line = String::new();
@@ -537,7 +671,9 @@ fn roundtrip(c: &mut Connection, req: &Request) -> std::io::Result<Result<Value,
         )
     })?;
     Ok(if resp.ok {
-        Ok(resp.result.unwrap_or(Value::Null))
+        let mut v = resp.result.unwrap_or(Value::Null);
+        crate::text::escape_json_strings(&mut v);
+        Ok(v)
     } else {
         let e = resp.error.unwrap_or(crate::protocol::WireError {
             kind: "internal".into(),
@@ -545,7 +681,7 @@ fn roundtrip(c: &mut Connection, req: &Request) -> std::io::Result<Result<Value,
         });
         Err(ClientError::Remote {
             kind: kind_from_name(&e.kind),
-            message: e.message,
+            message: crate::text::escape_controls(&e.message).into_owned(),
         })
     })
 }

@@ -22,6 +22,8 @@ pub mod renderer;
 pub mod run;
 pub mod runner;
 pub mod scene;
+pub mod submit_checks;
+pub mod text;
 
 pub mod ffi;
 

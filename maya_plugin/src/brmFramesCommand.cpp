@@ -59,7 +59,7 @@ MStatus BrmFramesCommand::doIt(const MArgList& args)
         MString spec;
         db.getCommandArgument(0, spec);
         FrameSet fs;
-        brm_result r = brm_frames_parse(spec.asChar(), &fs.p);
+        brm_result r = brm_frames_parse(fromM(spec).c_str(), &fs.p);
         if (r != BRM_OK) return failLib(kCmd, "invalid frame set \"" + fromM(spec) + "\"", r);
         uint64_t len = 0;
         r = brm_frameset_len(fs.p, &len);

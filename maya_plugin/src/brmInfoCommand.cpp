@@ -86,13 +86,13 @@ MStatus BrmInfoCommand::doIt(const MArgList& args)
                 std::snprintf(line, sizeof line, "%u: %.*s (%.*s) %llu/%llu MiB free", g.index,
                               (int)sizeof g.name, g.name, (int)sizeof g.uuid, g.uuid,
                               (unsigned long long)g.memory_free_mib, (unsigned long long)g.memory_total_mib);
-                out.append(MString(line));
+                out.append(toM(line));
             }
             setResult(out);
             return MS::kSuccess;
         }
         // Default and -version: the library version.
-        setResult(MString(brm_version()));
+        setResult(toM(brm_version()));
         return MS::kSuccess;
     });
 }

@@ -71,8 +71,9 @@ MStatus setString(const MArgDatabase& db, const char* flag, const char* what, br
     if (!db.isFlagSet(flag)) return MS::kSuccess;
     MString value;
     db.getFlagArgument(flag, 0, value);
-    brm_result r = setter(spec, value.asChar());
-    if (r != BRM_OK) return failLib(kCmd, std::string("invalid ") + what + " \"" + value.asChar() + "\"", r);
+    std::string text = fromM(value);
+    brm_result r = setter(spec, text.c_str());
+    if (r != BRM_OK) return failLib(kCmd, std::string("invalid ") + what + " \"" + text + "\"", r);
     return MS::kSuccess;
 }
 }  // namespace
@@ -140,7 +141,7 @@ MStatus BrmSubmitCommand::doIt(const MArgList& args)
             MArgList use;
             db.getFlagArgumentList(kLayerFlag, i, use);
             MString layer = use.asString(0);
-            r = brm_job_spec_add_layer(spec.p, layer.asChar());
+            r = brm_job_spec_add_layer(spec.p, fromM(layer).c_str());
             if (r != BRM_OK) return failLib(kCmd, "invalid layer \"" + fromM(layer) + "\"", r);
         }
         if (db.isFlagSet(kChunkFlag)) {

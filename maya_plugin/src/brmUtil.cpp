@@ -110,7 +110,7 @@ MString jobIdString(uint64_t id)
 {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%llu", (unsigned long long)id);
-    return MString(buf);
+    return toM(buf);
 }
 
 bool toMayaInt(uint64_t value, int& out)

@@ -71,7 +71,21 @@ template <class F> MStatus guarded(const char* command, F&& body)
     }
 }
 
-inline MString toM(const std::string& s) { return MString(s.c_str(), (int)s.size()); }
-inline std::string fromM(const MString& s) { return std::string(s.asChar(), s.length()); }
+// Text crosses between Maya and libbrm only through these two. brm.h speaks UTF-8, while
+// MString(const char*) and asChar() use the locale's multibyte encoding (Maya devkit,
+// MString): under a Latin-1 or Shift-JIS locale a layer "scène" would reach libbrm
+// mis-encoded (and be refused as invalid UTF-8). setUTF8()/asUTF8() are exact in every locale.
+inline MString toM(const std::string& s)
+{
+    MString m;
+    m.setUTF8(s.c_str());
+    return m;
+}
+inline std::string fromM(const MString& s)
+{
+    int n = 0;
+    const char* p = s.asUTF8(n);
+    return std::string(p, (size_t)(n > 0 ? n : 0));
+}
 
 }  // namespace brm_maya

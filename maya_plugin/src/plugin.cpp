@@ -16,6 +16,7 @@
 #include "brmJobCommand.h"
 #include "brmJobsCommand.h"
 #include "brmLogCommand.h"
+#include "brmPauseCommand.h"
 #include "brmRetryCommand.h"
 #include "brmSubmitCommand.h"
 #include "brmWatchCommand.h"
@@ -63,6 +64,8 @@ const CommandDef kCommands[] = {
      brm_maya::BrmCancelCommand::createSyntax},
     {brm_maya::BrmRetryCommand::commandName, brm_maya::BrmRetryCommand::creator,
      brm_maya::BrmRetryCommand::createSyntax},
+    {brm_maya::BrmPauseCommand::commandName, brm_maya::BrmPauseCommand::creator,
+     brm_maya::BrmPauseCommand::createSyntax},
 #endif
 };
 

@@ -4,9 +4,15 @@
 //! 0600 in the per-user runtime dir, peer uid checked; Windows: a per-user named pipe). One
 //! agent per user: a lock file decides who serves. It exits after a configurable idle time
 //! with nothing queued or running, and re-attaches to running renders when it starts.
+//! `service` installs it as a systemd user unit / XDG autostart entry; `upgrade` restarts an
+//! older running agent once it has no render running.
 
 pub mod detach;
 mod server;
+pub mod service;
 pub mod transport;
+#[cfg(unix)]
+pub mod trust;
+pub mod upgrade;
 
 pub use server::{serve, ServeOptions, ServeOutcome};

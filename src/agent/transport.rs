@@ -13,6 +13,11 @@ pub trait Conn: Read + Write + Send {
     /// A second handle for writing while another thread/reader owns this one.
     fn try_clone_box(&self) -> std::io::Result<Box<dyn Conn>>;
     fn set_read_timeout(&self, t: Option<Duration>) -> std::io::Result<()>;
+    /// Bound blocking writes too (a stopped agent stops reading; a big request then blocks).
+    /// Transports that cannot bound writes keep this default, which does nothing.
+    fn set_write_timeout(&self, _t: Option<Duration>) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Where clients find the agent: the socket path (Unix) or pipe name (Windows).
@@ -39,6 +44,9 @@ mod imp {
         }
         fn set_read_timeout(&self, t: Option<Duration>) -> std::io::Result<()> {
             UnixStream::set_read_timeout(self, t)
+        }
+        fn set_write_timeout(&self, t: Option<Duration>) -> std::io::Result<()> {
+            UnixStream::set_write_timeout(self, t)
         }
     }
 
@@ -81,46 +89,23 @@ mod imp {
         }
     }
 
+    /// Connect to the agent's socket, but only to this user's own agent: the folders up to
+    /// the socket and the socket itself must be ours and closed to others (checked before a
+    /// byte is sent), and the kernel must say the listening process runs as us. A refusal is
+    /// a `PermissionDenied` error carrying a [`crate::agent::trust::Untrusted`] that says why.
     pub fn connect(path: &Path) -> std::io::Result<Box<dyn Conn>> {
-        Ok(Box::new(UnixStream::connect(path)?))
-    }
-
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    fn peer_uid(s: &UnixStream) -> Option<u32> {
-        use std::os::fd::AsRawFd;
-        let mut cred = libc::ucred {
-            pid: 0,
-            uid: 0,
-            gid: 0,
-        };
-        let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-        // SAFETY: getsockopt writes at most `len` bytes into `cred`, which is that large.
-        let r = unsafe {
-            libc::getsockopt(
-                s.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_PEERCRED,
-                &mut cred as *mut libc::ucred as *mut libc::c_void,
-                &mut len,
-            )
-        };
-        (r == 0).then_some(cred.uid)
-    }
-
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    fn peer_uid(s: &UnixStream) -> Option<u32> {
-        use std::os::fd::AsRawFd;
-        let mut uid: libc::uid_t = 0;
-        let mut gid: libc::gid_t = 0;
-        // SAFETY: getpeereid writes two integers we own.
-        let r = unsafe { libc::getpeereid(s.as_raw_fd(), &mut uid, &mut gid) };
-        (r == 0).then_some(uid)
+        use crate::agent::trust;
+        if let Some(dir) = path.parent() {
+            trust::check_dir(dir).map_err(trust::Untrusted::into_io)?;
+        }
+        trust::check_socket(path).map_err(trust::Untrusted::into_io)?;
+        let s = UnixStream::connect(path)?;
+        trust::check_peer(&s, path).map_err(trust::Untrusted::into_io)?;
+        Ok(Box::new(s))
     }
 
     fn peer_is_us(s: &UnixStream) -> bool {
-        // SAFETY: getuid cannot fail.
-        let me = unsafe { libc::getuid() };
-        peer_uid(s) == Some(me)
+        crate::agent::trust::peer_uid(s) == Some(crate::agent::trust::my_uid())
     }
 }
 

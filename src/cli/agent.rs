@@ -1,5 +1,10 @@
-//! `brm agent [start|stop|status|serve]`: manage the per-user agent that owns the renders.
+//! `brm agent [start|stop|status|serve|install-service|uninstall-service]`: manage the
+//! per-user agent that owns the renders.
 
+use std::path::PathBuf;
+
+use brm::agent::service::{self, InstallOptions, ServiceDirs};
+use brm::agent::upgrade;
 use brm::agent::{serve, ServeOptions, ServeOutcome};
 use brm::client::{agent_running, Client, ClientOptions};
 use brm::paths::Paths;
@@ -13,7 +18,7 @@ pub struct AgentArgs {
     pub json: bool,
 }
 
-#[derive(clap::Subcommand, Clone, Copy)]
+#[derive(clap::Subcommand, Clone)]
 pub enum AgentAction {
     /// Start the agent in the background (no-op when it runs).
     Start,
@@ -23,11 +28,79 @@ pub enum AgentAction {
     Status,
     /// Serve in the foreground (what `start` runs detached).
     Serve,
+    /// Start the agent at login/boot (systemd user unit; XDG autostart without systemd), so
+    /// queued and interrupted renders resume after a reboot without anyone running brm.
+    InstallService(InstallServiceArgs),
+    /// Remove what install-service wrote (the running agent and its renders keep running).
+    UninstallService,
+    /// Stop the agent and start this brm's: running renders keep going and are re-attached.
+    Restart,
+    /// Wait until the older agent PID runs no render, then restart it as this brm (started
+    /// detached by a newer brm that met an older agent).
+    #[command(hide = true)]
+    UpgradeWait {
+        #[arg(long)]
+        from_pid: u64,
+    },
+}
+
+#[derive(clap::Args, Clone)]
+pub struct InstallServiceArgs {
+    /// The brm executable the service runs (default: this one).
+    #[arg(long)]
+    pub exe: Option<PathBuf>,
+    /// Also write the XDG autostart entry when a systemd user session exists.
+    #[arg(long)]
+    pub autostart: bool,
+    /// Write and enable, but do not start the unit now.
+    #[arg(long)]
+    pub no_start: bool,
+    /// Print the unit file and write nothing.
+    #[arg(long)]
+    pub print: bool,
 }
 
 pub fn run(a: AgentArgs) -> brm::Result<i32> {
     let paths = Paths::from_env();
     match a.action.unwrap_or(AgentAction::Status) {
+        AgentAction::InstallService(s) => install_service(&s, a.json),
+        AgentAction::UninstallService => uninstall_service(a.json),
+        AgentAction::UpgradeWait { from_pid } => {
+            let exe = upgrade::this_executable()?;
+            let outcome = upgrade::wait_and_restart(&paths, from_pid, &exe)?;
+            eprintln!("brm agent upgrade-wait: {outcome:?}");
+            Ok(0)
+        }
+        AgentAction::Restart => {
+            if agent_running(&paths) {
+                let mut c = Client::connect(ClientOptions {
+                    autostart: false,
+                    ..Default::default()
+                })?;
+                c.shutdown()?;
+                for _ in 0..200 {
+                    if !agent_running(&paths) {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
+            let mut c = Client::connect(ClientOptions {
+                agent_path: Some(upgrade::this_executable()?),
+                ..Default::default()
+            })?;
+            let st = c.agent_status()?;
+            if a.json {
+                println!("{st}");
+            } else {
+                println!(
+                    "brm agent {} restarted (pid {}); running renders keep going",
+                    st["version"].as_str().unwrap_or("?"),
+                    st["pid"]
+                );
+            }
+            Ok(0)
+        }
         AgentAction::Serve => {
             let outcome = serve(ServeOptions::from_env(paths))?;
             if outcome == ServeOutcome::AlreadyRunning {
@@ -118,4 +191,68 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
             Ok(0)
         }
     }
+}
+
+fn install_service(s: &InstallServiceArgs, json: bool) -> brm::Result<i32> {
+    if s.print {
+        let exe = match &s.exe {
+            Some(p) => p.clone(),
+            None => std::env::current_exe()
+                .map_err(|e| brm::Error::io("finding the running brm executable", e))?,
+        };
+        print!(
+            "{}",
+            service::unit_text(&exe, &service::settings_from_env())
+        );
+        return Ok(0);
+    }
+    let dirs = ServiceDirs::from_env()?;
+    let done = service::install(
+        &dirs,
+        &InstallOptions {
+            exe: s.exe.clone(),
+            force_autostart: s.autostart,
+            no_start: s.no_start,
+        },
+    )?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&done).unwrap_or_default()
+        );
+        return Ok(0);
+    }
+    println!("brm agent service installed: {}", done.unit.display());
+    println!("  runs: {} agent serve", done.exe.display());
+    if let Some(d) = &done.autostart {
+        println!("  autostart entry: {}", d.display());
+    }
+    if done.systemd_session {
+        println!(
+            "  systemd user session: enabled{}",
+            if done.started { " and started" } else { "" }
+        );
+    } else {
+        println!("  enabled for the next systemd user session (none answers here now)");
+    }
+    for n in &done.notes {
+        println!("  note: {n}");
+    }
+    Ok(0)
+}
+
+fn uninstall_service(json: bool) -> brm::Result<i32> {
+    let dirs = ServiceDirs::from_env()?;
+    let removed = service::uninstall(&dirs)?;
+    if json {
+        println!("{}", serde_json::json!({ "removed": removed }));
+    } else if removed.is_empty() {
+        println!("no brm agent service was installed (nothing removed)");
+    } else {
+        for p in &removed {
+            println!("removed {}", p.display());
+        }
+        println!("the running agent, if any, keeps running (stop it with `brm agent stop`)");
+    }
+    Ok(0)
 }

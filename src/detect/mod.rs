@@ -253,6 +253,17 @@ pub fn clear_cache() {
     *guard = None;
 }
 
+/// The Maya installs `opts` finds (`MAYA_LOCATION` first, then newest first), without the
+/// rest of the system report: what resolving a job's executables needs.
+pub fn detect_maya_installs(opts: &DetectOptions) -> Vec<MayaInstall> {
+    maya::detect_maya(opts)
+}
+
+/// The folders Autodesk installs Maya into on this OS (named in "not found" messages).
+pub fn default_maya_roots() -> Vec<PathBuf> {
+    maya::default_roots()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,15 +306,4 @@ mod tests {
         let c = detect_cached();
         assert!(!Arc::ptr_eq(&a, &c));
     }
-}
-
-/// The Maya installs `opts` finds (`MAYA_LOCATION` first, then newest first), without the
-/// rest of the system report: what resolving a job's executables needs.
-pub fn detect_maya_installs(opts: &DetectOptions) -> Vec<MayaInstall> {
-    maya::detect_maya(opts)
-}
-
-/// The folders Autodesk installs Maya into on this OS (named in "not found" messages).
-pub fn default_maya_roots() -> Vec<PathBuf> {
-    maya::default_roots()
 }

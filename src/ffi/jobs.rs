@@ -104,7 +104,9 @@ pub(super) fn with_client<T>(
 ///
 /// `options_json` may be NULL (defaults) or a JSON object with optional keys `autostart`
 /// (bool, default true), `agent_path` (the `brm` executable; default `BRM_AGENT`, else beside
-/// the library), `home` (like `BRM_HOME`), `connect_timeout_ms`. Free with `brm_client_free`.
+/// the library), `home` (like `BRM_HOME`), `connect_timeout_ms`, `request_timeout_ms` (the
+/// longest wait for any answer, default `BRM_REQUEST_TIMEOUT_MS` or 30000: a stopped agent
+/// gives `BRM_ERR_UNAVAILABLE` instead of blocking). Free with `brm_client_free`.
 ///
 /// # Safety
 /// `options_json` NULL or a NUL-terminated string; `out` valid for a write.

@@ -10,6 +10,10 @@ use super::{arg_str, brm_result, check_out, guard, to_c_string, write_out, FfiEr
 use crate::paths::Paths;
 use crate::scene::{self, SnapshotStore};
 
+/// The longest scene path accepted (Windows extended paths reach 32,767 UTF-16 units; Linux
+/// allows 4,096 bytes).
+const MAX_PATH_BYTES: usize = 32 * 1024;
+
 /// Inspect a scene file (`.ma` fully, `.mb` best effort, `.blend` minimally) and return its
 /// description as JSON: `{"schema":1,"path":…,"format":"ma","renderer":…,"start_frame":…,
 /// "end_frame":…,"by_frame":…,"animation":…,"image_prefix":…,"layers":[{"name","node",
@@ -31,6 +35,15 @@ pub unsafe extern "C" fn brm_scene_inspect_json(
             return Err(FfiError::invalid(
                 "argument `path` is empty; pass the scene file's path",
             ));
+        }
+        if path.len() > MAX_PATH_BYTES {
+            // Errors quote the path: never one that grows with the caller's input.
+            return Err(FfiError::invalid(format!(
+                "argument `path` is {} bytes long, more than any file system allows ({MAX_PATH_BYTES}); \
+                 pass the scene file's path (it starts \"{}\")",
+                path.len(),
+                crate::text::escape_controls(&crate::text::cap_echo(path, 64))
+            )));
         }
         let info = scene::inspect(Path::new(path))?;
         write_out(out, to_c_string(&scene::to_json(&info)));
@@ -135,6 +148,19 @@ mod tests {
         assert_ne!(r, brm_result::BRM_OK);
         assert_ne!(r, brm_result::BRM_ERR_PANIC);
         assert!(out.is_null());
+    }
+
+    #[test]
+    fn inspect_huge_path_error_does_not_echo_it_whole() {
+        // Issue 9: a 100 MB path used to give a 100 MB error message. 8 MB is enough to show it.
+        let p = CString::new("b".repeat(8 << 20) + ".ma").unwrap();
+        let mut out: *mut c_char = std::ptr::null_mut();
+        let r = unsafe { brm_scene_inspect_json(p.as_ptr(), &mut out) };
+        assert_eq!(r, brm_result::BRM_ERR_INVALID_ARGUMENT);
+        let mut need = 0usize;
+        unsafe { brm_last_error(std::ptr::null_mut(), 0, &mut need) };
+        assert!(need < 1024, "error message of {need} bytes");
+        assert!(last_error().contains("bytes long"), "{}", last_error());
     }
 
     #[test]

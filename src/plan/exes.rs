@@ -150,13 +150,16 @@ impl Executables {
     }
 }
 
+/// The levels that can start, and each level that cannot with why.
+pub type UsableLevels = (Vec<Method>, Vec<(Method, PlanError)>);
+
 /// The levels of `levels` that can start with `exes`, and why each other one cannot. When
 /// none can, the one error for the whole job: what is missing, where brm looked, what to set.
 pub fn usable_levels(
     exes: &Executables,
     levels: &[Method],
     scene: &Path,
-) -> Result<(Vec<Method>, Vec<(Method, PlanError)>), PlanError> {
+) -> Result<UsableLevels, PlanError> {
     let mut usable = Vec::new();
     let mut skipped = Vec::new();
     for &l in levels {

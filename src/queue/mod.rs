@@ -8,6 +8,7 @@
 //! - `verify` (now `runner::verify`): which expected frame files exist.
 
 pub mod engine;
+mod env_retention;
 pub mod joblog;
 pub mod store;
 pub mod tasklines;

@@ -81,11 +81,30 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// Open (creating and migrating) the queue database.
+///
+/// A new database is built under a temporary name and renamed into place once its schema is
+/// complete, so an existing file that is empty or has no schema is never one of ours half
+/// made: it is damaged, and refused (see [`refuse_damaged`]) rather than silently replaced
+/// by an empty queue whose job 1 would overwrite the old job 1's log. The file is kept 0600:
+/// it holds each job's environment.
 pub fn open(path: &Path) -> Result<Connection, QueueError> {
     let db_err = |e: rusqlite::Error| QueueError::Database {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
+    let mut fresh = std::fs::symlink_metadata(path).is_err();
+    if !fresh {
+        if let Err(detail) = health(path) {
+            if !move_damaged_requested() {
+                return Err(refuse_damaged(path, &detail));
+            }
+            move_aside(path, &detail)?;
+            fresh = true;
+        }
+    }
+    if fresh {
+        create_fresh(path)?;
+    }
     let conn = Connection::open(path).map_err(db_err)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(db_err)?;
@@ -96,7 +115,176 @@ pub fn open(path: &Path) -> Result<Connection, QueueError> {
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(db_err)?;
     migrate(&conn).map_err(db_err)?;
+    keep_private(path);
+    if let Some(logs) = path.parent().map(|d| d.join("logs")) {
+        reserve_ids_above_logs(&conn, &logs).map_err(db_err)?;
+    }
+    super::env_retention::scrub(&conn, super::env_retention::retention_from_env())
+        .map_err(db_err)?;
     Ok(conn)
+}
+
+/// `BRM_MOVE_DAMAGED_DB=1`: the user asked to move a damaged database aside and start over.
+fn move_damaged_requested() -> bool {
+    crate::config::move_damaged_db()
+}
+
+/// What is wrong with an existing database file, if anything. Opened read-write but never
+/// created, so a WAL left by a killed agent is recovered as usual rather than taken for
+/// damage; nothing is written to a damaged file.
+fn health(path: &Path) -> Result<(), String> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read it: {e}"))?
+        .len();
+    if len == 0 {
+        return Err("the file is empty (0 bytes)".into());
+    }
+    let flags =
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| e.to_string())?;
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    if version == 0 {
+        return Err("it has no brm schema (not a brm queue, or overwritten)".into());
+    }
+    let check: String = conn
+        .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    if check != "ok" {
+        return Err(format!("SQLite integrity check: {check}"));
+    }
+    Ok(())
+}
+
+fn refuse_damaged(path: &Path, detail: &str) -> QueueError {
+    QueueError::Database {
+        path: path.to_path_buf(),
+        message: format!(
+            "the queue database is damaged ({detail}). brm will not start on it and has left it \
+             untouched; renders already running go on, their logs and frames are safe. Restore \
+             {} from a backup, or start over with an empty queue, keeping the damaged file \
+             beside it for inspection: `brm agent stop; BRM_MOVE_DAMAGED_DB=1 brm agent start` \
+             (it is renamed to {}.damaged-<time>; job ids continue after the old logs)",
+            path.display(),
+            path.display()
+        ),
+    }
+}
+
+/// Rename a damaged database (and its WAL and shared-memory files) aside, never delete it.
+fn move_aside(path: &Path, detail: &str) -> Result<(), QueueError> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    for suffix in ["", "-wal", "-shm"] {
+        let from = with_suffix(path, suffix);
+        if std::fs::symlink_metadata(&from).is_err() {
+            continue;
+        }
+        let to = with_suffix(path, &format!("{suffix}.damaged-{stamp}"));
+        std::fs::rename(&from, &to).map_err(|e| QueueError::Database {
+            path: path.to_path_buf(),
+            message: format!(
+                "cannot move the damaged {} aside to {}: {e}",
+                from.display(),
+                to.display()
+            ),
+        })?;
+        eprintln!(
+            "brm: moved the damaged queue file {} to {} ({detail}) as asked by BRM_MOVE_DAMAGED_DB",
+            from.display(),
+            to.display()
+        );
+    }
+    Ok(())
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    std::path::PathBuf::from(s)
+}
+
+/// Build a new database with the full schema under a temporary name, then rename it in.
+fn create_fresh(path: &Path) -> Result<(), QueueError> {
+    let tmp = with_suffix(path, &format!(".new-{}", std::process::id()));
+    let db_err = |e: rusqlite::Error| QueueError::Database {
+        path: path.to_path_buf(),
+        message: format!("creating a new queue database: {e}"),
+    };
+    let _ = std::fs::remove_file(&tmp);
+    {
+        let conn = Connection::open(&tmp).map_err(db_err)?;
+        keep_private(&tmp);
+        migrate(&conn).map_err(db_err)?;
+        conn.close().map_err(|(_, e)| db_err(e))?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| QueueError::Database {
+        path: path.to_path_buf(),
+        message: format!(
+            "creating a new queue database (renaming {} into place): {e}",
+            tmp.display()
+        ),
+    })
+}
+
+/// Mode 0600 on the database and its side files: they hold the jobs' environments.
+fn keep_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let f = with_suffix(path, suffix);
+            if let Ok(m) = std::fs::metadata(&f) {
+                if m.permissions().mode() & 0o077 != 0 {
+                    let _ = std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600));
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// Job ids are never reused while a job's log exists (a database moved aside, or restored
+/// from an older backup): the next id is above every `job-N.log` / `job-N/` in `logs`.
+fn reserve_ids_above_logs(conn: &Connection, logs: &Path) -> rusqlite::Result<()> {
+    let Ok(dir) = std::fs::read_dir(logs) else {
+        return Ok(());
+    };
+    let highest = dir
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let rest = name.strip_prefix("job-")?;
+            let num = rest.strip_suffix(".log").unwrap_or(rest);
+            num.parse::<i64>().ok()
+        })
+        .max()
+        .unwrap_or(0);
+    if highest == 0 {
+        return Ok(());
+    }
+    let current: i64 = conn
+        .query_row(
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'jobs'), 0)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or(0);
+    let max_id: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) FROM jobs", [], |r| r.get(0))?;
+    if highest > current.max(max_id) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute("DELETE FROM sqlite_sequence WHERE name = 'jobs'", [])?;
+        tx.execute(
+            "INSERT INTO sqlite_sequence (name, seq) VALUES ('jobs', ?1)",
+            params![highest],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
 }
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
@@ -419,4 +607,107 @@ pub fn count_attempts(conn: &Connection, task_id: u64) -> rusqlite::Result<u32> 
     )
     .optional()
     .map(|v| v.unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(state: &str, finished_ms: i64, spec: &str) -> JobRow {
+        JobRow {
+            id: 0,
+            name: "j".into(),
+            spec: spec.into(),
+            state: state.into(),
+            priority: 0,
+            submitted_ms: 1,
+            started_ms: 0,
+            finished_ms,
+            error: None,
+            warnings: "[]".into(),
+            log_path: String::new(),
+            log_len: 0,
+            log_next_seq: 1,
+            output_dir: "/o".into(),
+            slots: "[]".into(),
+        }
+    }
+
+    #[test]
+    fn a_new_database_is_complete_private_and_reopens() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("brm.sqlite3");
+        drop(open(&p).unwrap());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        drop(open(&p).unwrap());
+        assert!(std::fs::read_dir(t.path())
+            .unwrap()
+            .flatten()
+            .all(|e| !e.file_name().to_string_lossy().contains(".new-")));
+    }
+
+    #[test]
+    fn empty_or_schemaless_files_are_refused_and_left_alone() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("brm.sqlite3");
+        std::fs::write(&p, b"").unwrap();
+        let e = open(&p).unwrap_err().to_string();
+        assert!(e.contains("damaged") && e.contains("0 bytes"), "{e}");
+        assert!(e.contains("BRM_MOVE_DAMAGED_DB=1"), "{e}");
+        assert_eq!(std::fs::metadata(&p).unwrap().len(), 0);
+        // A valid SQLite file without brm's schema is not a queue either.
+        let other = t.path().join("other.sqlite3");
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE x (a);")
+            .unwrap();
+        let e = open(&other).unwrap_err().to_string();
+        assert!(e.contains("no brm schema"), "{e}");
+    }
+
+    #[test]
+    fn job_ids_continue_above_existing_logs() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir(t.path().join("logs")).unwrap();
+        std::fs::write(t.path().join("logs/job-7.log"), b"old").unwrap();
+        std::fs::create_dir(t.path().join("logs/job-9")).unwrap();
+        let conn = open(&t.path().join("brm.sqlite3")).unwrap();
+        let id = insert_job(&conn, &job("queued", 0, "{}")).unwrap();
+        assert_eq!(id, 10);
+    }
+
+    #[test]
+    fn ended_jobs_lose_their_environment_after_retention() {
+        let t = tempfile::tempdir().unwrap();
+        let conn = open(&t.path().join("brm.sqlite3")).unwrap();
+        let spec = r#"{"scene":"/s.ma","env":[["TOKEN","hunter2"]]}"#;
+        let done = insert_job(&conn, &job("done", 1_000, spec)).unwrap();
+        let running = insert_job(&conn, &job("running", 0, spec)).unwrap();
+        let recent = insert_job(&conn, &job("failed", i64::MAX / 2, spec)).unwrap();
+        for (id, at) in [(done, 1_000i64), (recent, i64::MAX / 2)] {
+            conn.execute(
+                "UPDATE jobs SET finished_ms = ?2 WHERE id = ?1",
+                params![id as i64, at],
+            )
+            .unwrap();
+        }
+        let n = super::super::env_retention::scrub(&conn, std::time::Duration::from_secs(3600))
+            .unwrap();
+        assert_eq!(n, 1);
+        let spec_of = |id: u64| -> String {
+            conn.query_row("SELECT spec FROM jobs WHERE id = ?1", [id as i64], |r| {
+                r.get(0)
+            })
+            .unwrap()
+        };
+        assert!(!spec_of(done).contains("hunter2"), "{}", spec_of(done));
+        assert!(spec_of(done).contains("\"env\":[]"), "{}", spec_of(done));
+        assert!(spec_of(running).contains("hunter2"));
+        assert!(spec_of(recent).contains("hunter2"));
+    }
 }

@@ -166,7 +166,9 @@ pub(super) fn lower_thread_priority() -> bool {
     {
         // SAFETY: plain system calls on integers.
         unsafe {
-            let tid = libc::gettid() as libc::id_t;
+            // The raw system call, not glibc's `gettid()` wrapper: that one is a glibc 2.30
+            // symbol, and the release build must load on glibc 2.28 (Rocky/RHEL 8).
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
             *libc::__errno_location() = 0;
             let cur = libc::getpriority(libc::PRIO_PROCESS, tid);
             if cur == -1 && *libc::__errno_location() != 0 {

@@ -354,7 +354,7 @@ impl AttemptRunner {
             }
         }
         self.poll_kill();
-        let Some(exit) = self.exit.clone() else {
+        let Some(exit) = self.exit else {
             return Ok(self.state);
         };
         // 4. Ended: clear the group (helpers left behind must not hold the GPU); a cancel
@@ -420,7 +420,7 @@ impl AttemptRunner {
             .copied()
             .filter(|f| !found.contains_key(f))
             .collect();
-        let exit = self.exit.clone().flatten();
+        let exit = self.exit.flatten();
         let reason = if self.user_cancel {
             "cancelled".to_string()
         } else if let Some(f) = &self.fatal {
@@ -428,7 +428,7 @@ impl AttemptRunner {
         } else if let Some(t) = &self.timeout {
             t.clone()
         } else {
-            describe_exit(&self.exit.clone().unwrap_or(None), self.spec.level)
+            describe_exit(&self.exit.unwrap_or(None), self.spec.level)
         };
         if self.state == AttemptState::Exited {
             self.state = AttemptState::Verified;

@@ -176,6 +176,8 @@ static void test_null_client_calls(brm_client *c) {
     EXPECT_ERR(brm_wait(NULL, 1, 10, &state), BRM_ERR_NULL_ARGUMENT, "client");
     EXPECT_ERR(brm_cancel(NULL, 1, 0), BRM_ERR_NULL_ARGUMENT, "client");
     EXPECT_ERR(brm_retry(NULL, 1), BRM_ERR_NULL_ARGUMENT, "client");
+    EXPECT_ERR(brm_pause(NULL, 1, &state), BRM_ERR_NULL_ARGUMENT, "client");
+    EXPECT_ERR(brm_resume(NULL, 1, &state), BRM_ERR_NULL_ARGUMENT, "client");
     EXPECT_ERR(brm_cleanup_snapshots(NULL, &removed), BRM_ERR_NULL_ARGUMENT, "client");
     CHECK(state == 99 && removed == 99);
 
@@ -205,6 +207,8 @@ static void test_stale_ids(brm_client *c) {
     EXPECT_ERR(brm_wait(c, STALE_ID, 10, &state), BRM_ERR_NOT_FOUND, id_text);
     EXPECT_ERR(brm_cancel(c, STALE_ID, 0), BRM_ERR_NOT_FOUND, id_text);
     EXPECT_ERR(brm_retry(c, STALE_ID), BRM_ERR_NOT_FOUND, id_text);
+    EXPECT_ERR(brm_pause(c, STALE_ID, &state), BRM_ERR_NOT_FOUND, id_text);
+    EXPECT_ERR(brm_resume(c, STALE_ID, NULL), BRM_ERR_NOT_FOUND, id_text);
     EXPECT_ERR(brm_job_status(c, 0, &info), BRM_ERR_NOT_FOUND, "");
     CHECK(json == NULL && b == NULL && state == 99);
 }
@@ -402,6 +406,11 @@ static void test_job_lifecycle(brm_client *c) {
     info.struct_size = (uint32_t)sizeof info;
     EXPECT_OK(brm_job_status(c, id, &info));
     CHECK(info.state == BRM_JOB_FAILED);
+    /* Pause/resume a finished job: refused, nothing written, the job unchanged. */
+    state = 99;
+    EXPECT_ERR(brm_pause(c, id, &state), BRM_ERR_INVALID_ARGUMENT, "only queued or running");
+    EXPECT_ERR(brm_resume(c, id, NULL), BRM_ERR_INVALID_ARGUMENT, "only queued or running");
+    CHECK(state == 99);
 
     /* Retry: queued again, fails again the same way; the log grows, seqs keep increasing. */
     EXPECT_OK(brm_retry(c, id));
@@ -463,16 +472,14 @@ static void test_pause_and_eta(brm_client *c) {
     CHECK(info.eta_s > 0 && info.eta_s < 120);
 
     uint32_t st = 99;
-    EXPECT_OK(brm_set_paused(c, id, 1, &st));
+    EXPECT_OK(brm_pause(c, id, &st));
     CHECK(st == BRM_JOB_PAUSED);
     memset(&info, 0, sizeof info);
     info.struct_size = (uint32_t)sizeof info;
     EXPECT_OK(brm_job_status(c, id, &info));
     CHECK(info.state == BRM_JOB_PAUSED);
     CHECK(info.eta_s == -1);
-    EXPECT_ERR(brm_set_paused(NULL, id, 1, NULL), BRM_ERR_NULL_ARGUMENT, "client");
-    EXPECT_ERR(brm_set_paused(c, STALE_ID, 1, NULL), BRM_ERR_NOT_FOUND, "");
-    EXPECT_OK(brm_set_paused(c, id, 0, NULL));
+    EXPECT_OK(brm_resume(c, id, NULL));
     st = 99;
     EXPECT_OK(brm_wait(c, id, 120000, &st));
     CHECK(st == BRM_JOB_DONE);
@@ -480,8 +487,6 @@ static void test_pause_and_eta(brm_client *c) {
     info.struct_size = (uint32_t)sizeof info;
     EXPECT_OK(brm_job_status(c, id, &info));
     CHECK(info.frames_done == 8 && info.eta_s == 0);
-    /* A finished job cannot be paused. */
-    EXPECT_ERR(brm_set_paused(c, id, 1, NULL), BRM_ERR_INVALID_ARGUMENT, "only queued or running");
 }
 
 int main(void) {

@@ -9,7 +9,8 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "install failed:\n${out}\n${err}")
 endif()
 set(expect "brm.mod" "plug-ins/${MAYA_VERSION}/brm.so" "bin/brm" "scripts/brm_render_custom.py"
-           "scripts/brm_render_basic.py")
+           "scripts/brm_render_basic.py" "scripts/brm_batch_render.py" "scripts/brm_qt.py"
+           "scripts/brm_window_data.py" "scripts/brm_menu.py" "scripts/userSetup.py")
 if(NOT STATIC)
   list(APPEND expect "lib/libbrm.so.0" "lib/libbrm.so")
 endif()

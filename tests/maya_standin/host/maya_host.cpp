@@ -25,19 +25,29 @@
 //   @poll SECONDS REGEX COMMAND    rerun COMMAND, firing timers, until its result matches
 //   @exists GLOB [MIN]             at least MIN (default 1) non-empty files match GLOB
 //   @sleep MS | @reload | @echo TEXT
+//   @createNode TYPE NAME | @setAttr NODE.ATTR VALUE | @connectAttr SRC DST | @delete NODE
+//   @rename OLD NEW
+//                                  edit the open scene in memory (not saved), like the MEL
+//                                  commands; @renderSetupLayer NAME adds a Render Setup layer
+//                                  as renderSetup's createRenderLayer does (NAME + rs_NAME)
+//   @codeset NAME                  the locale's character set is NAME (nl_langinfo(CODESET)):
+//                                  the host, like Maya, runs in the user's locale (setlocale)
 
 #include <maya/MObject.h>
 #include <maya/MStatus.h>
 #include <maya/MTypes.h>
 
 #include "MStandinHost.h"
+#include "PluginLoader.h"
 
 #include <dlfcn.h>
+#include <langinfo.h>
 #include <glob.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <clocale>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -70,53 +80,6 @@ void sink(MsgKind kind, const std::string& text)
     const char* p = kind == MsgKind::Error ? "error: " : kind == MsgKind::Warning ? "warning: " : "info: ";
     std::printf("%s%s\n", p, text.c_str());
     std::fflush(stdout);
-}
-
-#define STR2(x) #x
-#define STR(x) STR2(x)
-
-std::string mangled(const char* fn)
-{
-    // Itanium mangling of `MStatus fn(Autodesk::Maya::<ns>::MObject)`: Maya looks the entry
-    // points up by their C++ names in the API namespace it was built with.
-    std::string ns = STR(OPENMAYA_MAJOR_NAMESPACE);
-    return "_Z" + std::to_string(std::strlen(fn)) + fn + "N8Autodesk4Maya" + std::to_string(ns.size()) + ns +
-           "7MObjectE";
-}
-
-typedef MStatus (*PluginEntry)(MObject);
-
-struct Plugin {
-    std::string path;
-    void* handle = nullptr;
-    PluginEntry init = nullptr;
-    PluginEntry uninit = nullptr;
-};
-
-bool loadPlugin(Plugin& p, std::string& err)
-{
-    p.handle = dlopen(p.path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!p.handle) {
-        err = std::string("cannot load plug-in: ") + dlerror();
-        return false;
-    }
-    const char* api = static_cast<const char*>(dlsym(p.handle, "MApiVersion"));
-    if (!api) {
-        err = "plug-in has no MApiVersion (was MFnPlugin.h included?)";
-        return false;
-    }
-    if (std::string(api) != STR(MAYA_API_VERSION)) {
-        err = std::string("plug-in was built for Maya API ") + api + ", this Maya is " STR(MAYA_API_VERSION);
-        return false;
-    }
-    p.init = reinterpret_cast<PluginEntry>(dlsym(p.handle, mangled("initializePlugin").c_str()));
-    p.uninit = reinterpret_cast<PluginEntry>(dlsym(p.handle, mangled("uninitializePlugin").c_str()));
-    if (!p.init || !p.uninit) {
-        err = "plug-in does not export initializePlugin/uninitializePlugin(MObject) for " +
-              std::string(STR(OPENMAYA_MAJOR_NAMESPACE));
-        return false;
-    }
-    return true;
 }
 
 std::string expand(const std::string& s)
@@ -328,6 +291,27 @@ struct Runner {
             fire(std::atoi(rest.c_str()));
             return true;
         }
+        if (key == "@createNode" || key == "@setAttr" || key == "@connectAttr" || key == "@delete" ||
+            key == "@renderSetupLayer" || key == "@rename") {
+            size_t sp2 = rest.find(' ');
+            std::string a = sp2 == std::string::npos ? rest : rest.substr(0, sp2);
+            std::string b = sp2 == std::string::npos ? "" : trim(rest.substr(sp2 + 1));
+            std::string err;
+            bool ok = key == "@createNode"    ? MStandinHost::createNode(a, b, err)
+                      : key == "@setAttr"     ? MStandinHost::setAttr(a, b, err)
+                      : key == "@connectAttr" ? MStandinHost::connectAttr(a, b, err)
+                      : key == "@delete"      ? MStandinHost::deleteNode(a, err)
+                      : key == "@rename"      ? MStandinHost::renameNode(a, b, err)
+                                              : (MStandinHost::createNode("renderSetupLayer", a, err) &&
+                                            MStandinHost::createNode("renderLayer", "rs_" + a, err) &&
+                                            MStandinHost::connectAttr("rs_" + a + ".message", a + ".legacyRenderLayer", err));
+            return ok || fail(key + ": " + err);
+        }
+        if (key == "@codeset") {
+            std::string c = nl_langinfo(CODESET);
+            return c == rest || fail("the locale's character set is " + c + ", expected " + rest +
+                                     " (is the locale generated? LANG/LC_ALL/LOCPATH)");
+        }
         if (key == "@timercount") {
             size_t n = MStandinHost::timerCount();
             return n == (size_t)std::atoi(rest.c_str()) ||
@@ -443,6 +427,8 @@ int usage()
 
 int main(int argc, char** argv)
 {
+    // Maya runs in the user's locale (LANG / LC_ALL): MString's char* members follow it.
+    std::setlocale(LC_ALL, "");
     std::string pluginPath, expectLoadFailure;
     std::vector<std::string> scripts;
     std::vector<std::string> direct;

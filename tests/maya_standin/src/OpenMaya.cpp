@@ -28,7 +28,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <climits>
+#include <cstdint>
 #include <cstring>
+#include <cwchar>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -347,6 +350,14 @@ struct MStandinAccess {
 };
 
 // ---- MString -------------------------------------------------------------------------------
+// What the real MString does with text (devkit reference, MString): the `const char*`
+// constructors, set() and asChar() use "the current locale's multibyte encoding"; only
+// setUTF8()/asUTF8() are UTF-8. Maya calls setlocale(LC_ALL, "") at start-up, so under a
+// non-UTF-8 locale (en_US.ISO-8859-1) asChar() of "sc\u00e8ne" is the Latin-1 byte 0xE8, not
+// UTF-8. The stand-in keeps the text as UTF-8 and converts at those members with the C
+// library's mbrtowc/wcrtomb for the current LC_CTYPE (a character the locale cannot encode
+// becomes '?', bytes the locale cannot decode become U+FFFD), so a plug-in that hands
+// asChar() to a UTF-8 API breaks here as it would in Maya.
 static char* dupBytes(const char* s, unsigned int n)
 {
     char* d = static_cast<char*>(std::malloc(n + 1));
@@ -355,21 +366,121 @@ static char* dupBytes(const char* s, unsigned int n)
     return d;
 }
 
-MString::MString() : fData(dupBytes("", 0)), fLength(0) {}
-MString::MString(const char* s) : fData(nullptr), fLength(0)
+static bool isAscii(const char* s, size_t n)
 {
-    fLength = s ? (unsigned int)std::strlen(s) : 0;
-    fData = dupBytes(s ? s : "", fLength);
+    for (size_t i = 0; i < n; ++i)
+        if (static_cast<unsigned char>(s[i]) >= 0x80) return false;
+    return true;
 }
-MString::MString(const char* s, int n) : fData(dupBytes(s ? s : "", s && n > 0 ? (unsigned int)n : 0)),
-                                          fLength(s && n > 0 ? (unsigned int)n : 0) {}
-MString::MString(const MString& o) : fData(dupBytes(o.fData, o.fLength)), fLength(o.fLength) {}
-MString::~MString() { std::free(fData); }
+
+static void appendUtf8(std::string& o, uint32_t c)
+{
+    if (c < 0x80) {
+        o += (char)c;
+    } else if (c < 0x800) {
+        o += (char)(0xC0 | (c >> 6));
+        o += (char)(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        o += (char)(0xE0 | (c >> 12));
+        o += (char)(0x80 | ((c >> 6) & 0x3F));
+        o += (char)(0x80 | (c & 0x3F));
+    } else {
+        o += (char)(0xF0 | (c >> 18));
+        o += (char)(0x80 | ((c >> 12) & 0x3F));
+        o += (char)(0x80 | ((c >> 6) & 0x3F));
+        o += (char)(0x80 | (c & 0x3F));
+    }
+}
+
+static std::string localeToUtf8(const char* s, size_t n)
+{
+    if (isAscii(s, n)) return std::string(s, n);
+    std::string o;
+    std::mbstate_t st{};
+    size_t i = 0;
+    while (i < n) {
+        wchar_t w = 0;
+        size_t k = std::mbrtowc(&w, s + i, n - i, &st);
+        if (k == (size_t)-1 || k == (size_t)-2) {
+            appendUtf8(o, 0xFFFD);
+            st = std::mbstate_t{};
+            ++i;
+            continue;
+        }
+        if (k == 0) k = 1;  // an embedded NUL
+        appendUtf8(o, (uint32_t)w);
+        i += k;
+    }
+    return o;
+}
+
+static std::string utf8ToLocale(const char* s, size_t n)
+{
+    if (isAscii(s, n)) return std::string(s, n);
+    std::string o;
+    std::mbstate_t st{};
+    size_t i = 0;
+    while (i < n) {
+        unsigned char b = static_cast<unsigned char>(s[i]);
+        uint32_t c = b;
+        size_t len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 1;
+        if (len > 1 && i + len <= n) {
+            c = b & (0x3F >> (len - 1));
+            for (size_t j = 1; j < len; ++j) c = (c << 6) | (static_cast<unsigned char>(s[i + j]) & 0x3F);
+        } else if (b >= 0x80) {
+            c = '?';
+        }
+        char buf[MB_LEN_MAX];
+        size_t k = std::wcrtomb(buf, (wchar_t)c, &st);
+        if (k == (size_t)-1) {
+            o += '?';
+            st = std::mbstate_t{};
+        } else {
+            o.append(buf, k);
+        }
+        i += len;
+    }
+    return o;
+}
+
+MString fromUtf8(const std::string& s)
+{
+    MString m;
+    m.setUTF8(s.c_str());
+    return m;
+}
+
+static std::string utf8(const MString& m)
+{
+    int n = 0;
+    const char* p = m.asUTF8(n);
+    return std::string(p, (size_t)n);
+}
+
+MString::MString() : fData(dupBytes("", 0)), fLength(0), fLocale(nullptr) {}
+MString::MString(const char* s) : fData(nullptr), fLength(0), fLocale(nullptr)
+{
+    std::string u = localeToUtf8(s ? s : "", s ? std::strlen(s) : 0);
+    fLength = (unsigned int)u.size();
+    fData = dupBytes(u.data(), fLength);
+}
+MString::MString(const char* s, int n) : fData(nullptr), fLength(0), fLocale(nullptr)
+{
+    std::string u = localeToUtf8(s ? s : "", s && n > 0 ? (size_t)n : 0);
+    fLength = (unsigned int)u.size();
+    fData = dupBytes(u.data(), fLength);
+}
+MString::MString(const MString& o) : fData(dupBytes(o.fData, o.fLength)), fLength(o.fLength), fLocale(nullptr) {}
+MString::~MString()
+{
+    std::free(fData);
+    std::free(fLocale);
+}
 MString& MString::operator+=(const MString& o)
 {
     std::string s(fData, fLength);
     s.append(o.fData, o.fLength);
-    return *this = MString(s.c_str(), (int)s.size());
+    return *this = fromUtf8(s);
 }
 MString& MString::operator+=(const char* o) { return *this += MString(o); }
 MString& MString::operator+=(double v) { return *this += MString(fmtDouble(v).c_str()); }
@@ -418,13 +529,36 @@ MStatus MString::set(const char* s, int n)
     *this = MString(s, n);
     return MS::kSuccess;
 }
-const char* MString::asChar() const { return fData; }
+const char* MString::asChar() const
+{
+    std::string l = utf8ToLocale(fData, fLength);
+    std::free(fLocale);
+    fLocale = dupBytes(l.data(), (unsigned int)l.size());
+    return fLocale;
+}
 const char* MString::asChar(int& n) const
+{
+    const char* p = asChar();
+    n = (int)std::strlen(p);
+    return p;
+}
+const char* MString::asUTF8() const { return fData; }
+const char* MString::asUTF8(int& n) const
 {
     n = (int)fLength;
     return fData;
 }
-unsigned int MString::length() const { return fLength; }
+MStatus MString::setUTF8(const char* s)
+{
+    unsigned int n = s ? (unsigned int)std::strlen(s) : 0;
+    char* d = dupBytes(s ? s : "", n);
+    std::free(fData);
+    fData = d;
+    fLength = n;
+    return MS::kSuccess;
+}
+// The length of the string in the locale's encoding, as asChar() gives it.
+unsigned int MString::length() const { return (unsigned int)utf8ToLocale(fData, fLength).size(); }
 unsigned int MString::numChars() const
 {
     unsigned int n = 0;
@@ -449,14 +583,14 @@ MString MString::substring(int start, int end) const
     if (start < 0) start = 0;
     if (end >= (int)fLength) end = (int)fLength - 1;
     if (end < start) return MString();
-    return MString(fData + start, end - start + 1);
+    return fromUtf8(std::string(fData + start, (size_t)(end - start + 1)));
 }
 MString MString::toLowerCase() const
 {
     std::string s(fData, fLength);
     for (char& c : s)
         if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
-    return MString(s.c_str(), (int)s.size());
+    return fromUtf8(s);
 }
 bool MString::isInt() const
 {
@@ -662,7 +796,7 @@ double MArgList::asDouble(unsigned int i, MStatus* s) const
 MString MArgList::asString(unsigned int i, MStatus* s) const
 {
     const Item* it = itemAt(fArgList, i, s);
-    return it ? MString(it->text.c_str(), (int)it->text.size()) : MString();
+    return it ? fromUtf8(it->text) : MString();
 }
 MIntArray MArgList::asIntArray(unsigned int& i, MStatus* s) const
 {
@@ -706,7 +840,7 @@ MStatus MArgList::addArg(double a)
 }
 MStatus MArgList::addArg(const MString& a)
 {
-    listItems(fArgList).push_back(Item{Arg::String, std::string(a.asChar(), a.length())});
+    listItems(fArgList).push_back(Item{Arg::String, utf8(a)});
     return MS::kSuccess;
 }
 MStatus MArgList::get(unsigned int i, bool& r) const
@@ -895,7 +1029,7 @@ MStatus MArgParser::getFlagArgument(const char* flag, unsigned int i, MString& r
 {
     const Item* it = flagItem(apiData, flag, i);
     if (!it) return MS::kFailure;
-    r = MString(it->text.c_str(), (int)it->text.size());
+    r = fromUtf8(it->text);
     return MS::kSuccess;
 }
 MStatus MArgParser::getFlagArgument(const char* flag, unsigned int i, unsigned int& r) const
@@ -984,7 +1118,7 @@ MStatus MArgParser::getCommandArgument(unsigned int i, MString& r) const
 {
     const Item* it = cmdItem(apiData, i);
     if (!it) return MS::kFailure;
-    r = MString(it->text.c_str(), (int)it->text.size());
+    r = fromUtf8(it->text);
     return MS::kSuccess;
 }
 bool MArgParser::commandArgumentBool(unsigned int i, MStatus* rs) const
@@ -1018,7 +1152,7 @@ MString MArgParser::commandArgumentString(unsigned int i, MStatus* rs) const
 MStatus MArgParser::getObjects(MStringArray& result) const
 {
     result.clear();
-    for (const std::string& o : PD(apiData).objects) result.append(MString(o.c_str(), (int)o.size()));
+    for (const std::string& o : PD(apiData).objects) result.append(fromUtf8(o));
     return MS::kSuccess;
 }
 const char* MArgParser::className() { return "MArgParser"; }
@@ -1061,9 +1195,9 @@ MStatus MPxCommand::setCommandString(const MString& s)
     command = s;
     return MS::kSuccess;
 }
-void MPxCommand::displayInfo(const MString& m) { emit(MsgKind::Info, m.asChar()); }
-void MPxCommand::displayWarning(const MString& m, bool) { emit(MsgKind::Warning, m.asChar()); }
-void MPxCommand::displayError(const MString& m, bool) { emit(MsgKind::Error, m.asChar()); }
+void MPxCommand::displayInfo(const MString& m) { emit(MsgKind::Info, utf8(m)); }
+void MPxCommand::displayWarning(const MString& m, bool) { emit(MsgKind::Warning, utf8(m)); }
+void MPxCommand::displayError(const MString& m, bool) { emit(MsgKind::Error, utf8(m)); }
 void MPxCommand::clearResult() { resetResult(); }
 void MPxCommand::setResult(unsigned int v)
 {
@@ -1094,7 +1228,7 @@ void MPxCommand::setResult(const MString& v)
 {
     resetResult();
     g_result.type = ResultData::String;
-    g_result.strings.push_back(std::string(v.asChar(), v.length()));
+    g_result.strings.push_back(utf8(v));
 }
 void MPxCommand::setResult(const MIntArray& v)
 {
@@ -1112,7 +1246,7 @@ void MPxCommand::setResult(const MStringArray& v)
 {
     resetResult();
     g_result.type = ResultData::StringArray;
-    for (unsigned int i = 0; i < v.length(); ++i) g_result.strings.push_back(std::string(v[i].asChar(), v[i].length()));
+    for (unsigned int i = 0; i < v.length(); ++i) g_result.strings.push_back(utf8(v[i]));
 }
 void MPxCommand::appendToResult(int v)
 {
@@ -1138,7 +1272,7 @@ void MPxCommand::appendToResult(const MString& v)
         resetResult();
         g_result.type = ResultData::StringArray;
     }
-    g_result.strings.push_back(std::string(v.asChar(), v.length()));
+    g_result.strings.push_back(utf8(v));
 }
 void MPxCommand::appendToResult(const MStringArray& v)
 {
@@ -1255,9 +1389,9 @@ MStatus MGlobal::executeCommand(const MString& c, bool, bool)
 }
 MStatus MGlobal::executeCommand(const MString& c, MStringArray&, bool d, bool u) { return executeCommand(c, d, u); }
 MStatus MGlobal::executeCommandOnIdle(const MString& c, bool d) { return executeCommand(c, d, false); }
-void MGlobal::displayInfo(const MString& m) { emit(MsgKind::Info, m.asChar()); }
-void MGlobal::displayWarning(const MString& m) { emit(MsgKind::Warning, m.asChar()); }
-void MGlobal::displayError(const MString& m) { emit(MsgKind::Error, m.asChar()); }
+void MGlobal::displayInfo(const MString& m) { emit(MsgKind::Info, utf8(m)); }
+void MGlobal::displayWarning(const MString& m) { emit(MsgKind::Warning, utf8(m)); }
+void MGlobal::displayError(const MString& m) { emit(MsgKind::Error, utf8(m)); }
 MString MGlobal::optionVarStringValue(const MString&, bool* exists)
 {
     if (exists) *exists = false;
@@ -1269,11 +1403,11 @@ const char* MGlobal::className() { return "MGlobal"; }
 MFileIO::MFileIO() {}
 MFileIO::MFileIO(const MString&) {}
 MFileIO::~MFileIO() {}
-MString MFileIO::currentFile() { return MString(g_currentFile.c_str()); }
+MString MFileIO::currentFile() { return fromUtf8(g_currentFile); }
 MStatus MFileIO::setCurrentFile(const MString& f)
 {
-    g_fileTrace.push_back(std::string("setCurrentFile ") + f.asChar());
-    g_currentFile = f.asChar();
+    g_fileTrace.push_back(std::string("setCurrentFile ") + utf8(f));
+    g_currentFile = utf8(f);
     return MS::kSuccess;
 }
 MString MFileIO::fileType()
@@ -1283,44 +1417,54 @@ MString MFileIO::fileType()
 }
 static MStatus writeSceneTo(const std::string& path)
 {
+    // Read the scene first: a save writes over the very file it reads.
+    std::ostringstream scene;
+    std::ifstream in(g_currentFile, std::ios::binary);
+    if (in) {
+        scene << in.rdbuf();
+    } else {
+        scene << "//Maya ASCII " << MAYA_APP_VERSION << " scene\n//Name: untitled\nrequires maya \""
+              << MAYA_APP_VERSION << "\";\n";
+    }
+    in.close();
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out) {
         emit(MsgKind::Error, "Cannot write file '" + path + "': " + std::strerror(errno));
         return MS::kFailure;
     }
-    std::ifstream in(g_currentFile, std::ios::binary);
-    if (in) {
-        out << in.rdbuf();
-    } else {
-        out << "//Maya ASCII " << MAYA_APP_VERSION << " scene\n//Name: untitled\nrequires maya \""
-            << MAYA_APP_VERSION << "\";\n";
-    }
+    // The scene in memory: the file plus the layer edits not saved yet (Maya ASCII).
+    size_t n = path.size();
+    bool ascii = n > 3 && path.compare(n - 3, 3, ".ma") == 0;
+    out << (ascii ? MStandinHost::sceneInMemory(scene.str()) : scene.str());
     out.flush();
     return out ? MS::kSuccess : MS::kFailure;
 }
 MStatus MFileIO::save(bool)
 {
     g_fileTrace.push_back("save " + g_currentFile);
-    return writeSceneTo(g_currentFile);
+    MStatus s = writeSceneTo(g_currentFile);
+    if (s) MStandinHost::openSceneNodes(g_currentFile);
+    return s;
 }
 MStatus MFileIO::saveAs(const MString& f, const char* type, bool)
 {
-    g_fileTrace.push_back(std::string("saveAs ") + f.asChar() + " type=" + (type ? type : "(null)"));
-    MStatus s = writeSceneTo(f.asChar());
-    if (s) g_currentFile = f.asChar();  // like Maya: the open scene is renamed
+    g_fileTrace.push_back(std::string("saveAs ") + utf8(f) + " type=" + (type ? type : "(null)"));
+    MStatus s = writeSceneTo(utf8(f));
+    if (s) g_currentFile = utf8(f);  // like Maya: the open scene is renamed
+    if (s) MStandinHost::openSceneNodes(g_currentFile);  // the file now holds the edits
     return s;
 }
 MStatus MFileIO::exportSelected(const MString& f, const char* type, bool pr)
 {
-    g_fileTrace.push_back(std::string("exportSelected ") + f.asChar() + " type=" + (type ? type : "(null)") +
+    g_fileTrace.push_back(std::string("exportSelected ") + utf8(f) + " type=" + (type ? type : "(null)") +
                           " preserveReferences=" + (pr ? "1" : "0"));
-    return writeSceneTo(f.asChar());
+    return writeSceneTo(utf8(f));
 }
 MStatus MFileIO::exportAll(const MString& f, const char* type, bool pr)
 {
-    g_fileTrace.push_back(std::string("exportAll ") + f.asChar() + " type=" + (type ? type : "(null)") +
+    g_fileTrace.push_back(std::string("exportAll ") + utf8(f) + " type=" + (type ? type : "(null)") +
                           " preserveReferences=" + (pr ? "1" : "0"));
-    return writeSceneTo(f.asChar());
+    return writeSceneTo(utf8(f));
 }
 bool MFileIO::isReadingFile() { return false; }
 bool MFileIO::isWritingFile() { return false; }
@@ -1374,7 +1518,11 @@ OPENMAYA_NAMESPACE_CLOSE
 namespace MStandinHost {
 
 void setMessageSink(MessageSink sink) { g_sink = sink; }
-void setCurrentFile(const std::string& path) { g_currentFile = path; }
+void setCurrentFile(const std::string& path)
+{
+    g_currentFile = path;
+    openSceneNodes(path);
+}
 std::string currentFile() { return g_currentFile; }
 const std::vector<std::string>& fileTrace() { return g_fileTrace; }
 
@@ -1428,7 +1576,7 @@ bool runCommand(const std::string& name, const std::vector<Arg>& args)
     for (const Arg& a : args) items.push_back(Item{a.kind, a.text});
     std::string cmdString = name;
     for (const Arg& a : args) cmdString += " " + (a.kind == Arg::String ? quote(a.text) : a.text);
-    cmd->setCommandString(MString(cmdString.c_str()));
+    cmd->setCommandString(OPENMAYA_MAJOR_NAMESPACE_SCHEMA::fromUtf8(cmdString));
     MStatus s = cmd->doIt(list);
     // Not kept for undo: the stand-in has no undo queue; Maya would keep undoable ones.
     delete cmd;
@@ -1462,6 +1610,39 @@ std::string formatResult()
         return o.str();
     }
     return "";
+}
+
+static std::string jsonString(const std::string& s)
+{
+    std::string o = "\"";
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') {
+            o += '\\';
+            o += (char)c;
+        } else if (c < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            o += buf;
+        } else {
+            o += (char)c;
+        }
+    }
+    return o + "\"";
+}
+
+std::string resultJson()
+{
+    const ResultData& r = g_result;
+    switch (r.type) {
+    case ResultData::None: return "null";
+    case ResultData::String: return jsonString(r.strings[0]);
+    case ResultData::StringArray: {
+        std::string o = "[";
+        for (size_t i = 0; i < r.strings.size(); ++i) o += (i ? "," : "") + jsonString(r.strings[i]);
+        return o + "]";
+    }
+    default: return formatResult();
+    }
 }
 
 std::string resultText()

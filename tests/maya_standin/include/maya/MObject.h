@@ -22,6 +22,7 @@ public:
 
 private:
     friend struct MStandinAccess;
+    friend struct MStandinDG;
     void* ptr;
 };
 

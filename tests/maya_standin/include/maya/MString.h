@@ -35,6 +35,9 @@ public:
     MStatus set(const char* charString, int charLength);
     const char* asChar() const;
     const char* asChar(int& charLength) const;
+    const char* asUTF8() const;
+    const char* asUTF8(int& length) const;
+    MStatus setUTF8(const char* utf8String);
     unsigned int length() const;
     unsigned int numChars() const;
     void clear();
@@ -47,8 +50,11 @@ public:
     static const char* className();
 
 private:
+    // Stand-in: the text is kept as UTF-8 (Maya keeps Unicode); `const char*` in and out of
+    // the non-UTF8 members is the locale's multibyte encoding, converted like Maya does.
     char* fData;
     unsigned int fLength;
+    mutable char* fLocale;  // asChar()'s buffer
 };
 
 OPENMAYA_EXPORT MString operator+(const char*, const MString&);
