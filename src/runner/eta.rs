@@ -17,6 +17,9 @@ pub struct FrameClock {
     renderer_eta: Option<(u64, Instant)>,
     measured: Duration,
     finished: u32,
+    /// The first finished frame's time: it carries the renderer's start-up (scene load),
+    /// so it is left out of the mean once later frames exist.
+    first: Option<Duration>,
 }
 
 impl FrameClock {
@@ -27,6 +30,7 @@ impl FrameClock {
             renderer_eta: None,
             measured: Duration::ZERO,
             finished: 0,
+            first: None,
         }
     }
 
@@ -39,7 +43,12 @@ impl FrameClock {
                 self.renderer_eta = None;
             }
             ProgressEvent::FrameFinished { .. } => {
-                self.measured += now.saturating_duration_since(self.frame_began);
+                let took = now.saturating_duration_since(self.frame_began);
+                if self.first.is_none() {
+                    self.first = Some(took);
+                } else {
+                    self.measured += took;
+                }
                 self.finished += 1;
                 self.frame_began = now;
                 self.percent = None;
@@ -56,14 +65,23 @@ impl FrameClock {
     /// Mean seconds per frame: measured frames first, else extrapolated from the current
     /// frame's percent (at least 1 % done, so a first progress line does not give nonsense).
     pub fn frame_seconds(&self, now: Instant) -> Option<f64> {
-        if self.finished > 0 {
-            return Some(self.measured.as_secs_f64() / f64::from(self.finished));
+        if let Some(m) = self.measured_frame_seconds() {
+            return Some(m);
+        }
+        if let Some(f) = self.first {
+            return Some(f.as_secs_f64());
         }
         let p = f64::from(self.percent?);
         let elapsed = now
             .saturating_duration_since(self.frame_began)
             .as_secs_f64();
         (p >= 1.0).then(|| elapsed * 100.0 / p)
+    }
+
+    /// Mean seconds per frame of the frames this attempt finished after its first (no
+    /// guess; `None` until two frames finished).
+    pub fn measured_frame_seconds(&self) -> Option<f64> {
+        (self.finished > 1).then(|| self.measured.as_secs_f64() / f64::from(self.finished - 1))
     }
 
     /// Seconds left for `remaining` frames (the current one included), or `None` when
@@ -108,12 +126,15 @@ mod tests {
             frame: Some(1),
             files: vec![],
         };
-        c.event(&done, t0 + Duration::from_secs(10));
-        c.event(&done, t0 + Duration::from_secs(20));
+        // The first frame carries the start-up (16 s); later ones take 10 s.
+        c.event(&done, t0 + Duration::from_secs(16));
+        assert_eq!(c.measured_frame_seconds(), None);
+        c.event(&done, t0 + Duration::from_secs(26));
+        assert_eq!(c.measured_frame_seconds(), Some(10.0));
         // 10 s per frame, 3 left, the current one just began.
-        assert_eq!(c.eta_s(3, t0 + Duration::from_secs(20)), Some(30));
+        assert_eq!(c.eta_s(3, t0 + Duration::from_secs(26)), Some(30));
         // 4 s into the current frame: 6 s of it left, then 2 more frames.
-        assert_eq!(c.eta_s(3, t0 + Duration::from_secs(24)), Some(26));
+        assert_eq!(c.eta_s(3, t0 + Duration::from_secs(30)), Some(26));
     }
 
     #[test]

@@ -252,6 +252,11 @@ impl AttemptRunner {
         self.clock.eta_s(remaining, Instant::now())
     }
 
+    /// Mean seconds per frame of the frames this attempt finished.
+    pub fn measured_frame_seconds(&self) -> Option<f64> {
+        self.clock.measured_frame_seconds()
+    }
+
     /// Mean seconds per frame measured (or extrapolated) so far.
     pub fn frame_seconds(&self) -> Option<f64> {
         self.clock.frame_seconds(Instant::now())

@@ -5,8 +5,12 @@ use super::*;
 /// Where one task stands right now: frames finished as the job counts them, time left.
 struct TaskNow {
     finished: usize,
+    /// From the attempt's own measured frames (`None` before its first frame finished).
     eta_s: Option<u64>,
-    frame_s: Option<f64>,
+    /// Mean seconds per frame the attempt measured.
+    measured_s: Option<f64>,
+    /// The attempt's guess from the current frame's percent (start-up time included).
+    guess_s: Option<f64>,
 }
 
 impl State {
@@ -23,7 +27,8 @@ impl State {
             return TaskNow {
                 finished: t.done.len(),
                 eta_s: (t.state == TaskState::Done).then_some(0),
-                frame_s: None,
+                measured_s: None,
+                guess_s: None,
             };
         };
         let reported = r
@@ -34,11 +39,35 @@ impl State {
             .count();
         let finished = (t.done.len() + reported).min(t.plan.frames.len());
         let left = t.plan.frames.len() - finished;
+        let measured_s = r.runner.measured_frame_seconds();
         TaskNow {
             finished,
-            eta_s: r.runner.eta_s(left),
-            frame_s: r.runner.frame_seconds(),
+            eta_s: measured_s.and_then(|_| r.runner.eta_s(left)),
+            measured_s,
+            guess_s: r.runner.frame_seconds(),
         }
+    }
+
+    /// Seconds per frame on one slot: the running attempts' measured mean; else (attempts
+    /// that have not finished a frame yet) the job's own pace so far, wall time per finished
+    /// frame times the slots in use; else the renderers' percent-based guess.
+    fn job_frame_s(&self, j: &Job, now: &[TaskNow]) -> Option<f64> {
+        let mean = |v: Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+        if let Some(m) = mean(now.iter().filter_map(|n| n.measured_s).collect()) {
+            return Some(m);
+        }
+        let done: usize = now.iter().map(|n| n.finished).sum();
+        if done > 0 && j.started_ms > 0 {
+            let wall = (now_ms() - j.started_ms).max(0) as f64 / 1000.0;
+            let running = j
+                .tasks
+                .iter()
+                .filter(|t| t.state == TaskState::Running)
+                .count()
+                .max(1);
+            return Some(wall / done as f64 * running as f64);
+        }
+        mean(now.iter().filter_map(|n| n.guess_s).collect())
     }
 
     /// The job's time left: running tasks' own estimates, and the queued frames at the
@@ -49,11 +78,7 @@ impl State {
             JobState::Running => {}
             _ => return None,
         }
-        let times: Vec<f64> = now.iter().filter_map(|n| n.frame_s).collect();
-        if times.is_empty() {
-            return None;
-        }
-        let per_frame = times.iter().sum::<f64>() / times.len() as f64;
+        let per_frame = self.job_frame_s(j, now)?;
         let (mut longest, mut work, mut running) = (0.0f64, 0.0f64, 0usize);
         for (t, n) in j.tasks.iter().zip(now) {
             let left = t.plan.frames.len().saturating_sub(n.finished) as f64;
@@ -134,8 +159,17 @@ impl State {
         let mut missing = Vec::new();
         let mut files = Vec::new();
         let mut tasks = Vec::new();
+        let all_now: Vec<TaskNow> = (0..j.tasks.len()).map(|i| self.task_now(j, i)).collect();
+        let pace = self.job_frame_s(j, &all_now);
         for (idx, t) in j.tasks.iter().enumerate() {
-            let now = self.task_now(j, idx);
+            let now = &all_now[idx];
+            let eta_s = match (now.eta_s, t.state, pace) {
+                (None, TaskState::Running, Some(p)) if j.state == JobState::Running => {
+                    let left = t.plan.frames.len().saturating_sub(now.finished);
+                    Some((left as f64 * p).round() as u64)
+                }
+                (e, _, _) => e,
+            };
             if !layers.contains(&t.plan.layer_display) {
                 layers.push(t.plan.layer_display.clone());
             }
@@ -158,7 +192,7 @@ impl State {
                 output_dir: t.plan.output_dir.to_string_lossy().into_owned(),
                 error: t.error.clone(),
                 frames_finished: now.finished as u64,
-                eta_s: now.eta_s,
+                eta_s,
             });
         }
         JobDetail {
