@@ -374,7 +374,7 @@ impl Client {
         // A .blend: Blender (once per content, cached) gives the view layers to check the
         // job's --layer against now, not at render time, and the default frame range.
         if spec.is_blend() && (!spec.layers.is_empty() || spec.frames.is_none()) {
-            match blend_facts(&spec.scene, &self.paths) {
+            match crate::client_scene::blend_facts(&spec.scene, &self.paths) {
                 Ok(facts) => {
                     facts.check_layers(&spec.layers, &spec.scene)?;
                     if spec.frames.is_none() {
@@ -414,7 +414,7 @@ impl Client {
             match &made {
                 Some((snap, artist)) => {
                     let _ = std::fs::remove_file(snap);
-                    artist_error(e, snap, artist)
+                    crate::client_scene::artist_error(e, snap, artist)
                 }
                 None => e,
             }
@@ -686,24 +686,6 @@ fn roundtrip(
     })
 }
 
-/// The frame set of a `.blend` scene's own range, asked from Blender.
-/// What Blender says about a `.blend` (cached by content under the state folder).
-pub fn blend_facts(
-    scene: &Path,
-    paths: &Paths,
-) -> crate::Result<crate::scene::blend_query::BlendFacts> {
-    let report = crate::detect::detect_cached();
-    let blender = report.blender.as_ref().map(|b| b.path.clone()).ok_or_else(|| {
-        crate::Error::NotFound("no Blender found to read the scene (frame range, view layers); install Blender, set BRM_BLENDER, or give --frames".into())
-    })?;
-    Ok(crate::scene::blend_query::query(
-        &blender,
-        scene,
-        Some(&paths.state.join("cache")),
-        Duration::from_secs(120),
-    )?)
-}
-
 fn decode<T: serde::de::DeserializeOwned>(v: Value) -> crate::Result<T> {
     serde_json::from_value(v).map_err(|e| ClientError::BadAnswer(e.to_string()).into())
 }
@@ -759,26 +741,6 @@ const NON_TRAVELLING: &[&str] = &[
 ];
 
 /// This process's environment minus what must not travel to a render.
-/// An error about a snapshot, told with the artist's own file: they never saw the snapshot's
-/// name, so "…/snapshots/layers-3f2a.ma has no render layer" would send them looking for a
-/// file they do not have.
-fn artist_error(e: crate::Error, snap: &Path, artist: &Path) -> crate::Error {
-    let kind = e.kind();
-    let text = e.to_string();
-    let mut fixed = text.replace(&snap.display().to_string(), &artist.display().to_string());
-    if let (Some(sn), Some(an)) = (snap.file_name(), artist.file_name()) {
-        fixed = fixed.replace(&*sn.to_string_lossy(), &an.to_string_lossy());
-    }
-    if fixed == text {
-        return e;
-    }
-    ClientError::Remote {
-        kind,
-        message: fixed,
-    }
-    .into()
-}
-
 pub fn capture_env() -> Vec<(String, String)> {
     std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))

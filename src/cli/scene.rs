@@ -39,7 +39,7 @@ fn inspect(args: InspectArgs) -> brm::Result<i32> {
     let mut info = scene::inspect(&args.scene)?;
     if info.format == scene::SceneFormat::Blend {
         // Frames, engine, camera and view layers come from Blender itself (cached).
-        match brm::client::blend_facts(&args.scene, &brm::paths::Paths::from_env()) {
+        match brm::client_scene::blend_facts(&args.scene, &brm::paths::Paths::from_env()) {
             Ok(f) => f.fill(&mut info),
             Err(e) => info
                 .warnings
