@@ -218,6 +218,11 @@ typedef struct {
     int64_t submitted_ms;
     int64_t started_ms;
     int64_t finished_ms;
+    /**
+     * Seconds until the job is done (measured frame times, renderer percent); -1 = unknown.
+     * Added in ABI 1 additively: callers built before it pass a smaller `struct_size`.
+     */
+    int64_t eta_s;
 } brm_job_info;
 
 /**

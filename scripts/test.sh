@@ -39,6 +39,10 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 for lib in libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libxcb-icccm4 libxcb-keysyms1; do
   dpkg -s "$lib" >/dev/null 2>&1 || missing+=("$lib")
 done
+# Desktop notifications are tested on a real session bus (tests/cli_daily.rs).
+command -v dbus-daemon >/dev/null || missing+=(dbus-daemon)
+command -v dbus-monitor >/dev/null || missing+=(dbus-bin)
+command -v gdbus >/dev/null || missing+=(libglib2.0-bin)
 # The Windows build (scripts/test-wine.sh) compiles bundled SQLite's C code with mingw-w64.
 command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64)
 if [ ${#missing[@]} -gt 0 ]; then

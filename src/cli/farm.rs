@@ -118,9 +118,9 @@ pub fn run(a: FarmArgs) -> brm::Result<i32> {
         FarmCommand::Cancel(j) => {
             let rec = submit::cancel(&paths, &j.job)?;
             if j.json {
-                println!("{}", serde_json::json!({"id": rec.id, "cancelled": true}));
+                outln!("{}", serde_json::json!({"id": rec.id, "cancelled": true}));
             } else {
-                println!(
+                outln!(
                     "{}: cancel sent to {} ({})",
                     rec.id,
                     rec.engine,
@@ -134,9 +134,9 @@ pub fn run(a: FarmArgs) -> brm::Result<i32> {
             if l.json {
                 print_json(&list)?;
             } else if list.is_empty() {
-                println!("no farm jobs; submit one with `brm farm submit SCENE --engine slurm`");
+                outln!("no farm jobs; submit one with `brm farm submit SCENE --engine slurm`");
             } else {
-                println!(
+                outln!(
                     "{:<10} {:<9} {:<16} {:<24} JOB FILE",
                     "ID", "ENGINE", "ENGINE IDS", "NAME"
                 );
@@ -146,7 +146,7 @@ pub fn run(a: FarmArgs) -> brm::Result<i32> {
                     } else {
                         "(written)".into()
                     };
-                    println!(
+                    outln!(
                         "{:<10} {:<9} {:<16} {:<24} {}",
                         r.id,
                         r.engine.as_str(),
@@ -165,7 +165,7 @@ pub fn run(a: FarmArgs) -> brm::Result<i32> {
 fn print_json<T: serde::Serialize>(v: &T) -> brm::Result<()> {
     let s =
         serde_json::to_string_pretty(v).map_err(|e| brm::Error::InvalidArgument(e.to_string()))?;
-    println!("{s}");
+    outln!("{s}");
     Ok(())
 }
 
@@ -226,7 +226,7 @@ fn submit_cmd(a: SubmitArgs, paths: &Paths) -> brm::Result<i32> {
     opts.deadline_commandline = a.deadline_commandline;
     let done = submit::submit(spec, &opts, paths)?;
     for w in &done.warnings {
-        eprintln!("brm: warning: {w}");
+        errln!("brm: warning: {w}");
     }
     let rec = &done.record;
     if a.render.json && !a.render.wait {
@@ -241,8 +241,8 @@ fn submit_cmd(a: SubmitArgs, paths: &Paths) -> brm::Result<i32> {
         }))?;
         return Ok(0);
     }
-    println!("{}", rec.id);
-    eprintln!(
+    outln!("{}", rec.id);
+    errln!(
         "farm job {} ({} tasks, {} frames) written to {}",
         rec.id,
         done.job.tasks.len(),
@@ -250,10 +250,10 @@ fn submit_cmd(a: SubmitArgs, paths: &Paths) -> brm::Result<i32> {
         done.job.job_dir.display()
     );
     for f in &done.files {
-        eprintln!("  {}", f.display());
+        errln!("  {}", f.display());
     }
     if rec.submitted {
-        eprintln!(
+        errln!(
             "submitted to {} as {}; follow it with `brm farm status {}` or `brm farm log {} --follow`",
             rec.engine,
             submit::ids_text(&rec.engine_ids),
@@ -261,9 +261,9 @@ fn submit_cmd(a: SubmitArgs, paths: &Paths) -> brm::Result<i32> {
             rec.id
         );
     } else {
-        eprintln!("nothing submitted; to submit by hand:");
+        errln!("nothing submitted; to submit by hand:");
         for c in &done.commands {
-            eprintln!("  {c}");
+            errln!("  {c}");
         }
     }
     if a.render.wait && rec.submitted {
@@ -271,7 +271,7 @@ fn submit_cmd(a: SubmitArgs, paths: &Paths) -> brm::Result<i32> {
             return wait(paths, &rec.id, a.render.json);
         }
         // Only Slurm's state can be asked from here; elsewhere "done" is all frames on disk.
-        eprintln!(
+        errln!(
             "--wait follows Slurm jobs; follow this {} job in its monitor, or with `brm farm status {}` (frames on the shared filesystem)",
             rec.engine, rec.id
         );
@@ -280,7 +280,7 @@ fn submit_cmd(a: SubmitArgs, paths: &Paths) -> brm::Result<i32> {
 }
 
 fn print_status(s: &FarmStatus) {
-    println!(
+    outln!(
         "{} {} on {} ({}): {}/{} frames",
         s.id,
         s.state.as_str(),
@@ -290,7 +290,7 @@ fn print_status(s: &FarmStatus) {
         s.frames_total
     );
     for t in &s.tasks {
-        println!(
+        outln!(
             "  task {} layer {}: {} {}/{} frames",
             t.index,
             if t.layer.is_empty() {
@@ -304,9 +304,9 @@ fn print_status(s: &FarmStatus) {
         );
     }
     if !s.missing.is_empty() {
-        println!("  missing frames: {}", s.missing);
+        outln!("  missing frames: {}", s.missing);
     }
-    println!("  task logs: {}", s.log_dir.display());
+    outln!("  task logs: {}", s.log_dir.display());
 }
 
 fn status_cmd(j: &JobArg, paths: &Paths) -> brm::Result<i32> {
@@ -325,7 +325,7 @@ fn wait(paths: &Paths, id: &str, json: bool) -> brm::Result<i32> {
     loop {
         let s = submit::status(paths, id)?;
         if (s.frames_done, s.state.as_str()) != last && !json {
-            eprintln!(
+            errln!(
                 "{id}: {}/{} frames ({})",
                 s.frames_done,
                 s.frames_total,
@@ -419,8 +419,8 @@ pub fn print_farm_jobs() {
     if list.is_empty() {
         return;
     }
-    println!();
-    println!(
+    outln!();
+    outln!(
         "{:<10} {:<9} {:<10} {:>13}  {:<20} {:<24}",
         "FARM JOB", "ENGINE", "STATE", "FRAMES", "ENGINE IDS", "NAME"
     );
@@ -437,7 +437,7 @@ pub fn print_farm_jobs() {
         } else {
             "(written)".into()
         };
-        println!(
+        outln!(
             "{:<10} {:<9} {:<10} {:>13}  {:<20} {:<24}",
             r.id,
             r.engine.as_str(),
