@@ -184,9 +184,10 @@ mod tests {
         let paths = Paths::under(home.path());
         let e = check_shared("scene", &paths.snapshots.join("a.ma"), &paths).unwrap_err();
         assert!(e.to_string().contains("no farm node can read"), "{e}");
+        // The system temp folder: /tmp here, %TEMP% on Windows (where "/tmp" is no such place).
         let w = check_shared(
             "output",
-            Path::new("/tmp/x"),
+            &std::env::temp_dir().join("x"),
             &Paths::under(Path::new("/nonexistent-brm")),
         )
         .unwrap();
