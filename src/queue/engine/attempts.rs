@@ -144,7 +144,14 @@ impl State {
                 dirty: false,
                 started: None,
             };
-            let r = AttemptRunner::launch(spec, Some(notify), &mut sink);
+            // Only files this attempt writes count as its frames (runner::verify).
+            let r = AttemptRunner::launch_for(
+                spec,
+                &job.tasks[task_idx].plan,
+                &mut job.endings,
+                Some(notify),
+                &mut sink,
+            );
             job.log_dirty |= sink.dirty;
             r
         };
@@ -172,6 +179,10 @@ impl State {
             },
         )
         .map_err(self.dbe())?;
+        if !runner.baseline().is_empty() {
+            let json = serde_json::to_string(runner.baseline()).unwrap_or_default();
+            store::set_attempt_baseline(&self.conn, attempt_id, &json).map_err(self.dbe())?;
+        }
         self.slots[slot].busy = Some(attempt_id);
         self.running.insert(
             attempt_id,
@@ -387,6 +398,8 @@ impl State {
             exit,
             fatal,
             cancelled,
+            freshness,
+            disk_full,
         } = outcome;
         let mut newly = 0usize;
         for (frame, files) in &found {
@@ -428,7 +441,25 @@ impl State {
         )
         .map_err(self.dbe())?;
         let level = r.runner.spec().level;
-        let mut notes = vec![format!(
+        let out_dir = self.jobs[&job_id].tasks[ti].plan.output_dir.clone();
+        let mut notes = Vec::new();
+        if !freshness.overwritten.is_empty() {
+            notes.push(format!(
+                "task {ti}: overwrote {} earlier frame(s) in {}: {}",
+                freshness.overwritten.len(),
+                out_dir.display(),
+                frames_text(&freshness.overwritten)
+            ));
+        }
+        if !freshness.kept.is_empty() {
+            notes.push(format!(
+                "task {ti}: kept {} earlier frame(s) in {} that this attempt did not write again ({}); they do not count as rendered",
+                freshness.kept.len(),
+                out_dir.display(),
+                frames_text(&freshness.kept)
+            ));
+        }
+        notes.push(format!(
             "task {ti} {} ({reason}): {newly} frame(s) verified{}",
             if missing.is_empty() {
                 "finished"
@@ -440,7 +471,7 @@ impl State {
             } else {
                 format!(", {} missing: {}", missing.len(), frames_text(&missing))
             }
-        )];
+        ));
         {
             let job = self
                 .jobs
@@ -457,6 +488,15 @@ impl State {
                 task.error = None;
             } else if cancel {
                 task.state = TaskState::Cancelled;
+            } else if disk_full {
+                // Another level or a retry would meet the same full disk: say what to do.
+                task.state = TaskState::Failed;
+                let e = format!(
+                    "frames {} were not rendered: {reason}",
+                    frames_text(&remaining)
+                );
+                notes.push(format!("task {ti} failed: {e}"));
+                task.error = Some(e);
             } else if task.done.is_empty() && task.level_idx + 1 < nlevels {
                 task.level_idx += 1;
                 task.state = TaskState::Queued;
