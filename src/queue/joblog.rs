@@ -126,12 +126,17 @@ impl JobLog {
         if self.pending.is_empty() {
             return Ok(());
         }
-        self.file
-            .write_all(&self.pending)
-            .map_err(|e| QueueError::Log {
+        if let Err(e) = self.file.write_all(&self.pending) {
+            // A write that failed half way (a full disk) must leave no partial batch in the
+            // file: the next flush writes the whole batch again, and clients would read its
+            // first lines twice. Cut back to what was there; keep the batch for the retry.
+            let flushed = self.len - self.pending.len() as u64;
+            let _ = self.file.set_len(flushed);
+            return Err(QueueError::Log {
                 path: self.path.clone(),
                 message: e.to_string(),
-            })?;
+            });
+        }
         self.pending.clear();
         Ok(())
     }

@@ -219,8 +219,8 @@ pub fn disk_full_reason(dir: &Path) -> Option<String> {
 }
 
 /// Bytes an unprivileged writer can still use on the filesystem of `dir` (or of its
-/// nearest existing parent).
-fn free_bytes(dir: &Path) -> Option<u64> {
+/// nearest existing parent); `None` when it cannot be asked.
+pub fn free_bytes(dir: &Path) -> Option<u64> {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;

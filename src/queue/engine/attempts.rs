@@ -159,7 +159,7 @@ impl State {
             Ok(r) => r,
             Err(e) => return self.level_failed_to_start(job_id, task_idx, level, &e.to_string()),
         };
-        let attempt_id = store::insert_attempt(
+        let inserted = store::insert_attempt(
             &self.conn,
             &AttemptRow {
                 id: 0,
@@ -177,8 +177,16 @@ impl State {
                 state: "running".into(),
                 started_ms: now_ms(),
             },
-        )
-        .map_err(self.dbe())?;
+        );
+        let attempt_id = match inserted {
+            Ok(id) => id,
+            Err(e) => {
+                // Unrecorded, the render would be found by no agent and run again: stop it.
+                let mut runner = runner;
+                runner.cancel(Duration::ZERO);
+                return Err(self.dbe()(e).into());
+            }
+        };
         if !runner.baseline().is_empty() {
             let json = serde_json::to_string(runner.baseline()).unwrap_or_default();
             store::set_attempt_baseline(&self.conn, attempt_id, &json).map_err(self.dbe())?;

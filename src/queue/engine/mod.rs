@@ -9,7 +9,8 @@
 //! tick.
 //!
 //! Files: `submit` (accept a job), `attempts` (start and drive attempts), `control` (cancel,
-//! retry, job state, transactions), `load` (restart, re-attach), `view` (summaries).
+//! retry, job state, transactions), `load` (restart, re-attach), `space` (a full state
+//! disk: pause, resume), `view` (summaries).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use rusqlite::Connection;
 mod attempts;
 mod control;
 mod load;
+mod space;
 mod submit;
 mod view;
 
@@ -217,6 +219,8 @@ struct State {
     snapshots: SnapshotStore,
     /// Wakes the tick thread when a render exits (given to every runner).
     notify: ExitNotify,
+    /// Paused because the disk under the state folder is full (`space`).
+    space: Option<space::SpacePause>,
 }
 
 /// Wakes the tick thread early: a render exited, a job was submitted.
@@ -310,6 +314,7 @@ impl Engine {
             running: HashMap::new(),
             exes,
             snapshots,
+            space: None,
         };
         st.load()?;
         st.commit()?;
@@ -355,14 +360,26 @@ impl Engine {
     /// One round of supervision and scheduling; returns how long to sleep.
     pub fn tick(&self) -> crate::Result<Duration> {
         let mut st = self.lock()?;
+        if !st.space_ok()? {
+            return Ok(space::PAUSED_TICK);
+        }
         // One SQLite transaction per tick: finishing a task and starting the next are a
         // handful of writes that should cost one commit, not one each.
-        let changed = st.batch(|st| {
+        let changed = match st.batch(|st| {
             let changed = st.poll_all()?;
             st.schedule()?;
             st.commit()?;
             Ok(changed)
-        })?;
+        }) {
+            Ok(c) => c,
+            Err(e) if space::is_disk_full(&e) => {
+                st.pause_for_space(true, &e.to_string());
+                drop(st);
+                self.changed.notify_all();
+                return Ok(space::PAUSED_TICK);
+            }
+            Err(e) => return Err(e),
+        };
         let tick = st.cfg.tick;
         drop(st);
         if changed {
@@ -374,6 +391,7 @@ impl Engine {
     /// Queue a job; returns its id. Tasks start at once where slots are free.
     pub fn submit(&self, spec: JobSpec) -> crate::Result<u64> {
         let mut st = self.lock()?;
+        st.refuse_if_full()?;
         let id = st.submit(spec)?;
         self.settle(st, id)?;
         Ok(id)
@@ -437,6 +455,7 @@ impl Engine {
     /// `grace`. Idempotent; returns the job's state afterwards.
     pub fn cancel(&self, id: u64, grace: Option<Duration>) -> crate::Result<JobState> {
         let mut st = self.lock()?;
+        st.refuse_if_full()?;
         let grace = grace.unwrap_or(st.cfg.cancel_grace);
         st.cancel(id, grace)?;
         self.settle(st, id)
@@ -461,6 +480,7 @@ impl Engine {
     /// Queue a failed or cancelled job's unfinished frames again.
     pub fn retry(&self, id: u64) -> crate::Result<()> {
         let mut st = self.lock()?;
+        st.refuse_if_full()?;
         st.retry(id)?;
         self.settle(st, id).map(|_| ())
     }
