@@ -115,11 +115,7 @@ fn default_timeout_ms() -> u64 {
 /// `BRM_REQUEST_TIMEOUT_MS`, else 30 s: long enough for a submit of a big scene, short enough
 /// that a hung agent gives an error instead of a frozen shell.
 fn default_request_timeout_ms() -> u64 {
-    std::env::var("BRM_REQUEST_TIMEOUT_MS")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .filter(|&v| v > 0)
-        .unwrap_or(30_000)
+    crate::config::request_timeout_ms()
 }
 
 impl Default for ClientOptions {
@@ -537,17 +533,7 @@ impl Client {
 
 /// Whether process `pid` still exists (the agent we started; its reaper thread collects it).
 fn process_alive(pid: u32) -> bool {
-    #[cfg(unix)]
-    {
-        // SAFETY: signal 0 only checks that the process exists.
-        let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
-        r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = pid;
-        true
-    }
+    crate::run::process_exists(pid)
 }
 
 /// Whether an agent answers at the endpoint (without starting one).

@@ -133,6 +133,31 @@ pub fn blender(env: Env<'_>) -> Option<PathBuf> {
     env.get("BRM_BLENDER").map(PathBuf::from)
 }
 
+/// `BRM_REQUEST_TIMEOUT_MS` (default 30000, 0 = default): the client's limit per request.
+pub fn request_timeout_ms() -> u64 {
+    match Env::Process.num("BRM_REQUEST_TIMEOUT_MS", 30_000) {
+        0 => 30_000,
+        v => v,
+    }
+}
+
+/// `BRM_ENV_RETENTION_H` (default 24; 0 = at the next agent start): hours after a job ended
+/// before its stored environment is dropped.
+pub fn env_retention() -> Duration {
+    Duration::from_secs(
+        Env::Process
+            .num("BRM_ENV_RETENTION_H", 24)
+            .saturating_mul(3600),
+    )
+}
+
+/// `BRM_MOVE_DAMAGED_DB=1`: move a damaged queue database aside and start over.
+pub fn move_damaged_db() -> bool {
+    Env::Process
+        .get("BRM_MOVE_DAMAGED_DB")
+        .is_some_and(|v| v.to_str().is_some_and(|s| s.trim() == "1"))
+}
+
 /// The names above, for `brm info` and the docs.
 pub const SETTINGS: &[&str] = &[
     "BRM_HOME",
@@ -149,6 +174,9 @@ pub const SETTINGS: &[&str] = &[
     "BRM_NO_NVML",
     "BRM_MAYA_ROOTS",
     "BRM_BLENDER",
+    "BRM_REQUEST_TIMEOUT_MS",
+    "BRM_ENV_RETENTION_H",
+    "BRM_MOVE_DAMAGED_DB",
 ];
 
 #[cfg(test)]

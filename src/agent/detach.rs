@@ -3,11 +3,13 @@
 //! The agent must outlive whoever started it (Maya, a shell): its own session, no inherited
 //! descriptors (a host like Maya may leak some), stdin from /dev/null, stdout/stderr to its
 //! own log file. It inherits the starter's environment; each job carries its own anyway.
+//! The spawn itself is `run::spawn_detached`; this module finds the executable.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use crate::paths::Paths;
+/// The detached spawn itself is process code: it lives in `run/` (moved there verbatim).
+pub use crate::run::spawn_detached;
 
 /// Where the agent executable is looked for, in order: `BRM_AGENT`, `brm` beside this
 /// library (a Maya module's lib/ → ../bin, an install prefix's lib/ → ../bin), beside the
@@ -71,93 +73,4 @@ pub fn spawn_agent(exe: &Path, paths: &Paths, home: Option<&Path>) -> std::io::R
         paths,
         home,
     )
-}
-
-/// Start `exe args…` detached the way the agent is (own session, no inherited descriptors,
-/// output to the agent log): also used for the upgrade waiter, which must outlive the client.
-pub fn spawn_detached(
-    exe: &Path,
-    args: &[String],
-    paths: &Paths,
-    home: Option<&Path>,
-) -> std::io::Result<u32> {
-    std::fs::create_dir_all(&paths.state)?;
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(paths.agent_log())?;
-    let log2 = log.try_clone()?;
-    let mut cmd = Command::new(exe);
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(log))
-        .stderr(Stdio::from(log2));
-    if let Some(h) = home {
-        cmd.env("BRM_HOME", h);
-    }
-    cmd.current_dir(std::env::temp_dir());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::setsid();
-                close_inherited_fds();
-                Ok(())
-            });
-        }
-    }
-    #[cfg(windows)]
-    {
-        use std::os::windows::process::CommandExt;
-        const DETACHED_PROCESS: u32 = 0x0000_0008;
-        const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
-        const CREATE_NO_WINDOW: u32 = 0x0800_0000;
-        // Out of any kill-on-close job the starter (e.g. a launcher) runs in: the agent and
-        // its renders must outlive it.
-        const CREATE_BREAKAWAY_FROM_JOB: u32 = 0x0100_0000;
-        cmd.creation_flags(
-            DETACHED_PROCESS
-                | CREATE_NEW_PROCESS_GROUP
-                | CREATE_NO_WINDOW
-                | CREATE_BREAKAWAY_FROM_JOB,
-        );
-        // A job that forbids breakaway refuses the flag: start inside it rather than not at all.
-        if let Ok(child) = cmd.spawn() {
-            return Ok(child.id());
-        }
-        cmd.creation_flags(DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW);
-    }
-    let mut child = cmd.spawn()?;
-    let pid = child.id();
-    // The starter may live for hours (Maya): reap the agent when it exits so it does not
-    // linger as a zombie of the artist's session.
-    let _ = std::thread::Builder::new()
-        .name("brm-agent-reaper".into())
-        .stack_size(64 * 1024)
-        .spawn(move || {
-            let _ = child.wait();
-        });
-    Ok(pid)
-}
-
-/// Close every descriptor above stderr in a freshly forked child (async-signal-safe).
-#[cfg(unix)]
-fn close_inherited_fds() {
-    // SAFETY: getrlimit/close are async-signal-safe; closing fds we do not need.
-    unsafe {
-        let mut rl = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        let max = if libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) == 0 {
-            rl.rlim_cur.min(65_536)
-        } else {
-            1024
-        };
-        for fd in 3..max as libc::c_int {
-            libc::close(fd);
-        }
-    }
 }

@@ -12,11 +12,7 @@ use rusqlite::{params, Connection};
 
 /// `BRM_ENV_RETENTION_H` (hours after a job ended; default 24; 0 = drop at the next start).
 pub fn retention_from_env() -> Duration {
-    let hours = std::env::var("BRM_ENV_RETENTION_H")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(24);
-    Duration::from_secs(hours.saturating_mul(3600))
+    crate::config::env_retention()
 }
 
 /// Drop the stored environment of every job that ended longer than `retention` ago; returns

@@ -134,7 +134,7 @@ pub fn open(path: &Path) -> Result<Connection, QueueError> {
 
 /// `BRM_MOVE_DAMAGED_DB=1`: the user asked to move a damaged database aside and start over.
 fn move_damaged_requested() -> bool {
-    std::env::var("BRM_MOVE_DAMAGED_DB").is_ok_and(|v| v.trim() == "1")
+    crate::config::move_damaged_db()
 }
 
 /// What is wrong with an existing database file, if anything. Opened read-write but never

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorKind, Kind};
 
+mod detached;
 mod process;
 mod ring;
 mod spawn;
@@ -38,7 +39,8 @@ mod unix;
 #[cfg(windows)]
 mod windows;
 
-pub use process::{watch_exit, ExitNotify, Process};
+pub use detached::spawn_detached;
+pub use process::{process_exists, watch_exit, ExitNotify, Process};
 pub use ring::{LineRing, LogLine, Stream};
 pub use spawn::{Attached, Child, ExitInfo};
 pub use tail::{LogTail, TailLine, TailOptions, DEFAULT_MAX_LINE_BYTES, DEFAULT_READ_BUDGET};

@@ -70,6 +70,22 @@ impl Process {
     }
 }
 
+/// Whether process `pid` still exists (any state but reaped), e.g. an agent just started.
+/// Elsewhere than Unix: assumed alive (callers then rely on their own timeouts).
+pub fn process_exists(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        // SAFETY: signal 0 only checks that the process exists.
+        let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
+        r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
 /// Call `notify` as soon as `pid` (our child) exits, without reaping it: `try_wait` still
 /// collects the status. Keeps per-task overhead far below a supervisor's polling interval.
 #[cfg(target_os = "linux")]
