@@ -556,6 +556,16 @@ fn a_full_state_disk_pauses_jobs_and_they_resume_when_space_returns() {
             || e.log_text(id).contains("Finished Rendering")
     });
     let filler = disk.fill();
+    // The agent's own log (its stderr) full to its last page too: a message printed there
+    // must not take the agent down (eprintln! panics when stderr cannot be written).
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(home.join("state").join("agent.log"))
+            .unwrap();
+        while f.write(b"x").is_ok_and(|n| n > 0) {}
+    }
     std::thread::sleep(Duration::from_secs(3));
     let v = e.json(&["status", &id.to_string(), "--json"]);
     assert!(

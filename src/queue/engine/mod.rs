@@ -341,7 +341,7 @@ impl Engine {
                     let tick = match me.tick() {
                         Ok(t) => t,
                         Err(e) => {
-                            eprintln!("brm engine: {e}");
+                            space::say(&format!("brm engine: {e}"));
                             Duration::from_millis(200)
                         }
                     };

@@ -48,6 +48,13 @@ pub(super) fn is_disk_full(e: &crate::Error) -> bool {
         || matches!(e, crate::Error::Queue(QueueError::DiskFull { .. }))
 }
 
+/// One line on the agent's stderr (its log, on the full disk itself): never `eprintln!`,
+/// which panics when the line cannot be written.
+pub(super) fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 impl State {
     /// Check the free space before a tick. `Ok(true)`: go on; `Ok(false)`: paused, skip
     /// the tick.
@@ -89,7 +96,7 @@ impl State {
             "paused: no space left on {dir} ({detail}); running renders go on, brm records \
              their progress and starts queued tasks again when space returns"
         );
-        eprintln!("brm engine: {note}");
+        say(&format!("brm engine: {note}"));
         let jobs: Vec<u64> = self
             .jobs
             .values()
@@ -125,10 +132,10 @@ impl State {
                 self.note(id, &p.note);
             }
         }
-        eprintln!(
+        say(&format!(
             "brm engine: space is back on {}",
             self.cfg.paths.state.display()
-        );
+        ));
         for &id in &p.jobs {
             self.note(id, "space is back: resuming");
         }
