@@ -41,20 +41,8 @@ pub fn find_outputs_cached(
     frames: &[i64],
     endings: &mut Vec<String>,
 ) -> BTreeMap<i64, Vec<PathBuf>> {
-    let mut found: BTreeMap<i64, Vec<PathBuf>> = BTreeMap::new();
     if !endings.is_empty() {
-        for &f in frames {
-            let prefix = expected_file_prefix(task, f);
-            for end in endings.iter() {
-                let p = task.output_dir.join(format!("{prefix}{end}"));
-                if std::fs::metadata(&p)
-                    .map(|m| m.is_file() && m.len() > 0)
-                    .unwrap_or(false)
-                {
-                    found.entry(f).or_default().push(p);
-                }
-            }
-        }
+        let found = stat_known_endings(task, frames, endings);
         if found.len() == frames.len() {
             return found;
         }
@@ -116,9 +104,15 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    /// Record what is there now for `frames` (call before the render starts).
+    /// Record what is there now for `frames` (call before the render starts). Once the job
+    /// has learned its file-name endings, only those are `stat`ed (a task start must not
+    /// read a folder of thousands of frames); the job's first attempt reads the folder.
     pub fn take(task: &Task, frames: &[i64], endings: &mut Vec<String>) -> Baseline {
-        let found = find_outputs_cached(task, frames, endings);
+        let found = if endings.is_empty() {
+            find_outputs_cached(task, frames, endings)
+        } else {
+            stat_known_endings(task, frames, endings)
+        };
         Baseline {
             files: found
                 .values()
@@ -241,6 +235,28 @@ pub fn free_bytes(dir: &Path) -> Option<u64> {
         let _ = dir;
         None
     }
+}
+
+/// The non-empty files of `frames` with one of the known `endings` (no folder read).
+fn stat_known_endings(
+    task: &Task,
+    frames: &[i64],
+    endings: &[String],
+) -> BTreeMap<i64, Vec<PathBuf>> {
+    let mut found: BTreeMap<i64, Vec<PathBuf>> = BTreeMap::new();
+    for &f in frames {
+        let prefix = expected_file_prefix(task, f);
+        for end in endings {
+            let p = task.output_dir.join(format!("{prefix}{end}"));
+            if std::fs::metadata(&p)
+                .map(|m| m.is_file() && m.len() > 0)
+                .unwrap_or(false)
+            {
+                found.entry(f).or_default().push(p);
+            }
+        }
+    }
+    found
 }
 
 /// The non-empty files found for each of `frames` in the task's output directory.
