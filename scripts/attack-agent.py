@@ -104,10 +104,11 @@ def one_run(n, rng):
                 "--method", "render", "-o", out, "--json", extra=extra)
         jobs[json.loads(p.stdout)["id"]] = out
 
-    for name in ("a", "b"):
-        submit(name)
+    # First, so it renders at once (one CPU slot): the job whose helpers ignore SIGTERM.
     submit("c", {"BRM_FAKE_FAIL": "grandchildren", "BRM_FAKE_FRAME_SECONDS": "0.4"})
     c_job = max(jobs)
+    for name in ("a", "b"):
+        submit(name)
     max_agents, actions = 0, []
     deadline = time.time() + 8
     while time.time() < deadline:
@@ -119,9 +120,13 @@ def one_run(n, rng):
         if act in ("cancel", "cancel-kill"):
             live = [j for j in jobs if j not in cancelled]
             if live:
-                # The first cancel is for the job whose helpers ignore SIGTERM.
-                jid = c_job if not cancelled and c_job in live else rng.choice(live)
-                grace = str(rng.choice([200, 1000, 3000]))
+                # The first cancel is for the job whose helpers ignore SIGTERM, with the
+                # agent SIGKILLed inside the grace (issue 9.3's failure).
+                first = not cancelled and c_job in live
+                jid = c_job if first else rng.choice(live)
+                if first:
+                    act = actions[-1] = "cancel-kill"
+                grace = str(2000 if first else rng.choice([200, 1000, 3000]))
                 p = brm("cancel", str(jid), "--grace-ms", grace, "--no-wait", "--json",
                         check=False)
                 if p.returncode == 0 and json.loads(p.stdout)["state"] != "done":
