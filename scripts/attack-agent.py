@@ -12,7 +12,8 @@ wait for every job and check:
 - every job accounted for: a job never cancelled ends `done` with all 8 frames; a
   cancelled one ends `cancelled` (and is never rendered again after the cancel);
 - no frame rendered twice (fake Maya's invocation records, attributed by `-rd` folder);
-- at most one agent of that BRM_HOME alive at any sample (from /proc/*/environ);
+- at most one agent of that BRM_HOME alive at any sample (from /proc/*/environ; an agent
+  that exits within 0.2 s, having lost the state-folder lock, is not counted);
 - no process left after a cancel: once every job ended, no process carrying this run's
   marker variable (renders and their TERM-ignoring helpers inherit it) is alive;
 - no log line repeated or lost (sequence numbers 1..N without gaps or repeats).
@@ -57,6 +58,17 @@ def agents_of(home):
         except OSError:
             pass
     return out
+
+
+def serving_agents(home):
+    """Agents of `home` alive in two samples 0.2 s apart: a second agent started by a client
+    exits at once when it finds the state folder locked; only one that stays is a second
+    agent (the loser of the lock is not)."""
+    first = set(agents_of(home))
+    if len(first) < 2:
+        return len(first)
+    time.sleep(0.2)
+    return len(first & set(agents_of(home)))
 
 
 def marked_processes(marker):
@@ -148,13 +160,13 @@ def one_run(n, rng):
                 pass
         else:
             brm("jobs", check=False)
-        max_agents = max(max_agents, len(agents_of(home)))
+        max_agents = max(max_agents, serving_agents(home))
     states, repeated, gaps = {}, 0, 0
     for jid in jobs:
         end = time.time() + 180
         while True:
             v = json.loads(brm("status", str(jid), "--json").stdout)
-            max_agents = max(max_agents, len(agents_of(home)))
+            max_agents = max(max_agents, serving_agents(home))
             if v["state"] in ("done", "failed", "cancelled") or time.time() > end:
                 break
             time.sleep(0.2)
