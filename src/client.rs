@@ -745,6 +745,11 @@ mod tests {
         };
         let e = Client::connect(opts).err().unwrap();
         assert_eq!(e.kind(), ErrorKind::Unavailable);
-        assert!(e.to_string().contains("agent.sock"), "{e}");
+        let endpoint = if cfg!(windows) {
+            r"\\.\pipe\brm-agent-"
+        } else {
+            "agent.sock"
+        };
+        assert!(e.to_string().contains(endpoint), "{e}");
     }
 }

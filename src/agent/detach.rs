@@ -11,6 +11,9 @@ use crate::paths::Paths;
 /// The detached spawn itself is process code: it lives in `run/` (moved there verbatim).
 pub use crate::run::spawn_detached;
 
+#[cfg(windows)]
+pub use crate::run::disinherit_std_handles;
+
 /// Where the agent executable is looked for, in order: `BRM_AGENT`, `brm` beside this
 /// library (a Maya module's lib/ → ../bin, an install prefix's lib/ → ../bin), beside the
 /// running executable. Returns the candidates so errors can say where brm looked.
@@ -61,7 +64,7 @@ fn library_path() -> Option<PathBuf> {
 
 #[cfg(windows)]
 fn library_path() -> Option<PathBuf> {
-    None
+    crate::run::module_path()
 }
 
 /// Start `agent serve` detached. Returns once the process is spawned (not yet listening).

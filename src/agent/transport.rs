@@ -28,8 +28,7 @@ pub fn endpoint(paths: &crate::paths::Paths) -> PathBuf {
     }
     #[cfg(windows)]
     {
-        let _ = paths;
-        PathBuf::from(format!(r"\\.\pipe\brm-agent-{}", crate::paths::user_tag()))
+        imp::pipe_name(paths)
     }
 }
 
@@ -110,82 +109,7 @@ mod imp {
 }
 
 #[cfg(windows)]
-mod imp {
-    use super::*;
-    use std::fs::File;
-    use std::os::windows::ffi::OsStrExt;
-    use std::os::windows::io::FromRawHandle;
-    use windows_sys::Win32::Foundation::{
-        GetLastError, ERROR_PIPE_CONNECTED, INVALID_HANDLE_VALUE,
-    };
-    use windows_sys::Win32::Storage::FileSystem::PIPE_ACCESS_DUPLEX;
-    use windows_sys::Win32::System::Pipes::{
-        ConnectNamedPipe, CreateNamedPipeW, PIPE_READMODE_BYTE, PIPE_REJECT_REMOTE_CLIENTS,
-        PIPE_TYPE_BYTE, PIPE_UNLIMITED_INSTANCES, PIPE_WAIT,
-    };
-
-    impl Conn for File {
-        fn try_clone_box(&self) -> std::io::Result<Box<dyn Conn>> {
-            Ok(Box::new(self.try_clone()?))
-        }
-        fn set_read_timeout(&self, _t: Option<Duration>) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    pub struct Listener {
-        name: Vec<u16>,
-    }
-
-    impl Listener {
-        pub fn bind(path: &Path) -> std::io::Result<Listener> {
-            let name: Vec<u16> = path
-                .as_os_str()
-                .encode_wide()
-                .chain(std::iter::once(0))
-                .collect();
-            Ok(Listener { name })
-        }
-
-        /// Blocks until a client connects (the server loop runs this on its own thread).
-        pub fn accept(&self) -> std::io::Result<Option<Box<dyn Conn>>> {
-            // SAFETY: name is NUL-terminated UTF-16; the default security descriptor gives
-            // the creating user full access.
-            let h = unsafe {
-                CreateNamedPipeW(
-                    self.name.as_ptr(),
-                    PIPE_ACCESS_DUPLEX,
-                    PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
-                    PIPE_UNLIMITED_INSTANCES,
-                    65536,
-                    65536,
-                    0,
-                    std::ptr::null(),
-                )
-            };
-            if h == INVALID_HANDLE_VALUE {
-                return Err(std::io::Error::last_os_error());
-            }
-            // SAFETY: h is a valid pipe handle we own.
-            let ok = unsafe { ConnectNamedPipe(h, std::ptr::null_mut()) };
-            if ok == 0 && unsafe { GetLastError() } != ERROR_PIPE_CONNECTED {
-                let e = std::io::Error::last_os_error();
-                // SAFETY: closing the handle we created.
-                drop(unsafe { File::from_raw_handle(h as _) });
-                return Err(e);
-            }
-            // SAFETY: ownership of h moves into the File.
-            Ok(Some(Box::new(unsafe { File::from_raw_handle(h as _) })))
-        }
-    }
-
-    pub fn connect(path: &Path) -> std::io::Result<Box<dyn Conn>> {
-        let f = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)?;
-        Ok(Box::new(f))
-    }
-}
+#[path = "transport_windows.rs"]
+mod imp;
 
 pub use imp::{connect, Listener};

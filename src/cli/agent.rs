@@ -101,6 +101,9 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
             Ok(0)
         }
         AgentAction::Serve => {
+            // Windows: the agent's stdio (its log) must not reach every render it starts.
+            #[cfg(windows)]
+            brm::agent::detach::disinherit_std_handles();
             let outcome = serve(ServeOptions::from_env(paths))?;
             if outcome == ServeOutcome::AlreadyRunning {
                 eprintln!(

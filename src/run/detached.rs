@@ -4,9 +4,14 @@
 //! Moved here verbatim from `agent/detach.rs` (issue 8: process code lives in `run/` only).
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use crate::paths::Paths;
+
+#[cfg(windows)]
+#[path = "detached_windows.rs"]
+mod windows;
+#[cfg(windows)]
+pub use windows::{disinherit_std_handles, module_path};
 
 /// Start `exe args…` detached the way the agent is (own session, no inherited descriptors,
 /// output to the agent log): also used for the upgrade waiter, which must outlive the client.
@@ -21,6 +26,29 @@ pub fn spawn_detached(
         .create(true)
         .append(true)
         .open(paths.agent_log())?;
+    #[cfg(windows)]
+    {
+        // Not `Command::spawn`: it would hand the agent every inheritable handle of the
+        // caller, such as the pipe capturing the caller's output (see detached_windows.rs).
+        let env: Vec<(&str, &std::ffi::OsStr)> = home
+            .map(|h| ("BRM_HOME", h.as_os_str()))
+            .into_iter()
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        windows::spawn_detached(exe, &args, &env, &std::env::temp_dir(), log)
+    }
+    #[cfg(not(windows))]
+    spawn_unix(exe, args, home, log)
+}
+
+#[cfg(not(windows))]
+fn spawn_unix(
+    exe: &Path,
+    args: &[String],
+    home: Option<&Path>,
+    log: std::fs::File,
+) -> std::io::Result<u32> {
+    use std::process::{Command, Stdio};
     let log2 = log.try_clone()?;
     let mut cmd = Command::new(exe);
     cmd.args(args)
@@ -42,27 +70,6 @@ pub fn spawn_detached(
                 Ok(())
             });
         }
-    }
-    #[cfg(windows)]
-    {
-        use std::os::windows::process::CommandExt;
-        const DETACHED_PROCESS: u32 = 0x0000_0008;
-        const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
-        const CREATE_NO_WINDOW: u32 = 0x0800_0000;
-        // Out of any kill-on-close job the starter (e.g. a launcher) runs in: the agent and
-        // its renders must outlive it.
-        const CREATE_BREAKAWAY_FROM_JOB: u32 = 0x0100_0000;
-        cmd.creation_flags(
-            DETACHED_PROCESS
-                | CREATE_NEW_PROCESS_GROUP
-                | CREATE_NO_WINDOW
-                | CREATE_BREAKAWAY_FROM_JOB,
-        );
-        // A job that forbids breakaway refuses the flag: start inside it rather than not at all.
-        if let Ok(child) = cmd.spawn() {
-            return Ok(child.id());
-        }
-        cmd.creation_flags(DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW);
     }
     let mut child = cmd.spawn()?;
     let pid = child.id();

@@ -40,6 +40,8 @@ mod unix;
 mod windows;
 
 pub use detached::spawn_detached;
+#[cfg(windows)]
+pub use detached::{disinherit_std_handles, module_path};
 pub use process::{process_exists, watch_exit, ExitNotify, Process};
 pub use ring::{LineRing, LogLine, Stream};
 pub use spawn::{Attached, Child, ExitInfo};

@@ -276,6 +276,9 @@ pub struct Attached {
     start_time: u64,
     #[cfg(windows)]
     handle: std::os::windows::io::OwnedHandle,
+    /// The render's Job Object, opened by name (it outlives the agent that made it).
+    #[cfg(windows)]
+    job: Option<sys::Job>,
 }
 
 impl Attached {
@@ -302,6 +305,7 @@ impl Attached {
                 pid,
                 start_time,
                 handle,
+                job: sys::Job::open(pid, start_time),
             })
         }
     }
@@ -349,8 +353,8 @@ impl Attached {
         }
     }
 
-    /// Like [`Child::cancel`], for the render's process group (Unix). On Windows the earlier
-    /// agent's Job Object is gone with it, so only the leading process is terminated.
+    /// Like [`Child::cancel`], for the render's process group (Unix) or its Job Object
+    /// (Windows, reopened by name; only the leading process when the job cannot be opened).
     pub fn cancel(&self, grace: Duration) {
         #[cfg(unix)]
         {
@@ -360,9 +364,14 @@ impl Attached {
             sys::cancel_group(self.pid, grace, &|| {});
         }
         #[cfg(windows)]
-        {
-            use std::os::windows::io::AsRawHandle;
-            sys::cancel_process(self.handle.as_raw_handle(), self.pid, grace, &|| {});
+        match &self.job {
+            Some(job) => {
+                job.cancel(self.pid, grace, &|| {});
+            }
+            None => {
+                use std::os::windows::io::AsRawHandle;
+                sys::cancel_process(self.handle.as_raw_handle(), self.pid, grace, &|| {});
+            }
         }
     }
 
@@ -378,28 +387,34 @@ impl Attached {
         }
     }
 
-    /// Non-blocking forced kill, as [`Child::kill`] (Windows: the leading process only).
+    /// Non-blocking forced kill, as [`Child::kill`] (Windows: the job, or the leading process
+    /// when the job cannot be opened).
     pub fn kill(&self) {
         #[cfg(unix)]
         if !self.leader_reused() && sys::group_alive(self.pid) {
             sys::kill_group(self.pid);
         }
         #[cfg(windows)]
-        {
-            use std::os::windows::io::AsRawHandle;
-            sys::terminate_process(self.handle.as_raw_handle());
+        match &self.job {
+            Some(job) => job.terminate(),
+            None => {
+                use std::os::windows::io::AsRawHandle;
+                sys::terminate_process(self.handle.as_raw_handle());
+            }
         }
     }
 
-    /// Whether any process of the render's group is still running (Windows: the leader).
+    /// Whether any process of the render's group (Windows: its job, else the leader) is still
+    /// running.
     pub fn is_group_alive(&self) -> bool {
         #[cfg(unix)]
         {
             !self.leader_reused() && sys::group_alive(self.pid)
         }
         #[cfg(windows)]
-        {
-            sys::handle_running(&self.handle)
+        match &self.job {
+            Some(job) => job.active_processes() > 0,
+            None => sys::handle_running(&self.handle),
         }
     }
 

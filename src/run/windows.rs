@@ -10,10 +10,14 @@
 //! `CREATE_NEW_PROCESS_GROUP`), which reaches it only when it shares the agent's console; after
 //! the grace period `TerminateJobObject` ends every process of the job.
 //!
-//! Not done here: std starts children with handle inheritance on, so a handle the agent made
-//! inheritable would reach renders (std creates its handles non-inheritable; an explicit
-//! `PROC_THREAD_ATTRIBUTE_HANDLE_LIST` would need a hand-written `CreateProcessW`). If the agent
-//! itself runs inside a kill-on-close job (some launchers), renders die with that job unless
+//! Renders start with error dialogs off ([`QUIET_ERROR_MODE`]) and without a console window.
+//!
+//! Handles: std starts children with handle inheritance on, so every inheritable handle of
+//! the agent reaches renders. The agent holds none: std creates its handles non-inheritable,
+//! the agent is started with an explicit handle list (`run/detached_windows.rs`), and `brm
+//! agent serve` makes its own stdio non-inheritable at start (`disinherit_std_handles`). A
+//! render-side handle list would need a hand-written `CreateProcessW`. If the agent itself
+//! runs inside a kill-on-close job (some launchers), renders die with that job unless
 //! the agent was started with `CREATE_BREAKAWAY_FROM_JOB`.
 
 use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle, RawHandle};
@@ -23,9 +27,14 @@ use std::time::{Duration, Instant};
 
 use windows_sys::Win32::Foundation::{FILETIME, HANDLE, STILL_ACTIVE, WAIT_TIMEOUT};
 use windows_sys::Win32::System::Console::{GenerateConsoleCtrlEvent, CTRL_BREAK_EVENT};
+use windows_sys::Win32::System::Diagnostics::Debug::{
+    GetErrorMode, SetErrorMode, SEM_FAILCRITICALERRORS, SEM_NOGPFAULTERRORBOX,
+    SEM_NOOPENFILEERRORBOX,
+};
 use windows_sys::Win32::System::JobObjects::{
     AssignProcessToJobObject, CreateJobObjectW, JobObjectBasicAccountingInformation,
-    QueryInformationJobObject, TerminateJobObject, JOBOBJECT_BASIC_ACCOUNTING_INFORMATION,
+    OpenJobObjectW, QueryInformationJobObject, TerminateJobObject,
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION,
 };
 use windows_sys::Win32::System::Threading::{
     GetCurrentThread, GetExitCodeProcess, GetProcessTimes, OpenProcess, SetThreadPriority,
@@ -37,8 +46,21 @@ use windows_sys::Win32::System::Threading::{
 const KILL_WAIT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(10);
 
-/// New process group (for `CTRL_BREAK`), no console window flashing up per render.
+/// Error dialogs a render must never wait behind: the critical-error box ("no disk in
+/// drive"), the crash box (Windows Error Reporting's "has stopped working"), the open-file
+/// error box. A crashing `mayabatch.exe` then exits and fails its task instead of hanging
+/// until someone clicks (what OpenCue users report and Deadline ships popup handlers for).
+pub(super) const QUIET_ERROR_MODE: u32 =
+    SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX;
+
+/// New process group (for `CTRL_BREAK`), no console window flashing up per render, and the
+/// quiet error mode, which a child inherits from its creator unless started with
+/// `CREATE_DEFAULT_ERROR_MODE` (learn.microsoft.com/windows/win32/api/errhandlingapi/
+/// nf-errhandlingapi-seterrormode). The error mode is per process, so it is set on the
+/// spawning process (the agent, a background process that must not show dialogs either).
 pub(super) fn configure(cmd: &mut Command) {
+    // SAFETY: plain calls on integers; only adds flags to the process's mode.
+    unsafe { SetErrorMode(GetErrorMode() | QUIET_ERROR_MODE) };
     cmd.creation_flags(CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW);
 }
 
@@ -52,12 +74,29 @@ pub(super) fn lower_thread_priority() -> bool {
 #[derive(Debug)]
 pub(super) struct Job(OwnedHandle);
 
+/// Job objects are named after the render (pid + creation time, unique for the life of the
+/// machine's boot): a job lives as long as a process is in it, so an agent restarted after a
+/// crash opens the same job by name and cancel still reaches every helper of the render.
+fn job_name(pid: u32, start_time: u64) -> Vec<u16> {
+    format!(r"Local\brm-render-{pid}-{start_time}")
+        .encode_utf16()
+        .chain(std::iter::once(0))
+        .collect()
+}
+
+/// Access a re-attaching agent needs: query (active processes) and terminate.
+const JOB_OBJECT_QUERY: u32 = 0x0004;
+const JOB_OBJECT_TERMINATE: u32 = 0x0008;
+
 impl Job {
     /// Creates a job and puts `child` in it; `None` if that fails (e.g. the agent runs in a
     /// job that forbids nesting on an old Windows): cancel then falls back to the process.
     pub(super) fn assign(child: &std::process::Child) -> Option<Job> {
-        // SAFETY: null attributes and name are allowed; the handle is owned below.
-        let raw = unsafe { CreateJobObjectW(std::ptr::null(), std::ptr::null()) };
+        let name = child_start_time(child).map(|t| job_name(child.id(), t));
+        let name_ptr = name.as_ref().map_or(std::ptr::null(), |n| n.as_ptr());
+        // SAFETY: null attributes; the name (or null) is NUL-terminated UTF-16; the handle is
+        // owned below.
+        let raw = unsafe { CreateJobObjectW(std::ptr::null(), name_ptr) };
         if raw.is_null() {
             return None;
         }
@@ -67,6 +106,21 @@ impl Job {
         // SAFETY: both handles are valid for the duration of the call.
         let ok = unsafe { AssignProcessToJobObject(job.raw(), process) } != 0;
         ok.then_some(job)
+    }
+
+    /// The job of a render an earlier agent started, while any of its processes runs.
+    pub(super) fn open(pid: u32, start_time: u64) -> Option<Job> {
+        let name = job_name(pid, start_time);
+        // SAFETY: NUL-terminated name; a null result means no such job (or no access).
+        let raw =
+            unsafe { OpenJobObjectW(JOB_OBJECT_QUERY | JOB_OBJECT_TERMINATE, 0, name.as_ptr()) };
+        if raw.is_null() {
+            return None;
+        }
+        // SAFETY: a fresh handle owned by nothing else.
+        Some(Job(unsafe {
+            OwnedHandle::from_raw_handle(raw as RawHandle)
+        }))
     }
 
     fn raw(&self) -> HANDLE {
@@ -208,4 +262,18 @@ pub(super) fn handle_running(h: &OwnedHandle) -> bool {
         return false;
     }
     process_handle_running(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configure_turns_error_dialogs_off_for_the_spawning_process() {
+        let mut cmd = Command::new("cmd.exe");
+        configure(&mut cmd);
+        // SAFETY: plain call.
+        let mode = unsafe { GetErrorMode() };
+        assert_eq!(mode & QUIET_ERROR_MODE, QUIET_ERROR_MODE, "{mode:#x}");
+    }
 }
