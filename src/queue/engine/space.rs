@@ -11,7 +11,9 @@
 //!   SQLite; the engine then pauses too and, once space returns, reloads its model from the
 //!   database exactly as a restarted agent would (truncating each job log to its committed
 //!   length and re-reading the renders' own logs from their committed offsets), so memory
-//!   and database agree again and no line is counted twice.
+//!   and database agree again and no line is counted twice. (Lines of that failed tick a
+//!   client already read from memory are numbered again as they are re-read; the pause
+//!   before each tick keeps this to a disk filled by more than 2 MiB within one tick.)
 //! - While paused: no log ingest, no new attempts, no writes. Running renders go on (their
 //!   output is appended by the kernel to their own log files, which brm reads later, so brm
 //!   itself drops no line; what the renderer could not write on the full disk is lost
