@@ -619,3 +619,49 @@ fn a_full_output_disk_is_named_and_no_empty_frame_counts() {
     );
     drop(e);
 }
+
+/// Issue 9.5 with 9.3: a cancel while the state disk is full still stops the render (it may
+/// be what fills the disk), TERM-ignoring helpers included after the grace, and the job
+/// ends cancelled once space returns.
+#[test]
+fn a_cancel_on_a_full_state_disk_still_stops_the_render() {
+    let Some(disk) = SmallDisk::mount("a_cancel_on_a_full_state_disk", "16m") else {
+        return;
+    };
+    let home = disk.path().join("home");
+    let e = Env::home(&[("BRM_HOME", &home.display().to_string())]);
+    let out = e.dir.path().join("out");
+    let id = e.render_job(
+        "1-6",
+        &out,
+        &[
+            ("BRM_FAKE_FAIL", "grandchildren"),
+            ("BRM_FAKE_FRAME_SECONDS", "3"),
+        ],
+    );
+    let mut helpers = Vec::new();
+    wait_for("the helpers to start", Duration::from_secs(30), || {
+        helpers = helper_pids(&e.log_text(id));
+        helpers.len() == 2
+    });
+    std::thread::sleep(Duration::from_millis(800));
+    let filler = disk.fill();
+    wait_for("the pause", Duration::from_secs(10), || {
+        e.log_text(id).contains("no space left on")
+    });
+    let o = e.brm(&["cancel", &id.to_string(), "--grace-ms", "500", "--no-wait"]);
+    assert!(
+        o.status.success(),
+        "a cancel must act on a full disk: {}",
+        text(&o)
+    );
+    wait_for(
+        "the helpers to be killed on the full disk",
+        Duration::from_secs(10),
+        || helpers.iter().all(|&p| !pid_alive(p)),
+    );
+    std::fs::remove_file(filler).unwrap();
+    let v = e.wait_end(id, Duration::from_secs(30));
+    assert_eq!(v["state"], "cancelled", "{v}");
+    drop(e);
+}

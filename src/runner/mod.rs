@@ -312,6 +312,13 @@ impl AttemptRunner {
         self.poll_kill();
     }
 
+    /// Send the KILL of a cancel whose grace has ended, and nothing else (no log read, no
+    /// state change): for a host that cannot record anything now (a full disk) but must
+    /// still stop what it was asked to stop.
+    pub fn kill_if_due(&mut self) {
+        self.poll_kill();
+    }
+
     fn poll_kill(&mut self) {
         if let Some(c) = &mut self.cancel {
             if !c.killed && Instant::now() >= c.kill_at {

@@ -26,13 +26,26 @@ impl State {
         // Persisted (committed) before any signal: an agent that dies during the grace
         // leaves a cancel the next agent carries on to KILL, never a task it retries.
         let grace_ms = grace.as_millis().min(i64::MAX as u128) as i64;
-        self.batch(|st| {
+        let recorded = self.batch(|st| {
             store::set_job_cancel(&st.conn, id, now_ms(), grace_ms).map_err(st.dbe())?;
             for ti in 0..ntasks {
                 st.save_task(id, ti)?;
             }
             st.commit()
-        })?;
+        });
+        match recorded {
+            Ok(()) => {}
+            // A full state disk must not keep a render (maybe the one filling it) running:
+            // the cancel acts now and is recorded when space returns (`space`).
+            Err(e) if self.space.is_some() || space::is_disk_full(&e) => {
+                self.pause_for_space(false, &e.to_string());
+                self.note(
+                    id,
+                    "the cancel cannot be recorded until space returns: it holds while this agent runs",
+                );
+            }
+            Err(e) => return Err(e),
+        }
         for r in self.running.values_mut().filter(|r| r.job_id == id) {
             r.runner.cancel(grace);
         }

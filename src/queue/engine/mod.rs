@@ -361,6 +361,9 @@ impl Engine {
     pub fn tick(&self) -> crate::Result<Duration> {
         let mut st = self.lock()?;
         if !st.space_ok()? {
+            for r in st.running.values_mut() {
+                r.runner.kill_if_due();
+            }
             return Ok(space::PAUSED_TICK);
         }
         // One SQLite transaction per tick: finishing a task and starting the next are a
@@ -455,9 +458,20 @@ impl Engine {
     /// `grace`. Idempotent; returns the job's state afterwards.
     pub fn cancel(&self, id: u64, grace: Option<Duration>) -> crate::Result<JobState> {
         let mut st = self.lock()?;
-        st.refuse_if_full()?;
         let grace = grace.unwrap_or(st.cfg.cancel_grace);
         st.cancel(id, grace)?;
+        if st.space.is_some() {
+            // A full state disk: the cancel acts (the render may be what fills the disk)
+            // and is recorded when space returns (`space`); nothing else can be written now.
+            let state = st
+                .jobs
+                .get(&id)
+                .map(|j| j.state)
+                .ok_or(QueueError::NoSuchJob(id))?;
+            drop(st);
+            self.changed.notify_all();
+            return Ok(state);
+        }
         self.settle(st, id)
     }
 

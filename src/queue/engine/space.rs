@@ -18,8 +18,9 @@
 //!   output is appended by the kernel to their own log files, which brm reads later, so brm
 //!   itself drops no line; what the renderer could not write on the full disk is lost
 //!   before brm sees it). Each live job gets one note, kept in memory until it can be
-//!   written; the agent's stderr gets one line. Requests that must write (submit, cancel,
-//!   retry) are refused with [`QueueError::DiskFull`], which says what to do.
+//!   written; the agent's stderr gets one line. Submit and retry are refused with
+//!   [`QueueError::DiskFull`], which says what to do. A cancel still acts (the render may be
+//!   what fills the disk) and is recorded first thing when space returns.
 //! - Space back (twice [`MIN_FREE`], so a disk at the edge does not flap): one "space is
 //!   back" note per paused job, and the ticks go on.
 
@@ -118,6 +119,28 @@ impl State {
         let Some(p) = self.space.take() else {
             return Ok(());
         };
+        // Cancels asked during the pause: recorded first (KILL at once after a restart:
+        // their grace has passed or nearly).
+        let cancels: Vec<u64> = self
+            .jobs
+            .values()
+            .filter(|j| j.cancel_requested && !j.state.is_final())
+            .map(|j| j.id)
+            .collect();
+        let recorded = self.batch(|st| {
+            for &id in &cancels {
+                store::set_job_cancel(&st.conn, id, now_ms(), 0).map_err(st.dbe())?;
+                let n = st.jobs.get(&id).map(|j| j.tasks.len()).unwrap_or(0);
+                for ti in 0..n {
+                    st.save_task(id, ti)?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = recorded {
+            self.space = Some(p);
+            return Err(e);
+        }
         if p.reload {
             // As a restarted agent: the database is the truth; renders are found again by
             // pid and start time, logs cut back to their committed length.
