@@ -11,6 +11,7 @@ pub mod engine;
 mod env_retention;
 pub mod joblog;
 pub mod store;
+pub mod tasklines;
 /// The job documents are the protocol's (`protocol::jobs`); the queue produces them.
 pub use crate::protocol::jobs as types;
 /// Output verification moved to the attempt runner; kept here for existing callers.

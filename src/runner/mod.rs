@@ -18,6 +18,7 @@
 //! Process code itself (spawn, group signals, exit watch) is `run/`'s; this module only
 //! decides when to use it.
 
+pub mod eta;
 pub mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -119,6 +120,7 @@ pub struct AttemptRunner {
     parser: Box<dyn LogParser>,
     watchdog: Watchdog,
     reported: BTreeSet<i64>,
+    clock: eta::FrameClock,
     fatal: Option<String>,
     timeout: Option<String>,
     cancel: Option<Cancel>,
@@ -231,6 +233,7 @@ impl AttemptRunner {
             parser,
             watchdog,
             reported: BTreeSet::new(),
+            clock: eta::FrameClock::new(Instant::now()),
             fatal: None,
             timeout: None,
             cancel: None,
@@ -289,6 +292,21 @@ impl AttemptRunner {
     /// Frames the renderer said it finished (not yet verified).
     pub fn reported(&self) -> &BTreeSet<i64> {
         &self.reported
+    }
+
+    /// Seconds left for `remaining` frames of this attempt; `None` = unknown yet.
+    pub fn eta_s(&self, remaining: usize) -> Option<u64> {
+        self.clock.eta_s(remaining, Instant::now())
+    }
+
+    /// Mean seconds per frame of the frames this attempt finished.
+    pub fn measured_frame_seconds(&self) -> Option<f64> {
+        self.clock.measured_frame_seconds()
+    }
+
+    /// Mean seconds per frame measured (or extrapolated) so far.
+    pub fn frame_seconds(&self) -> Option<f64> {
+        self.clock.frame_seconds(Instant::now())
     }
 
     /// Start stopping the render: TERM to the group now, KILL after `grace`. Idempotent.
@@ -428,6 +446,7 @@ impl AttemptRunner {
     }
 
     fn on_event(&mut self, ev: &ProgressEvent, sink: &mut dyn Sink) {
+        self.clock.event(ev, Instant::now());
         match ev {
             ProgressEvent::FrameFinished { frame: Some(f), .. } => {
                 self.reported.insert(*f);

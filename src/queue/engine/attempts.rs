@@ -114,14 +114,19 @@ impl State {
                 uuid.as_ref().map(|u| format!(" ({u})")).unwrap_or_default()
             ),
         };
-        let layer = self.jobs[&job_id].tasks[task_idx]
+        // A .blend job without --layer renders all its view layers: say so, not `layer ''`.
+        let layer = match self.jobs[&job_id].tasks[task_idx]
             .plan
             .layer_display
-            .clone();
+            .as_str()
+        {
+            "" => "all view layers".to_string(),
+            l => format!("layer '{l}'"),
+        };
         self.note(
             job_id,
             &format!(
-                "task {task_idx} (layer '{layer}', frames {}) attempt {attempt_no}: {} on {slot_desc}",
+                "task {task_idx} ({layer}, frames {}) attempt {attempt_no}: {} on {slot_desc}",
                 frames_text(&frames),
                 method_name(level)
             ),
@@ -141,6 +146,8 @@ impl State {
                 .ok_or(QueueError::NoSuchJob(job_id))?;
             let mut sink = JobSink {
                 log: &mut job.log,
+                tasks: &mut job.task_lines,
+                task: task_idx as u32,
                 dirty: false,
                 started: None,
             };
@@ -359,6 +366,8 @@ impl State {
         let before = r.runner.offset();
         let mut sink = JobSink {
             log: &mut job.log,
+            tasks: &mut job.task_lines,
+            task: r.task_idx as u32,
             dirty: false,
             started: None,
         };

@@ -125,7 +125,11 @@ impl State {
             count(TaskState::Done),
             count(TaskState::Failed),
         );
-        let new = if running > 0 {
+        // Paused wins over running: the tasks already rendering finish, but the job must
+        // read "paused" everywhere (CLI, JSON, C ABI, Maya) so nobody waits for new tasks.
+        let new = if job.paused && !job.cancel_requested && (running > 0 || queued > 0) {
+            JobState::Paused
+        } else if running > 0 {
             JobState::Running
         } else if done == job.tasks.len() {
             JobState::Done
@@ -175,9 +179,11 @@ impl State {
             let msg = format!("job {id} {}: {frames_done}/{total} frames", new.as_str());
             self.note(id, &msg);
             if new.is_final() {
+                self.notify_ended(id);
                 let _ = self.cleanup_snapshots();
                 if let Some(job) = self.jobs.get_mut(&id) {
                     let _ = job.log.flush();
+                    let _ = job.task_lines.flush();
                     job.log.release_memory();
                 }
             }
@@ -234,6 +240,8 @@ impl State {
         for id in &dirty_jobs {
             if let Some(j) = self.jobs.get_mut(id) {
                 j.log.flush()?;
+                // An index for `brm log --task`; losing it never loses a log line.
+                let _ = j.task_lines.flush();
             }
         }
         // Inside a tick's transaction already, or a transaction of its own.

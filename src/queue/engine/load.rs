@@ -86,6 +86,7 @@ impl State {
                     finished_ms: row.finished_ms,
                     error: row.error,
                     warnings: serde_json::from_str(&row.warnings).unwrap_or_default(),
+                    task_lines: crate::queue::tasklines::TaskLines::open(log.path()),
                     log,
                     log_dirty: false,
                     output_dir: PathBuf::from(row.output_dir),

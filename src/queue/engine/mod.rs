@@ -22,6 +22,8 @@ use rusqlite::Connection;
 
 mod attempts;
 mod control;
+mod ended;
+mod forget;
 mod load;
 mod space;
 mod submit;
@@ -60,6 +62,8 @@ pub struct EngineConfig {
     /// Snapshots kept by retention, and their maximum age.
     pub keep_snapshots: usize,
     pub snapshot_max_age: Duration,
+    /// Finished jobs older than this are forgotten when the agent starts (`None` = never).
+    pub job_retention: Option<Duration>,
 }
 
 impl EngineConfig {
@@ -77,6 +81,7 @@ impl EngineConfig {
             tick: crate::config::tick(),
             keep_snapshots: 5,
             snapshot_max_age: Duration::from_secs(24 * 3600),
+            job_retention: crate::config::job_retention(),
         }
     }
 }
@@ -162,6 +167,8 @@ struct Job {
     error: Option<String>,
     warnings: Vec<String>,
     log: JobLog,
+    /// Which task each log line came from (`brm log --task`).
+    task_lines: crate::queue::tasklines::TaskLines,
     log_dirty: bool,
     output_dir: PathBuf,
     levels: Vec<Method>,
@@ -188,18 +195,22 @@ struct Running {
 /// a (re)started command's identity is kept for the attempt row.
 struct JobSink<'a> {
     log: &'a mut JobLog,
+    tasks: &'a mut crate::queue::tasklines::TaskLines,
+    task: u32,
     dirty: bool,
     started: Option<(usize, u32, u64)>,
 }
 
 impl Sink for JobSink<'_> {
     fn line(&mut self, text: &str) {
-        self.log.append(Stream::Output, text);
+        let seq = self.log.append(Stream::Output, text);
+        self.tasks.record(seq, self.task);
         self.dirty = true;
     }
 
     fn note(&mut self, text: &str) {
-        self.log.append(Stream::Brm, text);
+        let seq = self.log.append(Stream::Brm, text);
+        self.tasks.record(seq, self.task);
         self.dirty = true;
     }
 
@@ -318,6 +329,10 @@ impl Engine {
         };
         st.load()?;
         st.commit()?;
+        // Never fatal: a queue that cannot forget old jobs still renders new ones.
+        if let Err(e) = st.apply_job_retention() {
+            eprintln!("brm engine: job retention: {e}");
+        }
         let engine = Arc::new(Engine {
             state: Mutex::new(st),
             changed: Condvar::new(),
@@ -425,10 +440,47 @@ impl Engine {
         max: usize,
         stream: Option<u32>,
     ) -> crate::Result<LogPage> {
+        self.logs_of_task(id, after_seq, max, stream, None)
+    }
+
+    /// [`Engine::logs`], only the lines of task `task` when given (brm's job-wide notes are
+    /// left out then). A page scans a bounded number of lines, so a call never takes long;
+    /// `next_seq` moves past what was scanned.
+    pub fn logs_of_task(
+        &self,
+        id: u64,
+        after_seq: u64,
+        max: usize,
+        stream: Option<u32>,
+        task: Option<u32>,
+    ) -> crate::Result<LogPage> {
         let mut st = self.lock()?;
         let job = st.jobs.get_mut(&id).ok_or(QueueError::NoSuchJob(id))?;
         let finished = job.state.is_final();
-        let mut page = job.log.lines_after(after_seq, max.max(1), stream)?;
+        let max = max.max(1);
+        let mut page = match task {
+            None => job.log.lines_after(after_seq, max, stream)?,
+            Some(t) => {
+                let mut out = LogPage {
+                    next_seq: after_seq,
+                    ..LogPage::default()
+                };
+                for _ in 0..50 {
+                    let p = job.log.lines_after(out.next_seq, 2000, stream)?;
+                    let moved = p.next_seq != out.next_seq;
+                    out.next_seq = p.next_seq;
+                    out.lines.extend(
+                        p.lines
+                            .into_iter()
+                            .filter(|l| job.task_lines.task_of(l.seq) == Some(t)),
+                    );
+                    if !moved || out.lines.len() >= max {
+                        break;
+                    }
+                }
+                out
+            }
+        };
         page.complete = finished && page.next_seq + 1 >= job.log.next_seq();
         Ok(page)
     }
