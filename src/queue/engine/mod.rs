@@ -9,7 +9,8 @@
 //! tick.
 //!
 //! Files: `submit` (accept a job), `attempts` (start and drive attempts), `control` (cancel,
-//! retry, job state, transactions), `load` (restart, re-attach), `view` (summaries).
+//! retry, job state, transactions), `load` (restart, re-attach), `space` (a full state
+//! disk: pause, resume), `view` (summaries).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ mod control;
 mod ended;
 mod forget;
 mod load;
+mod space;
 mod submit;
 mod view;
 
@@ -228,6 +230,8 @@ struct State {
     snapshots: SnapshotStore,
     /// Wakes the tick thread when a render exits (given to every runner).
     notify: ExitNotify,
+    /// Paused because the disk under the state folder is full (`space`).
+    space: Option<space::SpacePause>,
 }
 
 /// Wakes the tick thread early: a render exited, a job was submitted.
@@ -321,6 +325,7 @@ impl Engine {
             running: HashMap::new(),
             exes,
             snapshots,
+            space: None,
         };
         st.load()?;
         st.commit()?;
@@ -351,7 +356,7 @@ impl Engine {
                     let tick = match me.tick() {
                         Ok(t) => t,
                         Err(e) => {
-                            eprintln!("brm engine: {e}");
+                            space::say(&format!("brm engine: {e}"));
                             Duration::from_millis(200)
                         }
                     };
@@ -370,14 +375,29 @@ impl Engine {
     /// One round of supervision and scheduling; returns how long to sleep.
     pub fn tick(&self) -> crate::Result<Duration> {
         let mut st = self.lock()?;
+        if !st.space_ok()? {
+            for r in st.running.values_mut() {
+                r.runner.kill_if_due();
+            }
+            return Ok(space::PAUSED_TICK);
+        }
         // One SQLite transaction per tick: finishing a task and starting the next are a
         // handful of writes that should cost one commit, not one each.
-        let changed = st.batch(|st| {
+        let changed = match st.batch(|st| {
             let changed = st.poll_all()?;
             st.schedule()?;
             st.commit()?;
             Ok(changed)
-        })?;
+        }) {
+            Ok(c) => c,
+            Err(e) if space::is_disk_full(&e) => {
+                st.pause_for_space(true, &e.to_string());
+                drop(st);
+                self.changed.notify_all();
+                return Ok(space::PAUSED_TICK);
+            }
+            Err(e) => return Err(e),
+        };
         let tick = st.cfg.tick;
         drop(st);
         if changed {
@@ -389,6 +409,7 @@ impl Engine {
     /// Queue a job; returns its id. Tasks start at once where slots are free.
     pub fn submit(&self, spec: JobSpec) -> crate::Result<u64> {
         let mut st = self.lock()?;
+        st.refuse_if_full()?;
         let id = st.submit(spec)?;
         self.settle(st, id)?;
         Ok(id)
@@ -491,6 +512,18 @@ impl Engine {
         let mut st = self.lock()?;
         let grace = grace.unwrap_or(st.cfg.cancel_grace);
         st.cancel(id, grace)?;
+        if st.space.is_some() {
+            // A full state disk: the cancel acts (the render may be what fills the disk)
+            // and is recorded when space returns (`space`); nothing else can be written now.
+            let state = st
+                .jobs
+                .get(&id)
+                .map(|j| j.state)
+                .ok_or(QueueError::NoSuchJob(id))?;
+            drop(st);
+            self.changed.notify_all();
+            return Ok(state);
+        }
         self.settle(st, id)
     }
 
@@ -513,6 +546,7 @@ impl Engine {
     /// Queue a failed or cancelled job's unfinished frames again.
     pub fn retry(&self, id: u64) -> crate::Result<()> {
         let mut st = self.lock()?;
+        st.refuse_if_full()?;
         st.retry(id)?;
         self.settle(st, id).map(|_| ())
     }
