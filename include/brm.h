@@ -218,6 +218,11 @@ typedef struct {
     int64_t submitted_ms;
     int64_t started_ms;
     int64_t finished_ms;
+    /**
+     * Seconds until the job is done (measured frame times, renderer percent); -1 = unknown.
+     * Added in ABI 1 additively: callers built before it pass a smaller `struct_size`.
+     */
+    int64_t eta_s;
 } brm_job_info;
 
 /**
@@ -324,6 +329,34 @@ brm_result brm_detect_json(char **out);
  * `out[0].struct_size` bytes each; `out_count` must be valid for writes.
  */
 brm_result brm_detect_gpus(brm_gpu *out, size_t cap, size_t *out_count);
+
+/**
+ * Submit `spec` to the farm `engine` (`"slurm"`, `"deadline"`, `"opencue"`, `"openjd"`).
+ * `options_json` may be NULL or a JSON object with any of: `scene_dir`, `dry_run`,
+ * `gpus_per_task`, `cpus_per_task`, `memory_mb`, `gpu_memory_mb`, `time_limit_s`, `pool`,
+ * `group`, `partition`, `post`, `path_map` (array of `"FROM=TO"`), `node_brm`,
+ * `deadline_commandline`. On success `*out_json` receives `{"id", "name", "engine", "submitted",
+ * "engine_ids", "job_file", "files", "commands", "warnings"}` (free with
+ * `brm_string_free`).
+ *
+ * # Safety
+ * `spec` a live spec; `engine` a C string; `options_json` NULL or a C string; `out_json`
+ * valid for a write.
+ */
+brm_result brm_farm_submit_json(const brm_job_spec *spec,
+                                const char *engine,
+                                const char *options_json,
+                                char **out_json);
+
+/**
+ * A farm job's status as JSON (`brm farm status --json`): `state`, `frames_done`,
+ * `frames_total`, `missing`, `tasks`, `engine_ids`, `log_dir`. `job` is `farm-N` or the
+ * job folder. Free with `brm_string_free`.
+ *
+ * # Safety
+ * `job` a C string; `out_json` valid for a write.
+ */
+brm_result brm_farm_status_json(const char *job, char **out_json);
 
 /**
  * Parse a frame-set spec such as `"1-100x5"`, `"1,5,10"`, `"10-1"`, `"1-10y3"` or `"-5-5"`,

@@ -39,6 +39,10 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 for lib in libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libxcb-icccm4 libxcb-keysyms1; do
   dpkg -s "$lib" >/dev/null 2>&1 || missing+=("$lib")
 done
+# Desktop notifications are tested on a real session bus (tests/cli_daily.rs).
+command -v dbus-daemon >/dev/null || missing+=(dbus-daemon)
+command -v dbus-monitor >/dev/null || missing+=(dbus-bin)
+command -v gdbus >/dev/null || missing+=(libglib2.0-bin)
 # The Windows build (scripts/test-wine.sh) compiles bundled SQLite's C code with mingw-w64.
 command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -117,6 +121,38 @@ if ! python3 -c 'import PySide6.QtWidgets, pytestqt, pytest' 2>/dev/null; then
 fi
 BRM_QT=PySide6 PYTEST_QT_API=pyside6 run xvfb-run -a "$WINDOW_PY" -m pytest tests/window -q -p no:cacheprovider
 BRM_QT=PySide2 PYTEST_QT_API=pyside2 run xvfb-run -a /usr/bin/python3 -m pytest tests/window -q -p no:cacheprovider
+
+step "Farm: a one-node Slurm (real sbatch/squeue/scancel), openjd check/run, OpenCue DTD"
+# The farm tests that need these tools are #[ignore]d in the cargo run above and run here
+# with --ignored (so none is counted twice, and none is skipped). Slurm is stopped on the
+# way out, also when a test fails.
+farm_missing=()
+command -v xmllint >/dev/null || farm_missing+=(libxml2-utils)
+if [ ${#farm_missing[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null || die "missing ${farm_missing[*]} and no apt-get to install them"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${farm_missing[@]}" >/dev/null \
+    || die "cannot install ${farm_missing[*]} (xmllint validates the OpenCue job spec)"
+fi
+if ! command -v openjd >/dev/null; then
+  python3 -m pip install -q openjd-cli 2>/dev/null || python3 -m pip install -q --break-system-packages openjd-cli \
+    || die "cannot install openjd-cli from PyPI (openjd check/run test the OpenJD template)"
+  PATH="$PATH:$(python3 -m site --user-base)/bin"
+  command -v openjd >/dev/null || die "openjd-cli installed but no openjd command on PATH"
+fi
+export FARM_DIR=/tmp/brm-test-slurm FARM_CPUS=8 FAKE_GPUS=4
+farm_down() { bash ../shared/farm/slurm/slurm_down.sh >/dev/null 2>&1 || true; }
+trap farm_down EXIT
+if SLURM_CONF="$FARM_DIR/slurm.conf" timeout 5 sinfo -h >/dev/null 2>&1; then
+  echo "using the one-node Slurm already running in $FARM_DIR"
+else
+  # A Slurm stopped just before may still hold its ports for a moment: one retry.
+  bash ../shared/farm/slurm/slurm_up.sh || { farm_down; sleep 5; bash ../shared/farm/slurm/slurm_up.sh; } \
+    || die "cannot start the one-node Slurm (../shared/farm/slurm/slurm_up.sh; its logs are in $FARM_DIR/log)"
+fi
+SLURM_CONF="$FARM_DIR/slurm.conf" run cargo test --locked --test farm_slurm --test farm_engines -- --ignored --test-threads=2
+farm_down
+trap - EXIT
 
 step "Windows under Wine: brm.exe/brm.dll cross-built, Rust tests and end-to-end tests as Windows programs"
 # Installs wine64 when missing; the Wine prefix lives under build/wine (docs/ARCHITECTURE.md,

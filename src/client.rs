@@ -17,7 +17,7 @@ use crate::agent::transport::{self, Conn};
 use crate::error::{ErrorKind, Kind};
 use crate::paths::Paths;
 use crate::plan::JobSpec;
-use crate::protocol::replies::{AgentStatus, Removed, StateReply, Submitted};
+use crate::protocol::replies::{AgentStatus, Forgotten, Removed, StateReply, Submitted};
 use crate::protocol::{kind_from_name, Request, Response, PROTOCOL_VERSION};
 use crate::queue::{JobDetail, JobState, JobSummary, LogPage};
 
@@ -371,6 +371,25 @@ impl Client {
             .scene
             .canonicalize()
             .unwrap_or_else(|_| spec.scene.clone());
+        // A .blend: Blender (once per content, cached) gives the view layers to check the
+        // job's --layer against now, not at render time, and the default frame range.
+        if spec.is_blend() && (!spec.layers.is_empty() || spec.frames.is_none()) {
+            match crate::client_scene::blend_facts(&spec.scene, &self.paths) {
+                Ok(facts) => {
+                    facts.check_layers(&spec.layers, &spec.scene)?;
+                    if spec.frames.is_none() {
+                        spec.frames = Some(facts.frames());
+                    }
+                }
+                // With frames given, a Blender this process cannot find or run is no reason
+                // to refuse: the job renders with the Blender of its own environment.
+                Err(_) if spec.frames.is_some() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        // The snapshot this submit made: removed again when the job is refused, and named
+        // in errors by the artist's file instead.
+        let mut made: Option<(PathBuf, PathBuf)> = None;
         if !scene_canon.starts_with(&snapdir) {
             // Refuse what is not a scene before snapshotting it, naming the artist's file
             // (a partial .mb read is fine: the agent decides with the job's layers/frames).
@@ -388,18 +407,25 @@ impl Client {
             if spec.source_scene.is_none() {
                 spec.source_scene = Some(spec.scene.clone());
             }
+            made = Some((snap.clone(), spec.scene.clone()));
             spec.scene = snap;
         }
+        let refused = |e: crate::Error| -> crate::Error {
+            match &made {
+                Some((snap, artist)) => {
+                    let _ = std::fs::remove_file(snap);
+                    crate::client_scene::artist_error(e, snap, artist)
+                }
+                None => e,
+            }
+        };
         if spec.env.is_empty() {
             spec.env = capture_env();
-        }
-        if spec.frames.is_none() && spec.is_blend() {
-            spec.frames = Some(blend_frames(&spec.scene)?);
         }
         // Never sent twice: a fresh, greeted connection first (a long-lived client such as Maya
         // may hold one to an agent that has since died), then one attempt.
         self.conn = None;
-        self.ensure_connected()?;
+        self.ensure_connected().map_err(refused)?;
         let conn = self
             .conn
             .as_mut()
@@ -413,7 +439,7 @@ impl Client {
             timeout,
         ) {
             Ok(Ok(v)) => v,
-            Ok(Err(e)) => return Err(e.into()),
+            Ok(Err(e)) => return Err(refused(e.into())),
             Err(e) if is_timeout(&e) => {
                 self.conn = None;
                 return Err(self
@@ -459,11 +485,24 @@ impl Client {
         max: u32,
         stream: Option<u32>,
     ) -> crate::Result<LogPage> {
+        self.logs_filtered(id, after_seq, max, stream, None)
+    }
+
+    /// Log lines of one stream and/or one task (`brm log --notes --task N`).
+    pub fn logs_filtered(
+        &mut self,
+        id: u64,
+        after_seq: u64,
+        max: u32,
+        stream: Option<u32>,
+        task: Option<u32>,
+    ) -> crate::Result<LogPage> {
         decode(self.call(&Request::Logs {
             id,
             after_seq,
             max,
             stream,
+            task,
         })?)
     }
 
@@ -513,6 +552,20 @@ impl Client {
             .into_iter()
             .map(|p| p.to_string_lossy().into_owned())
             .collect())
+    }
+
+    /// Forget a finished job (its queue rows and logs; never its frames).
+    pub fn forget(&mut self, id: u64) -> crate::Result<()> {
+        let _: Forgotten = decode(self.call(&Request::Forget { id })?)?;
+        Ok(())
+    }
+
+    /// Forget finished jobs (all, or those finished more than `older_than` ago).
+    pub fn prune(&mut self, older_than: Option<Duration>) -> crate::Result<Vec<u64>> {
+        let r: Forgotten = decode(self.call(&Request::Prune {
+            older_than_s: older_than.map(|d| d.as_secs()),
+        })?)?;
+        Ok(r.forgotten)
     }
 
     /// The agent's status, typed.
@@ -630,20 +683,6 @@ fn roundtrip(
             kind: kind_from_name(&e.kind),
             message: crate::text::escape_controls(&e.message).into_owned(),
         })
-    })
-}
-
-/// The frame set of a `.blend` scene's own range, asked from Blender.
-fn blend_frames(scene: &Path) -> crate::Result<String> {
-    let report = crate::detect::detect_cached();
-    let blender = report.blender.as_ref().map(|b| b.path.clone()).ok_or_else(|| {
-        crate::Error::NotFound("no Blender found to read the scene's frame range; install Blender or give --frames".into())
-    })?;
-    let (s, e, step) = crate::detect::blend_frame_range(&blender, scene, Duration::from_secs(120))?;
-    Ok(if step > 1 {
-        format!("{s}-{e}x{step}")
-    } else {
-        format!("{s}-{e}")
     })
 }
 

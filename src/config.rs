@@ -82,6 +82,26 @@ pub fn agent_idle() -> Duration {
 }
 
 /// `BRM_RESERVE_GPU0` (default 1): GPU 0 is the artist's; batch uses 1+ unless asked.
+/// `BRM_JOB_RETENTION_DAYS` (30): finished jobs and their logs older than this are
+/// forgotten when the agent starts; 0 keeps them forever. Rendered frames are never removed.
+/// Fractions are allowed (0.5 = 12 h).
+pub fn job_retention() -> Option<Duration> {
+    let days = Env::Process
+        .get("BRM_JOB_RETENTION_DAYS")
+        .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<f64>().ok()))
+        .filter(|d| d.is_finite() && *d >= 0.0)
+        .unwrap_or(30.0);
+    (days > 0.0).then(|| Duration::from_secs_f64((days * 86_400.0).min(1e15)))
+}
+
+/// `BRM_NOTIFY` (1): a desktop notification when a job ends; `0`, `false` or `no` turns it
+/// off. Read from the agent's environment and from the job's (the submitter's).
+pub fn notify(env: Env<'_>) -> bool {
+    env.get("BRM_NOTIFY")
+        .and_then(|v| v.to_str().map(|s| s.trim().to_ascii_lowercase()))
+        .is_none_or(|s| !matches!(s.as_str(), "0" | "false" | "no" | "off"))
+}
+
 pub fn reserve_gpu0() -> bool {
     Env::Process.num("BRM_RESERVE_GPU0", 1) != 0
 }
@@ -133,6 +153,25 @@ pub fn blender(env: Env<'_>) -> Option<PathBuf> {
     env.get("BRM_BLENDER").map(PathBuf::from)
 }
 
+/// `BRM_FARM_SCENES`: the shared folder farm submits copy scenes and job files into (every
+/// node must read it); `--scene-dir` wins.
+pub fn farm_scenes() -> Option<PathBuf> {
+    Env::Process.get("BRM_FARM_SCENES").map(PathBuf::from)
+}
+
+/// `BRM_FARM_BRM`: the brm program farm nodes run (default: this brm's own path, right for a
+/// shared install).
+pub fn farm_brm() -> Option<PathBuf> {
+    Env::Process.get("BRM_FARM_BRM").map(PathBuf::from)
+}
+
+/// `BRM_FARM_PATH_MAP`: path mapping rules `FROM=TO;FROM=TO` for farm jobs.
+pub fn farm_path_map() -> Option<String> {
+    Env::Process
+        .get("BRM_FARM_PATH_MAP")
+        .and_then(|v| v.into_string().ok())
+}
+
 /// `BRM_REQUEST_TIMEOUT_MS` (default 30000, 0 = default): the client's limit per request.
 pub fn request_timeout_ms() -> u64 {
     match Env::Process.num("BRM_REQUEST_TIMEOUT_MS", 30_000) {
@@ -174,6 +213,9 @@ pub const SETTINGS: &[&str] = &[
     "BRM_NO_NVML",
     "BRM_MAYA_ROOTS",
     "BRM_BLENDER",
+    "BRM_FARM_SCENES",
+    "BRM_FARM_BRM",
+    "BRM_FARM_PATH_MAP",
     "BRM_REQUEST_TIMEOUT_MS",
     "BRM_ENV_RETENTION_H",
     "BRM_MOVE_DAMAGED_DB",

@@ -74,6 +74,8 @@ pub enum Error {
     Queue(#[from] crate::queue::QueueError),
     #[error(transparent)]
     Client(#[from] crate::client::ClientError),
+    #[error(transparent)]
+    Farm(#[from] crate::farm::FarmError),
     /// A bad argument detected outside any module (e.g. at the C ABI or CLI boundary).
     #[error("{0}")]
     InvalidArgument(String),
@@ -107,6 +109,7 @@ impl Error {
             Error::Run(e) => e.kind(),
             Error::Queue(e) => e.kind(),
             Error::Client(e) => e.kind(),
+            Error::Farm(e) => e.kind(),
             Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::Io { .. } => ErrorKind::Io,

@@ -11,8 +11,11 @@ pub mod paths;
 
 pub mod agent;
 pub mod client;
+pub mod client_scene;
 pub mod detect;
+pub mod farm;
 pub mod frames;
+pub mod notify;
 pub mod plan;
 pub mod progress;
 pub mod protocol;

@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 ok, 1 job failed, 2 usage, 3 not found/unavailable.
 
+#[macro_use]
 mod cli;
 
 use clap::{Parser, Subcommand};
@@ -31,9 +32,9 @@ enum Command {
     /// List the jobs.
     Jobs(cli::jobs::JobsArgs),
     /// Show one job: state, frames, tasks.
-    Status(cli::jobs::JobArgs),
-    /// Print a job's log (--follow to keep printing).
-    Log(cli::jobs::LogArgs),
+    Status(cli::status::StatusArgs),
+    /// Print a job's log (--follow to keep printing, --notes for brm's notes only, --tail N, --task N).
+    Log(cli::log::LogArgs),
     /// Cancel a job (its whole process trees).
     Cancel(cli::jobs::CancelArgs),
     /// Queue a failed or cancelled job's unfinished frames again.
@@ -42,14 +43,20 @@ enum Command {
     Pause(cli::jobs::JobArgs),
     /// Resume a paused job.
     Resume(cli::jobs::JobArgs),
+    /// Forget a finished job and its logs (its frames stay); see also `brm jobs --prune`.
+    Forget(cli::jobs::JobArgs),
     /// Apply snapshot retention now.
     Cleanup(cli::jobs::CleanupArgs),
     /// Manage the per-user agent.
     Agent(cli::agent::AgentArgs),
+    /// Hand a job to the studio farm (Slurm, Deadline, OpenCue, OpenJD) and follow it.
+    Farm(cli::farm::FarmArgs),
+    /// On a farm node: render one task of a farm job.
+    Task(cli::task::TaskArgs),
 }
 
 fn main() {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(cli::farm::alias_args(std::env::args_os().collect())) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -63,19 +70,22 @@ fn main() {
         Command::Scene(a) => cli::scene::run(a),
         Command::Render(a) => cli::render::run(*a),
         Command::Jobs(a) => cli::jobs::jobs(a),
-        Command::Status(a) => cli::jobs::status(a),
-        Command::Log(a) => cli::jobs::log(a),
+        Command::Status(a) => cli::status::run(a),
+        Command::Log(a) => cli::log::run(a),
         Command::Cancel(a) => cli::jobs::cancel(a),
         Command::Retry(a) => cli::jobs::retry(a),
         Command::Pause(a) => cli::jobs::pause(a, true),
         Command::Resume(a) => cli::jobs::pause(a, false),
+        Command::Forget(a) => cli::jobs::forget(a),
         Command::Cleanup(a) => cli::jobs::cleanup(a),
         Command::Agent(a) => cli::agent::run(a),
+        Command::Farm(a) => cli::farm::run(a),
+        Command::Task(a) => cli::task::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("brm: error: {e}");
+            errln!("brm: error: {e}");
             std::process::exit(e.exit_code());
         }
     }

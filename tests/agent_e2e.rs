@@ -1022,17 +1022,21 @@ fn no_maya_anywhere_refuses_the_submit_with_exit_3_and_one_message() {
 #[test]
 fn a_fatal_line_stops_the_task_after_one_attempt_also_after_retry() {
     blender_present();
-    let env = TestEnv::new(&[]);
+    // A GPU the (fake) nvidia-smi lists but Blender cannot see: the setup script's fatal line
+    // at render time. (An unknown --layer used to be the trigger; it is refused at submit
+    // now, issue 12 item 7.)
+    let env = TestEnv::new(&[(
+        "BRM_NVIDIA_SMI",
+        &format!("{ROOT}/tests/fixtures/detect/nvidia-smi"),
+    )]);
     let out = env.out();
     let o = env.brm(&[
         "render",
         &format!("{ROOT}/examples/shot.blend"),
         "--frames",
         "1-3",
-        "--layer",
-        "nosuch",
         "--gpu",
-        "cpu",
+        "1",
         "-o",
         out.to_str().unwrap(),
         "--wait",
@@ -1061,7 +1065,7 @@ fn a_fatal_line_stops_the_task_after_one_attempt_also_after_retry() {
         assert_eq!(v["state"], "failed", "round {round}: {v:#}");
         let err = v["error"].as_str().unwrap_or_default().to_string();
         assert!(
-            err.contains("fatal renderer error") && err.contains("no view layer 'nosuch'"),
+            err.contains("fatal renderer error") && err.contains("CUDA"),
             "round {round}: {err}"
         );
         assert_eq!(attempts(&env), round, "round {round}: one attempt per run");

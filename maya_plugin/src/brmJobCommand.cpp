@@ -8,6 +8,7 @@
 #include <maya/MIntArray.h>
 
 #include <cmath>
+#include <cstddef>
 
 namespace brm_maya {
 
@@ -28,13 +29,16 @@ const char* const kLogPathFlag = "-lp";
 const char* const kLogPathFlagLong = "-logPath";
 const char* const kOutputFlag = "-od";
 const char* const kOutputFlagLong = "-outputDir";
+// Seconds until the job is done; -1 when unknown (nothing measured yet, paused, ended badly).
+const char* const kEtaFlag = "-et";
+const char* const kEtaFlagLong = "-eta";
 const char* const kJsonFlag = "-js";
 const char* const kJsonFlagLong = "-json";
 const char* const kCmd = "brmJob";
 
 const char* const kQueryFlags[] = {kStatusFlag,      kProgressFlag, kFramesDoneFlag, kFramesTotalFlag,
                                    kFramesFailedFlag, kTasksFlag,    kLogPathFlag,    kOutputFlag,
-                                   kJsonFlag};
+                                   kJsonFlag,        kEtaFlag};
 
 MStatus setCount(const char* what, uint64_t value)
 {
@@ -63,6 +67,7 @@ MSyntax BrmJobCommand::createSyntax()
     syntax.addFlag(kLogPathFlag, kLogPathFlagLong);
     syntax.addFlag(kOutputFlag, kOutputFlagLong);
     syntax.addFlag(kJsonFlag, kJsonFlagLong);
+    syntax.addFlag(kEtaFlag, kEtaFlagLong);
     return syntax;
 }
 
@@ -84,7 +89,7 @@ MStatus BrmJobCommand::doIt(const MArgList& args)
         }
         if (!db.isQuery() || flags == 0)
             return fail(kCmd, "query one thing with -q, e.g. brmJob -q -status \"12\" (flags: -status, -progress, "
-                              "-framesDone, -framesTotal, -framesFailed, -tasks, -logPath, -outputDir, -json)");
+                              "-framesDone, -framesTotal, -framesFailed, -tasks, -logPath, -outputDir, -json, -eta)");
         if (flags > 1) return fail(kCmd, "query one flag at a time");
 
         uint64_t id = 0;
@@ -124,6 +129,11 @@ MStatus BrmJobCommand::doIt(const MArgList& args)
             return setCount("frames total", info.frames_total);
         } else if (f == kFramesFailedFlag) {
             return setCount("frames failed", info.frames_failed);
+        } else if (f == kEtaFlag) {
+            // A library older than brm_job_info.eta_s fills less of the struct: unknown.
+            bool has = info.struct_size >= offsetof(brm_job_info, eta_s) + sizeof(info.eta_s);
+            int64_t eta = has ? info.eta_s : -1;
+            setResult((int)(eta < 0 ? -1 : eta > 2147483647 ? 2147483647 : eta));
         } else if (f == kTasksFlag) {
             MIntArray tasks;
             tasks.append((int)info.tasks_total);

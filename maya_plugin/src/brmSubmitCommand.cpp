@@ -1,6 +1,7 @@
 #include "brmSubmitCommand.h"
 
 #include "brmClient.h"
+#include "brmJson.h"
 #include "brmUtil.h"
 
 #include <maya/MArgDatabase.h>
@@ -103,6 +104,8 @@ MSyntax BrmSubmitCommand::createSyntax()
     syntax.addFlag(kTimeoutFlag, kTimeoutFlagLong, MSyntax::kLong);
     syntax.addFlag(kStallFlag, kStallFlagLong, MSyntax::kLong);
     syntax.addFlag(kSceneFlag, kSceneFlagLong, MSyntax::kString);
+    syntax.addFlag("-fa", "-farm", MSyntax::kString);          // farm engine (issue 10)
+    syntax.addFlag("-fo", "-farmOptions", MSyntax::kString);   // farm options as JSON
     syntax.addFlag(kColdFlag, kColdFlagLong);
     return syntax;
 }
@@ -209,6 +212,28 @@ MStatus BrmSubmitCommand::doIt(const MArgList& args)
         r = brm_job_spec_set_scene(spec.p, scene.c_str());
         if (r != BRM_OK) return failLib(kCmd, "invalid scene \"" + scene + "\"", r);
 
+        // The farm hand-off: `-farm slurm|deadline|opencue|openjd [-farmOptions JSON]` writes
+        // the farm job (the snapshot copied to the shared scene folder) and submits it to the
+        // engine instead of the agent. Result: the farm job id ("farm-N").
+        if (db.isFlagSet("-farm")) {
+            MString engine, options;
+            db.getFlagArgument("-farm", 0, engine);
+            if (db.isFlagSet("-farmOptions")) db.getFlagArgument("-farmOptions", 0, options);
+            std::string opts = fromM(options);
+            OwnedString out;
+            r = brm_farm_submit_json(spec.p, fromM(engine).c_str(), opts.empty() ? nullptr : opts.c_str(), &out.p);
+            if (r != BRM_OK) return failLib(kCmd, "the farm job was not submitted", r);
+            JsonValue v;
+            std::string err;
+            if (!parseJson(out.str(), v, err)) return fail(kCmd, "unreadable farm submit reply: " + err);
+            std::string farmId = v["id"].str();
+            for (size_t i = 0; i < v["warnings"].size(); ++i)
+                MGlobal::displayWarning(toM("brm: " + v["warnings"][i].str()));
+            MGlobal::displayInfo(toM("brm: farm job " + farmId + " (" + v["name"].str() + ")" + (v["submitted"].text() == "true" ? " submitted to " : " written for ") +
+                                     fromM(engine) + " (" + v["job_file"].str() + "); follow it with: brm farm status " + farmId));
+            setResult(toM(farmId));
+            return MS::kSuccess;
+        }
         uint64_t id = 0;
         r = brm_submit(c, spec.p, &id);
         if (r != BRM_OK) return failLib(kCmd, "the job was not submitted", r);

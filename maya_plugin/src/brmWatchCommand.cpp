@@ -9,6 +9,7 @@
 #include <maya/MStringArray.h>
 #include <maya/MTimerMessage.h>
 
+#include <cstdlib>
 #include <map>
 
 namespace brm_maya {
@@ -119,6 +120,13 @@ void tick(float, float, void* clientData)
         MGlobal::displayInfo(toM(summary));
     else
         MGlobal::displayWarning(toM(summary + " (see brmLog, retry with brmRetry)"));
+    // Tell the artist in the viewport too (interactive Maya only; BRM_NOTIFY=0 turns it off).
+    // The text is digits and fixed words only, so it needs no MEL escaping.
+    const char* notify = std::getenv("BRM_NOTIFY");
+    bool off = notify && (std::string(notify) == "0" || std::string(notify) == "false" || std::string(notify) == "no" ||
+                          std::string(notify) == "off");
+    if (!off && MGlobal::mayaState() == MGlobal::kInteractive)
+        MGlobal::executeCommandOnIdle(toM("inViewMessage -amg \"" + summary + "\" -pos topCenter -fade -fst 4000"));
     removeWatch(id);
 }
 }  // namespace

@@ -24,6 +24,7 @@ from .errors import (
     BufferTooSmallError,
     FrameSyntaxError,
     InternalError,
+    RendererUnavailableError,
     InvalidArgumentError,
     InvalidUtf8Error,
     JobFailedError,
@@ -84,6 +85,7 @@ __all__ = [
     "UnsupportedError",
     "PanicError",
     "InternalError",
+    "RendererUnavailableError",
 ]
 
 

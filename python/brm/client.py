@@ -148,8 +148,8 @@ class JobStatus:
     frames_done_list: List[int] = field(default_factory=list)
     #: The verified image files.
     files: List[str] = field(default_factory=list)
-    #: Estimated time left, from the pace so far (``None`` before the first frame and once
-    #: the job is no longer running).
+    #: Estimated time left: the engine's estimate from the renderer's percent and measured
+    #: frame times (``None`` while unknown and once the job is no longer running).
     eta: Optional[_dt.timedelta] = None
     raw: Dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
@@ -168,7 +168,12 @@ class JobStatus:
         done, total = int(d.get("frames_done", 0)), int(d.get("frames_total", 0))
         started = d.get("started_ms") or 0
         eta = None
-        if state is JobState.RUNNING and started and 0 < done < total:
+        if "eta_s" in d:
+            # The engine's own estimate (renderer percent and measured frame times); null
+            # means it honestly does not know yet.
+            if d["eta_s"] is not None:
+                eta = _dt.timedelta(seconds=float(d["eta_s"]))
+        elif state is JobState.RUNNING and started and 0 < done < total:
             elapsed = max(time.time() * 1000.0 - started, 0.0)
             eta = _dt.timedelta(milliseconds=elapsed * (total - done) / done)
         return cls(

@@ -144,6 +144,14 @@ class InternalError(BrmError):
     code_name = "BRM_ERR_INTERNAL"
 
 
+class RendererUnavailableError(UnavailableError):
+    """No render level of the job can run: the renderer (Maya, Blender) was not found in the
+    job's own environment. The message says what to install or set (e.g. ``MAYA_LOCATION``)."""
+
+    code = 16
+    code_name = "BRM_ERR_RENDERER_UNAVAILABLE"
+
+
 _BY_CODE: Dict[int, Type[BrmError]] = {
     cls.code: cls
     for cls in (
@@ -162,6 +170,7 @@ _BY_CODE: Dict[int, Type[BrmError]] = {
         UnsupportedError,
         PanicError,
         InternalError,
+        RendererUnavailableError,
     )
 }
 

@@ -346,7 +346,9 @@ fn handle(sh: &Shared, conn: Box<dyn Conn>) -> std::io::Result<()> {
 }
 
 fn answer(sh: &Shared, req: Request) -> Response {
-    use crate::protocol::replies::{AgentStatus, Done, Removed, StateReply, Stopping, Submitted};
+    use crate::protocol::replies::{
+        AgentStatus, Done, Forgotten, Removed, StateReply, Stopping, Submitted,
+    };
     let e = &sh.engine;
     // Every answer is a typed message of `protocol` (jobs or replies), serialized here.
     fn to<T: serde::Serialize>(r: crate::Result<T>) -> Response {
@@ -369,7 +371,8 @@ fn answer(sh: &Shared, req: Request) -> Response {
             after_seq,
             max,
             stream,
-        } => to(e.logs(id, after_seq, max.clamp(1, 10_000) as usize, stream)),
+            task,
+        } => to(e.logs_of_task(id, after_seq, max.clamp(1, 10_000) as usize, stream, task)),
         Request::Wait { id, timeout_ms } => to(state(
             e.wait(id, Duration::from_millis(timeout_ms.min(3_600_000))),
         )),
@@ -380,6 +383,12 @@ fn answer(sh: &Shared, req: Request) -> Response {
         Request::Pause { id } => to(state(e.set_paused(id, true))),
         Request::Resume { id } => to(state(e.set_paused(id, false))),
         Request::Cleanup => to(e.cleanup_snapshots().map(|removed| Removed { removed })),
+        Request::Forget { id } => to(e.forget(id).map(|()| Forgotten {
+            forgotten: vec![id],
+        })),
+        Request::Prune { older_than_s } => to(e
+            .prune(older_than_s.map(Duration::from_secs))
+            .map(|forgotten| Forgotten { forgotten })),
         Request::AgentStatus => to(e.slots().map(|slots| AgentStatus {
             pid: std::process::id(),
             version: crate::VERSION.into(),

@@ -13,6 +13,7 @@ use brm::paths::Paths;
 pub struct AgentArgs {
     #[command(subcommand)]
     pub action: Option<AgentAction>,
+    /// Print the answer as JSON (for `status`: pid, version, uptime, slots).
     #[arg(long, global = true)]
     pub json: bool,
 }
@@ -67,7 +68,7 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
         AgentAction::UpgradeWait { from_pid } => {
             let exe = upgrade::this_executable()?;
             let outcome = upgrade::wait_and_restart(&paths, from_pid, &exe)?;
-            eprintln!("brm agent upgrade-wait: {outcome:?}");
+            errln!("brm agent upgrade-wait: {outcome:?}");
             Ok(0)
         }
         AgentAction::Restart => {
@@ -90,9 +91,9 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
             })?;
             let st = c.agent_status()?;
             if a.json {
-                println!("{st}");
+                outln!("{st}");
             } else {
-                println!(
+                outln!(
                     "brm agent {} restarted (pid {}); running renders keep going",
                     st["version"].as_str().unwrap_or("?"),
                     st["pid"]
@@ -106,9 +107,7 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
             brm::agent::detach::disinherit_std_handles();
             let outcome = serve(ServeOptions::from_env(paths))?;
             if outcome == ServeOutcome::AlreadyRunning {
-                eprintln!(
-                    "brm agent: another agent of this user is already serving; nothing to do"
-                );
+                errln!("brm agent: another agent of this user is already serving; nothing to do");
             }
             Ok(0)
         }
@@ -116,18 +115,18 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
             let mut c = Client::connect(ClientOptions::default())?;
             let st = c.agent_status()?;
             if a.json {
-                println!("{st}");
+                outln!("{st}");
             } else {
-                println!("brm agent running (pid {})", st["pid"]);
+                outln!("brm agent running (pid {})", st["pid"]);
             }
             Ok(0)
         }
         AgentAction::Stop => {
             if !agent_running(&paths) {
                 if a.json {
-                    println!("{}", serde_json::json!({"running": false}));
+                    outln!("{}", serde_json::json!({"running": false}));
                 } else {
-                    println!("brm agent is not running");
+                    outln!("brm agent is not running");
                 }
                 return Ok(0);
             }
@@ -143,18 +142,18 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
                 std::thread::sleep(std::time::Duration::from_millis(50));
             }
             if a.json {
-                println!("{}", serde_json::json!({"running": false, "stopped": true}));
+                outln!("{}", serde_json::json!({"running": false, "stopped": true}));
             } else {
-                println!("brm agent stopped (renders, if any, keep running)");
+                outln!("brm agent stopped (renders, if any, keep running)");
             }
             Ok(0)
         }
         AgentAction::Status => {
             if !agent_running(&paths) {
                 if a.json {
-                    println!("{}", serde_json::json!({"running": false}));
+                    outln!("{}", serde_json::json!({"running": false}));
                 } else {
-                    println!("brm agent is not running (it starts on first use, or with `brm agent start`)");
+                    outln!("brm agent is not running (it starts on first use, or with `brm agent start`)");
                 }
                 return Ok(3);
             }
@@ -162,41 +161,45 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
                 autostart: false,
                 ..Default::default()
             })?;
-            let st = c.agent_status()?;
             if a.json {
-                println!("{}", serde_json::to_string_pretty(&st).unwrap_or_default());
+                let st = c.agent_status()?;
+                outln!("{}", serde_json::to_string_pretty(&st).unwrap_or_default());
             } else {
-                println!(
-                    "brm agent {} running, pid {}, up {} s",
-                    st["version"].as_str().unwrap_or("?"),
-                    st["pid"],
-                    st["uptime_s"]
+                let st = c.agent()?;
+                outln!(
+                    "brm agent {} running, pid {}, up {}",
+                    st.version,
+                    st.pid,
+                    super::fmt::duration(st.uptime_s)
                 );
-                if let Some(slots) = st["slots"].as_array() {
-                    for s in slots {
-                        println!(
-                            "  slot {} ({}): {}",
-                            s["slot"],
-                            s["kind"].as_str().unwrap_or("?"),
-                            if s["running"].is_null() {
-                                "idle".to_string()
+                for s in &st.slots {
+                    let what = match &s.running {
+                        None => "idle".to_string(),
+                        Some(r) => format!(
+                            "job {} task {} ({}, pid {}{})",
+                            r.job,
+                            r.task,
+                            r.level,
+                            r.pid,
+                            if r.state.is_empty() || r.state == "running" {
+                                String::new()
                             } else {
-                                s["running"].to_string()
+                                format!(", {}", r.state)
                             }
+                        ),
+                    };
+                    outln!("  slot {} ({}): {what}", s.slot, s.kind);
+                    if let Some(w) = &s.session {
+                        outln!(
+                            "    warm session {} (pid {}): {}, {} chunk(s) for job(s) {:?}, scene {}, layer '{}'",
+                            w.id,
+                            w.pid,
+                            w.state,
+                            w.chunks,
+                            w.jobs,
+                            w.scene,
+                            w.layer
                         );
-                        let w = &s["session"];
-                        if !w.is_null() {
-                            println!(
-                                "    warm session {} (pid {}): {}, {} chunk(s) for job(s) {}, scene {}, layer '{}'",
-                                w["id"],
-                                w["pid"],
-                                w["state"].as_str().unwrap_or("?"),
-                                w["chunks"],
-                                w["jobs"],
-                                w["scene"].as_str().unwrap_or("?"),
-                                w["layer"].as_str().unwrap_or("")
-                            );
-                        }
                     }
                 }
             }
@@ -228,27 +231,27 @@ fn install_service(s: &InstallServiceArgs, json: bool) -> brm::Result<i32> {
         },
     )?;
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&done).unwrap_or_default()
         );
         return Ok(0);
     }
-    println!("brm agent service installed: {}", done.unit.display());
-    println!("  runs: {} agent serve", done.exe.display());
+    outln!("brm agent service installed: {}", done.unit.display());
+    outln!("  runs: {} agent serve", done.exe.display());
     if let Some(d) = &done.autostart {
-        println!("  autostart entry: {}", d.display());
+        outln!("  autostart entry: {}", d.display());
     }
     if done.systemd_session {
-        println!(
+        outln!(
             "  systemd user session: enabled{}",
             if done.started { " and started" } else { "" }
         );
     } else {
-        println!("  enabled for the next systemd user session (none answers here now)");
+        outln!("  enabled for the next systemd user session (none answers here now)");
     }
     for n in &done.notes {
-        println!("  note: {n}");
+        outln!("  note: {n}");
     }
     Ok(0)
 }
@@ -257,14 +260,14 @@ fn uninstall_service(json: bool) -> brm::Result<i32> {
     let dirs = ServiceDirs::from_env()?;
     let removed = service::uninstall(&dirs)?;
     if json {
-        println!("{}", serde_json::json!({ "removed": removed }));
+        outln!("{}", serde_json::json!({ "removed": removed }));
     } else if removed.is_empty() {
-        println!("no brm agent service was installed (nothing removed)");
+        outln!("no brm agent service was installed (nothing removed)");
     } else {
         for p in &removed {
-            println!("removed {}", p.display());
+            outln!("removed {}", p.display());
         }
-        println!("the running agent, if any, keeps running (stop it with `brm agent stop`)");
+        outln!("the running agent, if any, keeps running (stop it with `brm agent stop`)");
     }
     Ok(0)
 }

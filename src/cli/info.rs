@@ -10,6 +10,9 @@ pub struct InfoArgs {
     /// Print the report as JSON (`"schema": 1`, same document as `brm_detect_json`).
     #[arg(long)]
     pub json: bool,
+    /// Give the full detail of machine-wide notes (why NVML or nvidia-smi failed).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 pub fn run(args: InfoArgs) -> brm::Result<i32> {
@@ -18,9 +21,12 @@ pub fn run(args: InfoArgs) -> brm::Result<i32> {
         let text = serde_json::to_string_pretty(&report).map_err(|e| {
             brm::Error::InvalidArgument(format!("could not serialize the system report: {e}"))
         })?;
-        println!("{text}");
+        outln!("{text}");
     } else {
-        print!("{}", render_table(&report));
+        outln!(
+            "{}",
+            render_table(&report, args.verbose).trim_end_matches('\n')
+        );
     }
     Ok(0)
 }
@@ -36,7 +42,16 @@ fn opt_path(p: &Option<std::path::PathBuf>) -> String {
 }
 
 /// The human-readable report.
-pub fn render_table(r: &SystemReport) -> String {
+pub fn render_table(r: &SystemReport, verbose: bool) -> String {
+    // A machine-wide reason (e.g. the library paths NVML was looked for in) is said short,
+    // once; `-v` and `--json` carry the whole text.
+    let reason = |t: &str| {
+        if verbose {
+            t.to_string()
+        } else {
+            format!("{} (details: brm info -v)", super::fmt::short(t))
+        }
+    };
     let mut s = String::new();
     let _ = writeln!(s, "brm {}", r.brm_version);
     let _ = writeln!(
@@ -78,7 +93,9 @@ pub fn render_table(r: &SystemReport) -> String {
         let _ = writeln!(
             s,
             "  none: {}",
-            r.gpu_reason.as_deref().unwrap_or("no GPU found")
+            r.gpu_reason
+                .as_deref()
+                .map_or("no GPU found".into(), reason)
         );
     } else {
         let _ = writeln!(
@@ -109,8 +126,8 @@ pub fn render_table(r: &SystemReport) -> String {
                 g.uuid
             );
         }
-        if let Some(reason) = &r.gpu_reason {
-            let _ = writeln!(s, "  note: {reason}");
+        if let Some(reason_text) = &r.gpu_reason {
+            let _ = writeln!(s, "  note: {}", reason(reason_text));
         }
         if r.gpus.len() > 1 {
             let _ = writeln!(

@@ -28,7 +28,9 @@ pub struct RenderArgs {
     /// Renderer (default: the scene's).
     #[arg(long)]
     pub renderer: Option<String>,
-    /// Output directory (default: brm's renders folder).
+    /// Output directory (default: the Maya project's images folder for a scene inside a
+    /// project with a workspace.mel, else `renders/job-N` in brm's state folder,
+    /// ~/.local/state/brm; printed at submit).
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
     /// Camera to render.
@@ -96,12 +98,26 @@ pub fn run(a: RenderArgs) -> brm::Result<i32> {
     }
     let mut client = Client::connect(ClientOptions::default())?;
     let id = client.submit(spec)?;
+    // Say where the frames go (the default is not obvious: the Maya project's images folder,
+    // else brm's renders folder), before any waiting.
+    if !a.json {
+        if let Ok(s) = client.status(id) {
+            let dirs = if s.output_dirs.is_empty() {
+                vec![s.output_dir.clone()]
+            } else {
+                s.output_dirs.clone()
+            };
+            for d in dirs {
+                errln!("job {id}: frames go to {d}");
+            }
+        }
+    }
     if !a.wait {
         if a.json {
-            println!("{}", serde_json::json!({ "id": id }));
+            outln!("{}", serde_json::json!({ "id": id }));
         } else {
-            println!("{id}");
-            eprintln!(
+            outln!("{id}");
+            errln!(
                 "job {id} submitted; follow it with `brm log {id} --follow` or `brm status {id}`"
             );
         }
@@ -137,7 +153,7 @@ pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::R
     let bar = if tty {
         let b = indicatif::ProgressBar::new(1);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{spinner} job {prefix} [{bar:30}] {pos}/{len} frames {elapsed_precise} {msg}",
+            "{spinner} job {prefix} [{bar:30}] {pos}/{len} frames  elapsed {elapsed_precise}  {msg}",
         ) {
             b.set_style(style.progress_chars("=> "));
         }
@@ -161,7 +177,7 @@ pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::R
                 };
                 match &bar {
                     Some(b) => b.println(text),
-                    None if !json => eprintln!("{text}"),
+                    None if !json => errln!("{text}"),
                     None => {}
                 }
             }
@@ -172,9 +188,12 @@ pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::R
         if let Some(b) = &bar {
             b.set_length(s.frames_total.max(1));
             b.set_position(s.frames_done);
-            b.set_message(s.state.as_str().to_string());
+            b.set_message(match s.state {
+                JobState::Running => format!("ETA {}", super::fmt::eta(s.eta_s)),
+                st => st.as_str().to_string(),
+            });
         } else if s.frames_done != last_done && !json {
-            eprintln!(
+            errln!(
                 "job {id}: {}/{} frames ({})",
                 s.frames_done,
                 s.frames_total,
@@ -192,7 +211,7 @@ pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::R
             if let Some(b) = &bar {
                 b.abandon();
             }
-            eprintln!(
+            errln!(
                 "stopped following job {id}; it goes on in the brm agent. \
                  Follow it again with `brm log {id} --follow`, stop it with `brm cancel {id}`"
             );
@@ -205,12 +224,12 @@ pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::R
     let detail = client.job(id)?;
     let s = &detail.summary;
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&detail).unwrap_or_default()
         );
     } else {
-        println!(
+        outln!(
             "job {id} {}: {}/{} frames rendered into {}",
             s.state.as_str(),
             detail.frames_done_list.len(),
@@ -218,13 +237,9 @@ pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::R
             s.output_dir
         );
         for t in &detail.tasks {
-            let layer = if t.layer.is_empty() {
-                "(the scene's view layers)"
-            } else {
-                t.layer.as_str()
-            };
-            println!(
-                "  task {} layer {layer}: {} ({}/{} frames) in {}",
+            let layer = super::fmt::layer(&t.layer);
+            outln!(
+                "  task {} {layer}: {} ({}/{} frames) in {}",
                 t.index,
                 t.state.as_str(),
                 t.frames_done.len(),
@@ -233,15 +248,15 @@ pub fn follow(client: &mut Client, id: u64, verbose: bool, json: bool) -> brm::R
             );
         }
         if !detail.frames_missing.is_empty() {
-            println!(
+            outln!(
                 "  missing frames: {}",
                 brm::frames::FrameSet::from_frames(detail.frames_missing.iter().copied()).compact()
             );
         }
         if let Some(e) = &s.error {
-            println!("  error: {e}");
+            outln!("  error: {e}");
         }
-        println!("  log: {}", s.log_path);
+        outln!("  log: {}", s.log_path);
     }
     Ok(if s.state == JobState::Done { 0 } else { 1 })
 }

@@ -36,11 +36,20 @@ pub fn run(args: SceneArgs) -> brm::Result<i32> {
 }
 
 fn inspect(args: InspectArgs) -> brm::Result<i32> {
-    let info = scene::inspect(&args.scene)?;
+    let mut info = scene::inspect(&args.scene)?;
+    if info.format == scene::SceneFormat::Blend {
+        // Frames, engine, camera and view layers come from Blender itself (cached).
+        match brm::client_scene::blend_facts(&args.scene, &brm::paths::Paths::from_env()) {
+            Ok(f) => f.fill(&mut info),
+            Err(e) => info
+                .warnings
+                .push(format!("frames and view layers not read: {e}")),
+        }
+    }
     if args.json {
-        println!("{}", scene::to_json(&info));
+        outln!("{}", scene::to_json(&info));
     } else {
-        print!("{}", render(&info));
+        outln!("{}", render(&info).trim_end_matches('\n'));
     }
     Ok(0)
 }
@@ -64,7 +73,7 @@ pub fn render(info: &SceneInfo) -> String {
     let _ = writeln!(s, "{:<14}{}", "Scene", info.path.display());
     let _ = writeln!(s, "{:<14}{}", "Format", fmt);
     if let Some(v) = &info.maya_version {
-        let _ = writeln!(s, "{:<14}Maya {v}", "Saved by");
+        let _ = writeln!(s, "{:<14}{}", "Saved by", saved_by(v));
     }
     let _ = writeln!(
         s,
@@ -164,4 +173,16 @@ pub fn render(info: &SceneInfo) -> String {
         }
     }
     s
+}
+
+/// Maya's `requires maya "2018ff09"` names the release and an internal file version; say the
+/// release the artist knows, and keep the raw tag for a TD: `Maya 2018 (file version 2018ff09)`.
+fn saved_by(v: &str) -> String {
+    let year: String = v.chars().take_while(char::is_ascii_digit).collect();
+    let rest = &v[year.len()..];
+    if year.len() == 4 && !rest.is_empty() && !rest.starts_with('.') {
+        format!("Maya {year} (file version {v})")
+    } else {
+        format!("Maya {v}")
+    }
 }

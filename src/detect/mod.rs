@@ -11,7 +11,7 @@
 
 mod blender;
 pub use blender::{blend_frame_range, find_blender};
-mod exec;
+pub(crate) mod exec;
 mod gpu;
 mod host;
 mod maya;

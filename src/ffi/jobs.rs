@@ -23,7 +23,7 @@ pub struct brm_client {
 pub struct brm_job_spec {
     pub(crate) spec: JobSpec,
     /// Variables set with `brm_job_spec_set_env`, applied on top of the captured environment.
-    extra_env: Vec<(String, String)>,
+    pub(crate) extra_env: Vec<(String, String)>,
 }
 
 /// A page of log lines returned by `brm_poll_logs`.
@@ -68,6 +68,9 @@ pub struct brm_job_info {
     pub submitted_ms: i64,
     pub started_ms: i64,
     pub finished_ms: i64,
+    /// Seconds until the job is done (measured frame times, renderer percent); -1 = unknown.
+    /// Added in ABI 1 additively: callers built before it pass a smaller `struct_size`.
+    pub eta_s: i64,
 }
 
 /// One log line, borrowed from its `brm_log_batch` (valid until the batch is freed).
@@ -496,6 +499,7 @@ fn info_of(s: &JobSummary) -> brm_job_info {
         submitted_ms: s.submitted_ms,
         started_ms: s.started_ms,
         finished_ms: s.finished_ms,
+        eta_s: s.eta_s.map_or(-1, |e| i64::try_from(e).unwrap_or(i64::MAX)),
     }
 }
 

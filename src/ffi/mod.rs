@@ -20,6 +20,7 @@ use crate::error::ErrorKind;
 
 pub mod control;
 pub mod detect;
+pub mod farm;
 pub mod frames;
 pub mod jobs;
 pub mod scene;

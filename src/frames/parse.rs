@@ -206,17 +206,28 @@ impl<'a> Parser<'a> {
         )
     }
 
-    /// The step after `x`/`y`: digits, at least 1.
-    fn step(&mut self, letter: char) -> Result<u64, FrameError> {
+    /// The step after `x`/`y` of the range `a-b`: digits, at least 1.
+    fn step(&mut self, letter: char, a: i64, b: i64) -> Result<u64, FrameError> {
         let start = self.pos;
         match self.peek() {
             Some(b'0'..=b'9') => {}
             Some(b'-') => {
-                return Err(self.err(
-                    start,
-                    "negative step",
-                    "a step counts forward; for a descending range swap its ends: 10-1x2",
-                ))
+                // The hint fits the range: a descending one already counts down.
+                let digits: String = self.spec[start + 1..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                let n = if digits.is_empty() {
+                    "2".into()
+                } else {
+                    digits
+                };
+                let hint = if a > b {
+                    format!("{a}-{b} already counts down; write the step without a sign: {a}-{b}{letter}{n}")
+                } else {
+                    format!("a step is always positive; to count down, swap the ends: {b}-{a}{letter}{n}")
+                };
+                return Err(self.err(start, "negative step", hint));
             }
             None | Some(b',') => {
                 return Err(self.err(
@@ -276,7 +287,7 @@ impl<'a> Parser<'a> {
             Some(c @ (b'x' | b'y')) => {
                 self.pos += 1;
                 self.skip_ws();
-                let step = self.step(c as char)?;
+                let step = self.step(c as char, a, b)?;
                 if c == b'x' {
                     stepped(a, b, step, builder)
                 } else {

@@ -149,10 +149,13 @@ pub fn select_slots(
         GpuChoice::Auto => {
             let gpus = &report.gpus;
             if gpus.is_empty() {
-                warnings.push(format!(
-                    "no NVIDIA GPU found ({}); rendering on CPU",
-                    report.gpu_reason.as_deref().unwrap_or("no reason given")
-                ));
+                // True of the machine, not of this job: said short (the reason, with its
+                // library paths, is in `brm info -v` / `--json`), so job notes and status
+                // stay one line each.
+                warnings.push(
+                    "no NVIDIA GPU found on this machine; rendering on CPU (why: `brm info -v`)"
+                        .into(),
+                );
                 return Ok((vec![GpuSlot::Cpu], warnings));
             }
             if gpus.len() == 1 {
@@ -302,8 +305,11 @@ pub(crate) mod tests {
         let r = report(vec![]);
         let (slots, warnings) = select_slots(&GpuChoice::Auto, &r, true).unwrap();
         assert_eq!(slots, vec![GpuSlot::Cpu]);
+        // Machine-wide, so short (issue 12 item 9): the reason is `brm info -v`'s to tell.
         assert!(
-            warnings[0].contains("CPU") && warnings[0].contains("no NVIDIA driver"),
+            warnings[0].contains("CPU")
+                && warnings[0].contains("brm info -v")
+                && !warnings[0].contains("no NVIDIA driver"),
             "{warnings:?}"
         );
     }

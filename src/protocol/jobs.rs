@@ -117,6 +117,13 @@ pub struct JobSummary {
     pub tasks_failed: u32,
     pub error: Option<String>,
     pub warnings: Vec<String>,
+    /// Seconds until the job is done, from measured frame times and the renderers' percent;
+    /// `None` (JSON `null`) = unknown (nothing measured yet, paused, or finished).
+    #[serde(default)]
+    pub eta_s: Option<u64>,
+    /// The distinct output folders of its tasks (one per layer in a Maya project).
+    #[serde(default)]
+    pub output_dirs: Vec<String>,
 }
 
 /// One task in a job's detail view.
@@ -131,6 +138,13 @@ pub struct TaskSummary {
     pub attempts: u32,
     pub output_dir: String,
     pub error: Option<String>,
+    /// Frames finished so far, counted as the job counts them (verified plus those the
+    /// renderer reported in the running attempt), so task and job counts agree.
+    #[serde(default)]
+    pub frames_finished: u64,
+    /// Seconds left for this task; `None` = unknown (not started, nothing measured yet).
+    #[serde(default)]
+    pub eta_s: Option<u64>,
     /// Attempts of this task that rendered in a warm session (issue 13; 0: all cold).
     #[serde(default)]
     pub warm_chunks: u32,

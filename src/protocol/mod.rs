@@ -41,6 +41,9 @@ pub enum Request {
         /// Only this stream (0 render output, 1 brm's notes); absent = all.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         stream: Option<u32>,
+        /// Only the lines of this task (`brm log --task N`); absent = the whole job.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        task: Option<u32>,
     },
     Wait {
         id: u64,
@@ -60,6 +63,15 @@ pub enum Request {
         id: u64,
     },
     Cleanup,
+    /// Forget one finished job (rows and logs; never its frames).
+    Forget {
+        id: u64,
+    },
+    /// Forget finished jobs: all, or those finished more than `older_than_s` ago.
+    Prune {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        older_than_s: Option<u64>,
+    },
     AgentStatus,
     Shutdown,
 }
@@ -145,6 +157,7 @@ mod tests {
             after_seq: 10,
             max: 100,
             stream: None,
+            task: None,
         };
         let s = serde_json::to_string(&r).unwrap();
         assert_eq!(s, r#"{"op":"logs","id":3,"after_seq":10,"max":100}"#);
@@ -155,7 +168,8 @@ mod tests {
                 id: 3,
                 after_seq: 10,
                 max: 100,
-                stream: None
+                stream: None,
+                task: None
             }
         ));
         // Older clients that send no stream are still understood.

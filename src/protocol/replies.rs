@@ -37,6 +37,13 @@ pub struct Removed {
     pub removed: Vec<PathBuf>,
 }
 
+/// Answer to `forget` and `prune`: the job ids forgotten.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Forgotten {
+    #[serde(default)]
+    pub forgotten: Vec<u64>,
+}
+
 /// Answer to `shutdown`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Stopping {

@@ -126,12 +126,17 @@ impl JobLog {
         if self.pending.is_empty() {
             return Ok(());
         }
-        self.file
-            .write_all(&self.pending)
-            .map_err(|e| QueueError::Log {
+        if let Err(e) = self.file.write_all(&self.pending) {
+            // A write that failed half way (a full disk) must leave no partial batch in the
+            // file: the next flush writes the whole batch again, and clients would read its
+            // first lines twice. Cut back to what was there; keep the batch for the retry.
+            let flushed = self.len - self.pending.len() as u64;
+            let _ = self.file.set_len(flushed);
+            return Err(QueueError::Log {
                 path: self.path.clone(),
                 message: e.to_string(),
-            })?;
+            });
+        }
         self.pending.clear();
         Ok(())
     }
@@ -370,6 +375,72 @@ impl<R: std::io::Read> TakeBytes for R {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 9.5: a flush that fails half way on a full disk (a real ENOSPC: a small tmpfs,
+    /// so root) must leave no partial batch: the retry wrote the batch whole again after its
+    /// first lines, and clients read those sequence numbers twice.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_flush_failing_half_way_leaves_no_partial_batch() {
+        // SAFETY: getuid cannot fail.
+        if unsafe { libc::getuid() } != 0 {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "needs root to mount a tmpfs for a real ENOSPC"
+            );
+            eprintln!("SKIPPED: needs root to mount a tmpfs");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("mount(8)")
+            .success();
+        assert!(ok, "mount tmpfs");
+        struct Unmount<'a>(&'a Path);
+        impl Drop for Unmount<'_> {
+            fn drop(&mut self) {
+                let _ = std::process::Command::new("umount").arg(self.0).status();
+            }
+        }
+        let _unmount = Unmount(dir.path());
+        let p = dir.path().join("job.log");
+        let mut log = JobLog::open(&p, 0, 1, true).unwrap();
+        // Fill the disk, then free two pages: room for part of the batch only.
+        let filler = dir.path().join("filler");
+        {
+            let mut f = File::create(&filler).unwrap();
+            let block = vec![0u8; 4096];
+            while f.write(&block).is_ok_and(|n| n > 0) {}
+            let len = f.metadata().unwrap().len();
+            f.set_len(len - 8192).unwrap();
+        }
+        let text = "x".repeat(90);
+        for _ in 0..200 {
+            log.append(Stream::Output, &text);
+        }
+        assert!(log.flush().is_err(), "20 KB cannot fit in 8 KiB");
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().len(),
+            0,
+            "no partial batch left"
+        );
+        std::fs::remove_file(&filler).unwrap();
+        log.flush().unwrap();
+        let seqs: Vec<u64> = std::fs::read_to_string(&p)
+            .unwrap()
+            .lines()
+            .map(|l| l.split('\t').next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(
+            seqs,
+            (1..=200).collect::<Vec<u64>>(),
+            "every line once, in order"
+        );
+        assert_eq!(std::fs::metadata(&p).unwrap().len(), log.len());
+    }
 
     #[test]
     fn restart_truncates_to_committed_length_and_keeps_numbering() {

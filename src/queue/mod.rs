@@ -11,6 +11,7 @@ pub mod engine;
 mod env_retention;
 pub mod joblog;
 pub mod store;
+pub mod tasklines;
 /// The job documents are the protocol's (`protocol::jobs`); the queue produces them.
 pub use crate::protocol::jobs as types;
 /// Output verification moved to the attempt runner; kept here for existing callers.
@@ -42,6 +43,8 @@ pub enum QueueError {
     Empty(String),
     #[error("timed out after {0} ms waiting for job {1}")]
     Timeout(u64, u64),
+    #[error("no space left on {dir}: brm's queue cannot record anything; free some space there (running renders go on, queued jobs resume by themselves)")]
+    DiskFull { dir: PathBuf },
     #[error("the render engine stopped unexpectedly (internal lock poisoned); restart the agent with `brm agent stop`")]
     Poisoned,
 }
@@ -49,7 +52,9 @@ pub enum QueueError {
 impl Kind for QueueError {
     fn kind(&self) -> ErrorKind {
         match self {
-            QueueError::Database { .. } | QueueError::Log { .. } => ErrorKind::Io,
+            QueueError::Database { .. } | QueueError::Log { .. } | QueueError::DiskFull { .. } => {
+                ErrorKind::Io
+            }
             QueueError::NoSuchJob(_) => ErrorKind::NotFound,
             QueueError::InvalidState { .. } | QueueError::Empty(_) => ErrorKind::InvalidArgument,
             QueueError::Timeout(..) => ErrorKind::Timeout,

@@ -4,6 +4,7 @@
 //! transactions, so the queue survives agent and machine restarts. Logs stay in files; the
 //! database only references them (and the byte offsets already ingested, for re-attach).
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -77,6 +78,13 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (task_id, frame)
     );
     CREATE INDEX frames_job ON frames(job_id);
+    "#,
+    // 2: issue 9.2/9.3: the files an attempt found before it started (only files it writes
+    // count), and a cancel persisted before any signal (when, with which grace).
+    r#"
+    ALTER TABLE attempts ADD COLUMN baseline TEXT NOT NULL DEFAULT '';
+    ALTER TABLE jobs ADD COLUMN cancel_ms INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN cancel_grace_ms INTEGER NOT NULL DEFAULT 0;
     "#,
 ];
 
@@ -451,6 +459,48 @@ pub fn insert_attempt(conn: &Connection, a: &AttemptRow) -> rusqlite::Result<u64
         ],
     )?;
     Ok(conn.last_insert_rowid() as u64)
+}
+
+/// The attempt's [`crate::runner::verify::Baseline`], as JSON (empty: none taken).
+pub fn set_attempt_baseline(conn: &Connection, id: u64, json: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE attempts SET baseline = ?2 WHERE id = ?1",
+        params![id as i64, json],
+    )?;
+    Ok(())
+}
+
+pub fn attempt_baseline(conn: &Connection, id: u64) -> rusqlite::Result<String> {
+    conn.query_row(
+        "SELECT baseline FROM attempts WHERE id = ?1",
+        params![id as i64],
+        |r| r.get(0),
+    )
+}
+
+/// Persist a cancel (when it was asked, the TERM → KILL grace) before any signal is sent,
+/// so the agent that runs next carries it on to KILL.
+pub fn set_job_cancel(
+    conn: &Connection,
+    id: u64,
+    cancel_ms: i64,
+    grace_ms: i64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE jobs SET cancel_ms = ?2, cancel_grace_ms = ?3 WHERE id = ?1",
+        params![id as i64, cancel_ms, grace_ms],
+    )?;
+    Ok(())
+}
+
+/// Jobs with a persisted cancel: id → (when asked, grace), both in ms.
+pub fn job_cancels(conn: &Connection) -> rusqlite::Result<HashMap<u64, (i64, i64)>> {
+    let mut st =
+        conn.prepare("SELECT id, cancel_ms, cancel_grace_ms FROM jobs WHERE cancel_ms > 0")?;
+    let rows = st.query_map([], |r| {
+        Ok((r.get::<_, i64>(0)? as u64, (r.get(1)?, r.get(2)?)))
+    })?;
+    rows.collect()
 }
 
 /// Record the process currently running for an attempt (one attempt may run several commands).

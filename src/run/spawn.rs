@@ -325,6 +325,28 @@ impl Attached {
         }
     }
 
+    /// What is left of a render whose leading process `pid` (started at `start_time`) ended
+    /// while nobody watched, when members of its process group still run: helpers that
+    /// ignored SIGTERM, say, which a cancel must still KILL and which must not hold the GPU.
+    /// `None` when the group is empty, or when `pid` now belongs to another process (then
+    /// the group id is no longer ours: see `leader_reused`). Unix only (Windows: `None`; the
+    /// earlier agent's Job Object went with it).
+    pub fn find_leftover_group(pid: u32, start_time: u64) -> Option<Attached> {
+        if pid == 0 {
+            return None;
+        }
+        #[cfg(unix)]
+        {
+            let a = Attached { pid, start_time };
+            (!a.leader_reused() && sys::group_alive(pid)).then_some(a)
+        }
+        #[cfg(windows)]
+        {
+            let _ = start_time;
+            None
+        }
+    }
+
     pub fn pid(&self) -> u32 {
         self.pid
     }

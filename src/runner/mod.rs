@@ -18,6 +18,7 @@
 //! Process code itself (spawn, group signals, exit watch) is `run/`'s; this module only
 //! decides when to use it.
 
+pub mod eta;
 pub mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -93,6 +94,10 @@ pub struct Outcome {
     pub fatal: Option<String>,
     /// Stopped by [`AttemptRunner::cancel`].
     pub cancelled: bool,
+    /// Frames that had files before the attempt: written again, or kept (not counted).
+    pub freshness: verify::Freshness,
+    /// The output folder's disk was full ("no space left on <folder>").
+    pub disk_full: bool,
 }
 
 /// A cancel in progress: TERM was sent; KILL is due at `kill_at`.
@@ -115,6 +120,7 @@ pub struct AttemptRunner {
     parser: Box<dyn LogParser>,
     watchdog: Watchdog,
     reported: BTreeSet<i64>,
+    clock: eta::FrameClock,
     fatal: Option<String>,
     timeout: Option<String>,
     cancel: Option<Cancel>,
@@ -123,9 +129,35 @@ pub struct AttemptRunner {
     notify: Option<ExitNotify>,
     lines: Vec<TailLine>,
     events: Vec<ProgressEvent>,
+    baseline: verify::Baseline,
 }
 
 impl AttemptRunner {
+    /// [`AttemptRunner::launch`] after recording the files already there for the attempt's
+    /// frames ([`verify::Baseline`]), so that only files this attempt writes count as its
+    /// frames. Every host that verifies outputs should launch this way.
+    pub fn launch_for(
+        spec: AttemptSpec,
+        task: &plan::Task,
+        endings: &mut Vec<String>,
+        notify: Option<ExitNotify>,
+        sink: &mut dyn Sink,
+    ) -> Result<AttemptRunner, RunError> {
+        let baseline = verify::Baseline::take(task, &spec.frames, endings);
+        if !baseline.is_empty() {
+            let before = baseline.frames(task, &spec.frames);
+            sink.note(&format!(
+                "{} earlier frame(s) already in {} ({}): only files this attempt writes count",
+                before.len(),
+                task.output_dir.display(),
+                crate::frames::FrameSet::from_frames(before.iter().copied()).compact()
+            ));
+        }
+        let mut r = Self::launch(spec, notify, sink)?;
+        r.baseline = baseline;
+        Ok(r)
+    }
+
     /// Start the first command, following the log from its current end. `notify` (optional)
     /// is called from another thread when a command exits, so the host can poll at once.
     pub fn launch(
@@ -159,7 +191,12 @@ impl AttemptRunner {
         offset: u64,
         notify: Option<ExitNotify>,
     ) -> Result<AttemptRunner, RunError> {
-        let proc = match Attached::find(pid, start_time) {
+        // The leader may be gone while its group lives on (helpers that ignore SIGTERM after
+        // a cancel's TERM): keep hold of the group, so the cancel's KILL (or the clean-up
+        // after any exit) still reaches it.
+        let proc = match Attached::find(pid, start_time)
+            .or_else(|| Attached::find_leftover_group(pid, start_time))
+        {
             Some(a) => Process::Attached(a),
             None => Process::Gone,
         };
@@ -196,6 +233,7 @@ impl AttemptRunner {
             parser,
             watchdog,
             reported: BTreeSet::new(),
+            clock: eta::FrameClock::new(Instant::now()),
             fatal: None,
             timeout: None,
             cancel: None,
@@ -204,7 +242,19 @@ impl AttemptRunner {
             notify,
             lines: Vec::new(),
             events: Vec::new(),
+            baseline: verify::Baseline::default(),
         })
+    }
+
+    /// The files that were there before the attempt (what a host persists so that a
+    /// re-attached attempt is verified by the same rule).
+    pub fn baseline(&self) -> &verify::Baseline {
+        &self.baseline
+    }
+
+    /// Restore the baseline of a re-attached attempt.
+    pub fn set_baseline(&mut self, b: verify::Baseline) {
+        self.baseline = b;
     }
 
     pub fn state(&self) -> AttemptState {
@@ -244,6 +294,21 @@ impl AttemptRunner {
         &self.reported
     }
 
+    /// Seconds left for `remaining` frames of this attempt; `None` = unknown yet.
+    pub fn eta_s(&self, remaining: usize) -> Option<u64> {
+        self.clock.eta_s(remaining, Instant::now())
+    }
+
+    /// Mean seconds per frame of the frames this attempt finished.
+    pub fn measured_frame_seconds(&self) -> Option<f64> {
+        self.clock.measured_frame_seconds()
+    }
+
+    /// Mean seconds per frame measured (or extrapolated) so far.
+    pub fn frame_seconds(&self) -> Option<f64> {
+        self.clock.frame_seconds(Instant::now())
+    }
+
     /// Start stopping the render: TERM to the group now, KILL after `grace`. Idempotent.
     pub fn cancel(&mut self, grace: Duration) {
         self.user_cancel = true;
@@ -262,6 +327,13 @@ impl AttemptRunner {
             killed: false,
         });
         self.state = AttemptState::Cancelling;
+        self.poll_kill();
+    }
+
+    /// Send the KILL of a cancel whose grace has ended, and nothing else (no log read, no
+    /// state change): for a host that cannot record anything now (a full disk) but must
+    /// still stop what it was asked to stop.
+    pub fn kill_if_due(&mut self) {
         self.poll_kill();
     }
 
@@ -374,6 +446,7 @@ impl AttemptRunner {
     }
 
     fn on_event(&mut self, ev: &ProgressEvent, sink: &mut dyn Sink) {
+        self.clock.event(ev, Instant::now());
         match ev {
             ProgressEvent::FrameFinished { frame: Some(f), .. } => {
                 self.reported.insert(*f);
@@ -399,6 +472,7 @@ impl AttemptRunner {
     /// checks what exists so far). `endings` caches file-name endings across a job's tasks.
     pub fn verify(&mut self, task: &plan::Task, endings: &mut Vec<String>) -> Outcome {
         let found = verify::find_outputs_cached(task, &self.spec.frames, endings);
+        let (found, freshness) = verify::only_fresh(found, &self.baseline, task, &self.spec.frames);
         let missing: Vec<i64> = self
             .spec
             .frames
@@ -407,8 +481,15 @@ impl AttemptRunner {
             .filter(|f| !found.contains_key(f))
             .collect();
         let exit = self.exit.flatten();
+        let disk = if missing.is_empty() || self.user_cancel {
+            None
+        } else {
+            verify::disk_full_reason(&task.output_dir)
+        };
         let reason = if self.user_cancel {
             "cancelled".to_string()
+        } else if let Some(d) = &disk {
+            d.clone()
         } else if let Some(f) = &self.fatal {
             format!("fatal: {f}")
         } else if let Some(t) = &self.timeout {
@@ -426,6 +507,8 @@ impl AttemptRunner {
             exit,
             fatal: self.fatal.clone(),
             cancelled: self.user_cancel,
+            freshness,
+            disk_full: disk.is_some(),
         }
     }
 }

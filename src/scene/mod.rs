@@ -17,12 +17,14 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorKind, Kind};
 
 pub mod blend;
+pub mod blend_query;
 pub mod maya_ascii;
 pub mod maya_binary;
 pub mod mel;
 mod model;
 pub mod retention;
 pub mod snapshot;
+pub mod workspace;
 
 pub use retention::CleanupReport;
 pub use snapshot::SnapshotStore;
@@ -199,6 +201,16 @@ pub enum SceneError {
     )]
     Blend { path: PathBuf, reason: String },
 
+    #[error("the scene {} has no view layer {layer:?}; its view layers: {layers}", path.display())]
+    UnknownViewLayer {
+        path: PathBuf,
+        layer: String,
+        layers: String,
+    },
+
+    #[error("could not ask Blender about {}: {reason}", path.display())]
+    BlenderQuery { path: PathBuf, reason: String },
+
     #[error("invalid scene name {name:?} for a snapshot: {reason}")]
     InvalidName { name: String, reason: String },
 
@@ -235,7 +247,10 @@ impl SceneError {
 impl Kind for SceneError {
     fn kind(&self) -> ErrorKind {
         match self {
-            SceneError::NotFound { .. } => ErrorKind::NotFound,
+            SceneError::NotFound { .. } | SceneError::UnknownViewLayer { .. } => {
+                ErrorKind::NotFound
+            }
+            SceneError::BlenderQuery { .. } => ErrorKind::Unavailable,
             SceneError::Read { .. } | SceneError::Snapshot { .. } => ErrorKind::Io,
             SceneError::UnknownFormat { .. }
             | SceneError::MalformedAscii { .. }

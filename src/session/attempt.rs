@@ -82,6 +82,42 @@ impl Attempt {
         }
     }
 
+    pub fn eta_s(&self, remaining: usize) -> Option<u64> {
+        match self {
+            Attempt::Cold(r) => r.eta_s(remaining),
+            Attempt::Warm(w) => w.eta_s(remaining),
+        }
+    }
+
+    pub fn measured_frame_seconds(&self) -> Option<f64> {
+        match self {
+            Attempt::Cold(r) => r.measured_frame_seconds(),
+            Attempt::Warm(w) => w.measured_frame_seconds(),
+        }
+    }
+
+    pub fn frame_seconds(&self) -> Option<f64> {
+        match self {
+            Attempt::Cold(r) => r.frame_seconds(),
+            Attempt::Warm(w) => w.frame_seconds(),
+        }
+    }
+
+    pub fn kill_if_due(&mut self) {
+        match self {
+            Attempt::Cold(r) => r.kill_if_due(),
+            Attempt::Warm(w) => w.kill_if_due(),
+        }
+    }
+
+    /// Files of the attempt's frames that existed before it started.
+    pub fn baseline(&self) -> &crate::runner::verify::Baseline {
+        match self {
+            Attempt::Cold(r) => r.baseline(),
+            Attempt::Warm(w) => w.baseline(),
+        }
+    }
+
     /// The warm chunk, when this attempt renders in a session.
     pub fn warm(&self) -> Option<&WarmChunk> {
         match self {

@@ -16,7 +16,7 @@ use super::Session;
 use crate::plan;
 use crate::progress::{self, LogParser, ProgressEvent};
 use crate::run::{ExitInfo, RunError, TailLine, Watchdog};
-use crate::runner::{verify, AttemptSpec, AttemptState, Outcome, Sink};
+use crate::runner::{eta::FrameClock, verify, AttemptSpec, AttemptState, Outcome, Sink};
 
 /// Most reads of the session log per poll (as the attempt runner).
 const READS_PER_POLL: usize = 16;
@@ -61,6 +61,9 @@ pub struct WarmChunk {
     max_rss: Option<u64>,
     lines: Vec<TailLine>,
     events: Vec<ProgressEvent>,
+    /// Files of these frames that existed before the chunk: only files it writes count.
+    baseline: verify::Baseline,
+    clock: FrameClock,
 }
 
 impl WarmChunk {
@@ -70,10 +73,23 @@ impl WarmChunk {
         mut session: Session,
         spec: AttemptSpec,
         task: &plan::Task,
+        endings: &mut Vec<String>,
         job_id: u64,
         max_rss: Option<u64>,
         sink: &mut dyn Sink,
     ) -> Result<WarmChunk, RunError> {
+        // As a cold attempt (`AttemptRunner::launch_for`): files already there for these
+        // frames do not count unless this chunk writes them again.
+        let baseline = verify::Baseline::take(task, &spec.frames, endings);
+        if !baseline.is_empty() {
+            let before = baseline.frames(task, &spec.frames);
+            sink.note(&format!(
+                "{} earlier frame(s) already in {} ({}): only files this chunk writes count",
+                before.len(),
+                task.output_dir.display(),
+                crate::frames::FrameSet::from_frames(before.iter().copied()).compact()
+            ));
+        }
         let reused = session.is_ready();
         session.jobs.insert(job_id);
         let chunk = session.next_chunk;
@@ -119,6 +135,8 @@ impl WarmChunk {
             max_rss,
             lines: Vec::new(),
             events: Vec::new(),
+            baseline,
+            clock: FrameClock::new(Instant::now()),
         };
         if reused {
             sink.note(&format!(
@@ -351,6 +369,7 @@ impl WarmChunk {
     }
 
     fn on_event(&mut self, ev: &ProgressEvent, sink: &mut dyn Sink) {
+        self.clock.event(ev, Instant::now());
         match ev {
             ProgressEvent::FrameFinished { frame: Some(f), .. } => {
                 self.reported.insert(*f);
@@ -370,6 +389,7 @@ impl WarmChunk {
     /// Check the chunk's outputs (as a cold attempt's).
     pub fn verify(&mut self, task: &plan::Task, endings: &mut Vec<String>) -> Outcome {
         let found = verify::find_outputs_cached(task, &self.spec.frames, endings);
+        let (found, freshness) = verify::only_fresh(found, &self.baseline, task, &self.spec.frames);
         let missing: Vec<i64> = self
             .spec
             .frames
@@ -377,8 +397,15 @@ impl WarmChunk {
             .copied()
             .filter(|f| !found.contains_key(f))
             .collect();
+        let disk = if missing.is_empty() || self.user_cancel {
+            None
+        } else {
+            verify::disk_full_reason(&task.output_dir)
+        };
         let reason = if self.user_cancel {
             "cancelled".to_string()
+        } else if let Some(d) = &disk {
+            d.clone()
         } else if let Some(f) = &self.fatal {
             format!("fatal: {f}")
         } else if let Some(f) = &self.failure {
@@ -396,7 +423,32 @@ impl WarmChunk {
             exit: self.exit.flatten(),
             fatal: self.fatal.clone(),
             cancelled: self.user_cancel,
+            freshness,
+            disk_full: disk.is_some(),
         }
+    }
+
+    /// Files that existed before the chunk (persisted for a re-attach).
+    pub fn baseline(&self) -> &verify::Baseline {
+        &self.baseline
+    }
+
+    pub fn eta_s(&self, remaining: usize) -> Option<u64> {
+        self.clock.eta_s(remaining, Instant::now())
+    }
+
+    pub fn measured_frame_seconds(&self) -> Option<f64> {
+        self.clock.measured_frame_seconds()
+    }
+
+    pub fn frame_seconds(&self) -> Option<f64> {
+        self.clock.frame_seconds(Instant::now())
+    }
+
+    /// KILL the session's group once a stop's grace is over (the engine calls this when it
+    /// cannot poll the chunk itself, e.g. after a cancel).
+    pub fn kill_if_due(&mut self) {
+        self.poll_kill();
     }
 
     /// The session failed (crash, hang, memory, renderer error, fatal line) rather than

@@ -15,6 +15,7 @@
 #include "brm_check.h"
 
 #include <inttypes.h>
+#include <time.h>
 
 static const uint64_t STALE_ID = 987654321u;
 
@@ -426,6 +427,68 @@ static void test_job_lifecycle(brm_client *c) {
     EXPECT_OK(brm_cleanup_snapshots(c, NULL));
 }
 
+/* Pause, resume and the ETA (issue 12): a slow render (fake Maya, 0.4 s a frame) reports an
+ * ETA once a frame was measured, reads BRM_JOB_PAUSED while paused (ETA unknown: -1), and
+ * ends DONE with an ETA of 0 once resumed. */
+static void test_pause_and_eta(brm_client *c) {
+    const char *data = getenv("BRM_TEST_DATA");
+    const char *home = getenv("BRM_HOME");
+    if (data == NULL || home == NULL) {
+        return;
+    }
+    char scene[4096], out_dir[4096], fake_maya[4096];
+    snprintf(scene, sizeof scene, "%s/shot.ma", data);
+    snprintf(out_dir, sizeof out_dir, "%s/renders-pause", home);
+    snprintf(fake_maya, sizeof fake_maya, "%s/../../fakes/maya2025", data);
+    brm_job_spec *s = NULL;
+    uint64_t id = 0;
+    EXPECT_OK(brm_job_spec_new(&s));
+    EXPECT_OK(brm_job_spec_set_scene(s, scene));
+    EXPECT_OK(brm_job_spec_set_name(s, "c-abi-pause"));
+    EXPECT_OK(brm_job_spec_set_frames(s, "1-8"));
+    EXPECT_OK(brm_job_spec_set_chunk_size(s, 2));
+    EXPECT_OK(brm_job_spec_set_gpu(s, "cpu"));
+    EXPECT_OK(brm_job_spec_set_method(s, "render"));
+    EXPECT_OK(brm_job_spec_set_output_dir(s, out_dir));
+    EXPECT_OK(brm_job_spec_set_env(s, "MAYA_LOCATION", fake_maya));
+    EXPECT_OK(brm_job_spec_set_env(s, "BRM_FAKE_FRAME_SECONDS", "0.4"));
+    EXPECT_OK(brm_submit(c, s, &id));
+    brm_job_spec_free(s);
+    CHECK(id > 0);
+
+    brm_job_info info;
+    int measured = 0;
+    for (int i = 0; i < 600 && !measured; i++) {
+        memset(&info, 0, sizeof info);
+        info.struct_size = (uint32_t)sizeof info;
+        EXPECT_OK(brm_job_status(c, id, &info));
+        measured = info.state == BRM_JOB_RUNNING && info.frames_done >= 1 && info.eta_s >= 0;
+        if (!measured) {
+            struct timespec ts = {0, 50 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    CHECK(measured);
+    CHECK(info.eta_s > 0 && info.eta_s < 120);
+
+    uint32_t st = 99;
+    EXPECT_OK(brm_pause(c, id, &st));
+    CHECK(st == BRM_JOB_PAUSED);
+    memset(&info, 0, sizeof info);
+    info.struct_size = (uint32_t)sizeof info;
+    EXPECT_OK(brm_job_status(c, id, &info));
+    CHECK(info.state == BRM_JOB_PAUSED);
+    CHECK(info.eta_s == -1);
+    EXPECT_OK(brm_resume(c, id, NULL));
+    st = 99;
+    EXPECT_OK(brm_wait(c, id, 120000, &st));
+    CHECK(st == BRM_JOB_DONE);
+    memset(&info, 0, sizeof info);
+    info.struct_size = (uint32_t)sizeof info;
+    EXPECT_OK(brm_job_status(c, id, &info));
+    CHECK(info.frames_done == 8 && info.eta_s == 0);
+}
+
 int main(void) {
     test_no_agent();
     test_spec_builder();
@@ -438,6 +501,7 @@ int main(void) {
         test_null_client_calls(c);
         test_stale_ids(c);
         test_job_lifecycle(c);
+        test_pause_and_eta(c);
         /* A second client to the same agent sees the same jobs. */
         brm_client *c2 = NULL;
         EXPECT_OK(brm_client_new(NULL, &c2));

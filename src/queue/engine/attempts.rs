@@ -120,14 +120,19 @@ impl State {
                 uuid.as_ref().map(|u| format!(" ({u})")).unwrap_or_default()
             ),
         };
-        let layer = self.jobs[&job_id].tasks[task_idx]
+        // A .blend job without --layer renders all its view layers: say so, not `layer ''`.
+        let layer = match self.jobs[&job_id].tasks[task_idx]
             .plan
             .layer_display
-            .clone();
+            .as_str()
+        {
+            "" => "all view layers".to_string(),
+            l => format!("layer '{l}'"),
+        };
         self.note(
             job_id,
             &format!(
-                "task {task_idx} (layer '{layer}', frames {}) attempt {attempt_no}: {} on {slot_desc}",
+                "task {task_idx} ({layer}, frames {}) attempt {attempt_no}: {} on {slot_desc}",
                 frames_text(&frames),
                 method_name(level)
             ),
@@ -147,10 +152,19 @@ impl State {
                 .ok_or(QueueError::NoSuchJob(job_id))?;
             let mut sink = JobSink {
                 log: &mut job.log,
+                tasks: &mut job.task_lines,
+                task: task_idx as u32,
                 dirty: false,
                 started: None,
             };
-            let r = AttemptRunner::launch(spec, Some(notify), &mut sink);
+            // Only files this attempt writes count as its frames (runner::verify).
+            let r = AttemptRunner::launch_for(
+                spec,
+                &job.tasks[task_idx].plan,
+                &mut job.endings,
+                Some(notify),
+                &mut sink,
+            );
             job.log_dirty |= sink.dirty;
             r
         };
@@ -158,7 +172,7 @@ impl State {
             Ok(r) => r,
             Err(e) => return self.level_failed_to_start(job_id, task_idx, level, &e.to_string()),
         };
-        let attempt_id = store::insert_attempt(
+        let inserted = store::insert_attempt(
             &self.conn,
             &AttemptRow {
                 id: 0,
@@ -176,8 +190,20 @@ impl State {
                 state: "running".into(),
                 started_ms: now_ms(),
             },
-        )
-        .map_err(self.dbe())?;
+        );
+        let attempt_id = match inserted {
+            Ok(id) => id,
+            Err(e) => {
+                // Unrecorded, the render would be found by no agent and run again: stop it.
+                let mut runner = runner;
+                runner.cancel(Duration::ZERO);
+                return Err(self.dbe()(e).into());
+            }
+        };
+        if !runner.baseline().is_empty() {
+            let json = serde_json::to_string(runner.baseline()).unwrap_or_default();
+            store::set_attempt_baseline(&self.conn, attempt_id, &json).map_err(self.dbe())?;
+        }
         self.slots[slot].busy = Some(attempt_id);
         self.running.insert(
             attempt_id,
@@ -346,6 +372,8 @@ impl State {
         let before = r.runner.offset();
         let mut sink = JobSink {
             log: &mut job.log,
+            tasks: &mut job.task_lines,
+            task: r.task_idx as u32,
             dirty: false,
             started: None,
         };
@@ -393,6 +421,8 @@ impl State {
             exit,
             fatal,
             cancelled,
+            freshness,
+            disk_full,
         } = outcome;
         let mut newly = 0usize;
         for (frame, files) in &found {
@@ -441,7 +471,25 @@ impl State {
             }
             Attempt::Cold(_) => (false, None),
         };
-        let mut notes = vec![format!(
+        let out_dir = self.jobs[&job_id].tasks[ti].plan.output_dir.clone();
+        let mut notes = Vec::new();
+        if !freshness.overwritten.is_empty() {
+            notes.push(format!(
+                "task {ti}: overwrote {} earlier frame(s) in {}: {}",
+                freshness.overwritten.len(),
+                out_dir.display(),
+                frames_text(&freshness.overwritten)
+            ));
+        }
+        if !freshness.kept.is_empty() {
+            notes.push(format!(
+                "task {ti}: kept {} earlier frame(s) in {} that this attempt did not write again ({}); they do not count as rendered",
+                freshness.kept.len(),
+                out_dir.display(),
+                frames_text(&freshness.kept)
+            ));
+        }
+        notes.push(format!(
             "task {ti} {} ({reason}): {newly} frame(s) verified{}",
             if missing.is_empty() {
                 "finished"
@@ -453,7 +501,7 @@ impl State {
             } else {
                 format!(", {} missing: {}", missing.len(), frames_text(&missing))
             }
-        )];
+        ));
         notes.extend(session_note);
         {
             let job = self
@@ -471,6 +519,15 @@ impl State {
                 task.error = None;
             } else if cancel {
                 task.state = TaskState::Cancelled;
+            } else if disk_full {
+                // Another level or a retry would meet the same full disk: say what to do.
+                task.state = TaskState::Failed;
+                let e = format!(
+                    "frames {} were not rendered: {reason}",
+                    frames_text(&remaining)
+                );
+                notes.push(format!("task {ti} failed: {e}"));
+                task.error = Some(e);
             } else if warm_failed
                 && fatal.is_none()
                 && !(task.done.is_empty() && task.level_idx + 1 < nlevels)

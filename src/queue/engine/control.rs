@@ -16,9 +16,6 @@ impl State {
             }
         }
         let ntasks = job.tasks.len();
-        for r in self.running.values_mut().filter(|r| r.job_id == id) {
-            r.runner.cancel(grace);
-        }
         self.note(
             id,
             &format!(
@@ -26,10 +23,40 @@ impl State {
                 grace.as_millis()
             ),
         );
-        for ti in 0..ntasks {
-            self.save_task(id, ti)?;
+        // Persisted (committed) before any signal: an agent that dies during the grace
+        // leaves a cancel the next agent carries on to KILL, never a task it retries.
+        let grace_ms = grace.as_millis().min(i64::MAX as u128) as i64;
+        let recorded = self.batch(|st| {
+            store::set_job_cancel(&st.conn, id, now_ms(), grace_ms).map_err(st.dbe())?;
+            for ti in 0..ntasks {
+                st.save_task(id, ti)?;
+            }
+            st.commit()
+        });
+        match recorded {
+            Ok(()) => {}
+            // A full state disk must not keep a render (maybe the one filling it) running:
+            // the cancel acts now and is recorded when space returns (`space`).
+            Err(e) if self.space.is_some() || space::is_disk_full(&e) => {
+                self.pause_for_space(false, &e.to_string());
+                self.note(
+                    id,
+                    "the cancel cannot be recorded until space returns: it holds while this agent runs",
+                );
+            }
+            Err(e) => return Err(e),
+        }
+        for r in self.running.values_mut().filter(|r| r.job_id == id) {
+            r.runner.cancel(grace);
         }
         self.refresh_job(id)
+    }
+
+    /// The rest of a persisted cancel's grace, for a re-attached render (zero when it is
+    /// over: KILL at once).
+    pub(super) fn remaining_grace(cancel_ms: i64, grace_ms: i64) -> Duration {
+        let left = cancel_ms.saturating_add(grace_ms).saturating_sub(now_ms());
+        Duration::from_millis(left.max(0) as u64)
     }
 
     pub(super) fn retry(&mut self, id: u64) -> crate::Result<()> {
@@ -59,6 +86,8 @@ impl State {
                 job.spec.scene.display()
             )));
         }
+        store::set_job_cancel(&self.conn, id, 0, 0).map_err(db(&self.db_path))?;
+        let job = self.jobs.get_mut(&id).ok_or(QueueError::NoSuchJob(id))?;
         job.cancel_requested = false;
         job.paused = false;
         job.error = None;
@@ -96,7 +125,11 @@ impl State {
             count(TaskState::Done),
             count(TaskState::Failed),
         );
-        let new = if running > 0 {
+        // Paused wins over running: the tasks already rendering finish, but the job must
+        // read "paused" everywhere (CLI, JSON, C ABI, Maya) so nobody waits for new tasks.
+        let new = if job.paused && !job.cancel_requested && (running > 0 || queued > 0) {
+            JobState::Paused
+        } else if running > 0 {
             JobState::Running
         } else if done == job.tasks.len() {
             JobState::Done
@@ -146,9 +179,11 @@ impl State {
             let msg = format!("job {id} {}: {frames_done}/{total} frames", new.as_str());
             self.note(id, &msg);
             if new.is_final() {
+                self.notify_ended(id);
                 let _ = self.cleanup_snapshots();
                 if let Some(job) = self.jobs.get_mut(&id) {
                     let _ = job.log.flush();
+                    let _ = job.task_lines.flush();
                     job.log.release_memory();
                 }
             }
@@ -205,6 +240,8 @@ impl State {
         for id in &dirty_jobs {
             if let Some(j) = self.jobs.get_mut(id) {
                 j.log.flush()?;
+                // An index for `brm log --task`; losing it never loses a log line.
+                let _ = j.task_lines.flush();
             }
         }
         // Inside a tick's transaction already, or a transaction of its own.

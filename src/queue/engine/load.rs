@@ -14,6 +14,7 @@ impl State {
         let tasks = store::load_tasks(&self.conn).map_err(self.dbe())?;
         let frames = store::load_frames(&self.conn).map_err(self.dbe())?;
         let attempts = store::load_running_attempts(&self.conn).map_err(self.dbe())?;
+        let cancels = store::job_cancels(&self.conn).map_err(self.dbe())?;
         let mut done_by_task: HashMap<u64, BTreeMap<i64, Vec<String>>> = HashMap::new();
         for f in frames {
             let files: Vec<String> = serde_json::from_str(&f.files).unwrap_or_default();
@@ -80,12 +81,14 @@ impl State {
                     name: row.name,
                     state,
                     paused: state == JobState::Paused,
-                    cancel_requested: state == JobState::Cancelled,
+                    cancel_requested: state == JobState::Cancelled
+                        || (!state.is_final() && cancels.contains_key(&row.id)),
                     submitted_ms: row.submitted_ms,
                     started_ms: row.started_ms,
                     finished_ms: row.finished_ms,
                     error: row.error,
                     warnings: serde_json::from_str(&row.warnings).unwrap_or_default(),
+                    task_lines: crate::queue::tasklines::TaskLines::open(log.path()),
                     log,
                     log_dirty: false,
                     output_dir: PathBuf::from(row.output_dir),
@@ -99,7 +102,8 @@ impl State {
             );
         }
         for a in attempts {
-            self.reattach(a)?;
+            let cancel = cancels.get(&a.job_id).copied();
+            self.reattach(a, cancel)?;
         }
         let ids: Vec<u64> = self.jobs.keys().copied().collect();
         for id in ids {
@@ -108,7 +112,14 @@ impl State {
         Ok(())
     }
 
-    pub(super) fn reattach(&mut self, a: AttemptRow) -> crate::Result<()> {
+    /// Follow a render the previous agent started; `cancel` (when asked, grace; ms) is a
+    /// cancel that agent persisted: carried on here to KILL when its grace ends.
+    pub(super) fn reattach(
+        &mut self,
+        a: AttemptRow,
+        cancel: Option<(i64, i64)>,
+    ) -> crate::Result<()> {
+        let baseline = store::attempt_baseline(&self.conn, a.id).map_err(self.dbe())?;
         let Some(job) = self.jobs.get_mut(&a.job_id) else {
             return Ok(());
         };
@@ -119,7 +130,7 @@ impl State {
         let frames: Vec<i64> = serde_json::from_str(&a.frames).unwrap_or_default();
         let level = method_from(&a.level);
         let spec = attempt_spec(job, level, frames, commands, PathBuf::from(&a.log_path));
-        let runner = AttemptRunner::reattach(
+        let mut runner = AttemptRunner::reattach(
             spec,
             a.cmd_index as usize,
             a.pid,
@@ -127,7 +138,10 @@ impl State {
             a.log_offset,
             Some(self.notify.clone()),
         )?;
-        let note = if runner.is_attached_alive() {
+        if let Ok(b) = serde_json::from_str(&baseline) {
+            runner.set_baseline(b);
+        }
+        let mut note = if runner.is_attached_alive() {
             format!(
                 "re-attached to the render of task {} (pid {}) after an agent restart; following its log",
                 task_idx, a.pid
@@ -138,6 +152,14 @@ impl State {
                 task_idx, a.pid
             )
         };
+        if let Some((at, grace)) = cancel {
+            let left = State::remaining_grace(at, grace);
+            runner.cancel(left);
+            note.push_str(&format!(
+                "; carrying on the cancel asked before the restart (KILL in {} ms)",
+                left.as_millis()
+            ));
+        }
         job.tasks[task_idx].state = TaskState::Running;
         let slot = a.slot as usize;
         if let Some(s) = self.slots.get_mut(slot) {

@@ -9,7 +9,8 @@
 //! tick.
 //!
 //! Files: `submit` (accept a job), `attempts` (start and drive attempts), `control` (cancel,
-//! retry, job state, transactions), `load` (restart, re-attach), `view` (summaries).
+//! retry, job state, transactions), `load` (restart, re-attach), `space` (a full state
+//! disk: pause, resume), `view` (summaries).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -21,7 +22,10 @@ use rusqlite::Connection;
 
 mod attempts;
 mod control;
+mod ended;
+mod forget;
 mod load;
+mod space;
 mod submit;
 mod view;
 mod warm;
@@ -60,6 +64,8 @@ pub struct EngineConfig {
     /// Snapshots kept by retention, and their maximum age.
     pub keep_snapshots: usize,
     pub snapshot_max_age: Duration,
+    /// Finished jobs older than this are forgotten when the agent starts (`None` = never).
+    pub job_retention: Option<Duration>,
     /// Render chunks in warm sessions where the level has a session mode (issue 13).
     pub warm_sessions: bool,
     /// An idle warm session ends after this long.
@@ -83,6 +89,7 @@ impl EngineConfig {
             tick: crate::config::tick(),
             keep_snapshots: 5,
             snapshot_max_age: Duration::from_secs(24 * 3600),
+            job_retention: crate::config::job_retention(),
             warm_sessions: crate::config::warm_sessions(),
             warm_idle: crate::config::warm_idle(),
             warm_max_rss: crate::config::warm_max_rss(),
@@ -175,6 +182,8 @@ struct Job {
     error: Option<String>,
     warnings: Vec<String>,
     log: JobLog,
+    /// Which task each log line came from (`brm log --task`).
+    task_lines: crate::queue::tasklines::TaskLines,
     log_dirty: bool,
     output_dir: PathBuf,
     levels: Vec<Method>,
@@ -201,18 +210,22 @@ struct Running {
 /// a (re)started command's identity is kept for the attempt row.
 struct JobSink<'a> {
     log: &'a mut JobLog,
+    tasks: &'a mut crate::queue::tasklines::TaskLines,
+    task: u32,
     dirty: bool,
     started: Option<(usize, u32, u64)>,
 }
 
 impl Sink for JobSink<'_> {
     fn line(&mut self, text: &str) {
-        self.log.append(Stream::Output, text);
+        let seq = self.log.append(Stream::Output, text);
+        self.tasks.record(seq, self.task);
         self.dirty = true;
     }
 
     fn note(&mut self, text: &str) {
-        self.log.append(Stream::Brm, text);
+        let seq = self.log.append(Stream::Brm, text);
+        self.tasks.record(seq, self.task);
         self.dirty = true;
     }
 
@@ -234,6 +247,8 @@ struct State {
     sessions: SessionPool,
     /// Wakes the tick thread when a render exits (given to every runner).
     notify: ExitNotify,
+    /// Paused because the disk under the state folder is full (`space`).
+    space: Option<space::SpacePause>,
 }
 
 /// Wakes the tick thread early: a render exited, a job was submitted.
@@ -327,10 +342,15 @@ impl Engine {
             running: HashMap::new(),
             exes,
             snapshots,
+            space: None,
             sessions: SessionPool::default(),
         };
         st.load()?;
         st.commit()?;
+        // Never fatal: a queue that cannot forget old jobs still renders new ones.
+        if let Err(e) = st.apply_job_retention() {
+            eprintln!("brm engine: job retention: {e}");
+        }
         let engine = Arc::new(Engine {
             state: Mutex::new(st),
             changed: Condvar::new(),
@@ -354,7 +374,7 @@ impl Engine {
                     let tick = match me.tick() {
                         Ok(t) => t,
                         Err(e) => {
-                            eprintln!("brm engine: {e}");
+                            space::say(&format!("brm engine: {e}"));
                             Duration::from_millis(200)
                         }
                     };
@@ -377,15 +397,30 @@ impl Engine {
     /// One round of supervision and scheduling; returns how long to sleep.
     pub fn tick(&self) -> crate::Result<Duration> {
         let mut st = self.lock()?;
+        if !st.space_ok()? {
+            for r in st.running.values_mut() {
+                r.runner.kill_if_due();
+            }
+            return Ok(space::PAUSED_TICK);
+        }
         // One SQLite transaction per tick: finishing a task and starting the next are a
         // handful of writes that should cost one commit, not one each.
-        let changed = st.batch(|st| {
+        let changed = match st.batch(|st| {
             let changed = st.poll_all()?;
             st.expire_sessions();
             st.schedule()?;
             st.commit()?;
             Ok(changed)
-        })?;
+        }) {
+            Ok(c) => c,
+            Err(e) if space::is_disk_full(&e) => {
+                st.pause_for_space(true, &e.to_string());
+                drop(st);
+                self.changed.notify_all();
+                return Ok(space::PAUSED_TICK);
+            }
+            Err(e) => return Err(e),
+        };
         let tick = st.cfg.tick;
         drop(st);
         if changed {
@@ -397,6 +432,7 @@ impl Engine {
     /// Queue a job; returns its id. Tasks start at once where slots are free.
     pub fn submit(&self, spec: JobSpec) -> crate::Result<u64> {
         let mut st = self.lock()?;
+        st.refuse_if_full()?;
         let id = st.submit(spec)?;
         self.settle(st, id)?;
         Ok(id)
@@ -427,10 +463,47 @@ impl Engine {
         max: usize,
         stream: Option<u32>,
     ) -> crate::Result<LogPage> {
+        self.logs_of_task(id, after_seq, max, stream, None)
+    }
+
+    /// [`Engine::logs`], only the lines of task `task` when given (brm's job-wide notes are
+    /// left out then). A page scans a bounded number of lines, so a call never takes long;
+    /// `next_seq` moves past what was scanned.
+    pub fn logs_of_task(
+        &self,
+        id: u64,
+        after_seq: u64,
+        max: usize,
+        stream: Option<u32>,
+        task: Option<u32>,
+    ) -> crate::Result<LogPage> {
         let mut st = self.lock()?;
         let job = st.jobs.get_mut(&id).ok_or(QueueError::NoSuchJob(id))?;
         let finished = job.state.is_final();
-        let mut page = job.log.lines_after(after_seq, max.max(1), stream)?;
+        let max = max.max(1);
+        let mut page = match task {
+            None => job.log.lines_after(after_seq, max, stream)?,
+            Some(t) => {
+                let mut out = LogPage {
+                    next_seq: after_seq,
+                    ..LogPage::default()
+                };
+                for _ in 0..50 {
+                    let p = job.log.lines_after(out.next_seq, 2000, stream)?;
+                    let moved = p.next_seq != out.next_seq;
+                    out.next_seq = p.next_seq;
+                    out.lines.extend(
+                        p.lines
+                            .into_iter()
+                            .filter(|l| job.task_lines.task_of(l.seq) == Some(t)),
+                    );
+                    if !moved || out.lines.len() >= max {
+                        break;
+                    }
+                }
+                out
+            }
+        };
         page.complete = finished && page.next_seq + 1 >= job.log.next_seq();
         Ok(page)
     }
@@ -462,6 +535,18 @@ impl Engine {
         let mut st = self.lock()?;
         let grace = grace.unwrap_or(st.cfg.cancel_grace);
         st.cancel(id, grace)?;
+        if st.space.is_some() {
+            // A full state disk: the cancel acts (the render may be what fills the disk)
+            // and is recorded when space returns (`space`); nothing else can be written now.
+            let state = st
+                .jobs
+                .get(&id)
+                .map(|j| j.state)
+                .ok_or(QueueError::NoSuchJob(id))?;
+            drop(st);
+            self.changed.notify_all();
+            return Ok(state);
+        }
         self.settle(st, id)
     }
 
@@ -484,6 +569,7 @@ impl Engine {
     /// Queue a failed or cancelled job's unfinished frames again.
     pub fn retry(&self, id: u64) -> crate::Result<()> {
         let mut st = self.lock()?;
+        st.refuse_if_full()?;
         st.retry(id)?;
         self.settle(st, id).map(|_| ())
     }

@@ -52,10 +52,15 @@ impl State {
                 "no render slot matches the job's GPU choice on this machine; see `brm info` for the GPUs".into(),
             ));
         }
-        let output_dir = spec
-            .output_dir
-            .clone()
-            .unwrap_or_else(|| self.cfg.paths.default_output());
+        // No --output: a Maya scene inside a Maya project renders into the project's images
+        // folder (per layer), as Maya's batch render does; anything else into brm's folder.
+        let output_dir = spec.output_dir.clone().unwrap_or_else(|| {
+            let artist = spec.source_scene.as_ref().unwrap_or(&spec.scene);
+            (!spec.is_blend())
+                .then(|| crate::scene::workspace::images_dir(artist))
+                .flatten()
+                .unwrap_or_else(|| self.cfg.paths.default_output())
+        });
         let tasks = plan::plan_tasks(&spec, info.as_ref(), allowed.len(), &output_dir)?;
         if tasks.is_empty() {
             return Err(
@@ -206,6 +211,7 @@ impl State {
                 finished_ms: 0,
                 error: None,
                 warnings: warnings.clone(),
+                task_lines: crate::queue::tasklines::TaskLines::create(log.path()),
                 log,
                 log_dirty: true,
                 output_dir,

@@ -2,21 +2,113 @@
 
 use super::*;
 
+/// Where one task stands right now: frames finished as the job counts them, time left.
+struct TaskNow {
+    finished: usize,
+    /// From the attempt's own measured frames (`None` before its first frame finished).
+    eta_s: Option<u64>,
+    /// Mean seconds per frame the attempt measured.
+    measured_s: Option<f64>,
+    /// The attempt's guess from the current frame's percent (start-up time included).
+    guess_s: Option<f64>,
+}
+
 impl State {
+    /// The running attempt of task `idx` of job `j`, if any.
+    fn runner_of(&self, j: &Job, idx: usize) -> Option<&Running> {
+        self.running
+            .values()
+            .find(|r| r.job_id == j.id && r.task_idx == idx)
+    }
+
+    fn task_now(&self, j: &Job, idx: usize) -> TaskNow {
+        let t = &j.tasks[idx];
+        let Some(r) = self.runner_of(j, idx) else {
+            return TaskNow {
+                finished: t.done.len(),
+                eta_s: (t.state == TaskState::Done).then_some(0),
+                measured_s: None,
+                guess_s: None,
+            };
+        };
+        let reported = r
+            .runner
+            .reported()
+            .iter()
+            .filter(|f| !t.done.contains_key(f))
+            .count();
+        let finished = (t.done.len() + reported).min(t.plan.frames.len());
+        let left = t.plan.frames.len() - finished;
+        let measured_s = r.runner.measured_frame_seconds();
+        TaskNow {
+            finished,
+            eta_s: measured_s.and_then(|_| r.runner.eta_s(left)),
+            measured_s,
+            guess_s: r.runner.frame_seconds(),
+        }
+    }
+
+    /// Seconds per frame on one slot: the running attempts' measured mean; else (attempts
+    /// that have not finished a frame yet) the job's own pace so far, wall time per finished
+    /// frame times the slots in use; else the renderers' percent-based guess.
+    fn job_frame_s(&self, j: &Job, now: &[TaskNow]) -> Option<f64> {
+        let mean = |v: Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+        if let Some(m) = mean(now.iter().filter_map(|n| n.measured_s).collect()) {
+            return Some(m);
+        }
+        let done: usize = now.iter().map(|n| n.finished).sum();
+        if done > 0 && j.started_ms > 0 {
+            let wall = (now_ms() - j.started_ms).max(0) as f64 / 1000.0;
+            let running = j
+                .tasks
+                .iter()
+                .filter(|t| t.state == TaskState::Running)
+                .count()
+                .max(1);
+            return Some(wall / done as f64 * running as f64);
+        }
+        mean(now.iter().filter_map(|n| n.guess_s).collect())
+    }
+
+    /// The job's time left: running tasks' own estimates, and the queued frames at the
+    /// mean measured frame time spread over the slots in use. `None` when unknown.
+    fn job_eta(&self, j: &Job, now: &[TaskNow]) -> Option<u64> {
+        match j.state {
+            JobState::Done => return Some(0),
+            JobState::Running => {}
+            _ => return None,
+        }
+        let per_frame = self.job_frame_s(j, now)?;
+        let (mut longest, mut work, mut running) = (0.0f64, 0.0f64, 0usize);
+        for (t, n) in j.tasks.iter().zip(now) {
+            let left = t.plan.frames.len().saturating_sub(n.finished) as f64;
+            match t.state {
+                TaskState::Running => {
+                    let e = n.eta_s.map(|e| e as f64).unwrap_or(left * per_frame);
+                    longest = longest.max(e);
+                    work += e;
+                    running += 1;
+                }
+                TaskState::Queued => work += left * per_frame,
+                _ => {}
+            }
+        }
+        Some(longest.max(work / running.max(1) as f64).round() as u64)
+    }
+
     pub(super) fn summary(&self, j: &Job) -> JobSummary {
         let frames_total: usize = j.tasks.iter().map(|t| t.plan.frames.len()).sum();
-        let mut frames_done: usize = j.tasks.iter().map(|t| t.done.len()).sum();
         // Frames the renderer reported but not yet verified count toward live progress.
-        for r in self.running.values().filter(|r| r.job_id == j.id) {
-            let t = &j.tasks[r.task_idx];
-            frames_done += r
-                .runner
-                .reported()
-                .iter()
-                .filter(|f| !t.done.contains_key(f))
-                .count();
-        }
+        let now: Vec<TaskNow> = (0..j.tasks.len()).map(|i| self.task_now(j, i)).collect();
+        let frames_done: usize = now.iter().map(|n| n.finished).sum();
         let frames_done = frames_done.min(frames_total);
+        let mut output_dirs: Vec<String> = Vec::new();
+        for t in &j.tasks {
+            let d = t.plan.output_dir.to_string_lossy().into_owned();
+            if !output_dirs.contains(&d) {
+                output_dirs.push(d);
+            }
+        }
         let frames_failed: usize = j
             .tasks
             .iter()
@@ -56,6 +148,8 @@ impl State {
             tasks_failed: count(TaskState::Failed),
             error: j.error.clone(),
             warnings: j.warnings.clone(),
+            eta_s: self.job_eta(j, &now),
+            output_dirs,
         }
     }
 
@@ -65,7 +159,17 @@ impl State {
         let mut missing = Vec::new();
         let mut files = Vec::new();
         let mut tasks = Vec::new();
-        for t in &j.tasks {
+        let all_now: Vec<TaskNow> = (0..j.tasks.len()).map(|i| self.task_now(j, i)).collect();
+        let pace = self.job_frame_s(j, &all_now);
+        for (idx, t) in j.tasks.iter().enumerate() {
+            let now = &all_now[idx];
+            let eta_s = match (now.eta_s, t.state, pace) {
+                (None, TaskState::Running, Some(p)) if j.state == JobState::Running => {
+                    let left = t.plan.frames.len().saturating_sub(now.finished);
+                    Some((left as f64 * p).round() as u64)
+                }
+                (e, _, _) => e,
+            };
             if !layers.contains(&t.plan.layer_display) {
                 layers.push(t.plan.layer_display.clone());
             }
@@ -87,6 +191,8 @@ impl State {
                 attempts: t.attempts,
                 output_dir: t.plan.output_dir.to_string_lossy().into_owned(),
                 error: t.error.clone(),
+                frames_finished: now.finished as u64,
+                eta_s,
                 warm_chunks: t.warm_chunks,
             });
         }

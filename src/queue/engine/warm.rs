@@ -254,6 +254,8 @@ impl State {
                 .ok_or(QueueError::NoSuchJob(job_id))?;
             let mut sink = JobSink {
                 log: &mut job.log,
+                tasks: &mut job.task_lines,
+                task: task_idx as u32,
                 dirty: false,
                 started: None,
             };
@@ -261,6 +263,7 @@ impl State {
                 session,
                 spec,
                 &job.tasks[task_idx].plan,
+                &mut job.endings,
                 job_id,
                 max_rss,
                 &mut sink,
@@ -272,7 +275,7 @@ impl State {
             Ok(c) => c,
             Err(e) => return self.level_failed_to_start(job_id, task_idx, level, &e.to_string()),
         };
-        let attempt_id = store::insert_attempt(
+        let inserted = store::insert_attempt(
             &self.conn,
             &AttemptRow {
                 id: 0,
@@ -290,8 +293,20 @@ impl State {
                 state: "running".into(),
                 started_ms: now_ms(),
             },
-        )
-        .map_err(self.dbe())?;
+        );
+        let attempt_id = match inserted {
+            Ok(id) => id,
+            Err(e) => {
+                // Unrecorded, the chunk would be found by no agent: stop it and its session.
+                let mut chunk = chunk;
+                chunk.cancel(Duration::ZERO);
+                return Err(self.dbe()(e).into());
+            }
+        };
+        if !chunk.baseline().is_empty() {
+            let json = serde_json::to_string(chunk.baseline()).unwrap_or_default();
+            store::set_attempt_baseline(&self.conn, attempt_id, &json).map_err(self.dbe())?;
+        }
         self.slots[slot].busy = Some(attempt_id);
         self.running.insert(
             attempt_id,

@@ -1380,7 +1380,9 @@ int MGlobal::apiVersion() { return MAYA_API_VERSION; }
 MGlobal::MMayaState MGlobal::mayaState(MStatus* rs)
 {
     if (rs) *rs = MS::kSuccess;
-    return kBatch;
+    // Batch unless a test plays interactive Maya (MSTANDIN_MAYA_STATE=interactive).
+    const char* s = std::getenv("MSTANDIN_MAYA_STATE");
+    return s && std::string(s) == "interactive" ? kInteractive : kBatch;
 }
 MStatus MGlobal::executeCommand(const MString& c, bool, bool)
 {
@@ -1388,7 +1390,13 @@ MStatus MGlobal::executeCommand(const MString& c, bool, bool)
     return MS::kNotImplemented;
 }
 MStatus MGlobal::executeCommand(const MString& c, MStringArray&, bool d, bool u) { return executeCommand(c, d, u); }
-MStatus MGlobal::executeCommandOnIdle(const MString& c, bool d) { return executeCommand(c, d, false); }
+// Maya queues the command for its next idle; the stand-in runs no MEL, so it reports the
+// queued command as an info line tests can match ("stand-in: on idle: <command>").
+MStatus MGlobal::executeCommandOnIdle(const MString& c, bool)
+{
+    emit(MsgKind::Info, std::string("stand-in: on idle: ") + utf8(c));
+    return MS::kSuccess;
+}
 void MGlobal::displayInfo(const MString& m) { emit(MsgKind::Info, utf8(m)); }
 void MGlobal::displayWarning(const MString& m) { emit(MsgKind::Warning, utf8(m)); }
 void MGlobal::displayError(const MString& m) { emit(MsgKind::Error, utf8(m)); }

@@ -1,0 +1,418 @@
+//! `brm task run`: the node-side worker. It renders one task of a farm job with the attempt
+//! runner — the same fallback, retries of remaining frames, progress, fatal lines and output
+//! verification as the agent — but with no agent and no SQLite: everything it needs is in
+//! the job file, and what it leaves is on the shared filesystem.
+//!
+//! - Exit codes engines understand: 0 every frame of the task exists, 1 failed or cancelled
+//!   (frames missing), 2 bad job file or task, 3 no renderer on this node.
+//! - A re-run renders only the frames still missing (the outputs are the truth).
+//! - Progress on stdout as `Progress: NN%` (the form Deadline's CommandLine plug-in parses,
+//!   `.*Progress: (\d+)%.*`) and one `brm: frame F done` per frame.
+//! - Its numbered log (`seq \t stream \t time_ms \t text`, as the agent's job logs) is
+//!   appended to `<log_dir>/task-NNNN.log` beside the outputs, so `brm farm log` on the
+//!   workstation follows it over the shared filesystem.
+//! - SIGTERM (Slurm's `scancel`, an engine's kill) cancels the render: TERM to its process
+//!   group, KILL after the grace; the worker exits only when no render process is left.
+
+use std::collections::BTreeSet;
+use std::fs::{File, OpenOptions};
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use super::assign::{self, EnvFn};
+use super::pathmap::map_path;
+use super::{FarmError, FarmJob};
+use crate::plan::{self, Executables, GpuChoice, GpuSlot, Method, Task};
+use crate::runner::{verify, AttemptRunner, AttemptSpec, AttemptState, Sink};
+
+/// What `brm task run` was asked.
+#[derive(Clone, Debug, Default)]
+pub struct NodeOptions {
+    pub job: PathBuf,
+    /// The task index; None = from the engine's variables.
+    pub task: Option<usize>,
+    /// Run the post task (check every frame of the job) instead of a render task.
+    pub post: bool,
+    /// Grace between TERM and KILL on cancel.
+    pub grace: Option<Duration>,
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+#[cfg(unix)]
+extern "C" fn on_stop(_: libc::c_int) {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+fn catch_stop() {
+    #[cfg(unix)]
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        for s in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+            libc::signal(s, on_stop as *const () as libc::sighandler_t);
+        }
+    }
+}
+
+/// The numbered task log beside the outputs (same record format as the agent's job log).
+pub struct NodeLog {
+    file: Option<File>,
+    next_seq: u64,
+    echo: bool,
+}
+
+impl NodeLog {
+    /// Open for appending, continuing the numbering of an earlier run of the same task.
+    pub fn open(path: &Path, echo: bool) -> NodeLog {
+        let next_seq = File::open(path)
+            .ok()
+            .and_then(|f| crate::queue::joblog::read_records(BufReader::new(f), 0, usize::MAX).ok())
+            .and_then(|r| r.last().map(|l| l.seq + 1))
+            .unwrap_or(1);
+        if let Some(d) = path.parent() {
+            let _ = std::fs::create_dir_all(d);
+        }
+        let file = OpenOptions::new().create(true).append(true).open(path).ok();
+        NodeLog {
+            file,
+            next_seq,
+            echo,
+        }
+    }
+
+    fn write(&mut self, stream: u32, text: &str) {
+        let text = text.replace(['\n', '\r'], " ");
+        let ms = crate::queue::types::now_ms();
+        if let Some(f) = &mut self.file {
+            let _ = writeln!(f, "{}\t{stream}\t{ms}\t{text}", self.next_seq);
+        }
+        self.next_seq += 1;
+        if self.echo {
+            // A closed stdout (the engine went away) must not stop the render.
+            let mut out = std::io::stdout().lock();
+            let _ = if stream == 1 {
+                writeln!(out, "brm: {text}")
+            } else {
+                writeln!(out, "{text}")
+            };
+            let _ = out.flush();
+        }
+    }
+
+    /// One of brm's notes (stream 1).
+    pub fn note(&mut self, text: &str) {
+        self.write(1, text);
+    }
+}
+
+impl Sink for NodeLog {
+    fn line(&mut self, text: &str) {
+        self.write(0, text);
+    }
+    fn note(&mut self, text: &str) {
+        self.write(1, text);
+    }
+}
+
+/// Apply the job's path mapping to what the node reads and writes.
+fn mapped(job: &FarmJob) -> FarmJob {
+    if job.path_map.is_empty() {
+        return job.clone();
+    }
+    let m = |p: &Path| PathBuf::from(map_path(&job.path_map, &p.to_string_lossy()));
+    let mut j = job.clone();
+    j.spec.scene = m(&j.spec.scene);
+    j.spec.output_dir = j.spec.output_dir.as_deref().map(m);
+    j.spec.project = j.spec.project.as_deref().map(m);
+    j.log_dir = m(&j.log_dir);
+    j.job_dir = m(&j.job_dir);
+    for t in &mut j.tasks {
+        t.output_dir = m(&t.output_dir);
+    }
+    j
+}
+
+/// `brm task run`: returns the exit code (see the module doc).
+pub fn run_task(opts: &NodeOptions, env: EnvFn<'_>) -> crate::Result<i32> {
+    let job = mapped(&FarmJob::load(&opts.job)?);
+    if opts.post {
+        return Ok(post_task(&job));
+    }
+    let (index, from) = match opts.task {
+        Some(t) => (t, "--task"),
+        None => assign::task_from_env(env).ok_or(FarmError::NoTask)?,
+    };
+    let task = job.task(index)?.clone();
+    let mut log = NodeLog::open(&job.task_log(index), true);
+    catch_stop();
+    let host = sysinfo::System::host_name().unwrap_or_default();
+    log.note(&format!(
+        "farm job {} task {index} ({from}) on {host}: layer {}, frames {}",
+        job.id,
+        if task.layer_display.is_empty() {
+            "(the scene's view layers)"
+        } else {
+            &task.layer_display
+        },
+        crate::frames::FrameSet::from_frames(task.frames.iter().copied()).compact()
+    ));
+    let slot = node_slot(&job, env, &mut log);
+    let code = render_task(&job, &task, &slot, opts, &mut log);
+    Ok(code)
+}
+
+/// The slot this task renders on (see `assign`): the engine's GPUs, else the node's own.
+fn node_slot(job: &FarmJob, env: EnvFn<'_>, log: &mut NodeLog) -> GpuSlot {
+    let assigned = assign::assigned_gpus(env);
+    if let Some(a) = &assigned {
+        log.note(&format!("GPUs assigned by {}", a.source));
+    }
+    if job.spec.gpu == GpuChoice::Cpu || job.resources.gpus_per_task == 0 {
+        log.note("the job renders on CPU (--gpu cpu): GPUs are hidden from the renderer");
+        return GpuSlot::Cpu;
+    }
+    if let Some(a) = assigned {
+        return assign::slot_of(&a);
+    }
+    // No engine variable: the node's own cards, GPU 0 included (no artist on a farm node).
+    let report = crate::detect::detect(&crate::detect::DetectOptions::from_env());
+    match plan::select_slots(&GpuChoice::Auto, &report, false) {
+        Ok((slots, _)) => {
+            let s = slots.into_iter().next().unwrap_or(GpuSlot::Cpu);
+            log.note(&format!(
+                "no GPU assigned by the engine; rendering on {} of this node",
+                s.label()
+            ));
+            s
+        }
+        Err(_) => GpuSlot::Cpu,
+    }
+}
+
+fn scripts_dirs() -> (PathBuf, PathBuf) {
+    let scripts = crate::queue::engine::scripts_dir();
+    let marker = "brm_blender_setup.py";
+    let installed = scripts.join("blender");
+    let blender = if installed.join(marker).is_file() {
+        installed
+    } else {
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/blender"))
+    };
+    (scripts, blender)
+}
+
+/// Render the task's missing frames: fall back a level when no frame finished, retry the
+/// remaining frames on the same level when some did (as the agent does).
+fn render_task(
+    job: &FarmJob,
+    task: &Task,
+    slot: &GpuSlot,
+    opts: &NodeOptions,
+    log: &mut NodeLog,
+) -> i32 {
+    let spec = &job.spec;
+    let mut endings = Vec::new();
+    let existing = verify::find_outputs_cached(task, &task.frames, &mut endings);
+    let mut remaining: Vec<i64> = task
+        .frames
+        .iter()
+        .copied()
+        .filter(|f| !existing.contains_key(f))
+        .collect();
+    let total = task.frames.len();
+    if remaining.is_empty() {
+        log.note(&format!(
+            "all {total} frames of this task already exist; nothing to render"
+        ));
+        progress(log, total, total);
+        return 0;
+    }
+    if !existing.is_empty() {
+        log.note(&format!(
+            "{} of {total} frames already exist; rendering the missing {}",
+            existing.len(),
+            crate::frames::FrameSet::from_frames(remaining.iter().copied()).compact()
+        ));
+    }
+    let (scripts, blender_scripts) = scripts_dirs();
+    let report = crate::detect::detect(&crate::detect::DetectOptions::from_env());
+    let exes = Executables::for_job(
+        &spec.env,
+        spec.maya_version.as_deref(),
+        &report,
+        &scripts,
+        &blender_scripts,
+    );
+    let levels = plan::levels_for(spec);
+    let usable = match plan::usable_levels(&exes, &levels, &job.source_scene) {
+        Ok((u, skipped)) => {
+            for (l, e) in skipped {
+                log.note(&format!("level {l} skipped: {e}"));
+            }
+            u
+        }
+        Err(e) => {
+            log.note(&format!("cannot render on this node: {e}"));
+            return 3;
+        }
+    };
+    let grace = opts.grace.unwrap_or_else(crate::config::cancel_grace);
+    let work = job.log_dir.join(format!("task-{:04}.work", task.index));
+    let mut level_i = 0;
+    let mut retries = 0;
+    let mut done: BTreeSet<i64> = existing.keys().copied().collect();
+    loop {
+        let level = usable[level_i];
+        let commands = match plan::command_for(spec, task, &remaining, level, slot, &exes, &work) {
+            Ok(c) => c,
+            Err(e) => {
+                log.note(&format!("cannot plan level {level}: {e}"));
+                return 3;
+            }
+        };
+        log.note(&format!(
+            "level {level} on {}: frames {}",
+            slot.label(),
+            crate::frames::FrameSet::from_frames(remaining.iter().copied()).compact()
+        ));
+        let aspec = AttemptSpec {
+            level,
+            renderer: task.renderer.clone().or_else(|| spec.renderer.clone()),
+            frames: remaining.clone(),
+            commands,
+            log_path: job.render_log(task.index),
+            task_timeout: spec.task_timeout_s.map(Duration::from_secs),
+            silence_timeout: spec.silence_timeout_s.map(Duration::from_secs),
+        };
+        let mut runner = match AttemptRunner::launch(aspec, None, log) {
+            Ok(r) => r,
+            Err(e) => {
+                log.note(&format!("level {level} could not start: {e}"));
+                if level_i + 1 < usable.len() {
+                    level_i += 1;
+                    continue;
+                }
+                return 3;
+            }
+        };
+        let mut printed: BTreeSet<i64> = BTreeSet::new();
+        let started = Instant::now();
+        loop {
+            if STOP.load(Ordering::SeqCst) && runner.state() != AttemptState::Cancelling {
+                log.note("stop requested by the engine; cancelling the render");
+                runner.cancel(grace);
+            }
+            let st = match runner.poll(log) {
+                Ok(s) => s,
+                Err(e) => {
+                    log.note(&format!("lost the render: {e}"));
+                    runner.cancel(grace);
+                    AttemptState::Cancelling
+                }
+            };
+            for f in runner.reported().iter() {
+                if printed.insert(*f) && !done.contains(f) {
+                    log.note(&format!("frame {f} done"));
+                    progress(log, done.len() + printed.len(), total);
+                }
+            }
+            if st == AttemptState::Exited {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(if started.elapsed().as_secs() < 2 {
+                20
+            } else {
+                100
+            }));
+        }
+        let outcome = runner.verify(task, &mut endings);
+        let before = done.len() + printed.iter().filter(|f| !done.contains(f)).count();
+        done.extend(outcome.found.keys().copied());
+        remaining = outcome.missing.clone();
+        if done.len() != before {
+            progress(log, done.len(), total);
+        }
+        if remaining.is_empty() {
+            log.note(&format!(
+                "task {} done: {total}/{total} frames verified in {}",
+                task.index,
+                task.output_dir.display()
+            ));
+            return 0;
+        }
+        let missing = crate::frames::FrameSet::from_frames(remaining.iter().copied()).compact();
+        if outcome.cancelled {
+            log.note(&format!("cancelled; frames {missing} were not rendered"));
+            return 1;
+        }
+        log.note(&format!(
+            "level {level} ended ({}); missing frames {missing}",
+            outcome.reason
+        ));
+        if outcome.found.is_empty() && level_i + 1 < usable.len() {
+            level_i += 1;
+            log.note(&format!(
+                "no frame finished: falling back to level {}",
+                usable[level_i]
+            ));
+            continue;
+        }
+        if !outcome.found.is_empty() && outcome.fatal.is_none() && retries < spec.max_retries {
+            retries += 1;
+            log.note(&format!(
+                "retry {retries} of {}: rendering the remaining frames",
+                spec.max_retries
+            ));
+            continue;
+        }
+        log.note(&format!(
+            "task {} failed: frames {missing} missing",
+            task.index
+        ));
+        return 1;
+    }
+}
+
+fn progress(log: &mut NodeLog, done: usize, total: usize) {
+    let pct = (done * 100).checked_div(total).unwrap_or(100);
+    // Deadline's CommandLine plug-in parses `.*Progress: (\d+)%.*` from stdout.
+    log.note(&format!("Progress: {pct}% ({done}/{total} frames)"));
+}
+
+/// The post task: every frame of every layer exists (0), or a list of what is missing (1).
+fn post_task(job: &FarmJob) -> i32 {
+    let mut log = NodeLog::open(&job.log_dir.join("post.log"), true);
+    let done = super::record::frames_on_disk(job);
+    let total = job.frames_total();
+    let have: usize = done.iter().sum();
+    for (t, d) in job.tasks.iter().zip(&done) {
+        if *d < t.frames.len() {
+            log.note(&format!(
+                "task {} (layer {}): {d}/{} frames",
+                t.index,
+                t.layer_display,
+                t.frames.len()
+            ));
+        }
+    }
+    log.note(&format!(
+        "post: {have}/{total} frames of farm job {} exist",
+        job.id
+    ));
+    if have == total {
+        0
+    } else {
+        1
+    }
+}
+
+/// The methods a job's tasks will try, for messages (`auto` expands to its levels).
+pub fn levels_text(spec: &crate::plan::JobSpec) -> String {
+    plan::levels_for(spec)
+        .iter()
+        .map(|m: &Method| m.as_str())
+        .collect::<Vec<_>>()
+        .join(" → ")
+}

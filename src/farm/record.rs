@@ -1,0 +1,290 @@
+//! The per-user list of farm jobs (`<state>/farm/farm-N.json`): which job file, which engine,
+//! the engine's own job ids. `brm farm status|cancel|log` and `brm farm list` read it; the
+//! job itself lives in the shared job folder, so a record is only a pointer.
+//!
+//! State comes from two places: the engine (queued, running, failed, cancelled) and the
+//! outputs on the shared filesystem (which frames exist), the same verification the nodes do.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Engine, FarmError, FarmJob};
+use crate::paths::Paths;
+use crate::runner::verify;
+
+/// One engine-side job of a farm job.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineJob {
+    /// The layer's safe name, `post` for the post task, `job` for a whole-job submission.
+    pub layer: String,
+    /// The engine's id (Slurm job id, Deadline JobID, OpenCue job name, …).
+    pub id: String,
+}
+
+/// What `brm farm submit` remembers.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FarmRecord {
+    pub id: String,
+    pub name: String,
+    pub engine: Engine,
+    pub job_file: PathBuf,
+    #[serde(default)]
+    pub engine_ids: Vec<EngineJob>,
+    pub submitted_ms: i64,
+    /// False when the files were only written (`--dry-run`, or no engine tool here).
+    pub submitted: bool,
+}
+
+/// Where a farm job stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FarmState {
+    /// Files written, nothing submitted.
+    Written,
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+    /// Submitted, but the engine cannot be asked here (its tool is missing).
+    Unknown,
+}
+
+impl FarmState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FarmState::Written => "written",
+            FarmState::Queued => "queued",
+            FarmState::Running => "running",
+            FarmState::Done => "done",
+            FarmState::Failed => "failed",
+            FarmState::Cancelled => "cancelled",
+            FarmState::Unknown => "unknown",
+        }
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            FarmState::Done | FarmState::Failed | FarmState::Cancelled | FarmState::Written
+        )
+    }
+}
+
+/// One task as the engine and the outputs see it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TaskStatus {
+    pub index: usize,
+    pub layer: String,
+    /// The engine's word for it (`COMPLETED`, `RUNNING`, …), when asked.
+    pub engine_state: Option<String>,
+    pub frames_done: usize,
+    pub frames: usize,
+}
+
+/// `brm farm status`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FarmStatus {
+    pub id: String,
+    pub name: String,
+    pub engine: Engine,
+    pub state: FarmState,
+    pub engine_ids: Vec<EngineJob>,
+    pub frames_done: usize,
+    pub frames_total: usize,
+    pub missing: String,
+    pub tasks: Vec<TaskStatus>,
+    pub job_file: PathBuf,
+    pub log_dir: PathBuf,
+}
+
+fn dir(paths: &Paths) -> PathBuf {
+    paths.state.join("farm")
+}
+
+impl FarmRecord {
+    /// Reserve the next `farm-N` (created exclusively, so two submits never share one).
+    pub fn allocate_id(paths: &Paths) -> Result<String, FarmError> {
+        let d = dir(paths);
+        std::fs::create_dir_all(&d)
+            .map_err(|e| FarmError::io("cannot create the farm job list", &d, e))?;
+        let mut n = list_ids(paths).into_iter().max().unwrap_or(0) + 1;
+        loop {
+            let p = d.join(format!("farm-{n}.json"));
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&p)
+            {
+                Ok(_) => return Ok(format!("farm-{n}")),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => n += 1,
+                Err(e) => return Err(FarmError::io("cannot create", &p, e)),
+            }
+        }
+    }
+
+    pub fn save(&self, paths: &Paths) -> Result<(), FarmError> {
+        let p = dir(paths).join(format!("{}.json", self.id));
+        let text =
+            serde_json::to_string_pretty(self).map_err(|e| FarmError::Invalid(e.to_string()))?;
+        std::fs::write(&p, text).map_err(|e| FarmError::io("cannot write", &p, e))
+    }
+
+    /// Find a farm job by its id (`farm-3` or `3`), or by its job folder or job file.
+    pub fn find(paths: &Paths, name: &str) -> Result<(FarmRecord, FarmJob), FarmError> {
+        let id = if name.chars().all(|c| c.is_ascii_digit()) && !name.is_empty() {
+            format!("farm-{name}")
+        } else {
+            name.to_string()
+        };
+        let p = dir(paths).join(format!("{id}.json"));
+        if id.starts_with("farm-") && p.is_file() {
+            let text =
+                std::fs::read_to_string(&p).map_err(|e| FarmError::io("cannot read", &p, e))?;
+            let rec: FarmRecord =
+                serde_json::from_str(&text).map_err(|e| FarmError::BadJobFile {
+                    path: p.clone(),
+                    why: e.to_string(),
+                })?;
+            let job = FarmJob::load(&rec.job_file)?;
+            return Ok((rec, job));
+        }
+        let path = Path::new(name);
+        if path.exists() {
+            let job = FarmJob::load(path)?;
+            let rec = FarmRecord {
+                id: job.id.clone(),
+                name: job.name.clone(),
+                engine: job.engine,
+                job_file: job.file(),
+                engine_ids: Vec::new(),
+                submitted_ms: job.created_ms,
+                submitted: false,
+            };
+            // A record of the same id knows the engine ids.
+            if let Ok((r, _)) = Self::find(paths, &job.id) {
+                if r.job_file == rec.job_file {
+                    return Ok((r, job));
+                }
+            }
+            return Ok((rec, job));
+        }
+        Err(FarmError::NoSuchJob {
+            name: name.chars().take(80).collect(),
+        })
+    }
+
+    /// Every farm job of this user, oldest first.
+    pub fn list(paths: &Paths) -> Vec<FarmRecord> {
+        let mut ids = list_ids(paths);
+        ids.sort_unstable();
+        ids.into_iter()
+            .filter_map(|n| {
+                let p = dir(paths).join(format!("farm-{n}.json"));
+                serde_json::from_str(&std::fs::read_to_string(p).ok()?).ok()
+            })
+            .collect()
+    }
+}
+
+fn list_ids(paths: &Paths) -> Vec<u64> {
+    let Ok(rd) = std::fs::read_dir(dir(paths)) else {
+        return Vec::new();
+    };
+    rd.filter_map(|e| {
+        let n = e.ok()?.file_name().into_string().ok()?;
+        n.strip_prefix("farm-")?.strip_suffix(".json")?.parse().ok()
+    })
+    .collect()
+}
+
+/// Frames of each task that exist on the shared filesystem.
+pub fn frames_on_disk(job: &FarmJob) -> Vec<usize> {
+    let mut endings = Vec::new();
+    job.tasks
+        .iter()
+        .map(|t| verify::find_outputs_cached(t, &t.frames, &mut endings).len())
+        .collect()
+}
+
+/// Combine the engine's per-task words (None: not asked) with the outputs on disk.
+pub fn status_of(
+    rec: &FarmRecord,
+    job: &FarmJob,
+    engine_states: Option<Vec<Option<String>>>,
+    state_of: fn(&str) -> FarmState,
+) -> FarmStatus {
+    let done = frames_on_disk(job);
+    let mut tasks = Vec::new();
+    let mut missing = Vec::new();
+    for (i, t) in job.tasks.iter().enumerate() {
+        let es = engine_states
+            .as_ref()
+            .and_then(|v| v.get(i).cloned().flatten());
+        tasks.push(TaskStatus {
+            index: i,
+            layer: t.layer_display.clone(),
+            engine_state: es,
+            frames_done: done[i],
+            frames: t.frames.len(),
+        });
+        if done[i] < t.frames.len() {
+            let found = verify::find_outputs(t, &t.frames);
+            missing.extend(t.frames.iter().filter(|f| !found.contains_key(f)));
+        }
+    }
+    let frames_done: usize = done.iter().sum();
+    let total = job.frames_total();
+    let all_frames = frames_done == total;
+    let state = if !rec.submitted {
+        if all_frames {
+            FarmState::Done
+        } else {
+            FarmState::Written
+        }
+    } else {
+        match &engine_states {
+            None => {
+                if all_frames {
+                    FarmState::Done
+                } else {
+                    FarmState::Unknown
+                }
+            }
+            Some(v) => {
+                let states: Vec<FarmState> = v
+                    .iter()
+                    .map(|s| s.as_deref().map(state_of).unwrap_or(FarmState::Unknown))
+                    .collect();
+                let any = |s: FarmState| states.contains(&s);
+                if any(FarmState::Running) {
+                    FarmState::Running
+                } else if any(FarmState::Queued) {
+                    FarmState::Queued
+                } else if all_frames {
+                    FarmState::Done
+                } else if any(FarmState::Cancelled) {
+                    FarmState::Cancelled
+                } else if any(FarmState::Failed) || states.iter().all(|s| *s == FarmState::Done) {
+                    FarmState::Failed
+                } else {
+                    FarmState::Unknown
+                }
+            }
+        }
+    };
+    FarmStatus {
+        id: rec.id.clone(),
+        name: rec.name.clone(),
+        engine: rec.engine,
+        state,
+        engine_ids: rec.engine_ids.clone(),
+        frames_done,
+        frames_total: total,
+        missing: crate::frames::FrameSet::from_frames(missing).compact(),
+        tasks,
+        job_file: job.file(),
+        log_dir: job.log_dir.clone(),
+    }
+}

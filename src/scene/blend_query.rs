@@ -1,0 +1,242 @@
+//! What a `.blend` holds (frame range, render engine, camera, view layers), asked of Blender
+//! once and cached by the file's content. A compressed `.blend` cannot be read without
+//! Blender's own reader, and its DNA changes between releases: Blender is the reliable
+//! reader. The artist's file and its snapshot have the same content, so one query serves
+//! `brm scene inspect`, the submit's layer check and the default frame range.
+//!
+//! The scene path travels as an argument of `blender -b`, never inside the Python
+//! expression; nothing is shell-quoted because no shell is used.
+
+use std::hash::Hasher;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{LayerInfo, SceneError, SceneInfo};
+
+/// Bumped when [`BlendFacts`] or the query changes, so old cache entries are not read.
+const CACHE_VERSION: u32 = 1;
+
+/// One Python line printing the facts as JSON after a marker.
+const EXPR: &str = "import bpy, json; s = bpy.context.scene; print('BRM_SCENE ' + json.dumps({'start': s.frame_start, 'end': s.frame_end, 'step': s.frame_step, 'engine': s.render.engine, 'camera': s.camera.name if s.camera else None, 'view_layers': [[v.name, bool(v.use)] for v in s.view_layers], 'version': '.'.join(str(x) for x in bpy.data.version[:2])}))";
+
+/// What Blender says about a scene's active scene.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlendFacts {
+    pub start: i64,
+    pub end: i64,
+    pub step: i64,
+    /// `CYCLES`, `BLENDER_EEVEE`, `BLENDER_WORKBENCH`, …
+    pub engine: String,
+    pub camera: Option<String>,
+    /// (name, renders) in the scene's order.
+    pub view_layers: Vec<(String, bool)>,
+    /// The Blender version that saved the file ("3.4").
+    pub version: Option<String>,
+}
+
+impl BlendFacts {
+    /// The frame set of the scene's range (`1-24`, `1-24x2`).
+    pub fn frames(&self) -> String {
+        if self.step > 1 {
+            format!("{}-{}x{}", self.start, self.end, self.step)
+        } else {
+            format!("{}-{}", self.start, self.end)
+        }
+    }
+
+    /// Refuse a view layer the scene does not have, naming `artist` (the artist's file).
+    pub fn check_layers(&self, wanted: &[String], artist: &Path) -> Result<(), SceneError> {
+        for w in wanted {
+            if !self.view_layers.iter().any(|(n, _)| n == w) {
+                return Err(SceneError::UnknownViewLayer {
+                    path: artist.to_path_buf(),
+                    layer: w.clone(),
+                    layers: self
+                        .view_layers
+                        .iter()
+                        .map(|(n, on)| {
+                            if *on {
+                                n.clone()
+                            } else {
+                                format!("{n} [not rendered]")
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Put the facts into an inspection result (replacing "read at render time").
+    pub fn fill(&self, info: &mut SceneInfo) {
+        info.renderer = Some(self.engine.to_ascii_lowercase());
+        info.start_frame = Some(self.start as f64);
+        info.end_frame = Some(self.end as f64);
+        info.by_frame = Some(self.step as f64);
+        info.animation = Some(true);
+        info.cameras = self.camera.iter().cloned().collect();
+        info.layers = self
+            .view_layers
+            .iter()
+            .map(|(n, on)| LayerInfo {
+                name: n.clone(),
+                node: n.clone(),
+                renderable: *on,
+                start_frame: None,
+                end_frame: None,
+                from_reference: false,
+            })
+            .collect();
+        info.warnings.retain(|w| {
+            !w.contains("inspected by Blender at render time") && !w.contains("compressed")
+        });
+        if let Some(v) = &self.version {
+            if !info
+                .warnings
+                .iter()
+                .any(|w| w.starts_with("saved by Blender"))
+            {
+                info.warnings.push(format!("saved by Blender {v}"));
+            }
+        }
+    }
+}
+
+/// A content key: 64-bit hash of the bytes plus their length.
+fn content_key(path: &Path) -> Result<String, SceneError> {
+    let mut f = std::fs::File::open(path).map_err(|e| SceneError::read(path, e))?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut len: u64 = 0;
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                h.write(&buf[..n]);
+                len += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(SceneError::read(path, e)),
+        }
+    }
+    Ok(format!("v{CACHE_VERSION}-{:016x}-{len}", h.finish()))
+}
+
+/// Ask `blender` about `scene`, from `cache_dir` when this content was asked before.
+pub fn query(
+    blender: &Path,
+    scene: &Path,
+    cache_dir: Option<&Path>,
+    timeout: Duration,
+) -> Result<BlendFacts, SceneError> {
+    let cached: Option<PathBuf> = match cache_dir {
+        Some(d) => Some(d.join(format!("blend-{}.json", content_key(scene)?))),
+        None => None,
+    };
+    if let Some(c) = &cached {
+        if let Some(f) = std::fs::read(c)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<BlendFacts>(&b).ok())
+        {
+            return Ok(f);
+        }
+    }
+    let scene_s = scene.to_string_lossy();
+    let fail = |reason: String| SceneError::BlenderQuery {
+        path: scene.to_path_buf(),
+        reason,
+    };
+    let out = crate::detect::exec::run_with_timeout(
+        blender,
+        &["-b", scene_s.as_ref(), "--python-expr", EXPR],
+        timeout,
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let facts: BlendFacts = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("BRM_SCENE "))
+        .and_then(|j| serde_json::from_str(j).ok())
+        .ok_or_else(|| {
+            fail(format!(
+                "Blender did not describe the scene ({}); check that the file opens in Blender",
+                out.stderr.lines().last().unwrap_or(out.status.as_str())
+            ))
+        })?;
+    if let Some(c) = &cached {
+        // Best effort: a cache that cannot be written only costs the next query.
+        if let Some(d) = c.parent() {
+            let _ = std::fs::create_dir_all(d);
+        }
+        let tmp = c.with_extension(format!("tmp{}", std::process::id()));
+        if let Ok(text) = serde_json::to_vec(&facts) {
+            if std::fs::write(&tmp, text).is_ok() {
+                let _ = std::fs::rename(&tmp, c);
+            }
+        }
+    }
+    Ok(facts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> BlendFacts {
+        BlendFacts {
+            start: 1,
+            end: 24,
+            step: 2,
+            engine: "CYCLES".into(),
+            camera: Some("Camera".into()),
+            view_layers: vec![("ViewLayer".into(), true), ("fx".into(), false)],
+            version: Some("3.4".into()),
+        }
+    }
+
+    #[test]
+    fn frames_and_layer_check_name_the_artists_file() {
+        let f = facts();
+        assert_eq!(f.frames(), "1-24x2");
+        assert!(f
+            .check_layers(&["ViewLayer".into()], Path::new("/a.blend"))
+            .is_ok());
+        let e = f
+            .check_layers(&["nosuch".into()], Path::new("/shots/a.blend"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("/shots/a.blend") && e.contains("\"nosuch\""),
+            "{e}"
+        );
+        assert!(e.contains("ViewLayer, fx [not rendered]"), "{e}");
+    }
+
+    #[test]
+    fn a_cached_answer_is_used_without_blender() {
+        let d = tempfile::tempdir().unwrap();
+        let scene = d.path().join("a.blend");
+        std::fs::write(&scene, b"BLENDER-v304 content").unwrap();
+        let cache = d.path().join("cache");
+        std::fs::create_dir_all(&cache).unwrap();
+        let key = content_key(&scene).unwrap();
+        std::fs::write(
+            cache.join(format!("blend-{key}.json")),
+            serde_json::to_vec(&facts()).unwrap(),
+        )
+        .unwrap();
+        let got = query(
+            Path::new("/nonexistent/blender"),
+            &scene,
+            Some(&cache),
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        assert_eq!(got, facts());
+    }
+}

@@ -1,0 +1,703 @@
+//! The farm's engine files and the node worker without a farm: `--dry-run` job folders,
+//! the OpenJD template through the real `openjd check` / `openjd run` (real Blender
+//! renders), the OpenCue spec through `xmllint --dtdvalid` against Cuebot's DTD, the
+//! Deadline files against the documented keys and through the faithful fake
+//! `deadlinecommand` (tests/fakes/deadline), and `brm task run` on a Maya scene with the fake
+//! Maya on a "node" whose GPU the engine assigned.
+//!
+//! Tests needing `openjd` or `xmllint` are `#[ignore]`d in the plain `cargo test` run and run
+//! by the farm step of `scripts/test.sh`, which installs both (never skipped there).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BRM: &str = env!("CARGO_BIN_EXE_brm");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+struct Env {
+    dir: tempfile::TempDir,
+    vars: Vec<(String, String)>,
+}
+
+impl Env {
+    fn new(extra: &[(&str, &str)]) -> Env {
+        let dir = tempfile::Builder::new()
+            .prefix("brm-farm-")
+            .tempdir()
+            .unwrap();
+        let path = format!(
+            "{ROOT}/tests/fakes/deadline:{}",
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut vars: Vec<(String, String)> = vec![
+            (
+                "BRM_HOME".into(),
+                dir.path().join("home").display().to_string(),
+            ),
+            (
+                "BRM_FARM_SCENES".into(),
+                dir.path().join("scenes").display().to_string(),
+            ),
+            ("BRM_MAYA_ROOTS".into(), format!("{ROOT}/tests/fakes")),
+            ("BRM_NO_NVML".into(), "1".into()),
+            (
+                "BRM_NVIDIA_SMI".into(),
+                dir.path().join("no-nvidia-smi").display().to_string(),
+            ),
+            ("MAYA_LOCATION".into(), String::new()),
+            ("PATH".into(), path),
+            // No Slurm client for these tests, even where one is installed.
+            ("SLURM_CONF".into(), "/nonexistent/slurm.conf".into()),
+        ];
+        for (k, v) in extra {
+            vars.retain(|(ek, _)| ek != k);
+            vars.push((k.to_string(), v.to_string()));
+        }
+        Env { dir, vars }
+    }
+
+    fn p(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn brm(&self, args: &[&str]) -> Output {
+        self.brm_env(args, &[])
+    }
+
+    fn brm_env(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
+        Command::new(BRM)
+            .args(args)
+            .envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env_remove("CUDA_VISIBLE_DEVICES")
+            .env_remove("SLURM_ARRAY_TASK_ID")
+            .env_remove("SLURM_JOB_ID")
+            .envs(extra.iter().copied())
+            .output()
+            .expect("run brm")
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn maya_scene(name: &str) -> String {
+    let p = format!("{ROOT}/../shared/testdata/maya/{name}");
+    assert!(Path::new(&p).is_file(), "shared test scene {p} missing");
+    p
+}
+
+fn submit_json(env: &Env, args: &[&str]) -> Value {
+    let mut a = vec!["farm", "submit"];
+    a.extend_from_slice(args);
+    a.push("--json");
+    let o = env.brm(&a);
+    assert!(o.status.success(), "{}", text(&o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)))
+}
+
+fn pngs(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_dry_run_writes_the_job_file_engine_files_and_scene_copy_and_submits_nothing() {
+    let env = Env::new(&[]);
+    let dry = env.p("dry");
+    let out = env.p("out");
+    let scene = format!("{ROOT}/examples/shot.blend");
+    let v = submit_json(
+        &env,
+        &[
+            &scene,
+            "--engine",
+            "slurm",
+            "--frames",
+            "1-10",
+            "--chunk",
+            "4",
+            "--output",
+            out.to_str().unwrap(),
+            "--dry-run",
+            dry.to_str().unwrap(),
+            "--post",
+        ],
+    );
+    assert_eq!(v["submitted"], false);
+    let job: Value =
+        serde_json::from_str(&std::fs::read_to_string(dry.join("brm-farm-job.json")).unwrap())
+            .unwrap();
+    assert_eq!(job["schema"], 1);
+    assert_eq!(job["tasks"].as_array().unwrap().len(), 3);
+    assert_eq!(job["source_scene"], scene);
+    let copy = dry.join("scene/shot.blend");
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(&scene).unwrap()
+    );
+    assert_eq!(job["spec"]["scene"], copy.display().to_string());
+    let sbatch = std::fs::read_to_string(dry.join("slurm/layer-0-render.sbatch")).unwrap();
+    assert!(sbatch.contains("#SBATCH --array=0-2"), "{sbatch}");
+    assert!(sbatch.contains("#SBATCH --gres=gpu:1"), "{sbatch}");
+    assert!(sbatch.contains(" task run --job "), "{sbatch}");
+    assert!(dry.join("slurm/post.sbatch").is_file());
+    // Nothing rendered, and the status says so.
+    assert_eq!(pngs(&out), 0);
+    let id = v["id"].as_str().unwrap();
+    let o = env.brm(&["farm", "status", id, "--json"]);
+    let s: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["state"], "written", "{s:#}");
+    assert_eq!(s["frames_total"], 10);
+    // Cancel of a job that was only written is a clear error.
+    let o = env.brm(&["farm", "cancel", id]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("never submitted"), "{}", text(&o));
+}
+
+#[test]
+fn scenes_and_outputs_in_brms_own_folders_are_refused_and_tmp_warns() {
+    let env = Env::new(&[]);
+    let snap = env.p("home/snapshots");
+    std::fs::create_dir_all(&snap).unwrap();
+    let inside = snap.join("shot.blend");
+    std::fs::copy(format!("{ROOT}/examples/shot.blend"), &inside).unwrap();
+    // A snapshot (what the Maya plug-in exports) is copied to the shared folder: fine.
+    let o = env.brm(&[
+        "farm",
+        "submit",
+        inside.to_str().unwrap(),
+        "--engine",
+        "slurm",
+        "--frames",
+        "1",
+        "--dry-run",
+        env.p("dry-snap").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(env.p("dry-snap/scene/shot.blend").is_file());
+    // But a shared scene folder inside brm's per-user folders is not shared.
+    let o = env.brm(&[
+        "farm",
+        "submit",
+        inside.to_str().unwrap(),
+        "--engine",
+        "slurm",
+        "--frames",
+        "1",
+        "--scene-dir",
+        env.p("home/snapshots/farm").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("no farm node can read"), "{}", text(&o));
+    let o = env.brm(&[
+        "farm",
+        "submit",
+        &format!("{ROOT}/examples/shot.blend"),
+        "--engine",
+        "slurm",
+        "--frames",
+        "1",
+        "--output",
+        env.p("home/state/renders").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("shared storage"), "{}", text(&o));
+    // /tmp is usually local: a warning, the job is written.
+    let o = env.brm(&[
+        "farm",
+        "submit",
+        &format!("{ROOT}/examples/shot.blend"),
+        "--engine",
+        "slurm",
+        "--frames",
+        "1",
+        "--output",
+        "/tmp/brm-farm-test-out",
+        "--dry-run",
+        env.p("dry").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("usually local"), "{}", text(&o));
+    // No shared scene folder at all: say how to give one.
+    let mut env2 = Env::new(&[]);
+    env2.vars.retain(|(k, _)| k != "BRM_FARM_SCENES");
+    let o = env2.brm(&[
+        "farm",
+        "submit",
+        &format!("{ROOT}/examples/shot.blend"),
+        "--engine",
+        "slurm",
+        "--frames",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("BRM_FARM_SCENES"), "{}", text(&o));
+    let o = env.brm(&["farm", "submit", "x.ma", "--engine", "nomad"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("slurm, deadline, opencue, openjd"),
+        "{}",
+        text(&o)
+    );
+}
+
+fn keys_of(path: &Path) -> BTreeMap<String, String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Deadline 10's documented keys (see src/farm/deadline.rs for the pages): indexed keys
+/// (`EnvironmentKeyValue0`, `OutputDirectory0`) by their stem.
+fn documented(key: &str, allowed: &[&str]) -> bool {
+    let stem = key.trim_end_matches(|c: char| c.is_ascii_digit());
+    allowed.contains(&key)
+        || allowed.contains(&stem)
+        || allowed.contains(&format!("{stem}0").as_str())
+}
+
+#[test]
+fn deadline_files_use_only_documented_keys_and_the_fake_deadlinecommand_returns_job_ids() {
+    let env = Env::new(&[]);
+    let rec = env.p("deadline.jsonl");
+    let mut env = env;
+    env.vars
+        .push(("BRM_FAKE_DEADLINE_RECORD".into(), rec.display().to_string()));
+    let scene = maya_scene("layers__layers.ma");
+    let v = submit_json(
+        &env,
+        &[
+            &scene,
+            "-l",
+            "masterLayer",
+            "-l",
+            "layerFrameRange1",
+            "--engine",
+            "deadline",
+            "--frames",
+            "1-8",
+            "--chunk",
+            "4",
+            "--pool",
+            "gpu",
+            "--group",
+            "rtx",
+            "--priority",
+            "10",
+            "--gpu",
+            "1",
+            "--output",
+            env.p("out").to_str().unwrap(),
+            "--post",
+            "--time-limit",
+            "3600",
+        ],
+    );
+    assert_eq!(v["submitted"], true, "{v:#}");
+    let ids: Vec<String> = v["engine_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 3, "two layers and a post job: {v:#}");
+    assert!(ids
+        .iter()
+        .all(|i| i.len() == 24 && i.chars().all(|c| c.is_ascii_hexdigit())));
+    let files: Vec<PathBuf> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| PathBuf::from(f.as_str().unwrap()))
+        .filter(|f| f.extension().is_some_and(|e| e == "job"))
+        .collect();
+    let mut batch = None;
+    for f in &files {
+        let kv = keys_of(f);
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        if name.ends_with("job_info.job") {
+            for k in kv.keys() {
+                assert!(
+                    documented(k, brm::farm::deadline::JOB_INFO_KEYS),
+                    "{name}: {k}"
+                );
+            }
+            let b = kv["BatchName"].clone();
+            assert_eq!(
+                batch.get_or_insert(b.clone()),
+                &b,
+                "one BatchName groups the layers"
+            );
+            assert_eq!(kv["Pool"], "gpu");
+            assert_eq!(kv["Group"], "rtx");
+            assert_eq!(kv["Priority"], "60");
+            assert_eq!(kv["TaskTimeoutMinutes"], "60");
+        } else {
+            let allowed = if kv.contains_key("Executable") {
+                brm::farm::deadline::COMMANDLINE_PLUGIN_KEYS
+            } else {
+                brm::farm::deadline::MAYA_PLUGIN_KEYS
+            };
+            for k in kv.keys() {
+                assert!(documented(k, allowed), "{name}: {k}");
+            }
+            if !kv.contains_key("Executable") {
+                assert_eq!(kv["GPUsPerTask"], "1");
+                assert_eq!(kv["GPUsSelectDevices"], "1");
+                assert!(kv["SceneFile"].ends_with("layers__layers.ma"));
+                assert_eq!(kv["UsingRenderLayers"], "1");
+            }
+        }
+    }
+    // What the fake deadlinecommand received; the post job depends on both layers.
+    let subs: Vec<Value> = std::fs::read_to_string(&rec)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(subs.len(), ids.len());
+    let post = subs.last().unwrap();
+    assert_eq!(post["job_info"]["Plugin"], "CommandLine");
+    assert_eq!(
+        post["job_info"]["JobDependencies"],
+        ids[..ids.len() - 1].join(",")
+    );
+    assert!(subs[0]["job_info"]["Plugin"] == "MayaBatch");
+    // Cancel suspends every Deadline job.
+    let o = env.brm(&["farm", "cancel", v["id"].as_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let suspended = std::fs::read_to_string(&rec)
+        .unwrap()
+        .matches("\"suspend\"")
+        .count();
+    assert_eq!(suspended, ids.len());
+    // The CommandLine alternative runs brm task run with Deadline's frame token.
+    let v = submit_json(
+        &env,
+        &[
+            &scene,
+            "--engine",
+            "deadline",
+            "--frames",
+            "1-8",
+            "--chunk",
+            "4",
+            "--deadline-commandline",
+            "--output",
+            env.p("out2").to_str().unwrap(),
+            "--dry-run",
+            env.p("dl").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(v["submitted"], false);
+    let p = keys_of(
+        &env.p("dl/deadline/layer-0-layer1.plugin_info.job")
+            .with_file_name(
+                std::fs::read_dir(env.p("dl/deadline"))
+                    .unwrap()
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().to_string())
+                    .find(|n| n.starts_with("layer-0-") && n.ends_with("plugin_info.job"))
+                    .unwrap(),
+            ),
+    );
+    assert!(p["Arguments"].contains("task run --job"), "{p:?}");
+    assert!(p["Arguments"].ends_with("--task <STARTFRAME>"), "{p:?}");
+}
+
+#[test]
+fn brm_task_run_renders_a_maya_chunk_with_fallback_progress_and_verification_on_the_assigned_gpu() {
+    let env = Env::new(&[]);
+    let rec = env.p("maya.jsonl");
+    let scene = maya_scene("cube__cube.ma");
+    let dry = env.p("job");
+    let out = env.p("out");
+    // The fake Maya's failure switches travel in the job's environment, as a studio's
+    // launcher variables would.
+    let mut env = env;
+    env.vars.extend([
+        ("BRM_FAKE_RECORD".to_string(), rec.display().to_string()),
+        ("BRM_FAKE_FAIL".to_string(), "start".to_string()),
+        ("BRM_FAKE_FAIL_LEVEL".to_string(), "custom".to_string()),
+    ]);
+    submit_json(
+        &env,
+        &[
+            &scene,
+            "--engine",
+            "slurm",
+            "--frames",
+            "1-6",
+            "--chunk",
+            "3",
+            "--output",
+            out.to_str().unwrap(),
+            "--dry-run",
+            dry.to_str().unwrap(),
+        ],
+    );
+    let job = dry.join("brm-farm-job.json");
+    // Slurm gave this task GPU 3.
+    let node = [
+        ("SLURM_JOB_ID", "41"),
+        ("SLURM_ARRAY_TASK_ID", "1"),
+        ("CUDA_VISIBLE_DEVICES", "3"),
+    ];
+    let o = env.brm_env(&["task", "run", "--job", job.to_str().unwrap()], &node);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("GPUs assigned by Slurm (--gres): CUDA_VISIBLE_DEVICES=3"),
+        "{t}"
+    );
+    assert!(t.contains("falling back to level render"), "{t}");
+    assert!(t.contains("Progress: 100% (3/3 frames)"), "{t}");
+    assert!(t.contains("task 1 done: 3/3 frames verified"), "{t}");
+    // The render saw only the assigned card, and rendered task 1's frames 4-6.
+    let starts: Vec<Value> = std::fs::read_to_string(&rec)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["event"] == "start")
+        .collect();
+    assert!(
+        starts.iter().all(|s| s["cuda_visible_devices"] == "3"),
+        "{starts:#?}"
+    );
+    assert_eq!(starts.last().unwrap()["level"], "render");
+    // The numbered log beside the outputs has the node's lines.
+    let log = std::fs::read_to_string(
+        out.join("brm-logs")
+            .join(
+                std::fs::read_dir(out.join("brm-logs"))
+                    .unwrap()
+                    .flatten()
+                    .next()
+                    .unwrap()
+                    .file_name(),
+            )
+            .join("task-0001.log"),
+    )
+    .unwrap();
+    assert!(log.lines().next().unwrap().starts_with("1\t1\t"), "{log}");
+    assert!(log.contains("task 1 done"), "{log}");
+    // A re-run renders nothing; with one frame deleted, only that frame.
+    let o = env.brm_env(
+        &["task", "run", "--job", job.to_str().unwrap(), "--task", "1"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("nothing to render"), "{}", text(&o));
+    let frame5 = std::fs::read_dir(walk_dir(&out))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains(".0005."))
+        .expect("frame 5");
+    std::fs::remove_file(&frame5).unwrap();
+    let o = env.brm_env(
+        &["task", "run", "--job", job.to_str().unwrap(), "--task", "1"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("rendering the missing 5"), "{}", text(&o));
+    assert!(frame5.is_file());
+    // No task from anywhere: usage error naming the variables.
+    let o = env.brm_env(&["task", "run", "--job", job.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("SLURM_ARRAY_TASK_ID"), "{}", text(&o));
+    let o = env.brm_env(
+        &["task", "run", "--job", job.to_str().unwrap(), "--task", "9"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
+/// The folder holding the frame images under `out` (the layer subfolder).
+fn walk_dir(out: &Path) -> PathBuf {
+    let mut stack = vec![out.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() && !p.ends_with("brm-logs") {
+                stack.push(p);
+            } else if p.to_string_lossy().contains(".0004.") {
+                return d;
+            }
+        }
+    }
+    panic!("no frames under {}", out.display());
+}
+
+#[test]
+#[ignore = "needs openjd-cli: run by scripts/test.sh's farm step"]
+fn openjd_check_accepts_the_template_and_openjd_run_renders_the_blender_example() {
+    let env = Env::new(&[]);
+    let dry = env.p("bundle");
+    let out = env.p("out");
+    submit_json(
+        &env,
+        &[
+            &format!("{ROOT}/examples/shot.blend"),
+            "--engine",
+            "openjd",
+            "--frames",
+            "1-4",
+            "--chunk",
+            "2",
+            "--gpu",
+            "cpu",
+            "--gpus-per-task",
+            "1",
+            "--gpu-memory",
+            "4096",
+            "--post",
+            "--output",
+            out.to_str().unwrap(),
+            "--dry-run",
+            dry.to_str().unwrap(),
+            "--path-map",
+            "Z:\\projects=/mnt/projects",
+        ],
+    );
+    let dir = dry.join("openjd");
+    let t: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("template.json")).unwrap()).unwrap();
+    let step = &t["steps"][0];
+    assert_eq!(
+        step["parameterSpace"]["taskParameterDefinitions"][0]["range"],
+        "0-1"
+    );
+    let amounts = step["hostRequirements"]["amounts"].as_array().unwrap();
+    assert!(
+        amounts
+            .iter()
+            .any(|a| a["name"] == "amount.worker.gpu" && a["min"] == 1),
+        "{t:#}"
+    );
+    assert!(
+        amounts
+            .iter()
+            .any(|a| a["name"] == "amount.worker.gpu.memory"),
+        "{t:#}"
+    );
+    assert_eq!(t["steps"][1]["dependencies"][0]["dependsOn"], step["name"]);
+    let pv: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("parameter_values.json")).unwrap())
+            .unwrap();
+    assert_eq!(pv["parameterValues"][0]["name"], "JobFile");
+    let pm: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("path_mapping.json")).unwrap())
+            .unwrap();
+    assert_eq!(pm["path_mapping_rules"][0]["source_path_format"], "WINDOWS");
+    let o = Command::new("openjd")
+        .arg("check")
+        .arg(dir.join("template.json"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let o = Command::new("openjd")
+        .arg("run")
+        .arg(dir.join("template.json"))
+        .arg("-p")
+        .arg(format!(
+            "file://{}",
+            dir.join("openjd_run_params.json").display()
+        ))
+        .arg("--path-mapping-rules")
+        .arg(format!(
+            "file://{}",
+            dir.join("path_mapping.json").display()
+        ))
+        .envs(env.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(pngs(&out), 4, "{}", text(&o));
+    assert!(text(&o).contains("post: 4/4 frames"), "{}", text(&o));
+}
+
+#[test]
+#[ignore = "needs xmllint (libxml2-utils): run by scripts/test.sh's farm step"]
+fn the_opencue_spec_validates_against_cuebots_dtd_with_valid_names() {
+    let env = Env::new(&[]);
+    let dry = env.p("cue");
+    submit_json(
+        &env,
+        &[
+            &maya_scene("layers__layers.ma"),
+            "-l",
+            "masterLayer",
+            "-l",
+            "layerFrameRange1",
+            "--engine",
+            "opencue",
+            "--frames",
+            "1-8",
+            "--chunk",
+            "4",
+            "--gpu-memory",
+            "8192",
+            "--memory",
+            "16384",
+            "--group",
+            "gpu",
+            "--post",
+            "--name",
+            "a",
+            "--output",
+            env.p("out").to_str().unwrap(),
+            "--dry-run",
+            dry.to_str().unwrap(),
+        ],
+    );
+    let spec = dry.join("opencue/job.xml");
+    let dtd = format!("{ROOT}/../shared/farm/opencue/cjsl-1.15.dtd");
+    let o = Command::new("xmllint")
+        .args(["--noout", "--nonet", "--dtdvalid", &dtd])
+        .arg(&spec)
+        .output()
+        .expect("xmllint (apt-get install libxml2-utils)");
+    assert!(o.status.success(), "{}", text(&o));
+    let x = std::fs::read_to_string(&spec).unwrap();
+    assert_eq!(x.matches("type=\"Render\"").count(), 2, "{x}");
+    assert!(
+        x.contains("<gpus>1</gpus>") && x.contains("<gpu_memory>8192m</gpu_memory>"),
+        "{x}"
+    );
+    assert!(x.contains("--task #IFRAME#"), "{x}");
+    assert!(x.contains("type=\"LAYER_ON_LAYER\""), "{x}");
+    // Cuebot: show, shot and layer names ≥ 3 characters of [A-Za-z0-9_.-].
+    for tag in ["<show>", "<shot>", "layer name=\""] {
+        for part in x.split(tag).skip(1) {
+            let name: String = part
+                .chars()
+                .take_while(|c| *c != '<' && *c != '"')
+                .collect();
+            assert!(
+                name.len() >= 3
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)),
+                "{tag}{name}"
+            );
+        }
+    }
+}
