@@ -91,10 +91,10 @@ impl State {
             .or_else(|| free.first().copied())?;
         for s in self.sessions.end_on_slot(slot) {
             let msg = format!(
-                "warm session {} ({}, layer '{}') ended after {} chunk(s): slot {slot} is needed by job {job_id} (another scene, or a cold job)",
+                "warm session {} ({}, {}) ended after {} chunk(s): slot {slot} is needed by job {job_id} (another scene, or a cold job)",
                 s.id(),
                 s.scene().display(),
-                s.layer(),
+                if s.layer().is_empty() { "all view layers".to_string() } else { format!("layer '{}'", s.layer()) },
                 s.chunks()
             );
             self.note(job_id, &msg);
@@ -222,15 +222,20 @@ impl State {
             t.warm_chunks += 1;
             t.attempts
         };
-        let layer_display = self.jobs[&job_id].tasks[task_idx]
+        // As a cold attempt's note: a .blend job without --layer renders all view layers.
+        let layer_desc = match self.jobs[&job_id].tasks[task_idx]
             .plan
             .layer_display
-            .clone();
+            .as_str()
+        {
+            "" => "all view layers".to_string(),
+            l => format!("layer '{l}'"),
+        };
         let slot_desc = self.slot_desc(slot);
         self.note(
             job_id,
             &format!(
-                "task {task_idx} (layer '{layer_display}', frames {}) attempt {attempt_no}: {} in warm session {} ({}) on {slot_desc}",
+                "task {task_idx} ({layer_desc}, frames {}) attempt {attempt_no}: {} in warm session {} ({}) on {slot_desc}",
                 frames_text(&frames),
                 method_name(level),
                 session.id(),
