@@ -101,6 +101,10 @@ static void test_spec_builder(void) {
     EXPECT_ERR(brm_job_spec_set_timeouts(NULL, 1, 1), BRM_ERR_NULL_ARGUMENT, "spec");
     EXPECT_OK(brm_job_spec_set_timeouts(s, 0, 0));
     EXPECT_OK(brm_job_spec_set_timeouts(s, UINT64_MAX, UINT64_MAX));
+    /* Warm sessions opt-out (issue 13). */
+    EXPECT_ERR(brm_job_spec_set_cold(NULL, 1), BRM_ERR_NULL_ARGUMENT, "spec");
+    EXPECT_OK(brm_job_spec_set_cold(s, 1));
+    EXPECT_OK(brm_job_spec_set_cold(s, 0));
 
     /* Environment. */
     EXPECT_ERR(brm_job_spec_set_env(NULL, "A", "1"), BRM_ERR_NULL_ARGUMENT, "spec");
