@@ -191,14 +191,18 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
                     outln!("  slot {} ({}): {what}", s.slot, s.kind);
                     if let Some(w) = &s.session {
                         outln!(
-                            "    warm session {} (pid {}): {}, {} chunk(s) for job(s) {:?}, scene {}, layer '{}'",
+                            "    warm session {} (pid {}): {}, {} chunk(s) for job(s) {:?}, scene {}, {}",
                             w.id,
                             w.pid,
                             w.state,
                             w.chunks,
                             w.jobs,
                             w.scene,
-                            w.layer
+                            if w.layer.is_empty() {
+                                "all view layers".to_string()
+                            } else {
+                                format!("layer '{}'", w.layer)
+                            }
                         );
                     }
                 }
