@@ -138,7 +138,10 @@ pub fn run(a: FarmArgs) -> brm::Result<i32> {
             } else {
                 outln!(
                     "{:<10} {:<9} {:<16} {:<24} JOB FILE",
-                    "ID", "ENGINE", "ENGINE IDS", "NAME"
+                    "ID",
+                    "ENGINE",
+                    "ENGINE IDS",
+                    "NAME"
                 );
                 for r in &list {
                     let ids = if r.submitted {
@@ -422,7 +425,12 @@ pub fn print_farm_jobs() {
     outln!();
     outln!(
         "{:<10} {:<9} {:<10} {:>13}  {:<20} {:<24}",
-        "FARM JOB", "ENGINE", "STATE", "FRAMES", "ENGINE IDS", "NAME"
+        "FARM JOB",
+        "ENGINE",
+        "STATE",
+        "FRAMES",
+        "ENGINE IDS",
+        "NAME"
     );
     for r in list.iter().rev().take(20).rev() {
         let (state, frames) = match submit::status(&paths, &r.id) {

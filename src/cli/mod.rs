@@ -13,5 +13,5 @@ pub mod jobs;
 pub mod log;
 pub mod render;
 pub mod scene;
-pub mod task;
 pub mod status;
+pub mod task;

@@ -73,6 +73,9 @@ pub trait Sink {
     fn note(&mut self, text: &str);
     /// A (next) command started: persist its identity for re-attaching.
     fn started(&mut self, _cmd_index: usize, _pid: u32, _start_time: u64) {}
+    /// One bounded batch of lines was handed over: a host that buffers lines (the engine's
+    /// job log) writes them out here, so its memory stays flat whatever the render prints.
+    fn batch_done(&mut self) {}
 }
 
 /// Most reads of one render's log per poll, so one flooding render cannot hold its host for
@@ -381,6 +384,7 @@ impl AttemptRunner {
         // 2. Ingest new lines (after an exit: everything, then a trailing partial line), a
         // bounded batch at a time so memory stays flat whatever the render prints.
         let mut reads = 0;
+        let mut drained = false;
         loop {
             self.lines.clear();
             self.tail.read_lines(&mut self.lines)?;
@@ -400,7 +404,14 @@ impl AttemptRunner {
             }
             self.events = events;
             self.events.clear();
-            if at_end || (self.exit.is_none() && reads >= READS_PER_POLL) {
+            sink.batch_done();
+            if at_end {
+                drained = true;
+                break;
+            }
+            // Also after an exit: a render that flooded its log and ended is read over
+            // several polls, never in one unbounded gulp (the host buffers what it gets).
+            if reads >= READS_PER_POLL {
                 break;
             }
         }
@@ -416,6 +427,10 @@ impl AttemptRunner {
         let Some(exit) = self.exit else {
             return Ok(self.state);
         };
+        if !drained {
+            // Ended, but lines are still to be read: the next poll goes on reading them.
+            return Ok(self.state);
+        }
         // 4. Ended: clear the group (helpers left behind must not hold the GPU); a cancel
         // waits until every process of the group is gone.
         if self.cancel.is_some() {

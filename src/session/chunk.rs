@@ -247,6 +247,7 @@ impl WarmChunk {
             self.exit = self.session.try_exit()?;
         }
         let mut reads = 0;
+        let mut drained = false;
         loop {
             self.lines.clear();
             self.session.read_lines(&mut self.lines)?;
@@ -302,10 +303,13 @@ impl WarmChunk {
                 }
             }
             self.lines = lines;
-            if matches!(self.phase, Phase::Done { .. })
-                || at_end
-                || (self.exit.is_none() && reads >= READS_PER_POLL)
-            {
+            sink.batch_done();
+            if matches!(self.phase, Phase::Done { .. }) || at_end {
+                drained = true;
+                break;
+            }
+            // Bounded also after the session died: a flood is read over several polls.
+            if reads >= READS_PER_POLL {
                 break;
             }
         }
@@ -345,6 +349,10 @@ impl WarmChunk {
         let Some(exit) = self.exit else {
             return Ok(self.state);
         };
+        if !drained {
+            // The session ended with lines still to read: the next poll goes on reading.
+            return Ok(self.state);
+        }
         if self.session.group_alive() {
             // The leader ended; helpers must not keep the GPU. A stop waits for the group.
             if self.kill_at.is_none() {

@@ -156,6 +156,7 @@ impl State {
                 task: task_idx as u32,
                 dirty: false,
                 started: None,
+                flush_error: None,
             };
             // Only files this attempt writes count as its frames (runner::verify).
             let r = AttemptRunner::launch_for(
@@ -376,10 +377,14 @@ impl State {
             task: r.task_idx as u32,
             dirty: false,
             started: None,
+            flush_error: None,
         };
         let polled = r.runner.poll(&mut sink);
-        let (dirty, started) = (sink.dirty, sink.started);
+        let (dirty, started, flush_error) = (sink.dirty, sink.started, sink.flush_error);
         job.log_dirty |= dirty;
+        if let Some(e) = flush_error {
+            return Err(e.into());
+        }
         job.log.flush_if_over(1 << 20)?;
         r.offset_dirty |= r.runner.offset() != before;
         let state = polled?;

@@ -214,6 +214,7 @@ struct JobSink<'a> {
     task: u32,
     dirty: bool,
     started: Option<(usize, u32, u64)>,
+    flush_error: Option<QueueError>,
 }
 
 impl Sink for JobSink<'_> {
@@ -231,6 +232,16 @@ impl Sink for JobSink<'_> {
 
     fn started(&mut self, cmd_index: usize, pid: u32, start_time: u64) {
         self.started = Some((cmd_index, pid, start_time));
+    }
+
+    fn batch_done(&mut self) {
+        // Written out each MiB (as before the runner existed); the first error is kept for
+        // the poll's caller, which decides what a failed write means (a full disk).
+        if self.flush_error.is_none() {
+            if let Err(e) = self.log.flush_if_over(1 << 20) {
+                self.flush_error = Some(e);
+            }
+        }
     }
 }
 

@@ -263,6 +263,7 @@ impl State {
                 task: task_idx as u32,
                 dirty: false,
                 started: None,
+                flush_error: None,
             };
             let r = WarmChunk::launch(
                 session,
