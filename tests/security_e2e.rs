@@ -10,24 +10,14 @@ use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn brm_bin() -> String {
-    std::env::var("BRM_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_brm").to_string())
-}
+mod common;
+use common::*;
 
 /// The uid the impostor runs as: nobody's, so no real account is touched.
 const IMPOSTOR_UID: u32 = 4242;
-
-fn am_root() -> bool {
-    // SAFETY: getuid cannot fail.
-    unsafe { libc::getuid() == 0 }
-}
 
 /// Tests that need a second uid need root. In CI that is a failure, never a silent skip.
 fn require_root(test: &str) -> bool {
@@ -42,24 +32,7 @@ fn require_root(test: &str) -> bool {
     false
 }
 
-struct Env {
-    dir: tempfile::TempDir,
-    vars: Vec<(String, Option<String>)>,
-}
-
 impl Env {
-    /// Everything under one BRM_HOME (the usual test set-up).
-    fn home(extra: &[(&str, &str)]) -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let mut e = Env::bare(dir);
-        let home = e.dir.path().display().to_string();
-        e.set("BRM_HOME", &home);
-        for (k, v) in extra {
-            e.set(k, v);
-        }
-        e
-    }
-
     /// No BRM_HOME: the default locations, with the temp dir and HOME moved into the test's
     /// folder and no XDG_RUNTIME_DIR (so the runtime folder is `$TMPDIR/brm-<uid>/run`).
     fn defaults(dir: tempfile::TempDir) -> Env {
@@ -78,186 +51,6 @@ impl Env {
         e.unset("XDG_STATE_HOME");
         e.unset("BRM_SNAPSHOT_DIR");
         e
-    }
-
-    fn bare(dir: tempfile::TempDir) -> Env {
-        let mut e = Env { dir, vars: vec![] };
-        let record = e.dir.path().join("record.jsonl").display().to_string();
-        let nosmi = e.dir.path().join("no-nvidia-smi").display().to_string();
-        e.set("BRM_AGENT", &brm_bin());
-        e.set("BRM_MAYA_ROOTS", &format!("{ROOT}/tests/fakes"));
-        e.set("BRM_NO_NVML", "1");
-        e.set("BRM_NVIDIA_SMI", &nosmi);
-        e.set("BRM_FAKE_RECORD", &record);
-        e.set("BRM_AGENT_IDLE_S", "60");
-        e.set("BRM_TICK_MS", "10");
-        e.set("MAYA_LOCATION", "");
-        e
-    }
-
-    fn set(&mut self, k: &str, v: &str) {
-        self.vars.retain(|(ek, _)| ek != k);
-        self.vars.push((k.into(), Some(v.into())));
-    }
-
-    fn unset(&mut self, k: &str) {
-        self.vars.retain(|(ek, _)| ek != k);
-        self.vars.push((k.into(), None));
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(brm_bin());
-        c.args(args).stdin(Stdio::null());
-        for (k, v) in &self.vars {
-            match v {
-                Some(v) => c.env(k, v),
-                None => c.env_remove(k),
-            };
-        }
-        c
-    }
-
-    /// Run brm, killing it after `limit` (a hang is a test failure, not a hung test run).
-    fn brm_within(&self, args: &[&str], limit: Duration) -> (Output, Duration) {
-        let t = Instant::now();
-        let child = self
-            .cmd(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = wait_limited(child, limit)
-            .unwrap_or_else(|| panic!("brm {args:?} did not return within {limit:?}"));
-        (out, t.elapsed())
-    }
-
-    fn brm(&self, args: &[&str]) -> Output {
-        self.brm_within(args, Duration::from_secs(120)).0
-    }
-
-    fn brm_ok(&self, args: &[&str]) -> String {
-        let o = self.brm(args);
-        assert!(
-            o.status.success(),
-            "brm {args:?} failed ({:?}):\n{}\n{}",
-            o.status,
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.brm_ok(args)).unwrap()
-    }
-
-    fn state_dir(&self) -> PathBuf {
-        self.dir.path().join("state")
-    }
-
-    fn runtime_dir(&self) -> PathBuf {
-        self.dir.path().join("run")
-    }
-
-    fn agent_pid(&self) -> i64 {
-        self.json(&["agent", "status", "--json"])["pid"]
-            .as_i64()
-            .unwrap()
-    }
-
-    fn cube_job(&self, frames: &str, extra: &[&str]) -> u64 {
-        let out = self.dir.path().join("out").display().to_string();
-        let sc = scene("cube__cube.ma");
-        let mut a = vec![
-            "render",
-            sc.as_str(),
-            "--frames",
-            frames,
-            "--gpu",
-            "cpu",
-            "-o",
-            out.as_str(),
-        ];
-        a.extend_from_slice(extra);
-        a.push("--json");
-        self.json(&a)["id"].as_u64().unwrap()
-    }
-
-    fn wait_end(&self, id: u64, limit: Duration) -> Value {
-        let deadline = Instant::now() + limit;
-        loop {
-            let v = self.json(&["status", &id.to_string(), "--json"]);
-            let st = v["state"].as_str().unwrap_or_default().to_string();
-            if ["done", "failed", "cancelled"].contains(&st.as_str()) || Instant::now() > deadline {
-                return v;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn starts(&self) -> usize {
-        std::fs::read_to_string(self.dir.path().join("record.jsonl"))
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|r| r["event"] == "start")
-            .count()
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        let _ = self.brm_within(&["agent", "stop"], Duration::from_secs(30));
-    }
-}
-
-fn wait_limited(mut child: Child, limit: Duration) -> Option<Output> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if child.try_wait().ok().flatten().is_some() {
-            return child.wait_with_output().ok();
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn scene(name: &str) -> String {
-    let p = format!("{ROOT}/../shared/testdata/maya/{name}");
-    assert!(
-        Path::new(&p).is_file(),
-        "test scene {p} is missing: the shared test data must sit beside the repository"
-    );
-    p
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn pid_alive(pid: i64) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            s.rsplit_once(')')
-                .map(|(_, r)| !r.trim_start().starts_with('Z'))
-                .unwrap_or(false)
-        })
-        .unwrap_or(false)
-}
-
-fn wait_for(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
