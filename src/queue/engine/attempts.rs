@@ -173,56 +173,16 @@ impl State {
             Ok(r) => r,
             Err(e) => return self.level_failed_to_start(job_id, task_idx, level, &e.to_string()),
         };
-        let inserted = store::insert_attempt(
-            &self.conn,
-            &AttemptRow {
-                id: 0,
-                task_id: self.jobs[&job_id].tasks[task_idx].id,
-                job_id,
-                level: method_name(level).into(),
-                frames: serde_json::to_string(&frames).unwrap_or_else(|_| "[]".into()),
-                slot: slot as u32,
-                commands: serde_json::to_string(&commands).unwrap_or_else(|_| "[]".into()),
-                cmd_index: 0,
-                pid: runner.pid(),
-                start_time: runner.start_time(),
-                log_path: log_path.to_string_lossy().into_owned(),
-                log_offset: runner.offset(),
-                state: "running".into(),
-                started_ms: now_ms(),
-            },
-        );
-        let attempt_id = match inserted {
-            Ok(id) => id,
-            Err(e) => {
-                // Unrecorded, the render would be found by no agent and run again: stop it.
-                let mut runner = runner;
-                runner.cancel(Duration::ZERO);
-                return Err(self.dbe()(e).into());
-            }
-        };
-        if !runner.baseline().is_empty() {
-            let json = serde_json::to_string(runner.baseline()).unwrap_or_default();
-            store::set_attempt_baseline(&self.conn, attempt_id, &json).map_err(self.dbe())?;
-        }
-        self.slots[slot].busy = Some(attempt_id);
-        self.running.insert(
-            attempt_id,
-            Running {
-                job_id,
-                task_idx,
-                slot,
-                runner: Attempt::Cold(runner),
-                offset_dirty: false,
-            },
-        );
-        let job = self
-            .jobs
-            .get_mut(&job_id)
-            .ok_or(QueueError::NoSuchJob(job_id))?;
-        job.tasks[task_idx].state = TaskState::Running;
-        self.save_task(job_id, task_idx)?;
-        self.refresh_job(job_id)
+        self.record_running(
+            job_id,
+            task_idx,
+            slot,
+            level,
+            &frames,
+            &commands,
+            &log_path,
+            Attempt::Cold(runner),
+        )
     }
 
     /// The programs of a job, from its environment (the agent's when it carries none).
@@ -295,6 +255,73 @@ impl State {
             format!("task {task_idx} failed: {why}")
         };
         self.note(job_id, &msg);
+        self.save_task(job_id, task_idx)?;
+        self.refresh_job(job_id)
+    }
+
+    /// Persist a started attempt (cold or warm) and mark its slot and task running. One
+    /// place for both, so the rules stay the same: an attempt that cannot be recorded is
+    /// stopped at once (no agent would ever find it again, and it would run twice), and the
+    /// files that were there before it are stored with it (only files it writes count).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn record_running(
+        &mut self,
+        job_id: u64,
+        task_idx: usize,
+        slot: usize,
+        level: Method,
+        frames: &[i64],
+        commands: &[CommandSpec],
+        log_path: &Path,
+        attempt: Attempt,
+    ) -> crate::Result<()> {
+        let inserted = store::insert_attempt(
+            &self.conn,
+            &AttemptRow {
+                id: 0,
+                task_id: self.jobs[&job_id].tasks[task_idx].id,
+                job_id,
+                level: method_name(level).into(),
+                frames: serde_json::to_string(frames).unwrap_or_else(|_| "[]".into()),
+                slot: slot as u32,
+                commands: serde_json::to_string(commands).unwrap_or_else(|_| "[]".into()),
+                cmd_index: 0,
+                pid: attempt.pid(),
+                start_time: attempt.start_time(),
+                log_path: log_path.to_string_lossy().into_owned(),
+                log_offset: attempt.offset(),
+                state: "running".into(),
+                started_ms: now_ms(),
+            },
+        );
+        let attempt_id = match inserted {
+            Ok(id) => id,
+            Err(e) => {
+                let mut attempt = attempt;
+                attempt.cancel(Duration::ZERO);
+                return Err(self.dbe()(e).into());
+            }
+        };
+        if !attempt.baseline().is_empty() {
+            let json = serde_json::to_string(attempt.baseline()).unwrap_or_default();
+            store::set_attempt_baseline(&self.conn, attempt_id, &json).map_err(self.dbe())?;
+        }
+        self.slots[slot].busy = Some(attempt_id);
+        self.running.insert(
+            attempt_id,
+            Running {
+                job_id,
+                task_idx,
+                slot,
+                runner: attempt,
+                offset_dirty: false,
+            },
+        );
+        let job = self
+            .jobs
+            .get_mut(&job_id)
+            .ok_or(QueueError::NoSuchJob(job_id))?;
+        job.tasks[task_idx].state = TaskState::Running;
         self.save_task(job_id, task_idx)?;
         self.refresh_job(job_id)
     }

@@ -281,56 +281,16 @@ impl State {
             Ok(c) => c,
             Err(e) => return self.level_failed_to_start(job_id, task_idx, level, &e.to_string()),
         };
-        let inserted = store::insert_attempt(
-            &self.conn,
-            &AttemptRow {
-                id: 0,
-                task_id: self.jobs[&job_id].tasks[task_idx].id,
-                job_id,
-                level: method_name(level).into(),
-                frames: serde_json::to_string(&frames).unwrap_or_else(|_| "[]".into()),
-                slot: slot as u32,
-                commands: serde_json::to_string(&commands).unwrap_or_else(|_| "[]".into()),
-                cmd_index: 0,
-                pid: chunk.session().pid(),
-                start_time: chunk.session().start_time(),
-                log_path: log_path.to_string_lossy().into_owned(),
-                log_offset: chunk.offset(),
-                state: "running".into(),
-                started_ms: now_ms(),
-            },
-        );
-        let attempt_id = match inserted {
-            Ok(id) => id,
-            Err(e) => {
-                // Unrecorded, the chunk would be found by no agent: stop it and its session.
-                let mut chunk = chunk;
-                chunk.cancel(Duration::ZERO);
-                return Err(self.dbe()(e).into());
-            }
-        };
-        if !chunk.baseline().is_empty() {
-            let json = serde_json::to_string(chunk.baseline()).unwrap_or_default();
-            store::set_attempt_baseline(&self.conn, attempt_id, &json).map_err(self.dbe())?;
-        }
-        self.slots[slot].busy = Some(attempt_id);
-        self.running.insert(
-            attempt_id,
-            Running {
-                job_id,
-                task_idx,
-                slot,
-                runner: Attempt::Warm(Box::new(chunk)),
-                offset_dirty: false,
-            },
-        );
-        let job = self
-            .jobs
-            .get_mut(&job_id)
-            .ok_or(QueueError::NoSuchJob(job_id))?;
-        job.tasks[task_idx].state = TaskState::Running;
-        self.save_task(job_id, task_idx)?;
-        self.refresh_job(job_id)
+        self.record_running(
+            job_id,
+            task_idx,
+            slot,
+            level,
+            &frames,
+            &commands,
+            &log_path,
+            Attempt::Warm(Box::new(chunk)),
+        )
     }
 
     /// After a warm chunk's outcome: keep its session for the next chunk when the chunk
