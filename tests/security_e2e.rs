@@ -385,8 +385,12 @@ fn a_damaged_database_is_refused_then_moved_aside_on_request() {
     assert_eq!(std::fs::read(&log1).unwrap(), log1_before, "old log kept");
 }
 
-/// Item 7: the database truncated under a running agent: the agent stops rather than go
-/// on as an empty queue, and the next command refuses the damaged file.
+/// Item 7: the database truncated under a running agent. What brm promises: the agent
+/// stops rather than go on as an empty queue, writes nothing more into the emptied file
+/// (SQLite's close would otherwise checkpoint its write-ahead log into it: a file holding
+/// all of the queue or only part of it, depending on when SQLite last checkpointed), keeps
+/// the log beside it, and the next command refuses the file as damaged and names the log.
+/// Deterministic: the file stays at 0 bytes whatever the log holds.
 #[test]
 fn a_database_truncated_while_the_agent_runs_is_not_used_as_empty() {
     let env = Env::home(&[]);
@@ -394,6 +398,12 @@ fn a_database_truncated_while_the_agent_runs_is_not_used_as_empty() {
     assert_eq!(env.wait_end(id, Duration::from_secs(60))["state"], "done");
     let pid = env.agent_pid();
     let db = env.state_dir().join("brm.sqlite3");
+    let wal = env.state_dir().join("brm.sqlite3-wal");
+    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        wal_len > 0,
+        "precondition: the running agent's write-ahead log holds the job"
+    );
     std::fs::OpenOptions::new()
         .write(true)
         .open(&db)
@@ -403,10 +413,28 @@ fn a_database_truncated_while_the_agent_runs_is_not_used_as_empty() {
     wait_for("the agent to stop", Duration::from_secs(20), || {
         !pid_alive(pid)
     });
+    assert_eq!(
+        std::fs::metadata(&db).unwrap().len(),
+        0,
+        "the stopping agent wrote its write-ahead log back into the emptied file"
+    );
+    assert!(
+        std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 0,
+        "the write-ahead log is kept for recovery"
+    );
     let o = env.brm(&["jobs"]);
     let t = text(&o);
     assert!(!o.status.success(), "{t}");
     assert!(t.contains("damaged"), "{t}");
+    assert!(
+        t.contains("brm.sqlite3-wal"),
+        "the refusal names the kept log: {t}"
+    );
+    assert_eq!(
+        std::fs::metadata(&db).unwrap().len(),
+        0,
+        "refused, left untouched"
+    );
 }
 
 /// Item 7: garbage over the database (not just truncation) is refused the same way.

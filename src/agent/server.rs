@@ -156,6 +156,11 @@ pub fn serve(opts: ServeOptions) -> crate::Result<ServeOutcome> {
                      command says how to recover",
                     paths.database().display()
                 );
+                if why == TRUNCATED {
+                    // The emptied file is still the one the queue's log belongs to: keep
+                    // SQLite from writing part of the queue back into it on close.
+                    engine.abandon_database();
+                }
                 break ServeOutcome::Stopped;
             }
             if bound.is_none() || socket_id(&endpoint) != bound {
@@ -229,6 +234,9 @@ fn socket_id(path: &std::path::Path) -> Option<(u64, u64)> {
         .map(|m| (m.dev(), m.ino()))
 }
 
+#[cfg(unix)]
+const TRUNCATED: &str = "was truncated to 0 bytes";
+
 /// Whether the database file under a running agent was deleted, replaced or emptied (so
 /// the queue it holds is gone or damaged): the agent must not carry on writing.
 #[cfg(unix)]
@@ -236,7 +244,7 @@ fn database_lost(db: &std::path::Path, opened: Option<(u64, u64)>) -> Option<&'s
     match std::fs::metadata(db) {
         Err(_) => Some("was deleted"),
         Ok(_) if socket_id(db) != opened => Some("was replaced by another file"),
-        Ok(m) if m.len() == 0 => Some("was truncated to 0 bytes"),
+        Ok(m) if m.len() == 0 => Some(TRUNCATED),
         Ok(_) => None,
     }
 }

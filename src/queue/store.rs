@@ -166,6 +166,18 @@ fn health(path: &Path) -> Result<(), String> {
 }
 
 fn refuse_damaged(path: &Path, detail: &str) -> QueueError {
+    // A log left beside an emptied file (see `Engine::abandon_database`) holds part of the
+    // queue; SQLite would replay it into any file put at this path, a restored backup too.
+    let wal = with_suffix(path, "-wal");
+    let wal_note = match std::fs::metadata(&wal) {
+        Ok(m) if m.len() > 0 => format!(
+            " Its write-ahead log {} ({} bytes) is kept beside it: move it away too before \
+             restoring a backup, or SQLite applies it to the restored file.",
+            wal.display(),
+            m.len()
+        ),
+        _ => String::new(),
+    };
     QueueError::Database {
         path: path.to_path_buf(),
         message: format!(
@@ -173,7 +185,7 @@ fn refuse_damaged(path: &Path, detail: &str) -> QueueError {
              untouched; renders already running go on, their logs and frames are safe. Restore \
              {} from a backup, or start over with an empty queue, keeping the damaged file \
              beside it for inspection: `brm agent stop; BRM_MOVE_DAMAGED_DB=1 brm agent start` \
-             (it is renamed to {}.damaged-<time>; job ids continue after the old logs)",
+             (it is renamed to {}.damaged-<time>; job ids continue after the old logs).{wal_note}",
             path.display(),
             path.display()
         ),

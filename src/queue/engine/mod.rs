@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 
 mod attempts;
@@ -396,6 +397,25 @@ impl Engine {
     }
 
     /// Stop the tick loop. Renders keep running; a later engine re-attaches to them.
+    /// The database file was emptied under the running agent: write nothing more into it.
+    ///
+    /// Why: SQLite checkpoints its write-ahead log into the database file when the
+    /// connection closes (and when the log passes its auto-checkpoint size). Into an emptied
+    /// file that writes back only the pages changed since the last checkpoint: a file that
+    /// holds some of the queue, or all of it, depending on when SQLite last checkpointed.
+    /// Neither can be told apart from the outside, so the file is left as found (empty), the
+    /// log is kept beside it for whoever recovers it, and the next brm refuses the database
+    /// as damaged (`store::open`), saying how to recover. Then the engine stops.
+    pub fn abandon_database(&self) {
+        if let Ok(st) = self.lock() {
+            let _ = st
+                .conn
+                .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true);
+            let _ = st.conn.pragma_update(None, "wal_autocheckpoint", 0);
+        }
+        self.stop();
+    }
+
     pub fn stop(&self) {
         if let Ok(mut st) = self.lock() {
             // Idle sessions hold a scene and a GPU for nobody once the engine is gone.
