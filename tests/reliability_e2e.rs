@@ -173,8 +173,7 @@ fn a_cancel_survives_the_agent_dying_during_the_grace() {
         helpers = helper_pids(&e.log_text(id));
         helpers.len() == 2
     });
-    // The fake prints their pids as it starts them: give them time to ignore SIGTERM.
-    std::thread::sleep(Duration::from_millis(800));
+    // The fake prints their pids once they ignore SIGTERM (no sleep needed).
     let starts_before = e.starts();
     let o = e.brm(&["cancel", &id.to_string(), "--grace-ms", "4000", "--no-wait"]);
     assert!(o.status.success(), "{}", text(&o));
@@ -220,8 +219,7 @@ fn a_cancel_whose_grace_passed_while_no_agent_ran_kills_at_once() {
         helpers = helper_pids(&e.log_text(id));
         helpers.len() == 2
     });
-    // The fake prints their pids as it starts them: give them time to ignore SIGTERM.
-    std::thread::sleep(Duration::from_millis(800));
+    // The fake prints their pids once they ignore SIGTERM (no sleep needed).
     let starts_before = e.starts();
     let agent = e.agent_pid();
     let o = e.brm(&["cancel", &id.to_string(), "--grace-ms", "1000", "--no-wait"]);
@@ -359,7 +357,12 @@ fn a_full_state_disk_pauses_jobs_and_they_resume_when_space_returns() {
             .unwrap();
         while f.write(b"x").is_ok_and(|n| n > 0) {}
     }
-    std::thread::sleep(Duration::from_secs(3));
+    // Wait for the pause itself (a busy machine may take longer than any fixed sleep),
+    // then a while longer: the message must not repeat.
+    wait_for("the pause for space", Duration::from_secs(60), || {
+        e.log_text(id).contains("no space left on")
+    });
+    std::thread::sleep(Duration::from_secs(2));
     let v = e.json(&["status", &id.to_string(), "--json"]);
     assert!(
         v["state"] == "running" || v["state"] == "paused",
@@ -437,7 +440,6 @@ fn a_cancel_on_a_full_state_disk_still_stops_the_render() {
         helpers = helper_pids(&e.log_text(id));
         helpers.len() == 2
     });
-    std::thread::sleep(Duration::from_millis(800));
     let filler = disk.fill();
     wait_for("the pause", Duration::from_secs(10), || {
         e.log_text(id).contains("no space left on")

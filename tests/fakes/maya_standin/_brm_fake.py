@@ -222,6 +222,7 @@ def sleep_forever():
 GRANDCHILD_CODE = (
     "import signal, time\n"
     "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    "print('ignoring SIGTERM', flush=True)\n"
     "while True:\n"
     "    time.sleep(3600)\n"
 )
@@ -318,7 +319,10 @@ class Invocation:
             self.flood(float(self.fails.get("flood") or 1))
         if "grandchildren" in self.fails:
             for _ in range(2):
-                child = subprocess.Popen([sys.executable, "-c", GRANDCHILD_CODE])
+                child = subprocess.Popen([sys.executable, "-c", GRANDCHILD_CODE], stdout=subprocess.PIPE)
+                # Its pid is printed only once it ignores SIGTERM: a test that sends TERM
+                # after reading the pids needs no sleep to be sure they survive it.
+                child.stdout.readline()
                 self.grandchildren.append(child.pid)
             out("started helper processes %s" % " ".join(str(p) for p in self.grandchildren))
 
