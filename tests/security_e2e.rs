@@ -256,7 +256,7 @@ fn a_stopped_agent_gives_a_timeout_error_not_a_hang() {
     let t = text(&o);
     assert!(!o.status.success(), "{t}");
     assert!(t.contains("did not answer") && t.contains("1500 ms"), "{t}");
-    assert!(took < Duration::from_secs(10), "took {took:?}");
+    assert!(took < Duration::from_secs(25), "took {took:?}");
 
     // The library, as brm_client_new/brm_jobs_json use it, with a short request timeout.
     let t0 = Instant::now();
@@ -271,7 +271,7 @@ fn a_stopped_agent_gives_a_timeout_error_not_a_hang() {
     };
     assert_eq!(e.kind(), brm::ErrorKind::Unavailable, "{e}");
     assert!(e.to_string().contains("did not answer"), "{e}");
-    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
 
     // And through the C entry points Maya calls (brm_client_new, brm_jobs_json).
     use brm::ffi::jobs::{brm_client_free, brm_client_new, brm_jobs_json};
@@ -291,7 +291,7 @@ fn a_stopped_agent_gives_a_timeout_error_not_a_hang() {
     } else {
         assert_eq!(r, brm::ffi::brm_result::BRM_ERR_UNAVAILABLE);
     }
-    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
 }
 
 /// Item 4: the runtime folder is deleted (logind does this at logout) while a chunked job
