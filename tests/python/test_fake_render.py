@@ -2,6 +2,7 @@
 invocation records, which brm's Rust tests rely on."""
 
 import os
+import select
 import signal
 import subprocess
 import time
@@ -155,12 +156,25 @@ def wait_for(predicate, timeout=10.0):
 def test_failure_hang_and_silent(tmp_path, mode, prints):
     scene = write_scene(tmp_path)
     proc = spawn(tmp_path, [scene], {"BRM_FAKE_FAIL": mode})
+    seen = b""
     try:
+        if prints:
+            # Read until the line shows (a busy machine may take more than any fixed sleep
+            # to start Python), then check the fake hangs there rather than exits.
+            deadline = time.time() + 60
+            while b"Starting Rendering" not in seen and time.time() < deadline:
+                ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+                if ready:
+                    chunk = os.read(proc.stdout.fileno(), 65536)
+                    if not chunk:
+                        break
+                    seen += chunk
         time.sleep(1.0)
         assert proc.poll() is None, "the fake should still be running"
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate(timeout=10)
+    out = seen + out
     assert (b"Starting Rendering" in out) == prints
     assert not (tmp_path / "images").exists()
 
@@ -172,7 +186,7 @@ def test_failure_grandchildren_ignore_sigterm(tmp_path):
     try:
         assert wait_for(lambda: _helpers(proc, pids))
         assert len(pids) == 2
-        time.sleep(0.5)
+        # The fake prints the pids once they ignore SIGTERM: no sleep needed.
         for pid in pids:
             os.kill(pid, signal.SIGTERM)  # ignored
         time.sleep(0.3)
