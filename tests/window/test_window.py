@@ -78,15 +78,15 @@ def test_unsaved_layer_edits_show_in_brmLayers_and_the_window(maya, qtbot):
     assert maya.brmLayers() == ["masterLayer", "layerFrameRange1", "renderSetupLayer2", "layerDefaultFrames",
                                 "renderSetupLayer4", "notRenderableLayer", "fxLive"]
     assert "renderSetupLayer2" not in maya.brmLayers(renderable=True)
-    qtbot.waitUntil(lambda: ("fxLive", True) in _layers(w), timeout=5000)
+    qtbot.waitUntil(lambda: ("fxLive", True) in _layers(w), timeout=30000)
     assert ("renderSetupLayer2", False) in _layers(w)
     rs.getRenderLayer("layerDefaultFrames").setName("beautyRenamed")
-    qtbot.waitUntil(lambda: ("beautyRenamed", True) in _layers(w), timeout=5000)
+    qtbot.waitUntil(lambda: ("beautyRenamed", True) in _layers(w), timeout=30000)
     assert "layerDefaultFrames" not in [n for n, _ in _layers(w)]
     assert "beautyRenamed" in maya.brmLayers(renderable=True)
     # a frame range override edited in Render Setup, not saved: shows within a poll
     maya.setAttr("startFrame1.attrValue", 21)
-    qtbot.waitUntil(lambda: w.layer_list.item(2).text().startswith("renderSetupLayer2  frames 21-30"), timeout=5000)
+    qtbot.waitUntil(lambda: w.layer_list.item(2).text().startswith("renderSetupLayer2  frames 21-30"), timeout=30000)
     assert "Unsaved changes" in w.scene_message.text()
     assert maya.file(q=True, modified=True)
     # nothing was written to the artist's scene
@@ -129,7 +129,7 @@ def test_untitled_scene_and_no_renderable_layer_are_explained(maya, qtbot):
     w = _open_window(qtbot)
     assert "never been saved" in w.scene_message.text()
     maya.setAttr("defaultRenderLayer.renderable", False)
-    qtbot.waitUntil(lambda: "No layer is renderable" in w.scene_message.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "No layer is renderable" in w.scene_message.text(), timeout=30000)
     assert not w.submit_button.isEnabled()
     assert "Tick at least one render layer" in w.submit_status.text()
 
@@ -244,7 +244,7 @@ def test_user_setup_installs_the_menu_deferred(maya, qtbot):
     from conftest import REPO
     runpy.run_path(os.path.join(REPO, "maya_plugin", "scripts", "userSetup.py"))
     assert "brmBatchRenderMenuItem" not in maya.ui()      # deferred: Maya's UI first
-    qtbot.waitUntil(lambda: "brmBatchRenderMenuItem" in maya.ui(), timeout=5000)
+    qtbot.waitUntil(lambda: "brmBatchRenderMenuItem" in maya.ui(), timeout=30000)
 
 
 def test_the_binding_asked_for_is_the_one_used():
@@ -265,11 +265,11 @@ def test_after_a_save_the_window_refreshes_and_the_file_has_the_new_layer(maya, 
     maya.file(path, open=True)
     w = _open_window(qtbot)
     renderSetup.instance().createRenderLayer("fxSaved")
-    qtbot.waitUntil(lambda: "Unsaved changes" in w.scene_message.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "Unsaved changes" in w.scene_message.text(), timeout=30000)
     live = json.loads(maya.brmLayers(json=True))
     assert [l["saved"] for l in live["layers"] if l["name"] == "fxSaved"] == [False]
     maya.file(save=True)                       # SceneSaved: the window refreshes at once
-    qtbot.waitUntil(lambda: w.scene_message.text() == "", timeout=5000)
+    qtbot.waitUntil(lambda: w.scene_message.text() == "", timeout=30000)
     live = json.loads(maya.brmLayers(json=True))
     assert [l["saved"] for l in live["layers"] if l["name"] == "fxSaved"] == [True]
     assert "fxSaved" in maya.brmLayers(path)   # the file on disk has it now
