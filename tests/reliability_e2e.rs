@@ -390,6 +390,55 @@ fn a_full_state_disk_pauses_jobs_and_they_resume_when_space_returns() {
     drop(e);
 }
 
+/// Issue 19.4: a renderer that dies while writing a frame leaves a fresh, non-empty,
+/// truncated file (OpenEXR and PNG here). It does not count: the note names it, and the
+/// retry renders it again, whole.
+#[test]
+fn a_frame_cut_short_by_a_crash_is_rendered_again() {
+    for format in ["exr", "png"] {
+        let e = Env::home(&[]);
+        let out = e.dir.path().join("out");
+        let marker = e.dir.path().join("crashed-once");
+        let marker = marker.display().to_string();
+        let id = e.render_job(
+            "1-5",
+            &out,
+            &[
+                ("BRM_FAKE_FAIL", "truncate-at:3"),
+                ("BRM_FAKE_FAIL_ONCE", &marker),
+                ("BRM_FAKE_IMAGE_FORMAT", format),
+            ],
+        );
+        let v = e.wait_end(id, Duration::from_secs(60));
+        let log = e.log_text(id);
+        assert_eq!(v["state"], "done", "{format}: {v}\n{log}");
+        assert_eq!(frames_done(&v), 5, "{format}: {v}");
+        let frame3 = out
+            .join("masterLayer")
+            .join(format!("cube__cube.0003.{format}"));
+        assert!(
+            log.contains(&format!("frame 3: {} is incomplete", frame3.display())),
+            "{format}: the note names the damaged frame:\n{log}"
+        );
+        assert!(log.contains("retry"), "{format}: {log}");
+        let sizes: Vec<u64> = [1, 3]
+            .iter()
+            .map(|f| {
+                std::fs::metadata(
+                    out.join("masterLayer")
+                        .join(format!("cube__cube.000{f}.{format}")),
+                )
+                .unwrap()
+                .len()
+            })
+            .collect();
+        assert_eq!(
+            sizes[0], sizes[1],
+            "{format}: frame 3 was written again, whole"
+        );
+    }
+}
+
 /// Issue 9.5: a full output disk gives "no space left on <folder>", not "exit code 1",
 /// and no zero-byte frame counts.
 #[test]

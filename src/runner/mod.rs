@@ -18,6 +18,7 @@
 //! Process code itself (spawn, group signals, exit watch) is `run/`'s; this module only
 //! decides when to use it.
 
+pub mod complete;
 pub mod eta;
 pub mod verify;
 

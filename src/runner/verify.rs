@@ -1,5 +1,6 @@
-//! Output verification: a frame is done when **this attempt** wrote its file and the file is
-//! not empty.
+//! Output verification: a frame is done when **this attempt** wrote its file, the file is
+//! not empty, and it is whole by its format's own structure ([`super::complete`]: a
+//! renderer that crashed while writing leaves a fresh, truncated file).
 //!
 //! brm chooses every output name (DESIGN §3), so for each task and frame it knows the file
 //! prefix `<image_name>.<padded frame>.`; the extension (and any AOV suffix before it) is
@@ -159,11 +160,38 @@ pub struct Freshness {
     pub overwritten: Vec<i64>,
     /// Frames whose earlier file the attempt left as it was (they do not count).
     pub kept: Vec<i64>,
+    /// Frames the attempt wrote but left incomplete (cut short, unfinished): the file and
+    /// what is wrong with it ([`super::complete`]). They do not count and render again.
+    pub damaged: Vec<(i64, PathBuf, String)>,
 }
 
-/// Keep only the files this attempt wrote (see the module doc); a frame whose files are all
-/// unchanged since the baseline is dropped from `found`.
+/// Keep only the files this attempt wrote, whole (see the module doc): a frame whose files
+/// are all unchanged since the baseline, or one of whose fresh files is incomplete, is
+/// dropped from `found`.
 pub fn only_fresh(
+    found: BTreeMap<i64, Vec<PathBuf>>,
+    baseline: &Baseline,
+    task: &Task,
+    frames: &[i64],
+) -> (BTreeMap<i64, Vec<PathBuf>>, Freshness) {
+    let (fresh, mut fr) = fresh_files(found, baseline, task, frames);
+    let mut whole = BTreeMap::new();
+    for (f, files) in fresh {
+        let bad = files.iter().find_map(|p| match super::complete::check(p) {
+            super::complete::Completeness::Incomplete(why) => Some((p.clone(), why)),
+            _ => None,
+        });
+        match bad {
+            Some((p, why)) => fr.damaged.push((f, p, why)),
+            None => {
+                whole.insert(f, files);
+            }
+        }
+    }
+    (whole, fr)
+}
+
+fn fresh_files(
     found: BTreeMap<i64, Vec<PathBuf>>,
     baseline: &Baseline,
     task: &Task,

@@ -513,6 +513,12 @@ impl State {
                 frames_text(&freshness.overwritten)
             ));
         }
+        for (frame, file, why) in &freshness.damaged {
+            notes.push(format!(
+                "task {ti}: frame {frame}: {} is incomplete ({why}); it does not count: rendered again like a missing frame",
+                file.display()
+            ));
+        }
         if !freshness.kept.is_empty() {
             notes.push(format!(
                 "task {ti}: kept {} earlier frame(s) in {} that this attempt did not write again ({}); they do not count as rendered",

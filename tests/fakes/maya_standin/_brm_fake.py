@@ -15,6 +15,9 @@ BRM_FAKE_FAIL        comma-separated failures:
                      licence         print the renderer's real licence-failure line, exit 1
                      crash-after:N   render N frames, then die of SIGSEGV (exit status 139 in a
                                      shell, signal 11 to a parent)
+                     truncate-at:F   write frame F's image half-way, then die of SIGSEGV
+                                     (a renderer that crashed while writing: a fresh,
+                                     truncated file)
                      hang            print a start line, then sleep forever
                      silent          sleep forever without printing anything
                      flood:MB        first write MB megabytes of log lines as fast as possible,
@@ -29,6 +32,7 @@ BRM_FAKE_RECORD      path of a JSON-lines file; each invocation appends one "sta
                      starts and one "end" line when it ends (see Invocation.record)
 BRM_FAKE_FAIL_ONCE   path of a marker file: the failures apply to the first invocation only
                      (the one that creates the marker), so a retry of the same level succeeds
+BRM_FAKE_IMAGE_FORMAT   png: frames are written as PNG instead of OpenEXR
 BRM_FAKE_FRAME_SECONDS  time each frame takes (default 0.02)
 BRM_FAKE_LOAD_SECONDS   time opening a scene takes (`cmds.file(open=True)`, default 0): a
                      production scene takes 30-120 s to open, which warm sessions (issue 13)
@@ -40,9 +44,11 @@ BRM_FAKE_CALLS       path of a JSON-lines file where the stand-in `maya` package
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 import time
+import zlib
 
 LEVELS = ("custom", "render", "basic")
 
@@ -374,14 +380,56 @@ def set_current(inv):
 # --------------------------------------------------------------------------- rendering
 
 
-def write_image(path, renderer, frame):
+def _exr_attr(name, type_name, value):
+    return name.encode() + b"\0" + type_name.encode() + b"\0" + struct.pack("<i", len(value)) + value
+
+
+def exr_bytes(renderer, frame):
+    """A whole, valid one-pixel scan-line OpenEXR (openexr.com "OpenEXR File Layout": magic,
+    version 2, the required header attributes, the offset table, one uncompressed chunk),
+    with the renderer and frame in a comment attribute: brm checks frames for completeness
+    by this structure, so the fake writes what a renderer writes."""
+    header = b"".join([
+        # One HALF channel "R" (pixel type 1), linear 0, sampling 1x1.
+        _exr_attr("channels", "chlist", b"R\0" + struct.pack("<iB3xii", 1, 0, 1, 1) + b"\0"),
+        _exr_attr("compression", "compression", b"\0"),
+        _exr_attr("dataWindow", "box2i", struct.pack("<4i", 0, 0, 0, 0)),
+        _exr_attr("displayWindow", "box2i", struct.pack("<4i", 0, 0, 0, 0)),
+        _exr_attr("lineOrder", "lineOrder", b"\0"),
+        _exr_attr("pixelAspectRatio", "float", struct.pack("<f", 1.0)),
+        _exr_attr("screenWindowCenter", "v2f", struct.pack("<2f", 0.0, 0.0)),
+        _exr_attr("screenWindowWidth", "float", struct.pack("<f", 1.0)),
+        _exr_attr("comments", "string", ("brm fake %s image, frame %s" % (renderer, frame)).encode("utf-8")),
+    ]) + b"\0"
+    start = b"\x76\x2f\x31\x01" + struct.pack("<I", 2) + header
+    chunk_at = len(start) + 8
+    return start + struct.pack("<Q", chunk_at) + struct.pack("<ii", 0, 2) + b"\x00\x3c"
+
+
+def png_bytes():
+    """A whole one-pixel grey PNG (signature, IHDR, IDAT, IEND; PNG spec §5, §11)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b""))
+
+
+def image_path(path):
+    """Where a frame goes: `BRM_FAKE_IMAGE_FORMAT=png` writes PNG frames (as a renderer whose
+    image format is PNG would), else OpenEXR."""
+    if os.environ.get("BRM_FAKE_IMAGE_FORMAT") == "png" and path.endswith(".exr"):
+        return path[:-4] + ".png"
+    return path
+
+
+def write_image(path, renderer, frame, cut=False):
     directory = os.path.dirname(path)
     if directory:
         os.makedirs(directory, exist_ok=True)
+    data = png_bytes() if path.endswith(".png") else exr_bytes(renderer, frame)
     with open(path, "wb") as f:
-        # OpenEXR magic number, then a readable note: non-empty, recognisably fake.
-        f.write(b"\x76\x2f\x31\x01")
-        f.write(("brm fake %s image, frame %s\n" % (renderer, frame)).encode("utf-8"))
+        # cut: what a renderer that dies while writing leaves (fresh, non-empty, truncated).
+        f.write(data[: len(data) // 2] if cut else data)
 
 
 def render_frames(inv, renderer, jobs):
@@ -391,6 +439,7 @@ def render_frames(inv, renderer, jobs):
     seconds = frame_seconds(inv.fails)
     count = len(jobs)
     for index, (frame, path) in enumerate(jobs, 1):
+        path = image_path(path)
         fields = {
             "frame": frame,
             "fframe": fmt_frame(frame),
@@ -404,7 +453,10 @@ def render_frames(inv, renderer, jobs):
             out(line.format(**fields))
         if seconds > 0:
             time.sleep(seconds)
-        write_image(path, canonical_renderer(renderer), frame)
+        cut = "truncate-at" in inv.fails and str(frame) == str(inv.fails.get("truncate-at"))
+        write_image(path, canonical_renderer(renderer), frame, cut=cut)
+        if cut:
+            inv.crash()
         for line in lines["saved"]:
             out(line.format(**fields))
         for line in lines["done"]:

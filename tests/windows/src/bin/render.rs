@@ -130,7 +130,7 @@ fn run(args: &[String]) -> i32 {
         println!("00:00:02   390MB         |   100% done - 33 rays/pixel");
         std::thread::sleep(Duration::from_millis(ms));
         if let Err(e) = std::fs::create_dir_all(&rd)
-            .and_then(|_| std::fs::write(&path, b"\x76\x2f\x31\x01brm fake arnold image\n"))
+            .and_then(|_| std::fs::write(&path, exr_bytes()))
         {
             println!(
                 "00:00:02   391MB ERROR   | [driver_exr] can't open file `{}': {e}",
@@ -188,4 +188,39 @@ fn record(args: &[String]) {
             args.join("\x1f")
         ),
     );
+}
+
+/// A whole one-pixel scan-line OpenEXR (openexr.com "OpenEXR File Layout"): brm checks
+/// frames for completeness by this structure, so the fake writes what a renderer writes.
+fn exr_bytes() -> Vec<u8> {
+    fn attr(out: &mut Vec<u8>, name: &str, ty: &str, value: &[u8]) {
+        out.extend_from_slice(name.as_bytes());
+        out.push(0);
+        out.extend_from_slice(ty.as_bytes());
+        out.push(0);
+        out.extend_from_slice(&(value.len() as i32).to_le_bytes());
+        out.extend_from_slice(value);
+    }
+    let mut f = vec![0x76, 0x2f, 0x31, 0x01, 2, 0, 0, 0];
+    let mut ch = b"R\0".to_vec();
+    for v in [1i32, 0, 1, 1] {
+        ch.extend_from_slice(&v.to_le_bytes());
+    }
+    ch.push(0);
+    attr(&mut f, "channels", "chlist", &ch);
+    attr(&mut f, "compression", "compression", &[0]);
+    attr(&mut f, "dataWindow", "box2i", &[0u8; 16]);
+    attr(&mut f, "displayWindow", "box2i", &[0u8; 16]);
+    attr(&mut f, "lineOrder", "lineOrder", &[0]);
+    attr(&mut f, "pixelAspectRatio", "float", &1.0f32.to_le_bytes());
+    attr(&mut f, "screenWindowCenter", "v2f", &[0u8; 8]);
+    attr(&mut f, "screenWindowWidth", "float", &1.0f32.to_le_bytes());
+    attr(&mut f, "comments", "string", b"brm fake arnold image");
+    f.push(0);
+    let chunk_at = (f.len() + 8) as u64;
+    f.extend_from_slice(&chunk_at.to_le_bytes());
+    f.extend_from_slice(&0i32.to_le_bytes());
+    f.extend_from_slice(&2i32.to_le_bytes());
+    f.extend_from_slice(&[0x00, 0x3c]);
+    f
 }
