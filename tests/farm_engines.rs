@@ -517,8 +517,78 @@ fn brm_task_run_renders_a_maya_chunk_with_fallback_progress_and_verification_on_
         &[],
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(text(&o).contains("rendering the missing 5"), "{}", text(&o));
+    assert!(
+        text(&o).contains(
+            "were rendered by this farm job before and are unchanged; rendering the other 5"
+        ),
+        "{}",
+        text(&o)
+    );
     assert!(frame5.is_file());
+    // Issue 19.5: another farm job into the same folder finds these files, but they are not
+    // its own: it renders every frame, and only what it writes counts.
+    let dry2 = env.p("job2");
+    submit_json(
+        &env,
+        &[
+            &scene,
+            "--engine",
+            "slurm",
+            "--frames",
+            "1-6",
+            "--chunk",
+            "3",
+            "--output",
+            out.to_str().unwrap(),
+            "--dry-run",
+            dry2.to_str().unwrap(),
+        ],
+    );
+    let job2 = dry2.join("brm-farm-job.json");
+    let before = std::fs::read_to_string(&rec).unwrap().lines().count();
+    let o = env.brm_env(
+        &[
+            "task",
+            "run",
+            "--job",
+            job2.to_str().unwrap(),
+            "--task",
+            "1",
+        ],
+        &[],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(
+        !t.contains("nothing to render"),
+        "another job's frames counted: {t}"
+    );
+    assert!(
+        t.contains("3 earlier frame(s) already in")
+            && t.contains("only files this attempt writes count"),
+        "{t}"
+    );
+    assert!(t.contains("task 1 done: 3/3 frames verified"), "{t}");
+    let frames_rendered: Vec<i64> = std::fs::read_to_string(&rec)
+        .unwrap()
+        .lines()
+        .skip(before)
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["event"] == "end")
+        .flat_map(|v| {
+            v["frames"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|f| f.as_i64())
+        })
+        .collect();
+    assert_eq!(
+        frames_rendered,
+        vec![4, 5, 6],
+        "the second job renders its frames itself"
+    );
     // No task from anywhere: usage error naming the variables.
     let o = env.brm_env(&["task", "run", "--job", job.to_str().unwrap()], &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));

@@ -286,7 +286,9 @@ fn a_cancelled_slurm_job_leaves_no_task_and_no_render_and_a_resubmit_renders_onl
         done < 40,
         "the cancel came too late to test anything: {s:#}"
     );
-    // Re-submit: only the missing frames render.
+    // Re-submit: a new farm job. The cancelled job's frames are there, but they are not
+    // this job's (issue 19.5: only files a job's own render writes count), so every frame
+    // renders, and brm says it found them.
     let mut farm = farm;
     farm.vars.retain(|(k, _)| k != "BRM_FAKE_FRAME_SECONDS");
     let o = farm.brm(&args(true).iter().map(String::as_str).collect::<Vec<_>>());
@@ -303,11 +305,12 @@ fn a_cancelled_slurm_job_leaves_no_task_and_no_render_and_a_resubmit_renders_onl
     let log = farm.brm(&["farm", "log", &id2, "--notes"]);
     let log = String::from_utf8_lossy(&log.stdout).to_string();
     assert!(
-        log.contains("already exist; rendering the missing")
-            || log.contains("already exist; nothing to render"),
+        log.contains("earlier frame(s) already in")
+            && log.contains("only files this attempt writes count"),
         "{log}"
     );
-    // Frames rendered before the cancel were not rendered again.
-    let rendered_again = log.matches("] [brm] frame ").count() as u64;
-    assert_eq!(rendered_again, 40 - done, "{log}");
+    assert!(!log.contains("nothing to render"), "{log}");
+    // Every frame was rendered by the new job.
+    let rendered = log.matches("] [brm] frame ").count() as u64;
+    assert_eq!(rendered, 40, "{log}");
 }

@@ -25,6 +25,7 @@ pub mod record;
 pub mod slurm;
 pub mod submit;
 pub mod tool;
+pub mod verified;
 
 use std::fmt;
 use std::path::PathBuf;

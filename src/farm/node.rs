@@ -5,7 +5,9 @@
 //!
 //! - Exit codes engines understand: 0 every frame of the task exists, 1 failed or cancelled
 //!   (frames missing), 2 bad job file or task, 3 no renderer on this node.
-//! - A re-run renders only the frames still missing (the outputs are the truth).
+//! - A re-run renders only the frames this job has not rendered yet: a frame counts when this
+//!   job's node recorded it and its file is unchanged and whole (`verified`), never because
+//!   some file of that name exists (it may be another job's).
 //! - Progress on stdout as `Progress: NN%` (the form Deadline's CommandLine plug-in parses,
 //!   `.*Progress: (\d+)%.*`) and one `brm: frame F done` per frame.
 //! - Its numbered log (`seq \t stream \t time_ms \t text`, as the agent's job logs) is
@@ -25,7 +27,7 @@ use super::assign::{self, EnvFn};
 use super::pathmap::map_path;
 use super::{FarmError, FarmJob};
 use crate::plan::{self, Executables, GpuChoice, GpuSlot, Method, Task};
-use crate::runner::{verify, AttemptRunner, AttemptSpec, AttemptState, Sink};
+use crate::runner::{AttemptRunner, AttemptSpec, AttemptState, Sink};
 
 /// What `brm task run` was asked.
 #[derive(Clone, Debug, Default)]
@@ -214,25 +216,27 @@ fn render_task(
 ) -> i32 {
     let spec = &job.spec;
     let mut endings = Vec::new();
-    let existing = verify::find_outputs_cached(task, &task.frames, &mut endings);
+    // Only frames this farm job rendered before count as done (see `verified`): a file that
+    // merely exists may be another job's, and is rendered again.
+    let ours = super::verified::still_ours(job, task);
     let mut remaining: Vec<i64> = task
         .frames
         .iter()
         .copied()
-        .filter(|f| !existing.contains_key(f))
+        .filter(|f| !ours.contains(f))
         .collect();
     let total = task.frames.len();
     if remaining.is_empty() {
         log.note(&format!(
-            "all {total} frames of this task already exist; nothing to render"
+            "all {total} frames of this task were rendered by this farm job before and are unchanged; nothing to render"
         ));
         progress(log, total, total);
         return 0;
     }
-    if !existing.is_empty() {
+    if !ours.is_empty() {
         log.note(&format!(
-            "{} of {total} frames already exist; rendering the missing {}",
-            existing.len(),
+            "{} of {total} frames were rendered by this farm job before and are unchanged; rendering the other {}",
+            ours.len(),
             crate::frames::FrameSet::from_frames(remaining.iter().copied()).compact()
         ));
     }
@@ -262,7 +266,7 @@ fn render_task(
     let work = job.log_dir.join(format!("task-{:04}.work", task.index));
     let mut level_i = 0;
     let mut retries = 0;
-    let mut done: BTreeSet<i64> = existing.keys().copied().collect();
+    let mut done: BTreeSet<i64> = ours;
     loop {
         let level = usable[level_i];
         let commands = match plan::command_for(spec, task, &remaining, level, slot, &exes, &work) {
@@ -286,7 +290,7 @@ fn render_task(
             task_timeout: spec.task_timeout_s.map(Duration::from_secs),
             silence_timeout: spec.silence_timeout_s.map(Duration::from_secs),
         };
-        let mut runner = match AttemptRunner::launch(aspec, None, log) {
+        let mut runner = match AttemptRunner::launch_for(aspec, task, &mut endings, None, log) {
             Ok(r) => r,
             Err(e) => {
                 log.note(&format!("level {level} could not start: {e}"));
@@ -312,11 +316,22 @@ fn render_task(
                     AttemptState::Cancelling
                 }
             };
+            let mut fresh_now = Vec::new();
             for f in runner.reported().iter() {
                 if printed.insert(*f) && !done.contains(f) {
                     log.note(&format!("frame {f} done"));
                     progress(log, done.len() + printed.len(), total);
+                    fresh_now.push(*f);
                 }
+            }
+            // Recorded as they come (fresh and whole only), so `brm farm status` shows the
+            // task's progress while it renders; the attempt's verification records the rest.
+            if !fresh_now.is_empty() {
+                let found =
+                    crate::runner::verify::find_outputs_cached(task, &fresh_now, &mut endings);
+                let (found, _) =
+                    crate::runner::verify::only_fresh(found, runner.baseline(), task, &fresh_now);
+                let _ = super::verified::append(job, task, &found);
             }
             if st == AttemptState::Exited {
                 break;
@@ -328,6 +343,25 @@ fn render_task(
             }));
         }
         let outcome = runner.verify(task, &mut endings);
+        for (frame, file, why) in &outcome.freshness.damaged {
+            log.note(&format!(
+                "frame {frame}: {} is incomplete ({why}); it does not count",
+                file.display()
+            ));
+        }
+        if !outcome.freshness.kept.is_empty() {
+            log.note(&format!(
+                "kept {} earlier frame(s) that this render did not write again ({}); they do not count as rendered",
+                outcome.freshness.kept.len(),
+                crate::frames::FrameSet::from_frames(outcome.freshness.kept.iter().copied()).compact()
+            ));
+        }
+        if let Err(e) = super::verified::append(job, task, &outcome.found) {
+            log.note(&format!(
+                "cannot record the verified frames in {}: {e}; a re-run renders them again",
+                super::verified::record_path(job, task.index).display()
+            ));
+        }
         let before = done.len() + printed.iter().filter(|f| !done.contains(f)).count();
         done.extend(outcome.found.keys().copied());
         remaining = outcome.missing.clone();

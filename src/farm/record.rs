@@ -199,12 +199,16 @@ fn list_ids(paths: &Paths) -> Vec<u64> {
     .collect()
 }
 
-/// Frames of each task that exist on the shared filesystem.
+/// Frames of each task that this job's nodes verified and that still exist on the shared
+/// filesystem (a file of another job with the same name never counts: `verified`).
 pub fn frames_on_disk(job: &FarmJob) -> Vec<usize> {
     let mut endings = Vec::new();
     job.tasks
         .iter()
-        .map(|t| verify::find_outputs_cached(t, &t.frames, &mut endings).len())
+        .map(|t| {
+            let ours = super::verified::recorded_frames(job, t);
+            verify::find_outputs_cached(t, &ours, &mut endings).len()
+        })
         .collect()
 }
 

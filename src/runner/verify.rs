@@ -76,7 +76,8 @@ pub struct FileId {
 }
 
 impl FileId {
-    fn of(path: &Path) -> Option<FileId> {
+    /// The file's identity now; `None` when it cannot be read.
+    pub fn of(path: &Path) -> Option<FileId> {
         let m = std::fs::metadata(path).ok()?;
         let mtime_ns = m
             .modified()
