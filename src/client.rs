@@ -373,12 +373,23 @@ impl Client {
             .unwrap_or_else(|_| spec.scene.clone());
         // A .blend: Blender (once per content, cached) gives the view layers to check the
         // job's --layer against now, not at render time, and the default frame range.
-        if spec.is_blend() && (!spec.layers.is_empty() || spec.frames.is_none()) {
+        // Without --output, the folder the artist's file names (its Output path, `//`
+        // resolved against the artist's folder, not the snapshot's).
+        if spec.is_blend()
+            && (!spec.layers.is_empty() || spec.frames.is_none() || spec.output_dir.is_none())
+        {
             match crate::client_scene::blend_facts(&spec.scene, &self.paths) {
                 Ok(facts) => {
                     facts.check_layers(&spec.layers, &spec.scene)?;
                     if spec.frames.is_none() {
                         spec.frames = Some(facts.frames());
+                    }
+                    if spec.output_dir.is_none() {
+                        let artist = spec.source_scene.as_ref().unwrap_or(&spec.scene);
+                        let artist = std::path::absolute(artist).unwrap_or(artist.clone());
+                        if let Some(dir) = facts.output_dir(&artist) {
+                            spec.output_dir = Some(crate::submit_checks::output_dir(&dir)?);
+                        }
                     }
                 }
                 // With frames given, a Blender this process cannot find or run is no reason

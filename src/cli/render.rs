@@ -28,9 +28,11 @@ pub struct RenderArgs {
     /// Renderer (default: the scene's).
     #[arg(long)]
     pub renderer: Option<String>,
-    /// Output directory (default: the Maya project's images folder for a scene inside a
-    /// project with a workspace.mel, else `renders/job-N` in brm's state folder,
-    /// ~/.local/state/brm; printed at submit).
+    /// Output directory (default: for a .blend, the folder of its Output path (`//` = beside
+    /// the artist's .blend) unless that is Blender's default /tmp/; for a Maya scene inside a
+    /// project with a workspace.mel, the project's images folder; else a folder of the job's
+    /// own, `renders/job-N` in brm's state folder. Printed at submit, with a warning when
+    /// frames there will be overwritten).
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
     /// Camera to render.
@@ -109,6 +111,15 @@ pub fn run(a: RenderArgs) -> brm::Result<i32> {
             };
             for d in dirs {
                 errln!("job {id}: frames go to {d}");
+            }
+            // Frames it will overwrite, another live job writing the same files: said now,
+            // before anything renders (machine-wide warnings are said once, elsewhere).
+            for w in s
+                .warnings
+                .iter()
+                .filter(|w| w.contains("overwrite") || w.contains("writes the same files"))
+            {
+                errln!("warning: {w}");
             }
         }
     }

@@ -389,6 +389,19 @@ pub struct FrameRow {
     pub files: String,
 }
 
+/// The id the next [`insert_job`] gives (ids are AUTOINCREMENT: above every id ever used,
+/// and above the logs' ids, see `reserve_ids_above_logs`). Only the engine inserts jobs,
+/// under its lock, so the answer holds until its next insert.
+pub fn next_job_id(conn: &Connection) -> rusqlite::Result<u64> {
+    let seq: i64 = conn.query_row(
+        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'jobs'), 0)",
+        [],
+        |r| r.get(0),
+    )?;
+    let max_id: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) FROM jobs", [], |r| r.get(0))?;
+    Ok((seq.max(max_id) + 1) as u64)
+}
+
 pub fn insert_job(conn: &Connection, j: &JobRow) -> rusqlite::Result<u64> {
     conn.execute(
         "INSERT INTO jobs (name, spec, state, priority, submitted_ms, warnings, log_path, output_dir, slots)

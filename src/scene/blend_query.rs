@@ -17,10 +17,10 @@ use serde::{Deserialize, Serialize};
 use super::{LayerInfo, SceneError, SceneInfo};
 
 /// Bumped when [`BlendFacts`] or the query changes, so old cache entries are not read.
-const CACHE_VERSION: u32 = 1;
+const CACHE_VERSION: u32 = 2;
 
 /// One Python line printing the facts as JSON after a marker.
-const EXPR: &str = "import bpy, json; s = bpy.context.scene; print('BRM_SCENE ' + json.dumps({'start': s.frame_start, 'end': s.frame_end, 'step': s.frame_step, 'engine': s.render.engine, 'camera': s.camera.name if s.camera else None, 'view_layers': [[v.name, bool(v.use)] for v in s.view_layers], 'version': '.'.join(str(x) for x in bpy.data.version[:2])}))";
+const EXPR: &str = "import bpy, json; s = bpy.context.scene; print('BRM_SCENE ' + json.dumps({'start': s.frame_start, 'end': s.frame_end, 'step': s.frame_step, 'engine': s.render.engine, 'camera': s.camera.name if s.camera else None, 'view_layers': [[v.name, bool(v.use)] for v in s.view_layers], 'version': '.'.join(str(x) for x in bpy.data.version[:2]), 'output': s.render.filepath}))";
 
 /// What Blender says about a scene's active scene.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +35,34 @@ pub struct BlendFacts {
     pub view_layers: Vec<(String, bool)>,
     /// The Blender version that saved the file ("3.4").
     pub version: Option<String>,
+    /// The scene's output path as saved (Output Properties › Output, `render.filepath`),
+    /// `//` meaning beside the .blend; Blender's default is `/tmp/`.
+    #[serde(default)]
+    pub output: String,
+}
+
+impl BlendFacts {
+    /// The folder the artist's file asks frames to go to: the folder part of its output
+    /// path (`//render/shot_` → `<artist's folder>/render`), resolved against `artist` (the
+    /// artist's .blend, never brm's snapshot of it). `None` when the file keeps Blender's
+    /// default (`/tmp/`) or no path: that is no choice of the artist's.
+    pub fn output_dir(&self, artist: &Path) -> Option<std::path::PathBuf> {
+        let raw = self.output.trim();
+        if raw.is_empty() || matches!(raw, "/tmp/" | "/tmp\\" | "/tmp" | "//") {
+            return None;
+        }
+        let base = artist.parent().unwrap_or(Path::new("."));
+        let full = match raw.strip_prefix("//") {
+            Some(rel) => base.join(rel),
+            None => std::path::PathBuf::from(raw),
+        };
+        // A trailing separator names a folder; otherwise the last part is a file prefix.
+        if raw.ends_with('/') || raw.ends_with('\\') {
+            Some(full)
+        } else {
+            full.parent().map(Path::to_path_buf)
+        }
+    }
 }
 
 impl BlendFacts {
@@ -196,7 +224,31 @@ mod tests {
             camera: Some("Camera".into()),
             view_layers: vec![("ViewLayer".into(), true), ("fx".into(), false)],
             version: Some("3.4".into()),
+            output: "/tmp/".into(),
         }
+    }
+
+    #[test]
+    fn the_output_folder_comes_from_the_artists_file_and_blenders_default_is_no_choice() {
+        let artist = Path::new("/proj/sq010/sh020/shot.blend");
+        let with = |o: &str| BlendFacts {
+            output: o.into(),
+            ..facts()
+        };
+        assert_eq!(with("/tmp/").output_dir(artist), None);
+        assert_eq!(with("").output_dir(artist), None);
+        assert_eq!(
+            with("//render/shot_").output_dir(artist),
+            Some(PathBuf::from("/proj/sq010/sh020/render"))
+        );
+        assert_eq!(
+            with("//frames/").output_dir(artist),
+            Some(PathBuf::from("/proj/sq010/sh020/frames/"))
+        );
+        assert_eq!(
+            with("/renders/sh020/beauty_").output_dir(artist),
+            Some(PathBuf::from("/renders/sh020"))
+        );
     }
 
     #[test]

@@ -53,19 +53,44 @@ impl State {
             ));
         }
         // No --output: a Maya scene inside a Maya project renders into the project's images
-        // folder (per layer), as Maya's batch render does; anything else into brm's folder.
-        let output_dir = spec.output_dir.clone().unwrap_or_else(|| {
-            let artist = spec.source_scene.as_ref().unwrap_or(&spec.scene);
-            (!spec.is_blend())
-                .then(|| crate::scene::workspace::images_dir(artist))
-                .flatten()
-                .unwrap_or_else(|| self.cfg.paths.default_output())
-        });
+        // folder (per layer), as Maya's batch render does; a .blend into the folder of its
+        // Output path (the client resolved it against the artist's file); anything else into
+        // a folder of its own, `renders/job-N`, so no job overwrites another's by default.
+        let output_dir = match spec.output_dir.clone() {
+            Some(o) => o,
+            None => {
+                let artist = spec.source_scene.as_ref().unwrap_or(&spec.scene);
+                match (!spec.is_blend())
+                    .then(|| crate::scene::workspace::images_dir(artist))
+                    .flatten()
+                {
+                    Some(images) => images,
+                    None => {
+                        let next = store::next_job_id(&self.conn).map_err(self.dbe())?;
+                        self.cfg.paths.default_output().join(format!("job-{next}"))
+                    }
+                }
+            }
+        };
         let tasks = plan::plan_tasks(&spec, info.as_ref(), allowed.len(), &output_dir)?;
         if tasks.is_empty() {
             return Err(
                 QueueError::Empty("no renderable layer or no frame in the job".into()).into(),
             );
+        }
+        // Frames already in the folder (an earlier render, another job's) are overwritten:
+        // never silently. Said at submit, before anything renders.
+        for t in &tasks {
+            let there = crate::runner::verify::find_outputs(t, &t.frames);
+            if !there.is_empty() {
+                warnings.push(format!(
+                    "{} of the frames to render already exist in {} ({}): this job overwrites them; \
+                     give another --output to keep them",
+                    there.len(),
+                    t.output_dir.display(),
+                    frames_text(&there.keys().copied().collect::<Vec<_>>())
+                ));
+            }
         }
         // What inspection could not read matters for Maya scenes; a .blend is read by Blender
         // itself at render time, so its inspection notes are no news to the job.
