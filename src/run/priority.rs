@@ -51,27 +51,83 @@ pub(super) mod linux {
     /// Best effort, level 7 (the lowest).
     pub const BACKGROUND_IOPRIO: i32 = (IOPRIO_CLASS_BE << IOPRIO_CLASS_SHIFT) | 7;
 
-    /// Applies `nice` (never lowering the nice value already there) and the background I/O
-    /// priority to the calling thread (a freshly forked child has only that one).
-    ///
-    /// Async-signal-safe: raw system calls on integers only, so it may run between fork and
-    /// exec. Errors are ignored: raising one's own nice value and lowering one's own I/O
-    /// priority are always allowed; a render must start even on a kernel without them.
-    pub fn apply_to_self(nice: i32) {
-        // SAFETY: plain system calls on integer arguments; no memory, no locks.
-        unsafe {
-            // The raw getpriority returns 20 - nice (never negative), unlike glibc's wrapper.
-            let raw = libc::syscall(libc::SYS_getpriority, libc::PRIO_PROCESS, 0);
-            let current = if raw >= 0 { 20 - raw as i32 } else { 0 };
-            if nice > current {
-                libc::syscall(libc::SYS_setpriority, libc::PRIO_PROCESS, 0, nice);
+    /// A nice value, with its decimal text made before `fork` (nothing may allocate after).
+    #[derive(Clone, Copy)]
+    pub struct Nice {
+        value: i32,
+        text: [u8; 2],
+        len: usize,
+    }
+
+    impl Nice {
+        pub fn new(nice: u8) -> Nice {
+            let nice = nice.min(19);
+            let (text, len) = if nice >= 10 {
+                ([b'0' + nice / 10, b'0' + nice % 10], 2)
+            } else {
+                ([b'0' + nice, 0], 1)
+            };
+            Nice {
+                value: i32::from(nice),
+                text,
+                len,
             }
-            libc::syscall(
-                libc::SYS_ioprio_set,
-                IOPRIO_WHO_PROCESS,
-                0,
-                BACKGROUND_IOPRIO,
-            );
+        }
+
+        /// Applies the nice value (never lowering one already higher) and the background
+        /// I/O priority to the calling thread (a freshly forked child has only that one),
+        /// and the nice value to its session's scheduler autogroup: with
+        /// `kernel.sched_autogroup_enabled` (the default on desktop distributions) CPU time
+        /// is shared between sessions first, so a niced process in its own session would
+        /// still get as much as the artist's whole session. Call right after `setsid`.
+        ///
+        /// Async-signal-safe: raw system calls only, so it may run between fork and exec.
+        /// Errors are ignored: raising one's own nice value and lowering one's own I/O
+        /// priority are always allowed; the autogroup write may be refused (no autogroups,
+        /// or the kernel's limit of one unprivileged write per 100 ms machine-wide), and a
+        /// render must start anyway.
+        pub fn apply_to_self(&self) {
+            if self.value == 0 {
+                return;
+            }
+            // SAFETY: system calls on integers and on this struct's own bytes; no
+            // allocation, no locks.
+            unsafe {
+                // The raw getpriority returns 20 - nice (never negative), unlike glibc's.
+                let raw = libc::syscall(libc::SYS_getpriority, libc::PRIO_PROCESS, 0);
+                let current = if raw >= 0 { 20 - raw as i32 } else { 0 };
+                if self.value > current {
+                    libc::syscall(libc::SYS_setpriority, libc::PRIO_PROCESS, 0, self.value);
+                }
+                libc::syscall(
+                    libc::SYS_ioprio_set,
+                    IOPRIO_WHO_PROCESS,
+                    0,
+                    BACKGROUND_IOPRIO,
+                );
+                let fd = libc::open(
+                    c"/proc/self/autogroup".as_ptr(),
+                    libc::O_WRONLY | libc::O_CLOEXEC,
+                );
+                if fd >= 0 {
+                    libc::write(fd, self.text.as_ptr().cast(), self.len);
+                    libc::close(fd);
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn nice_text_is_decimal() {
+            let t = |n| {
+                let v = super::Nice::new(n);
+                String::from_utf8(v.text[..v.len].to_vec()).unwrap()
+            };
+            assert_eq!(t(1), "1");
+            assert_eq!(t(10), "10");
+            assert_eq!(t(40), "19");
         }
     }
 }

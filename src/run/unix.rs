@@ -39,34 +39,30 @@ const POLL: Duration = Duration::from_millis(10);
 /// most of brm's per-task overhead on short tasks. A lowered priority needs the `pre_exec`
 /// step even then (there is no `posix_spawn` attribute for nice or I/O priority).
 pub(super) fn configure(cmd: &mut Command, priority: RenderPriority) {
-    let hygiene = !spawn_hygiene_already_holds();
-    if !hygiene {
+    // A lowered render always gets its own session: with the scheduler's autogroups (on by
+    // default on desktop Linux) nice only orders processes *within* a session, so the
+    // session itself must be niced (see `priority.rs`).
+    if !priority.is_lowered() && spawn_hygiene_already_holds() {
         cmd.process_group(0);
-        if !priority.is_lowered() {
-            return;
-        }
+        return;
     }
     let max_fd = fd_scan_limit();
     #[cfg(target_os = "linux")]
-    let nice = i32::from(priority.nice());
+    let nice = super::priority::linux::Nice::new(priority.nice());
     // SAFETY: the closure runs between fork and exec and only makes async-signal-safe
     // system calls; it allocates nothing and takes no locks.
     unsafe {
         cmd.pre_exec(move || {
-            if hygiene {
-                if libc::setsid() == -1 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                for sig in RESET_SIGNALS {
-                    libc::signal(sig, libc::SIG_DFL);
-                }
-                mark_inherited_cloexec(max_fd);
+            if libc::setsid() == -1 {
+                return Err(std::io::Error::last_os_error());
             }
+            for sig in RESET_SIGNALS {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            mark_inherited_cloexec(max_fd);
             // A background render yields to the artist (issue 20); its children inherit it.
             #[cfg(target_os = "linux")]
-            if nice > 0 {
-                super::priority::linux::apply_to_self(nice);
-            }
+            nice.apply_to_self();
             Ok(())
         });
     }
