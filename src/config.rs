@@ -249,6 +249,15 @@ pub fn warm_max_rss() -> Option<u64> {
     }
 }
 
+/// `BRM_RENDER_NICE` (default 10, 0 = off, at most 19): the nice value workstation renders
+/// and warm sessions start at, with the lowest best-effort I/O priority (Linux) or
+/// `BELOW_NORMAL_PRIORITY_CLASS` (Windows), so the artist's own programs stay responsive
+/// while layers render (issue 20). Farm nodes (`brm task run`) never lower their renders.
+pub fn render_priority() -> crate::run::RenderPriority {
+    let nice = Env::Process.num("BRM_RENDER_NICE", 10);
+    crate::run::RenderPriority::background(nice.min(19) as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

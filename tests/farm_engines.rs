@@ -436,6 +436,7 @@ fn brm_task_run_renders_a_maya_chunk_with_fallback_progress_and_verification_on_
         ("BRM_FAKE_RECORD".to_string(), rec.display().to_string()),
         ("BRM_FAKE_FAIL".to_string(), "start".to_string()),
         ("BRM_FAKE_FAIL_LEVEL".to_string(), "custom".to_string()),
+        ("BRM_FAKE_PRIORITY".to_string(), "1".to_string()),
     ]);
     submit_json(
         &env,
@@ -482,6 +483,26 @@ fn brm_task_run_renders_a_maya_chunk_with_fallback_progress_and_verification_on_
         "{starts:#?}"
     );
     assert_eq!(starts.last().unwrap()["level"], "render");
+    // A node has no artist: the render and its children keep the node's priority (issue 20;
+    // a workstation render is lowered, tests/render_priority.rs).
+    #[cfg(target_os = "linux")]
+    {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+        let own_nice: i64 = stat[stat.rfind(')').unwrap() + 2..]
+            .split_whitespace()
+            .nth(19 - 3)
+            .unwrap()
+            .parse()
+            .unwrap();
+        // SAFETY: ioprio_get(IOPRIO_WHO_PROCESS, 0) only reads this thread's I/O priority.
+        let own_ioprio = unsafe { libc::syscall(libc::SYS_ioprio_get, 1, 0) };
+        for s in &starts {
+            for key in ["priority", "child_priority"] {
+                assert_eq!(s[key]["nice"], own_nice, "{key} of {s:#}");
+                assert_eq!(s[key]["ioprio"], own_ioprio, "{key} of {s:#}");
+            }
+        }
+    }
     // The numbered log beside the outputs has the node's lines.
     let log = std::fs::read_to_string(
         out.join("brm-logs")

@@ -289,6 +289,7 @@ fn render_task(
             log_path: job.render_log(task.index),
             task_timeout: spec.task_timeout_s.map(Duration::from_secs),
             silence_timeout: spec.silence_timeout_s.map(Duration::from_secs),
+            priority: crate::run::RenderPriority::NORMAL, // a node has no artist to yield to
         };
         let mut runner = match AttemptRunner::launch_for(aspec, task, &mut endings, None, log) {
             Ok(r) => r,

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorKind, Kind};
 
 mod detached;
+mod priority;
 mod process;
 mod ring;
 mod spawn;
@@ -42,6 +43,7 @@ mod windows;
 pub use detached::spawn_detached;
 #[cfg(windows)]
 pub use detached::{disinherit_std_handles, module_path};
+pub use priority::RenderPriority;
 pub use process::{process_exists, watch_exit, ExitNotify, Process};
 pub use ring::{LineRing, LogLine, Stream};
 pub use spawn::{Attached, Child, ExitInfo};

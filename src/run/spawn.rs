@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::{CommandSpec, RunError};
+use super::{CommandSpec, RenderPriority, RunError};
 
 #[cfg(unix)]
 use super::unix as sys;
@@ -78,13 +78,26 @@ impl Child {
     /// appended to `log_path` (created if missing, mode 0600 on Unix; existing content kept,
     /// so a retried task's log continues in the same file).
     pub fn spawn(cmd: &CommandSpec, log_path: &Path) -> Result<Child, RunError> {
-        Self::spawn_with(cmd, log_path, false)
+        Self::spawn_with(cmd, log_path, false, RenderPriority::NORMAL)
+    }
+
+    /// Like [`Child::spawn`], at `priority` (a workstation render yields to the artist).
+    pub fn spawn_at(
+        cmd: &CommandSpec,
+        log_path: &Path,
+        priority: RenderPriority,
+    ) -> Result<Child, RunError> {
+        Self::spawn_with(cmd, log_path, false, priority)
     }
 
     /// Like [`Child::spawn`], but with stdin a pipe the caller writes requests into (a warm
     /// session takes its chunk requests there); take it with [`Child::take_stdin`].
-    pub fn spawn_piped(cmd: &CommandSpec, log_path: &Path) -> Result<Child, RunError> {
-        Self::spawn_with(cmd, log_path, true)
+    pub fn spawn_piped(
+        cmd: &CommandSpec,
+        log_path: &Path,
+        priority: RenderPriority,
+    ) -> Result<Child, RunError> {
+        Self::spawn_with(cmd, log_path, true, priority)
     }
 
     /// The write end of a [`Child::spawn_piped`] child's stdin (once; `None` afterwards).
@@ -92,7 +105,12 @@ impl Child {
         self.lock().stdin.take()
     }
 
-    fn spawn_with(cmd: &CommandSpec, log_path: &Path, piped: bool) -> Result<Child, RunError> {
+    fn spawn_with(
+        cmd: &CommandSpec,
+        log_path: &Path,
+        piped: bool,
+        priority: RenderPriority,
+    ) -> Result<Child, RunError> {
         validate(cmd)?;
         if let Some(cwd) = &cmd.cwd {
             let usable = std::fs::metadata(cwd).and_then(|m| {
@@ -132,7 +150,7 @@ impl Child {
             .stdin(if piped { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log2));
-        sys::configure(&mut command);
+        sys::configure(&mut command, priority);
 
         let child = command.spawn().map_err(|source| match source.kind() {
             io::ErrorKind::NotFound => RunError::ProgramNotFound {

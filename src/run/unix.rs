@@ -4,6 +4,8 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use super::priority::RenderPriority;
+
 /// Highest descriptor number the fallback loop visits (when `close_range` is unavailable):
 /// `RLIMIT_NOFILE` can be a million or more, and a spawn must stay cheap.
 const MAX_FD_SCAN: libc::c_int = 65_536;
@@ -25,19 +27,28 @@ const POLL: Duration = Duration::from_millis(10);
 /// - gets default dispositions for signals the agent may ignore (ignored signals survive
 ///   `exec`, and a render ignoring `SIGTERM` would turn every cancel into a `SIGKILL`).
 ///
+/// - when `priority` is lowered (a workstation render), runs at that nice value and the
+///   background I/O priority (Linux; see `priority.rs`), inherited by all it starts.
+///
 /// Only async-signal-safe calls run in the child (`setsid`, `signal`, `fcntl`, `syscall`).
 ///
 /// Fast path: when none of that is needed — the caller (the agent) already leads its own
 /// session without a terminal, holds no inheritable descriptor and ignores none of those
 /// signals — the child only gets its own process group (`process_group(0)`), which lets std
 /// use `posix_spawn` (vfork-like) instead of `fork`: about half the cost of a spawn, which is
-/// most of brm's per-task overhead on short tasks.
-pub(super) fn configure(cmd: &mut Command) {
-    if spawn_hygiene_already_holds() {
+/// most of brm's per-task overhead on short tasks. A lowered priority needs the `pre_exec`
+/// step even then (there is no `posix_spawn` attribute for nice or I/O priority).
+pub(super) fn configure(cmd: &mut Command, priority: RenderPriority) {
+    // A lowered render always gets its own session: with the scheduler's autogroups (on by
+    // default on desktop Linux) nice only orders processes *within* a session, so the
+    // session itself must be niced (see `priority.rs`).
+    if !priority.is_lowered() && spawn_hygiene_already_holds() {
         cmd.process_group(0);
         return;
     }
     let max_fd = fd_scan_limit();
+    #[cfg(target_os = "linux")]
+    let nice = super::priority::linux::Nice::new(priority.nice());
     // SAFETY: the closure runs between fork and exec and only makes async-signal-safe
     // system calls; it allocates nothing and takes no locks.
     unsafe {
@@ -49,6 +60,9 @@ pub(super) fn configure(cmd: &mut Command) {
                 libc::signal(sig, libc::SIG_DFL);
             }
             mark_inherited_cloexec(max_fd);
+            // A background render yields to the artist (issue 20); its children inherit it.
+            #[cfg(target_os = "linux")]
+            nice.apply_to_self();
             Ok(())
         });
     }

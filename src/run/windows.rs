@@ -38,8 +38,8 @@ use windows_sys::Win32::System::JobObjects::{
 };
 use windows_sys::Win32::System::Threading::{
     GetCurrentThread, GetExitCodeProcess, GetProcessTimes, OpenProcess, SetThreadPriority,
-    TerminateProcess, WaitForSingleObject, CREATE_NEW_PROCESS_GROUP, CREATE_NO_WINDOW,
-    PROCESS_QUERY_LIMITED_INFORMATION, PROCESS_SYNCHRONIZE, PROCESS_TERMINATE,
+    TerminateProcess, WaitForSingleObject, BELOW_NORMAL_PRIORITY_CLASS, CREATE_NEW_PROCESS_GROUP,
+    CREATE_NO_WINDOW, PROCESS_QUERY_LIMITED_INFORMATION, PROCESS_SYNCHRONIZE, PROCESS_TERMINATE,
     THREAD_PRIORITY_BELOW_NORMAL,
 };
 
@@ -58,10 +58,21 @@ pub(super) const QUIET_ERROR_MODE: u32 =
 /// `CREATE_DEFAULT_ERROR_MODE` (learn.microsoft.com/windows/win32/api/errhandlingapi/
 /// nf-errhandlingapi-seterrormode). The error mode is per process, so it is set on the
 /// spawning process (the agent, a background process that must not show dialogs either).
-pub(super) fn configure(cmd: &mut Command) {
+///
+/// A lowered `priority` (a workstation render, issue 20) adds `BELOW_NORMAL_PRIORITY_CLASS`;
+/// processes the render starts inherit it (a below-normal or idle creator passes its class
+/// on when no class is given, learn.microsoft.com/windows/win32/procthread/
+/// scheduling-priorities). Windows has no documented way to set another process's I/O
+/// priority at creation; the CPU class is what yields to the artist.
+pub(super) fn configure(cmd: &mut Command, priority: super::priority::RenderPriority) {
     // SAFETY: plain calls on integers; only adds flags to the process's mode.
     unsafe { SetErrorMode(GetErrorMode() | QUIET_ERROR_MODE) };
-    cmd.creation_flags(CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW);
+    let class = if priority.is_lowered() {
+        BELOW_NORMAL_PRIORITY_CLASS
+    } else {
+        0
+    };
+    cmd.creation_flags(CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW | class);
 }
 
 /// Below-normal priority for the calling thread.

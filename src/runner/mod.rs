@@ -29,8 +29,8 @@ use std::time::{Duration, Instant};
 use crate::plan::{self, Method};
 use crate::progress::{self, LogParser, ProgressEvent};
 use crate::run::{
-    watch_exit, Attached, Child, CommandSpec, ExitInfo, ExitNotify, LogTail, Process, RunError,
-    TailLine, Watchdog,
+    watch_exit, Attached, Child, CommandSpec, ExitInfo, ExitNotify, LogTail, Process,
+    RenderPriority, RunError, TailLine, Watchdog,
 };
 
 /// Where an attempt stands.
@@ -64,6 +64,9 @@ pub struct AttemptSpec {
     pub log_path: PathBuf,
     pub task_timeout: Option<Duration>,
     pub silence_timeout: Option<Duration>,
+    /// The priority its commands start at: lowered on a workstation (the artist keeps
+    /// working, issue 20), normal on a farm node.
+    pub priority: RenderPriority,
 }
 
 /// What the host hears from a runner while it polls it.
@@ -357,7 +360,7 @@ impl AttemptRunner {
             .collect::<Vec<_>>()
             .join(" ");
         sink.note(&format!("running: {argv}"));
-        let child = Child::spawn(cmd, &self.spec.log_path)?;
+        let child = Child::spawn_at(cmd, &self.spec.log_path, self.spec.priority)?;
         let (pid, start) = (child.pid(), child.start_time());
         if let Some(n) = &self.notify {
             watch_exit(pid, n.clone());

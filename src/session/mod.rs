@@ -39,7 +39,9 @@ pub use chunk::WarmChunk;
 pub use pool::SessionPool;
 pub use scene_id::{SceneId, SceneIds};
 
-use crate::run::{Child, CommandSpec, ExitInfo, LogTail, Process, RunError, TailLine};
+use crate::run::{
+    Child, CommandSpec, ExitInfo, LogTail, Process, RenderPriority, RunError, TailLine,
+};
 
 /// What a session may render: reuse needs all three equal.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,7 +111,8 @@ pub struct Session {
 
 impl Session {
     /// Start `command` in its own process group, output appended to `log_path`, requests
-    /// through its stdin.
+    /// through its stdin, at `priority` (lowered on a workstation, issue 20).
+    #[allow(clippy::too_many_arguments)]
     pub fn start(
         id: u64,
         key: SessionKey,
@@ -117,6 +120,7 @@ impl Session {
         log_path: &Path,
         scene: PathBuf,
         layer: String,
+        priority: RenderPriority,
     ) -> Result<Session, RunError> {
         if let Some(d) = log_path.parent() {
             std::fs::create_dir_all(d).map_err(|e| RunError::LogOpen {
@@ -125,7 +129,7 @@ impl Session {
             })?;
         }
         let offset = std::fs::metadata(log_path).map(|m| m.len()).unwrap_or(0);
-        let child = Child::spawn_piped(&command, log_path)?;
+        let child = Child::spawn_piped(&command, log_path, priority)?;
         let stdin = child.take_stdin();
         let tail = LogTail::open(log_path, offset)?;
         let (pid, start_time) = (child.pid(), child.start_time());

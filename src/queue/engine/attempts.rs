@@ -143,6 +143,7 @@ impl State {
             frames.clone(),
             commands.clone(),
             log_path.clone(),
+            self.cfg.render_priority,
         );
         let notify = self.notify.clone();
         let launched = {

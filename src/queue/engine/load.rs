@@ -129,7 +129,14 @@ impl State {
         let commands: Vec<CommandSpec> = serde_json::from_str(&a.commands).unwrap_or_default();
         let frames: Vec<i64> = serde_json::from_str(&a.frames).unwrap_or_default();
         let level = method_from(&a.level);
-        let spec = attempt_spec(job, level, frames, commands, PathBuf::from(&a.log_path));
+        let spec = attempt_spec(
+            job,
+            level,
+            frames,
+            commands,
+            PathBuf::from(&a.log_path),
+            self.cfg.render_priority,
+        );
         let mut runner = AttemptRunner::reattach(
             spec,
             a.cmd_index as usize,

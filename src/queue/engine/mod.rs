@@ -40,7 +40,7 @@ use crate::frames::FrameSet;
 use crate::paths::Paths;
 use crate::plan::{self, Executables, GpuSlot, JobSpec, Method};
 use crate::protocol::replies::{SlotRun, SlotSession, SlotStatus};
-use crate::run::{CommandSpec, ExitNotify, Stream};
+use crate::run::{CommandSpec, ExitNotify, RenderPriority, Stream};
 use crate::runner::{slot_log_path, AttemptRunner, AttemptSpec, AttemptState, Outcome, Sink};
 use crate::scene::{self, SnapshotStore};
 use crate::session::{Attempt, SessionPool};
@@ -73,6 +73,8 @@ pub struct EngineConfig {
     pub warm_idle: Duration,
     /// A warm session over this resident size is killed (bytes; `None`: no limit).
     pub warm_max_rss: Option<u64>,
+    /// The priority renders and warm sessions start at (`BRM_RENDER_NICE`, issue 20).
+    pub render_priority: RenderPriority,
 }
 
 impl EngineConfig {
@@ -94,6 +96,7 @@ impl EngineConfig {
             warm_sessions: crate::config::warm_sessions(),
             warm_idle: crate::config::warm_idle(),
             warm_max_rss: crate::config::warm_max_rss(),
+            render_priority: crate::config::render_priority(),
         }
     }
 }
@@ -696,6 +699,7 @@ fn attempt_spec(
     frames: Vec<i64>,
     commands: Vec<CommandSpec>,
     log_path: PathBuf,
+    priority: RenderPriority,
 ) -> AttemptSpec {
     AttemptSpec {
         level,
@@ -705,6 +709,7 @@ fn attempt_spec(
         log_path,
         task_timeout: job.spec.task_timeout_s.map(Duration::from_secs),
         silence_timeout: job.spec.silence_timeout_s.map(Duration::from_secs),
+        priority,
     }
 }
 

@@ -204,7 +204,7 @@ impl State {
                     .logs()
                     .join("sessions")
                     .join(format!("session-{id}.log"));
-                match Session::start(id, key, cmd, &log, scene, layer) {
+                match Session::start(id, key, cmd, &log, scene, layer, self.cfg.render_priority) {
                     Ok(s) => s,
                     Err(e) => {
                         return self.level_failed_to_start(job_id, task_idx, level, &e.to_string())
@@ -250,6 +250,7 @@ impl State {
             frames.clone(),
             commands.clone(),
             log_path.clone(),
+            self.cfg.render_priority,
         );
         let max_rss = self.cfg.warm_max_rss;
         let launched = {

@@ -37,6 +37,8 @@ BRM_FAKE_FRAME_SECONDS  time each frame takes (default 0.02)
 BRM_FAKE_LOAD_SECONDS   time opening a scene takes (`cmds.file(open=True)`, default 0): a
                      production scene takes 30-120 s to open, which warm sessions (issue 13)
                      pay once per session instead of once per chunk
+BRM_FAKE_PRIORITY    1: each "start" record also holds "priority" and "child_priority", the
+                     nice value and ioprio_get() value of the program and of a child it starts
 BRM_FAKE_CALLS       path of a JSON-lines file where the stand-in `maya` package records every
                      maya.cmds / maya.mel / renderSetup call it receives (tests read it)
 """
@@ -237,6 +239,41 @@ GRANDCHILD_CODE = (
 # --------------------------------------------------------------------------- invocation
 
 
+# --------------------------------------------------------------------------- priority
+
+# ioprio_get(2) system call numbers (<asm/unistd.h>); brm's tests run on these.
+_SYS_IOPRIO_GET = {"x86_64": 252, "aarch64": 31}
+
+
+def own_priority():
+    """This process's nice value (field 19 of /proc/self/stat) and I/O priority
+    (ioprio_get(IOPRIO_WHO_PROCESS, 0): class << 13 | level), as the kernel reports them;
+    None where the platform has neither (not Linux)."""
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(b")") + 2:].split()
+    nice = int(fields[19 - 3])
+    import ctypes
+    import platform
+
+    number = _SYS_IOPRIO_GET.get(platform.machine())
+    if number is None:
+        raise SystemExit("fake Maya: no ioprio_get number known for " + platform.machine())
+    libc = ctypes.CDLL(None, use_errno=True)
+    return {"nice": nice, "ioprio": libc.syscall(number, 1, 0)}
+
+
+def child_priority():
+    """What a process this one starts reports (renderers start helpers; they must inherit)."""
+    code = "import json, sys; sys.path.insert(0, %r); import _brm_fake; print(json.dumps(_brm_fake.own_priority()))" % (
+        os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, check=True).stdout
+    return json.loads(out)
+
+
 class Invocation:
     """One run of a fake Maya program: its failures, its frames, its record lines."""
 
@@ -284,6 +321,10 @@ class Invocation:
             "fail": os.environ.get("BRM_FAKE_FAIL") if self.fails else None,
             "grandchildren": list(self.grandchildren),
         }
+        if event == "start" and os.environ.get("BRM_FAKE_PRIORITY"):
+            # BRM_FAKE_PRIORITY=1: record this process's priority and its child's.
+            rec["priority"] = own_priority()
+            rec["child_priority"] = child_priority()
         data = (json.dumps(rec) + "\n").encode("utf-8")
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
