@@ -375,12 +375,15 @@ impl Client {
         // job's --layer against now, not at render time, and the default frame range.
         // Without --output, the folder the artist's file names (its Output path, `//`
         // resolved against the artist's folder, not the snapshot's).
-        if spec.is_blend()
-            && (!spec.layers.is_empty() || spec.frames.is_none() || spec.output_dir.is_none())
-        {
+        // Without --layer, several renderable view layers render as outputs of their own
+        // (`<output>/<layer>/`), as Maya's layers do: one image per frame would keep only one.
+        if spec.is_blend() {
             match crate::client_scene::blend_facts(&spec.scene, &self.paths) {
                 Ok(facts) => {
                     facts.check_layers(&spec.layers, &spec.scene)?;
+                    if spec.layers.is_empty() {
+                        spec.layers = facts.separate_layers();
+                    }
                     if spec.frames.is_none() {
                         spec.frames = Some(facts.frames());
                     }

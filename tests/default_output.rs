@@ -73,16 +73,58 @@ fn a_blend_renders_into_its_own_output_path_beside_the_artists_file_and_warns_be
     );
     let v = e.wait_end(first, Duration::from_secs(120));
     assert_eq!(v["state"], "done", "{v}");
-    assert!(artist.join("render").join("shot.0001.png").is_file());
+    for layer in ["beauty", "fx"] {
+        assert!(artist.join("render").join(layer).join("shot.0001.png").is_file());
+    }
     // The same frame again: said at submit, before it renders.
     let (second, said) = submit(&e, &args);
     assert!(
         said.contains("warning: 1 of the frames to render already exist in")
+            && said.contains(&artist.join("render").join("fx").display().to_string())
             && said.contains("this job overwrites them"),
         "{said}"
     );
     assert_eq!(
         e.wait_end(second, Duration::from_secs(120))["state"],
         "done"
+    );
+}
+
+/// Issue 19.2: `examples/shot.blend` has two renderable view layers (`beauty`, `fx`).
+/// Without `--layer` each is its own output, `<output>/<layer>/`, and every layer's frames
+/// are counted (before, both were rendered into one `shot.####.png`: one was lost).
+#[test]
+fn every_renderable_view_layer_of_a_blend_is_its_own_output() {
+    let e = Env::home(&[]);
+    let out = e.dir.path().join("out");
+    let o = out.display().to_string();
+    let scene = format!("{ROOT}/examples/shot.blend");
+    let args = [
+        "render",
+        scene.as_str(),
+        "--frames",
+        "1-2",
+        "--gpu",
+        "cpu",
+        "-o",
+        o.as_str(),
+    ];
+    let (id, _) = submit(&e, &args);
+    let v = e.wait_end(id, Duration::from_secs(180));
+    assert_eq!(v["state"], "done", "{v}");
+    assert_eq!(v["frames_done"], 4, "two layers × two frames: {v}");
+    let mut files = Vec::new();
+    for layer in ["beauty", "fx"] {
+        for f in 1..=2 {
+            let p = out.join(layer).join(format!("shot.000{f}.png"));
+            assert!(p.is_file(), "{} missing", p.display());
+            files.push(std::fs::read(&p).unwrap());
+        }
+    }
+    assert_ne!(files[0], files[2], "beauty and fx are different renders");
+    let status = e.brm_ok(&["status", &id.to_string()]);
+    assert!(
+        status.contains("layer beauty") && status.contains("layer fx"),
+        "{status}"
     );
 }

@@ -17,10 +17,10 @@ use serde::{Deserialize, Serialize};
 use super::{LayerInfo, SceneError, SceneInfo};
 
 /// Bumped when [`BlendFacts`] or the query changes, so old cache entries are not read.
-const CACHE_VERSION: u32 = 2;
+const CACHE_VERSION: u32 = 3;
 
 /// One Python line printing the facts as JSON after a marker.
-const EXPR: &str = "import bpy, json; s = bpy.context.scene; print('BRM_SCENE ' + json.dumps({'start': s.frame_start, 'end': s.frame_end, 'step': s.frame_step, 'engine': s.render.engine, 'camera': s.camera.name if s.camera else None, 'view_layers': [[v.name, bool(v.use)] for v in s.view_layers], 'version': '.'.join(str(x) for x in bpy.data.version[:2]), 'output': s.render.filepath}))";
+const EXPR: &str = "import bpy, json; s = bpy.context.scene; print('BRM_SCENE ' + json.dumps({'start': s.frame_start, 'end': s.frame_end, 'step': s.frame_step, 'engine': s.render.engine, 'camera': s.camera.name if s.camera else None, 'view_layers': [[v.name, bool(v.use)] for v in s.view_layers], 'version': '.'.join(str(x) for x in bpy.data.version[:2]), 'output': s.render.filepath, 'format': s.render.image_settings.file_format}))";
 
 /// What Blender says about a scene's active scene.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,9 +39,33 @@ pub struct BlendFacts {
     /// `//` meaning beside the .blend; Blender's default is `/tmp/`.
     #[serde(default)]
     pub output: String,
+    /// The output file format (`PNG`, `OPEN_EXR`, `OPEN_EXR_MULTILAYER`, …).
+    #[serde(default)]
+    pub format: String,
 }
 
 impl BlendFacts {
+    /// The view layers a job without `--layer` renders as outputs of their own: every
+    /// renderable one when there are several, since Blender writes one image per frame and
+    /// the view layers would overwrite each other; none (render as the file says) when one
+    /// layer renders, or when the file writes multilayer EXR (all layers in one file).
+    pub fn separate_layers(&self) -> Vec<String> {
+        if self.format == "OPEN_EXR_MULTILAYER" {
+            return Vec::new();
+        }
+        let on: Vec<String> = self
+            .view_layers
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| n.clone())
+            .collect();
+        if on.len() > 1 {
+            on
+        } else {
+            Vec::new()
+        }
+    }
+
     /// The folder the artist's file asks frames to go to: the folder part of its output
     /// path (`//render/shot_` → `<artist's folder>/render`), resolved against `artist` (the
     /// artist's .blend, never brm's snapshot of it). `None` when the file keeps Blender's
@@ -225,7 +249,27 @@ mod tests {
             view_layers: vec![("ViewLayer".into(), true), ("fx".into(), false)],
             version: Some("3.4".into()),
             output: "/tmp/".into(),
+            format: "PNG".into(),
         }
+    }
+
+    #[test]
+    fn several_renderable_view_layers_render_apart_unless_the_file_writes_multilayer_exr() {
+        let two = BlendFacts {
+            view_layers: vec![
+                ("beauty".into(), true),
+                ("fx".into(), true),
+                ("off".into(), false),
+            ],
+            ..facts()
+        };
+        assert_eq!(two.separate_layers(), vec!["beauty", "fx"]);
+        let multi = BlendFacts {
+            format: "OPEN_EXR_MULTILAYER".into(),
+            ..two.clone()
+        };
+        assert!(multi.separate_layers().is_empty());
+        assert!(facts().separate_layers().is_empty(), "one renderable layer");
     }
 
     #[test]
