@@ -4,6 +4,8 @@
 # Runs alternate (brm, blender, brm, blender, …) and the table compares medians, so machine
 # noise hits both sides alike. Usage: scripts/bench-amortization.sh [runs] (default 3).
 set -euo pipefail
+# Like with like: one view layer (beauty) both ways. Without --layer brm renders each of the
+# scene's two view layers as its own output; `blender -a` would compute both into one image.
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 bash scripts/ensure-blender.sh >/dev/null
@@ -16,10 +18,10 @@ trap '"$BRM" agent stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 now() { date +%s.%N; }
 brm_times=(); bl_times=()
 for i in $(seq 1 "$RUNS"); do
-  t0=$(now); "$BRM" render examples/shot.blend --frames 1-24 -o "$WORK/brm$i" --wait --json >/dev/null; t1=$(now)
+  t0=$(now); "$BRM" render examples/shot.blend --layer beauty --frames 1-24 -o "$WORK/brm$i" --wait --json >/dev/null; t1=$(now)
   brm_times+=("$(echo "$t1 - $t0" | bc -l)")
   n=$(ls "$WORK/brm$i" | wc -l); [ "$n" -eq 24 ] || { echo "brm rendered $n frames, expected 24" >&2; exit 1; }
-  t0=$(now); blender -b examples/shot.blend -o "$WORK/bl$i/shot.####" -a >/dev/null 2>&1; t1=$(now)
+  t0=$(now); blender -b examples/shot.blend --python scripts/blender/brm_blender_setup.py -o "$WORK/bl$i/shot.####" -a -- --view-layer beauty >/dev/null 2>&1; t1=$(now)
   bl_times+=("$(echo "$t1 - $t0" | bc -l)")
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }

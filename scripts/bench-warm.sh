@@ -10,6 +10,8 @@
 # Each warm run starts from a fresh agent (no session yet), so its first chunk pays one load.
 # Usage: scripts/bench-warm.sh [runs] (default 3). Tables go to docs/PERFORMANCE.md.
 set -euo pipefail
+# Like with like: one view layer (beauty) both ways. Without --layer brm renders each of the
+# scene's two view layers as its own output; `blender -a` would compute both into one image.
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 bash scripts/ensure-blender.sh >/dev/null
@@ -27,14 +29,14 @@ count() { find "$1" -type f -size +0 2>/dev/null | wc -l; }
 brm_run() { # name extra-flags...
   local out=$WORK/$1; shift
   local t0 t1; t0=$(now)
-  "$BRM" render "$SCENE" --frames 1-24 --chunk 4 -o "$out" --wait --json "$@" >/dev/null
+  "$BRM" render "$SCENE" --layer beauty --frames 1-24 --chunk 4 -o "$out" --wait --json "$@" >/dev/null
   t1=$(now); [ "$(count "$out")" -eq 24 ] || { echo "brm rendered $(count "$out") frames, expected 24" >&2; exit 1; }
   echo "$t1 - $t0" | bc -l
 }
 first_frame() { # name extra-flags... : seconds from submit to the first frame file
   local out=$WORK/$1; shift
   local t0 id; t0=$(now)
-  id=$("$BRM" render "$SCENE" --frames 1-4 --chunk 4 -o "$out" --json "$@" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  id=$("$BRM" render "$SCENE" --layer beauty --frames 1-4 --chunk 4 -o "$out" --json "$@" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   until [ "$(count "$out")" -ge 1 ]; do sleep 0.005; done
   local t1; t1=$(now)
   until [ "$("$BRM" status "$id" --json | grep -c '"state": "done"')" -gt 0 ]; do sleep 0.05; done
@@ -44,7 +46,7 @@ warm=(); cold=(); bl=(); ff_warm=(); ff_cold=()
 for i in $(seq 1 "$RUNS"); do
   fresh_agent; warm+=("$(brm_run warm$i)")
   fresh_agent; cold+=("$(brm_run cold$i --cold)")
-  t0=$(now); blender -b "$SCENE" -o "$WORK/bl$i/shot.####" -a >/dev/null 2>&1; t1=$(now)
+  t0=$(now); blender -b "$SCENE" --python scripts/blender/brm_blender_setup.py -o "$WORK/bl$i/shot.####" -a -- --view-layer beauty >/dev/null 2>&1; t1=$(now)
   bl+=("$(echo "$t1 - $t0" | bc -l)")
   fresh_agent
   for k in 1 2 3; do
