@@ -605,12 +605,14 @@ fn a_blend_job_names_its_layers_in_words() {
         "{text}\n{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert!(text.contains("task 0 all view layers: done"), "{text}");
+    // Its two renderable view layers render as outputs of their own (issue 19.2).
+    assert!(text.contains("task 0 layer beauty: done"), "{text}");
+    assert!(text.contains("task 1 layer fx: done"), "{text}");
     let v = env.json(&["jobs", "--json"]);
     let id = v[0]["id"].as_u64().unwrap().to_string();
     let notes = env.ok(&["log", &id, "--notes"]);
     assert!(
-        notes.contains("task 0 (all view layers, frames 1)"),
+        notes.contains("task 0 (layer 'beauty', frames 1)"),
         "{notes}"
     );
     assert!(!notes.contains("layer ''"), "{notes}");
