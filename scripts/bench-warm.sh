@@ -5,6 +5,7 @@
 #  2. Three submits of the same scene (each a new snapshot of identical content; Blender, and
 #     the fake mayapy with a 5 s scene load): time to
 #     the first frame of the second and third, warm vs --cold (no scene load when warm).
+#  0. One dependency check (stat of 1,000 texture files), cargo bench --bench warm_deps.
 #  3. The fake mayapy (tests/fakes) with a 5 s scene load, 6 chunks of 2 frames at 0.5 s a
 #     frame: warm vs cold. Target: warm total <= one load + the render time x 1.1.
 # Each warm run starts from a fresh agent (no session yet), so its first chunk pays one load.
@@ -16,6 +17,8 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 bash scripts/ensure-blender.sh >/dev/null
 cargo build --release --quiet --bin brm
+# 0. The dependency check a reused session pays before each chunk (1,000 textures).
+cargo bench --quiet --bench warm_deps 2>/dev/null | grep "dependency check"
 BRM=$PWD/target/release/brm
 WORK=$(mktemp -d /tmp/brm-bench-warm.XXXX)
 export BRM_HOME=$WORK/home BRM_AGENT=$BRM BRM_NO_NVML=1 BRM_NVIDIA_SMI=$WORK/none

@@ -441,3 +441,67 @@ fn a_silent_session_is_killed_by_the_watchdog_and_the_chunk_renders_elsewhere() 
     assert!(group_members(pid).is_empty());
     assert!(env.session().is_null());
 }
+
+fn blender_script(script: &str, args: &[&str]) -> String {
+    let o = Command::new("blender")
+        .args(["-b", "--factory-startup", "--python"])
+        .arg(PathBuf::from(ROOT).join("tests/blender").join(script))
+        .arg("--")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The centre pixel (r, g, b) of a PNG, read by Blender.
+fn pixel(png: &Path) -> (u32, u32, u32) {
+    let out = blender_script("write_png.py", &["--probe", png.to_str().unwrap()]);
+    let line = out.lines().find(|l| l.starts_with("PIXEL ")).unwrap();
+    let v: Vec<u32> = line[6..].split(' ').map(|x| x.parse().unwrap()).collect();
+    (v[0], v[1], v[2])
+}
+
+/// Issue 19: a texture replaced on disk between two submits of the same .blend is not
+/// rendered from the idle session that loaded the old one: the session ends with a note
+/// naming the file, and the second job's frames show the new colour.
+#[test]
+fn a_changed_texture_ends_the_warm_session_and_renders_new() {
+    let env = Env::new(&[]);
+    let dir = env.home.path().join("proj");
+    std::fs::create_dir_all(dir.join("tex")).unwrap();
+    let tex = dir.join("tex/wood.png");
+    let scene = dir.join("shot.blend");
+    blender_script("write_png.py", &[tex.to_str().unwrap(), "1", "0", "0"]);
+    blender_script(
+        "texture_scene.py",
+        &[scene.to_str().unwrap(), tex.to_str().unwrap()],
+    );
+    let a = env.submit(&scene, "1-2", "1", "a", &[]);
+    let va = env.wait(a);
+    assert_eq!(va["state"], "done", "{va:#}");
+    let s1 = env.session();
+    assert_eq!(s1["state"], "idle", "{s1:#}");
+    let (r, g, _) = pixel(&env.out("a").join("shot.0002.png"));
+    assert!(r > 150 && g < 50, "red first: {r} {g}");
+
+    blender_script("write_png.py", &[tex.to_str().unwrap(), "0", "1", "0"]);
+    let b = env.submit(&scene, "1-2", "1", "b", &[]);
+    let vb = env.wait(b);
+    assert_eq!(vb["state"], "done", "{vb:#}");
+    for f in ["shot.0001.png", "shot.0002.png"] {
+        let (r, g, _) = pixel(&env.out("b").join(f));
+        assert!(g > 150 && r < 50, "{f} shows the new texture: {r} {g}");
+    }
+    let nb = env.notes(b);
+    let changed: Vec<&String> = nb
+        .iter()
+        .filter(|n| n.contains("not reused") && n.contains(tex.to_str().unwrap()))
+        .collect();
+    assert_eq!(changed.len(), 1, "{nb:#?}");
+    assert!(
+        changed[0].contains("changed since the scene was loaded"),
+        "{changed:?}"
+    );
+    assert_ne!(env.session()["pid"], s1["pid"]);
+}

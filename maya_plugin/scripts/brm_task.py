@@ -122,9 +122,35 @@ def frames_of_runs(runs):
     return frames
 
 
+def scene_dependencies():
+    """Every file the open Maya scene reads (issue 19): `cmds.file(query=True, list=True)`
+    (the scene, references, textures Maya knows), the references, and each file-texture
+    node's fileTextureName; absolute paths. Raises when Maya cannot say (brm then never
+    reuses the session for another job)."""
+    from maya import cmds
+
+    files = set()
+    for path in cmds.file(query=True, list=True, withoutCopyNumber=True) or []:
+        files.add(path)
+    for path in cmds.file(query=True, reference=True, withoutCopyNumber=True) or []:
+        files.add(path)
+    for node in cmds.ls(type="file") or []:
+        path = cmds.getAttr(node + ".fileTextureName")
+        if path:
+            files.add(path)
+    return sorted(os.path.abspath(p) for p in files if p)
+
+
+def report_dependencies(list_files=scene_dependencies):
+    try:
+        emit("dependencies", files=list_files())
+    except Exception as e:  # noqa: BLE001 - reported; brm keeps the session to this job
+        emit("dependencies", complete=False, message="%s: %s" % (type(e).__name__, e))
+
+
 def session(task, setup, render, stdin=None):
     """Warm session (issue 13): `setup(task)` once (opens the scene: the long part), then
-    `@brm session_ready`, then one chunk per request line read from stdin:
+    `@brm dependencies` (the files the scene reads), `@brm session_ready`, then one chunk per request line read from stdin:
 
         {"op":"render","chunk":N,"runs":[[S,E,STEP],...],
          "output_dir":"...","image_name":"...","padding":4}
@@ -134,6 +160,7 @@ def session(task, setup, render, stdin=None):
     re-runs the rest cold). `quit` or end of input ends the session."""
     stdin = stdin or sys.stdin
     ctx = setup(task)
+    report_dependencies()
     emit("session_ready", scene=task["scene"], pid=os.getpid())
     for line in stdin:
         line = line.strip()

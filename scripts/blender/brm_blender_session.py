@@ -6,7 +6,8 @@ brm runs (never through a shell):
 
 Blender loads SCENE, then runs this script. It first applies exactly what a cold render's
 setup script applies (`brm_blender_setup.py`: view layer, Cycles device, `//` paths rebased),
-announces that the scene is loaded, and reads requests from stdin, one JSON object a line:
+lists the files the scene depends on (`@brm {"event":"dependencies","files":[...]}`, brm
+checks them before each reuse), announces that the scene is loaded, and reads requests from stdin, one JSON object a line:
 
     {"op":"render","chunk":N,"output":"DIR/NAME.####","runs":[[START,END,STEP],...]}
     {"op":"quit"}
@@ -38,6 +39,49 @@ def brm_event(**fields):
     sys.stdout.flush()
 
 
+def _resolve(path, item, source_dir):
+    """An item's file path as an absolute path of the real file: `//` against the library
+    it comes from, else against the artist's folder (the snapshot's is not where it lives)."""
+    lib = getattr(item, "library", None)
+    if path.startswith("//"):
+        if lib is not None:
+            return os.path.normpath(bpy.path.abspath(path, library=lib))
+        start = source_dir or os.path.dirname(bpy.data.filepath)
+        return os.path.normpath(bpy.path.abspath(path, start=start))
+    return os.path.normpath(os.path.abspath(path))
+
+
+def list_dependencies(source_dir):
+    """Every external file the loaded scene reads (issue 19): anything in bpy.data with a
+    file path (images, libraries, sounds, clips, cache files, volumes, fonts, texts), image
+    sequences' and UDIM tiles' folders too (a frame or tile added changes the folder)."""
+    files = set()
+    for name in dir(bpy.data):
+        coll = getattr(bpy.data, name, None)
+        if not isinstance(coll, bpy.types.bpy_prop_collection):
+            continue
+        for item in coll:
+            path = getattr(item, "filepath", None)
+            if not isinstance(path, str) or not path or path == "<builtin>":
+                continue
+            if getattr(item, "packed_file", None) is not None:
+                continue
+            if name == "texts" and getattr(item, "is_in_memory", True):
+                continue
+            full = _resolve(path, item, source_dir)
+            files.add(full)
+            if getattr(item, "source", "") in ("SEQUENCE", "TILED") or "<UDIM>" in path:
+                folder = os.path.dirname(full)
+                files.add(folder)
+                try:
+                    for entry in os.listdir(folder):
+                        files.add(os.path.join(folder, entry))
+                except OSError:
+                    pass
+                files.discard(full) if "<UDIM>" in full else None
+    return sorted(files)
+
+
 def render_runs(scene, output, runs):
     saved = (scene.frame_start, scene.frame_end, scene.frame_step, scene.render.filepath)
     try:
@@ -62,6 +106,11 @@ def main():
     # time). Pixels are unchanged (checked on examples/shot.blend: all 24 frames identical).
     if hasattr(scene.render, "use_persistent_data"):
         scene.render.use_persistent_data = True
+    try:
+        source_dir = brm_blender_setup.parse_args(sys.argv)["source_dir"]
+        brm_event(event="dependencies", files=list_dependencies(source_dir))
+    except Exception as exc:  # noqa: BLE001 - brm then never reuses this session for another job
+        brm_event(event="dependencies", complete=False, message=str(exc))
     brm_event(event="session_ready", scene=bpy.data.filepath, pid=os.getpid())
     for line in sys.stdin:
         line = line.strip()

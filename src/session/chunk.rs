@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::memory::rss_bytes;
 use super::request::{control_line, Control, Request};
-use super::Session;
+use super::{DepState, Dependencies, Session};
 use crate::plan;
 use crate::progress::{self, LogParser, ProgressEvent};
 use crate::run::{ExitInfo, RunError, TailLine, Watchdog};
@@ -278,6 +278,26 @@ impl WarmChunk {
                         if self.phase == Phase::WaitReady && self.kill_at.is_none() {
                             self.send_request(sink);
                         }
+                    }
+                    Some(Control::Dependencies(files)) => {
+                        let deps = Dependencies::record(files);
+                        sink.note(&format!(
+                            "warm session {}: its scene depends on {} file(s){}; they are checked before each reuse",
+                            self.session.id,
+                            deps.len(),
+                            match deps.missing() {
+                                0 => String::new(),
+                                n => format!(" ({n} missing now)"),
+                            }
+                        ));
+                        self.session.deps = DepState::Listed(deps);
+                    }
+                    Some(Control::Unlisted(why)) => {
+                        sink.note(&format!(
+                            "warm session {}: {why}; it will not be reused for another job",
+                            self.session.id
+                        ));
+                        self.session.deps = DepState::Unlisted(why);
                     }
                     Some(Control::ChunkDone { chunk, ok, message }) if chunk == self.chunk => {
                         if !ok {

@@ -16,12 +16,15 @@
 //! - [`SessionKey`]: what a session may render — the slot, the exact command (program, script
 //!   options, layer, environment) and the scene *content* (length + hash of the bytes), so a
 //!   content-identical snapshot of a re-submit reuses it and a different one never does.
+//! - [`Dependencies`]: the files the loaded scene reads (images, libraries, caches,
+//!   references) with their identity, checked before every reuse (`deps`).
 //! - [`WarmChunk`]: one chunk rendered on a session, driven like an attempt (`chunk`).
 //! - [`Attempt`]: what the engine drives per running attempt, cold or warm (`attempt`).
 //! - [`SessionPool`]: idle sessions, their idle timeout, and sessions being ended (`pool`).
 
 mod attempt;
 mod chunk;
+mod deps;
 mod memory;
 mod pool;
 pub mod request;
@@ -36,6 +39,7 @@ use std::time::Instant;
 
 pub use attempt::Attempt;
 pub use chunk::WarmChunk;
+pub use deps::{not_reused_note, Change, DepState, Dependencies, FileIdentity, NotReusable};
 pub use pool::SessionPool;
 pub use scene_id::{SceneId, SceneIds};
 
@@ -43,12 +47,15 @@ use crate::run::{
     Child, CommandSpec, ExitInfo, LogTail, Process, RenderPriority, RunError, TailLine,
 };
 
-/// What a session may render: reuse needs all three equal.
+/// What a session may render: reuse needs all four equal (and its dependencies unchanged,
+/// [`DepState::reuse_check`]). Kept apart so a note can say which one differs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionKey {
     pub slot: usize,
-    /// Hash of the command minus the scene path: program, arguments, environment.
+    /// Hash of the command minus the scene path: program, arguments, session setup.
     pub command: u64,
+    /// Hash of the environment (variables, and whether it starts empty).
+    pub env: u64,
     pub scene: SceneId,
 }
 
@@ -73,15 +80,63 @@ impl SessionKey {
             }
         }
         setup.hash(&mut h);
+        let mut e = std::collections::hash_map::DefaultHasher::new();
         let mut env = command.env.clone();
         env.sort();
-        env.hash(&mut h);
-        command.env_clear.hash(&mut h);
+        env.hash(&mut e);
+        command.env_clear.hash(&mut e);
         SessionKey {
             slot,
             command: h.finish(),
+            env: e.finish(),
             scene,
         }
+    }
+
+    /// What differs from `other`, in words: "slot", "command", "environment", "scene".
+    pub fn differences(&self, other: &SessionKey) -> Vec<&'static str> {
+        let mut d = Vec::new();
+        if self.slot != other.slot {
+            d.push("slot");
+        }
+        if self.command != other.command {
+            d.push("command");
+        }
+        if self.env != other.env {
+            d.push("environment");
+        }
+        if self.scene != other.scene {
+            d.push("scene");
+        }
+        d
+    }
+}
+
+/// Why a session of `old` cannot render a task of `new` (`None`: a cold task), for the note
+/// that ends it.
+pub fn why_not_same(old: &SessionKey, new: Option<&SessionKey>) -> String {
+    let Some(new) = new else {
+        return "the task renders cold".into();
+    };
+    let d = old.differences(new);
+    fn words(w: &'static str) -> &'static str {
+        match w {
+            "scene" => "scene content",
+            "command" => "render command (renderer, options, layer)",
+            "environment" => "environment variables",
+            other => other,
+        }
+    }
+    match d.as_slice() {
+        [] => "the same scene and command (its files changed)".into(),
+        [only] => format!(
+            "its task differs only in its {} from what the session loaded",
+            words(only)
+        ),
+        many => format!(
+            "its task differs in {} from what the session loaded",
+            many.iter().map(|w| words(w)).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 
@@ -107,6 +162,8 @@ pub struct Session {
     scene: PathBuf,
     layer: String,
     idle_since: Instant,
+    /// The files its scene depends on, as listed when it loaded.
+    deps: DepState,
 }
 
 impl Session {
@@ -151,6 +208,7 @@ impl Session {
             scene,
             layer,
             idle_since: Instant::now(),
+            deps: DepState::Unknown,
         })
     }
 
@@ -196,6 +254,15 @@ impl Session {
 
     pub fn layer(&self) -> &str {
         &self.layer
+    }
+
+    pub fn deps(&self) -> &DepState {
+        &self.deps
+    }
+
+    /// Whether it may render the next chunk of `job` (see [`DepState::reuse_check`]).
+    pub fn reuse_check(&self, job: u64) -> Result<(), NotReusable> {
+        self.deps.reuse_check(&self.jobs, job)
     }
 
     pub fn idle_since(&self) -> Instant {
@@ -321,6 +388,24 @@ mod tests {
         assert_ne!(a, other_scene);
         let mut env = cmd("/snap/a.blend", "beauty");
         env.env.push(("ARNOLD_LICENSE_HOST".into(), "lic02".into()));
-        assert_ne!(a, key(&env, "/snap/a.blend", "", 1, scene));
+        let other_env = key(&env, "/snap/a.blend", "", 1, scene);
+        assert_ne!(a, other_env);
+        assert_eq!(a.differences(&other_env), ["environment"]);
+        assert_eq!(a.differences(&other_layer), ["command"]);
+        assert_eq!(a.differences(&other_scene), ["scene"]);
+        assert_eq!(
+            why_not_same(&a, Some(&other_env)),
+            "its task differs only in its environment variables from what the session loaded"
+        );
+        assert_eq!(
+            why_not_same(&a, Some(&other_scene)),
+            "its task differs only in its scene content from what the session loaded"
+        );
+        let both = key(&env, "/snap/a.blend", "", 1, changed);
+        assert_eq!(
+            why_not_same(&a, Some(&both)),
+            "its task differs in environment variables, scene content from what the session loaded"
+        );
+        assert_eq!(why_not_same(&a, None), "the task renders cold");
     }
 }

@@ -7,6 +7,12 @@
 //! loaded, and `@brm {"event":"chunk_done","chunk":N,"ok":true|false[,"message":…]}` after
 //! each request; frames themselves are reported by the renderer's usual lines (Blender:
 //! `Saved: '…'`) or brm's `@brm frame_done` events, read by the same parsers as a cold render.
+//!
+//! Before `session_ready` a session lists the external files its loaded scene depends on
+//! (issue 19): `@brm {"event":"dependencies","files":["/abs/path",…]}`, absolute paths,
+//! folders allowed; `"complete":false` (with `"message"`) when it could not list them all.
+//! A line that says `dependencies` but has no list of strings is [`Control::Unlisted`]:
+//! such a session is never reused for another job (`super::deps`).
 
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +49,10 @@ impl Request<'_> {
 pub enum Control {
     /// The scene is loaded; requests are read from now on.
     Ready,
+    /// The files the loaded scene depends on (absolute paths).
+    Dependencies(Vec<std::path::PathBuf>),
+    /// A `dependencies` line that does not list them (malformed or incomplete): why.
+    Unlisted(String),
     /// Request `chunk` is finished (`ok: false`: the renderer raised; `message` says why).
     ChunkDone {
         chunk: u64,
@@ -60,6 +70,36 @@ struct Event {
     ok: Option<bool>,
     #[serde(default)]
     message: Option<String>,
+    #[serde(default)]
+    files: Option<serde_json::Value>,
+    #[serde(default)]
+    complete: Option<bool>,
+}
+
+/// A `dependencies` event's list, or why it is not one.
+fn dependencies(ev: &Event) -> Control {
+    if ev.complete == Some(false) {
+        let why = ev.message.as_deref().unwrap_or("no reason given");
+        return Control::Unlisted(format!("the session says its list is incomplete: {why}"));
+    }
+    let Some(serde_json::Value::Array(items)) = &ev.files else {
+        return Control::Unlisted("its dependencies line has no \"files\" list".into());
+    };
+    let mut files = Vec::with_capacity(items.len());
+    for it in items {
+        match it.as_str() {
+            // `//` is Blender's "relative to the .blend", not an absolute path.
+            Some(p) if std::path::Path::new(p).is_absolute() && !p.starts_with("//") => {
+                files.push(p.into())
+            }
+            _ => {
+                return Control::Unlisted(format!(
+                    "its dependencies line lists {it}, not an absolute path"
+                ))
+            }
+        }
+    }
+    Control::Dependencies(files)
 }
 
 /// The control event of a log line, if it is one (any other line, `@brm` or not: `None`).
@@ -68,6 +108,7 @@ pub fn control_line(line: &str) -> Option<Control> {
     let ev: Event = serde_json::from_str(json).ok()?;
     match ev.event.as_str() {
         "session_ready" => Some(Control::Ready),
+        "dependencies" => Some(dependencies(&ev)),
         "chunk_done" => Some(Control::ChunkDone {
             chunk: ev.chunk?,
             ok: ev.ok.unwrap_or(false),
@@ -129,5 +170,37 @@ mod tests {
         assert_eq!(control_line(r#"@brm {"event":"chunk_done"}"#), None);
         assert_eq!(control_line("Saved: '/o/s.0001.png'"), None);
         assert_eq!(control_line("@brm not json"), None);
+    }
+
+    #[test]
+    fn dependency_lines_list_absolute_paths_or_say_why_not() {
+        assert_eq!(
+            control_line(
+                r#"@brm {"event":"dependencies","files":["/p/tex/wood.png","/p/lib.blend"]}"#
+            ),
+            Some(Control::Dependencies(vec![
+                "/p/tex/wood.png".into(),
+                "/p/lib.blend".into()
+            ]))
+        );
+        assert_eq!(
+            control_line(r#"@brm {"event":"dependencies","files":[]}"#),
+            Some(Control::Dependencies(vec![]))
+        );
+        let unlisted = |l: &str| match control_line(l) {
+            Some(Control::Unlisted(why)) => why,
+            other => panic!("{l}: {other:?}"),
+        };
+        assert!(unlisted(r#"@brm {"event":"dependencies"}"#).contains("no \"files\" list"));
+        assert!(unlisted(r#"@brm {"event":"dependencies","files":"/a"}"#).contains("no \"files\""));
+        assert!(
+            unlisted(r#"@brm {"event":"dependencies","files":["//tex/a.png"]}"#)
+                .contains("\"//tex/a.png\", not an absolute path")
+        );
+        assert!(unlisted(r#"@brm {"event":"dependencies","files":[3]}"#).contains("3, not"));
+        assert!(unlisted(
+            r#"@brm {"event":"dependencies","files":["/a"],"complete":false,"message":"ls failed"}"#
+        )
+        .contains("incomplete: ls failed"));
     }
 }

@@ -44,7 +44,8 @@ def test_one_scene_load_then_chunk_after_chunk(tmp_path):
     proc, events, opens, _ = session(tmp_path, task, reqs, env={"BRM_FAKE_LOAD_SECONDS": "0.5"})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert len(opens) == 1, "the scene is opened once per session"
-    assert events[0]["event"] == "session_ready"
+    assert [e["event"] for e in events[:2]] == ["dependencies", "session_ready"]
+    assert events[0]["files"] == [scene]
     done = [(e["event"], e.get("frame"), e.get("chunk")) for e in events if e["event"] in ("frame_done", "chunk_done")]
     assert done == [
         ("frame_done", 1, None), ("frame_done", 2, None), ("frame_done", 3, None), ("chunk_done", None, 1),
@@ -78,3 +79,29 @@ def test_a_missing_layer_is_fatal_before_ready(tmp_path):
     assert proc.returncode == 1
     assert not [e for e in events if e["event"] == "session_ready"]
     assert [e for e in events if e["event"] == "error" and e.get("fatal")]
+
+
+def test_the_session_lists_the_referenced_file_and_textures(tmp_path):
+    """Issue 19: before `session_ready` the session says which files its scene reads, so brm
+    can see a changed reference or texture before reusing it."""
+    ref = tmp_path / "assets" / "chair.ma"
+    ref.parent.mkdir()
+    ref.write_text("//Maya ASCII 2025 scene\n")
+    tex = tmp_path / "tex" / "wood.png"
+    tex.parent.mkdir()
+    tex.write_bytes(b"png")
+    scene = tmp_path / "shot.ma"
+    scene.write_text(
+        "//Maya ASCII 2025 scene\n"
+        'file -rdi 1 -ns "chair" -rfn "chairRN" -typ "mayaAscii" "%s";\n'
+        'file -r -ns "chair" -dr 1 -rfn "chairRN" -typ "mayaAscii" "%s";\n'
+        'createNode file -n "woodFile";\n'
+        '\tsetAttr ".ftn" -type "string" "%s";\n' % (ref, ref, tex)
+    )
+    task = task_dict(str(scene), tmp_path, renderer="arnold")
+    proc, events, _, _ = session(tmp_path, task, [{"op": "quit"}])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    kinds = [e["event"] for e in events]
+    assert kinds.index("dependencies") < kinds.index("session_ready")
+    deps = next(e for e in events if e["event"] == "dependencies")
+    assert sorted(deps["files"]) == sorted({str(scene), str(ref), str(tex)})

@@ -30,7 +30,7 @@ impl State {
                     self.start_warm(job_id, task_idx, slot, key, cmd)?;
                     continue;
                 }
-                let Some(slot) = self.free_slot_for(job_id) else {
+                let Some(slot) = self.free_slot_for(job_id, task_idx) else {
                     break;
                 };
                 if self.warm_eligible(job_id, task_idx) {

@@ -2,7 +2,9 @@
 //! starting one, giving a slot to another scene, idle expiry, and what status shows.
 //!
 //! Rules: a queued chunk goes first to an idle session of the same key (slot, command,
-//! scene content) on a free slot the job may use; else to a free slot — one without a
+//! environment, scene content) on a free slot the job may use, once the files its scene
+//! depends on are checked unchanged (issue 19: else the session ends, with a note naming the
+//! file, and a fresh one loads the scene); else to a free slot — one without a
 //! session first — where a session of another scene is ended at once, and a new session
 //! starts when the job may render warm. A job opts out with `cold`; a task whose session
 //! failed renders the rest cold (`TaskRt::cold`). Blender and brm's custom mayapy script have
@@ -66,17 +68,36 @@ impl State {
                 continue;
             }
             if let Some((key, cmd)) = self.session_plan(job_id, task_idx, slot) {
-                if self.sessions.on_slot(slot).is_some_and(|s| *s.key() == key) {
-                    return Some((slot, key, cmd));
+                let check = match self.sessions.on_slot(slot) {
+                    Some(s) if *s.key() == key => s.reuse_check(job_id),
+                    _ => continue,
+                };
+                match check {
+                    Ok(()) => return Some((slot, key, cmd)),
+                    Err(why) => self.end_changed_session(job_id, slot, &why),
                 }
             }
         }
         None
     }
 
+    /// End the idle session on `slot` whose scene's files changed (or are unknown, for
+    /// another job), with one note saying which file. Why end rather than reload in place
+    /// (Blender `image.reload()`, `library.reload()`): a fresh session is correct for every
+    /// kind of file (caches, volumes, Maya references) and every renderer, while a reload
+    /// must know each kind and how each renderer's persistent data caches it; the cost is
+    /// one scene load, paid only when an input really changed.
+    fn end_changed_session(&mut self, job_id: u64, slot: usize, why: &crate::session::NotReusable) {
+        for s in self.sessions.end_on_slot(slot) {
+            let msg = crate::session::not_reused_note(s.id(), why);
+            self.note(job_id, &msg);
+            self.sessions.end(s);
+        }
+    }
+
     /// A free slot for a task that found no session of its own: one without a session
     /// first; an idle session of another scene on the chosen slot ends now.
-    pub(super) fn free_slot_for(&mut self, job_id: u64) -> Option<usize> {
+    pub(super) fn free_slot_for(&mut self, job_id: u64, task_idx: usize) -> Option<usize> {
         let job = self.jobs.get(&job_id)?;
         let free: Vec<usize> = job
             .allowed
@@ -89,13 +110,23 @@ impl State {
             .copied()
             .find(|&i| self.sessions.on_slot(i).is_none())
             .or_else(|| free.first().copied())?;
+        if self.sessions.on_slot(slot).is_none() {
+            return Some(slot);
+        }
+        // What this task's session would be on the slot, to say what differs.
+        let wanted = if self.warm_eligible(job_id, task_idx) {
+            self.session_plan(job_id, task_idx, slot).map(|(k, _)| k)
+        } else {
+            None
+        };
         for s in self.sessions.end_on_slot(slot) {
             let msg = format!(
-                "warm session {} ({}, {}) ended after {} chunk(s): slot {slot} is needed by job {job_id} (another scene, or a cold job)",
+                "warm session {} ({}, {}) ended after {} chunk(s): slot {slot} is needed by job {job_id}, and {}",
                 s.id(),
                 s.scene().display(),
                 if s.layer().is_empty() { "all view layers".to_string() } else { format!("layer '{}'", s.layer()) },
-                s.chunks()
+                s.chunks(),
+                crate::session::why_not_same(s.key(), wanted.as_ref())
             );
             self.note(job_id, &msg);
             self.sessions.end(s);

@@ -534,6 +534,9 @@ def _flag_value(line, flag):
     return _unescape(m.group(1)) if m.group(1) is not None else m.group(2)
 
 
+import re  # noqa: E402
+
+
 def read_scene(path):
     """What the fakes need from a Maya ASCII scene: render layers (legacy nodes and Render
     Setup names), cameras (transform -> renderable), current renderer, frame range, image
@@ -546,6 +549,8 @@ def read_scene(path):
         "start": None,
         "end": None,
         "prefix": None,
+        "references": [],  # `file -r … "path"` lines
+        "textures": [],  # (file node, fileTextureName)
     }
     try:
         with open(path, "r", encoding="utf-8", errors="replace") as f:
@@ -557,6 +562,11 @@ def read_scene(path):
     for raw in text.splitlines():
         line = raw.strip()
         tokens = line.split()
+        if line.startswith("file ") and " -r" in line:
+            m = re.findall(r'"((?:[^"\\]|\\.)*)"', line)
+            if m:
+                info["references"].append(_unescape(m[-1]))
+            continue
         if line.startswith("createNode "):
             node_type = tokens[1] if len(tokens) > 1 else None
             node_name = _flag_value(line, "-n")
@@ -574,6 +584,10 @@ def read_scene(path):
             continue
         if not line.startswith("setAttr"):
             continue
+        if node_type == "file" and '".ftn"' in line:
+            m = re.findall(r'"((?:[^"\\]|\\.)*)"', line)
+            if m and node_name:
+                info["textures"].append((node_name, _unescape(m[-1])))
         if node_type == "camera" and '".rnd"' in line and line.rstrip(";").endswith("no"):
             info["cameras"][camera_transform] = False
         if node_name == "defaultRenderGlobals":

@@ -77,6 +77,8 @@ def open_scene(path):
     for cam, renderable in cameras.items():
         STATE["attrs"][cam + ".renderable"] = renderable
         STATE["attrs"][cam + "Shape.renderable"] = renderable
+    for node, path in info.get("textures", []):
+        STATE["attrs"][node + ".fileTextureName"] = path
     STATE["time"] = STATE["attrs"]["defaultRenderGlobals.startFrame"]
 
 

@@ -25,6 +25,14 @@ def file(*args, **kwargs):
     if _flag(kwargs, "query", "q"):
         if _flag(kwargs, "sceneName", "sn"):
             return S["scene"] or ""
+        info = _session.scene()
+        if _flag(kwargs, "reference", "r"):
+            return list(info.get("references", []))
+        if _flag(kwargs, "list", "l"):
+            # As Maya: the scene, its references and the textures it knows of.
+            return ([S["scene"]] if S["scene"] else []) + list(info.get("references", [])) + [
+                t for _, t in info.get("textures", [])
+            ]
         return None
     if _flag(kwargs, "open", "o"):
         path = args[0]
@@ -116,6 +124,8 @@ def ls(*args, **kwargs):
     typ = _flag(kwargs, "type", "typ")
     if _flag(kwargs, "cameras", "ca") or typ == "camera":
         return [c + "Shape" for c in (_session.scene()["cameras"] or {"persp": True})]
+    if typ == "file":
+        return [n for n, _ in _session.scene().get("textures", [])]
     if typ == "renderLayer":
         return ["defaultRenderLayer"] + _session.scene()["layers"]
     return []
