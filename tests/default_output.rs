@@ -74,7 +74,11 @@ fn a_blend_renders_into_its_own_output_path_beside_the_artists_file_and_warns_be
     let v = e.wait_end(first, Duration::from_secs(120));
     assert_eq!(v["state"], "done", "{v}");
     for layer in ["beauty", "fx"] {
-        assert!(artist.join("render").join(layer).join("shot.0001.png").is_file());
+        assert!(artist
+            .join("render")
+            .join(layer)
+            .join("shot.0001.png")
+            .is_file());
     }
     // The same frame again: said at submit, before it renders.
     let (second, said) = submit(&e, &args);

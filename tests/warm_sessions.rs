@@ -80,6 +80,13 @@ impl Env {
             "--json",
         ];
         a.extend_from_slice(extra);
+        // examples/shot.blend (and copies of it) has two renderable view layers, which
+        // render as outputs of their own: these tests follow one session, of one layer.
+        if (scene == shot().as_path() || scene.file_name().is_some_and(|n| n == "other.blend"))
+            && !extra.contains(&"--layer")
+        {
+            a.extend_from_slice(&["--layer", "beauty"]);
+        }
         self.json(&a)["id"].as_u64().unwrap()
     }
 
@@ -154,12 +161,17 @@ fn frames_done(v: &Value) -> Vec<i64> {
     f
 }
 
+/// Non-empty files under `dir` (a layer's frames go to `<dir>/<layer>/`).
 fn files_in(dir: &Path) -> usize {
     std::fs::read_dir(dir)
         .map(|d| {
             d.flatten()
-                .filter(|e| e.metadata().map(|m| m.len() > 0).unwrap_or(false))
-                .count()
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => files_in(&e.path()),
+                    Ok(m) if m.len() > 0 => 1,
+                    _ => 0,
+                })
+                .sum()
         })
         .unwrap_or(0)
 }
