@@ -50,16 +50,7 @@ fn load(path: &Path) -> BTreeMap<i64, Vec<FileId>> {
 }
 
 fn same_file(rec: &FileId) -> bool {
-    let Ok(m) = std::fs::metadata(&rec.path) else {
-        return false;
-    };
-    let mtime_ns = m
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_nanos() as i128)
-        .unwrap_or(0);
-    m.is_file() && m.len() == rec.len && mtime_ns == rec.mtime_ns
+    FileId::of(&rec.path).is_some_and(|now| now.len == rec.len && now.mtime_ns == rec.mtime_ns)
 }
 
 /// The task's frames this job rendered before whose files are still as recorded and whole.
