@@ -517,3 +517,73 @@ fn a_changed_texture_ends_the_warm_session_and_renders_new() {
     );
     assert_ne!(env.session()["pid"], s1["pid"]);
 }
+
+/// Issue 19.1, the mayapy session: a Maya scene that references another file. The session
+/// reports the reference (`file -q -list`, references, file textures); a re-submit with the
+/// reference unchanged reuses the session, one after the referenced file changed does not,
+/// and the note names the file.
+#[test]
+fn a_changed_maya_reference_ends_the_mayapy_session() {
+    let mut env = fake_maya_env(&[]);
+    let record = env.home.path().join("record.jsonl");
+    env.extra
+        .push(("BRM_FAKE_RECORD".into(), record.display().to_string()));
+    let dir = env.home.path().join("proj");
+    std::fs::create_dir_all(&dir).unwrap();
+    let reference = dir.join("set.ma");
+    std::fs::write(
+        &reference,
+        "//Maya ASCII 2023 scene\n// the set, version 1\n",
+    )
+    .unwrap();
+    // The cube scene with its two reference commands replaced by one to `set.ma`.
+    let cube = std::fs::read_to_string(cube_scene()).unwrap();
+    let mut lines: Vec<String> = Vec::new();
+    let mut skip = 0;
+    for l in cube.lines() {
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        if l.starts_with("file -r") {
+            skip = 2; // the command's two continuation lines
+            if l.starts_with("file -r ") {
+                lines.push(format!(
+                    "file -r -ns \"set\" -rfn \"setRN\" -typ \"mayaAscii\" \"{}\";",
+                    reference.display()
+                ));
+            }
+            continue;
+        }
+        lines.push(l.to_string());
+    }
+    let scene = dir.join("shot.ma");
+    std::fs::write(&scene, lines.join("\n") + "\n").unwrap();
+    let starts = || {
+        std::fs::read_to_string(&record)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("\"event\": \"start\"") || l.contains("\"event\":\"start\""))
+            .count()
+    };
+    let a = env.submit(&scene, "1-3", "3", "a", &["--gpu", "cpu"]);
+    assert_eq!(env.wait(a)["state"], "done");
+    let b = env.submit(&scene, "4-6", "3", "b", &["--gpu", "cpu"]);
+    assert_eq!(env.wait(b)["state"], "done");
+    assert_eq!(starts(), 1, "the unchanged reference keeps the session");
+    std::fs::write(
+        &reference,
+        "//Maya ASCII 2023 scene\n// the set, version 2 (moved a wall)\n",
+    )
+    .unwrap();
+    let c = env.submit(&scene, "7-9", "3", "c", &["--gpu", "cpu"]);
+    assert_eq!(env.wait(c)["state"], "done");
+    assert_eq!(starts(), 2, "a fresh session after the reference changed");
+    let notes = env.notes(c);
+    assert!(
+        notes.iter().any(|n| n.contains("not reused")
+            && n.contains(&reference.display().to_string())
+            && n.contains("changed")),
+        "{notes:#?}"
+    );
+}
