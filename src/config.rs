@@ -172,6 +172,14 @@ pub fn farm_path_map() -> Option<String> {
         .and_then(|v| v.into_string().ok())
 }
 
+/// `BRM_FARM_ENV_KEEP`: the studio's additions to what travels to the farm (names or `*`
+/// patterns, comma- or colon-separated; `farm::envfilter`). Credentials never travel.
+pub fn farm_env_keep() -> Option<String> {
+    Env::Process
+        .get("BRM_FARM_ENV_KEEP")
+        .and_then(|v| v.into_string().ok())
+}
+
 /// `BRM_REQUEST_TIMEOUT_MS` (default 30000, 0 = default): the client's limit per request.
 pub fn request_timeout_ms() -> u64 {
     match Env::Process.num("BRM_REQUEST_TIMEOUT_MS", 30_000) {
@@ -216,6 +224,7 @@ pub const SETTINGS: &[&str] = &[
     "BRM_FARM_SCENES",
     "BRM_FARM_BRM",
     "BRM_FARM_PATH_MAP",
+    "BRM_FARM_ENV_KEEP",
     "BRM_REQUEST_TIMEOUT_MS",
     "BRM_ENV_RETENTION_H",
     "BRM_MOVE_DAMAGED_DB",

@@ -792,3 +792,133 @@ fn the_opencue_spec_validates_against_cuebots_dtd_with_valid_names() {
         }
     }
 }
+
+/// Issue 21: credentials in the submitter's environment reach no file of any engine's dry
+/// run (job file, engine files, scene copy) and no line it prints; the files are 0640; a
+/// Rez variable and a `BRM_FARM_ENV_KEEP` addition travel and reach the render on a node,
+/// a credential does not.
+#[test]
+fn the_farm_job_carries_no_secret_and_only_what_a_render_needs() {
+    let secrets = [
+        ("AWS_SECRET_ACCESS_KEY", "dummyvalue-aws-7f3a"),
+        ("MY_API_TOKEN", "dummytoken-api-19c2"),
+        ("GITHUB_TOKEN", "dummytoken-gh-55d0"),
+        ("DB_PASSWORD", "dummypass-db-0b1e"),
+    ];
+    let travel = [
+        ("REZ_USED_RESOLVE", "maya-2025.1 mtoa-5.4.2"),
+        ("STUDIO_SHOT", "sq010_sh020"),
+        ("BRM_FARM_ENV_KEEP", "STUDIO_*"),
+    ];
+    let env = Env::new(&[]);
+    let scene = maya_scene("cube__cube.ma");
+    let mut submit_env: Vec<(&str, &str)> = secrets.to_vec();
+    submit_env.extend_from_slice(&travel);
+    for engine in ["slurm", "deadline", "opencue", "openjd"] {
+        let dry = env.p(&format!("dry-{engine}"));
+        let out = env.p(&format!("out-{engine}"));
+        let o = env.brm_env(
+            &[
+                "farm",
+                "submit",
+                &scene,
+                "--engine",
+                engine,
+                "--frames",
+                "1-2",
+                "--output",
+                out.to_str().unwrap(),
+                "--dry-run",
+                dry.to_str().unwrap(),
+            ],
+            &submit_env,
+        );
+        let said = text(&o);
+        assert!(o.status.success(), "{engine}: {said}");
+        for (name, value) in secrets {
+            assert!(
+                !said.contains(value),
+                "{engine}: submit printed {name}'s value: {said}"
+            );
+            assert!(
+                said.contains(name),
+                "{engine}: the dropped names are listed: {said}"
+            );
+        }
+        assert!(
+            said.contains("REZ_USED_RESOLVE") && said.contains("mode 640"),
+            "{said}"
+        );
+        let mut files = Vec::new();
+        let mut stack = vec![dry.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                if e.path().is_dir() {
+                    stack.push(e.path());
+                } else {
+                    files.push(e.path());
+                }
+            }
+        }
+        assert!(files.len() >= 3, "{engine}: {files:?}");
+        for f in &files {
+            let bytes = std::fs::read(f).unwrap();
+            let body = String::from_utf8_lossy(&bytes);
+            for (name, value) in secrets {
+                assert!(
+                    !body.contains(value),
+                    "{engine}: {} holds {name}'s value",
+                    f.display()
+                );
+            }
+            let in_scene_copy = f.parent().is_some_and(|p| p.ends_with("scene"));
+            if !in_scene_copy {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o640, "{engine}: {} is {mode:o}", f.display());
+            }
+        }
+        let job = std::fs::read_to_string(dry.join("brm-farm-job.json")).unwrap();
+        assert!(
+            job.contains("REZ_USED_RESOLVE") && job.contains("sq010_sh020"),
+            "{job}"
+        );
+        assert!(
+            !job.contains("\"HOME\"") && !job.contains("\"BRM_HOME\""),
+            "{job}"
+        );
+    }
+    // On a node (no secrets and no Rez in its own environment): the job's variables reach
+    // the render, the dropped ones do not.
+    let rec = env.p("node.jsonl");
+    let r = rec.display().to_string();
+    let job = env.p("dry-slurm").join("brm-farm-job.json");
+    let o = env.brm_env(
+        &["task", "run", "--job", job.to_str().unwrap(), "--task", "0"],
+        &[
+            ("BRM_FAKE_RECORD", r.as_str()),
+            (
+                "BRM_FAKE_RECORD_ENV",
+                "REZ_USED_RESOLVE,STUDIO_SHOT,AWS_SECRET_ACCESS_KEY,MY_API_TOKEN",
+            ),
+        ],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    for (name, value) in secrets {
+        assert!(!t.contains(value), "the node printed {name}'s value: {t}");
+    }
+    let start: Value = std::fs::read_to_string(&rec)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["event"] == "start")
+        .expect("a render started");
+    assert_eq!(
+        start["env"]["REZ_USED_RESOLVE"], "maya-2025.1 mtoa-5.4.2",
+        "{start}"
+    );
+    assert_eq!(start["env"]["STUDIO_SHOT"], "sq010_sh020", "{start}");
+    assert!(start["env"]["AWS_SECRET_ACCESS_KEY"].is_null(), "{start}");
+    assert!(start["env"]["MY_API_TOKEN"].is_null(), "{start}");
+}

@@ -241,6 +241,8 @@ fn submit_cmd(a: SubmitArgs, paths: &Paths) -> brm::Result<i32> {
             "job_file": rec.job_file,
             "files": done.files,
             "commands": done.commands,
+            "env_kept": done.env_kept,
+            "env_dropped": done.env_dropped,
         }))?;
         return Ok(0);
     }
@@ -254,6 +256,27 @@ fn submit_cmd(a: SubmitArgs, paths: &Paths) -> brm::Result<i32> {
     );
     for f in &done.files {
         errln!("  {}", f.display());
+    }
+    errln!(
+        "the job and engine files are mode {:o} (owner writes, the render group reads: the nodes' user must be in the folder's group)",
+        brm::farm::SHARED_FILE_MODE
+    );
+    // Names only: a value of the submitter's environment is never printed.
+    errln!(
+        "environment that travels ({}): {}",
+        done.env_kept.len(),
+        if done.env_kept.is_empty() {
+            "none".to_string()
+        } else {
+            done.env_kept.join(" ")
+        }
+    );
+    if a.dry_run.is_some() {
+        errln!(
+            "stays on this machine ({}; add names or patterns with BRM_FARM_ENV_KEEP, credentials never travel): {}",
+            done.env_dropped.len(),
+            done.env_dropped.join(" ")
+        );
     }
     if rec.submitted {
         errln!(

@@ -83,7 +83,7 @@ fn write_kv(p: &Path, kv: &[(String, String)]) -> Result<(), FarmError> {
         // One line per key: a value never carries a line break into the next key.
         .map(|(k, v)| format!("{k}={}\n", v.replace(['\n', '\r'], " ")))
         .collect();
-    std::fs::write(p, text).map_err(|e| FarmError::io("cannot write", p, e))
+    super::write_shared(p, text.as_bytes()).map_err(|e| FarmError::io("cannot write", p, e))
 }
 
 fn kv(k: &str, v: impl ToString) -> (String, String) {
@@ -313,7 +313,8 @@ pub fn submit(job: &FarmJob, f: &DeadlineFiles) -> Result<Vec<EngineJob>, FarmEr
             .collect::<Vec<_>>()
             .join(",");
         let text = text.replace("JobDependencies=\n", &format!("JobDependencies={deps}\n"));
-        std::fs::write(ji, text).map_err(|e| FarmError::io("cannot write", ji, e))?;
+        super::write_shared(ji, text.as_bytes())
+            .map_err(|e| FarmError::io("cannot write", ji, e))?;
         ids.push(EngineJob {
             layer: "post".into(),
             id: submit_one(ji, pi)?,

@@ -155,7 +155,7 @@ impl FarmJob {
         let path = self.file();
         let text = serde_json::to_string_pretty(self)
             .map_err(|e| FarmError::Invalid(format!("cannot serialize the farm job: {e}")))?;
-        std::fs::write(&path, text + "\n")
+        super::write_shared(&path, (text + "\n").as_bytes())
             .map_err(|e| FarmError::io("cannot write the farm job file", &path, e))?;
         Ok(path)
     }

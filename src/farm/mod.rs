@@ -15,6 +15,7 @@
 
 pub mod assign;
 pub mod deadline;
+pub mod envfilter;
 pub mod follow;
 pub mod job;
 pub mod node;
@@ -172,4 +173,19 @@ impl Kind for FarmError {
             FarmError::Io { .. } => ErrorKind::Io,
         }
     }
+}
+
+/// Mode of the files a farm submit writes into the shared scene folder: the owner writes,
+/// the group (the studio's render group: the nodes' user must be in it) reads, nobody else.
+pub const SHARED_FILE_MODE: u32 = 0o640;
+
+/// Write a farm file (job file, engine files) with [`SHARED_FILE_MODE`], whatever the umask.
+pub fn write_shared(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(SHARED_FILE_MODE))?;
+    }
+    Ok(())
 }

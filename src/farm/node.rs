@@ -138,7 +138,15 @@ fn mapped(job: &FarmJob) -> FarmJob {
 
 /// `brm task run`: returns the exit code (see the module doc).
 pub fn run_task(opts: &NodeOptions, env: EnvFn<'_>) -> crate::Result<i32> {
-    let job = mapped(&FarmJob::load(&opts.job)?);
+    let mut job = mapped(&FarmJob::load(&opts.job)?);
+    // The job carries only what travels (`envfilter`): the render gets the node's own
+    // environment with the job's variables over it (folder lists: the job's first).
+    if !job.spec.env.is_empty() {
+        let node: Vec<(String, String)> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        job.spec.env = super::envfilter::on_node(node, &job.spec.env);
+    }
     if opts.post {
         return Ok(post_task(&job));
     }

@@ -47,9 +47,31 @@ fn cmd_line(argv: &[String]) -> String {
         .join(" ")
 }
 
+/// The submitting user as the OS knows them (the password database on Unix, not `$USER`,
+/// which a launcher may unset or change; `USERNAME` on Windows).
 fn user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
+    #[cfg(unix)]
+    {
+        // SAFETY: getpwuid returns a pointer into static storage (or NULL); the name is
+        // copied out at once, on this one thread's call.
+        let name = unsafe {
+            let pw = libc::getpwuid(libc::getuid());
+            if pw.is_null() || (*pw).pw_name.is_null() {
+                None
+            } else {
+                Some(
+                    std::ffi::CStr::from_ptr((*pw).pw_name)
+                        .to_string_lossy()
+                        .into_owned(),
+                )
+            }
+        };
+        if let Some(n) = name.filter(|n| !n.is_empty()) {
+            return safe_name(&n);
+        }
+    }
+    std::env::var("USERNAME")
+        .or_else(|_| std::env::var("USER"))
         .map(|u| safe_name(&u))
         .unwrap_or_else(|_| "brm".into())
 }
@@ -201,7 +223,8 @@ pub fn emit(job: &FarmJob) -> Result<PathBuf, FarmError> {
     std::fs::create_dir_all(&dir)
         .map_err(|e| FarmError::io("cannot create the OpenCue folder", &dir, e))?;
     let p = dir.join("job.xml");
-    std::fs::write(&p, spec(job)).map_err(|e| FarmError::io("cannot write", &p, e))?;
+    super::write_shared(&p, spec(job).as_bytes())
+        .map_err(|e| FarmError::io("cannot write", &p, e))?;
     Ok(p)
 }
 

@@ -145,7 +145,8 @@ pub fn path_mapping(job: &FarmJob) -> Value {
 
 fn write_json(p: &std::path::Path, v: &Value) -> Result<(), FarmError> {
     let text = serde_json::to_string_pretty(v).map_err(|e| FarmError::Invalid(e.to_string()))?;
-    std::fs::write(p, text + "\n").map_err(|e| FarmError::io("cannot write", p, e))
+    super::write_shared(p, (text + "\n").as_bytes())
+        .map_err(|e| FarmError::io("cannot write", p, e))
 }
 
 /// Write the job bundle under `<job_dir>/openjd/`.

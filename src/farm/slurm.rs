@@ -144,7 +144,8 @@ pub fn emit(job: &FarmJob) -> Result<SlurmFiles, FarmError> {
 }
 
 fn write(p: &std::path::Path, lines: &[String]) -> Result<(), FarmError> {
-    std::fs::write(p, lines.join("\n") + "\n").map_err(|e| FarmError::io("cannot write", p, e))
+    super::write_shared(p, (lines.join("\n") + "\n").as_bytes())
+        .map_err(|e| FarmError::io("cannot write", p, e))
 }
 
 /// Whether `sbatch` can be used here.

@@ -59,6 +59,10 @@ pub struct Submitted {
     /// How to submit by hand (when nothing was submitted) or what was run.
     pub commands: Vec<String>,
     pub warnings: Vec<String>,
+    /// The names of the submitter's variables that travel with the job, and of those that
+    /// stayed behind (never their values).
+    pub env_kept: Vec<String>,
+    pub env_dropped: Vec<String>,
 }
 
 /// Plan, write and (unless dry) submit a farm job.
@@ -131,6 +135,9 @@ pub fn submit(mut spec: JobSpec, opts: &SubmitOptions, paths: &Paths) -> crate::
     if spec.env.is_empty() {
         spec.env = crate::client::capture_env();
     }
+    // Only what a render needs travels; credentials and the session never (`envfilter`).
+    let travel = super::envfilter::filter(&spec.env, crate::config::farm_env_keep().as_deref());
+    spec.env = travel.kept.clone();
     let tasks = plan::plan_tasks(&spec, info.as_ref(), 1, &output)?;
     if tasks.is_empty() {
         return Err(crate::Error::InvalidArgument(
@@ -231,6 +238,8 @@ pub fn submit(mut spec: JobSpec, opts: &SubmitOptions, paths: &Paths) -> crate::
         files,
         commands,
         warnings,
+        env_kept: travel.kept.into_iter().map(|(k, _)| k).collect(),
+        env_dropped: travel.dropped,
     })
 }
 

@@ -25,7 +25,21 @@ pub struct ToolOutput {
 
 /// Run `program args…`; `install` says what provides it, for the error when it is missing.
 pub fn run(program: &str, args: &[String], install: &str) -> Result<ToolOutput, FarmError> {
-    let out = Command::new(program)
+    let mut cmd = Command::new(program);
+    // Engine CLIs pass their environment on (sbatch exports it to the nodes by default):
+    // credentials and the session stay behind, as in the job file (`envfilter::DENY`).
+    for (k, _) in std::env::vars_os() {
+        if let Some(k) = k.to_str() {
+            if super::envfilter::DENY
+                .iter()
+                .any(|p| super::envfilter::matches(p, k))
+                && !matches!(k, "HOME" | "USER" | "LOGNAME" | "PWD")
+            {
+                cmd.env_remove(k);
+            }
+        }
+    }
+    let out = cmd
         .args(args)
         .stdin(std::process::Stdio::null())
         .output()

@@ -30,6 +30,7 @@ BRM_FAKE_FAIL_LEVEL  which program the failures apply to: custom (mayapy +
                      brm_render_basic.py), any (default); comma-separated list allowed
 BRM_FAKE_RECORD      path of a JSON-lines file; each invocation appends one "start" line when it
                      starts and one "end" line when it ends (see Invocation.record)
+BRM_FAKE_RECORD_ENV  comma-separated variable names whose values each record line carries
 BRM_FAKE_FAIL_ONCE   path of a marker file: the failures apply to the first invocation only
                      (the one that creates the marker), so a retry of the same level succeeds
 BRM_FAKE_IMAGE_FORMAT   png: frames are written as PNG instead of OpenEXR
@@ -312,6 +313,9 @@ class Invocation:
             "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
             "cuda_device_order": os.environ.get("CUDA_DEVICE_ORDER"),
             "redshift_gpudevices": os.environ.get("REDSHIFT_GPUDEVICES"),
+            # BRM_FAKE_RECORD_ENV=A,B: the values of A and B as the render saw them (null:
+            # unset), for tests of what reaches a render.
+            "env": {k: os.environ.get(k) for k in os.environ.get("BRM_FAKE_RECORD_ENV", "").split(",") if k},
             "cwd": os.getcwd(),
             "start": self.start,
             "end": time.time() if event == "end" else None,
