@@ -371,35 +371,9 @@ impl Client {
             .scene
             .canonicalize()
             .unwrap_or_else(|_| spec.scene.clone());
-        // A .blend: Blender (once per content, cached) gives the view layers to check the
-        // job's --layer against now, not at render time, and the default frame range.
-        // Without --output, the folder the artist's file names (its Output path, `//`
-        // resolved against the artist's folder, not the snapshot's).
-        // Without --layer, several renderable view layers render as outputs of their own
-        // (`<output>/<layer>/`), as Maya's layers do: one image per frame would keep only one.
+        // A .blend: what Blender says decides layers, frames and the output folder.
         if spec.is_blend() {
-            match crate::client_scene::blend_facts(&spec.scene, &self.paths) {
-                Ok(facts) => {
-                    facts.check_layers(&spec.layers, &spec.scene)?;
-                    if spec.layers.is_empty() {
-                        spec.layers = facts.separate_layers();
-                    }
-                    if spec.frames.is_none() {
-                        spec.frames = Some(facts.frames());
-                    }
-                    if spec.output_dir.is_none() {
-                        let artist = spec.source_scene.as_ref().unwrap_or(&spec.scene);
-                        let artist = std::path::absolute(artist).unwrap_or(artist.clone());
-                        if let Some(dir) = facts.output_dir(&artist) {
-                            spec.output_dir = Some(crate::submit_checks::output_dir(&dir)?);
-                        }
-                    }
-                }
-                // With frames given, a Blender this process cannot find or run is no reason
-                // to refuse: the job renders with the Blender of its own environment.
-                Err(_) if spec.frames.is_some() => {}
-                Err(e) => return Err(e),
-            }
+            crate::client_scene::apply_blend_facts(&mut spec, &self.paths)?;
         }
         // The snapshot this submit made: removed again when the job is refused, and named
         // in errors by the artist's file instead.

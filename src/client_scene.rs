@@ -25,6 +25,39 @@ pub fn blend_facts(
     )?)
 }
 
+/// Fill in a `.blend` job from what Blender says of the file (once per content, cached):
+/// `--layer` is checked now, not at render time; without it, several renderable view layers
+/// render as outputs of their own (`<output>/<layer>/`, as Maya's layers do: one image per
+/// frame would keep only one); without frames, the scene's range; without `--output`, the
+/// folder of the file's Output path, `//` resolved against the artist's folder (not the
+/// snapshot's). With frames given, a Blender this process cannot find or run is no reason
+/// to refuse: the job renders with the Blender of its own environment, as the file says.
+pub(crate) fn apply_blend_facts(
+    spec: &mut crate::plan::JobSpec,
+    paths: &Paths,
+) -> crate::Result<()> {
+    let facts = match blend_facts(&spec.scene, paths) {
+        Ok(f) => f,
+        Err(_) if spec.frames.is_some() => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    facts.check_layers(&spec.layers, &spec.scene)?;
+    if spec.layers.is_empty() {
+        spec.layers = facts.separate_layers();
+    }
+    if spec.frames.is_none() {
+        spec.frames = Some(facts.frames());
+    }
+    if spec.output_dir.is_none() {
+        let artist = spec.source_scene.as_ref().unwrap_or(&spec.scene);
+        let artist = std::path::absolute(artist).unwrap_or(artist.clone());
+        if let Some(dir) = facts.output_dir(&artist) {
+            spec.output_dir = Some(crate::submit_checks::output_dir(&dir)?);
+        }
+    }
+    Ok(())
+}
+
 /// An error about a snapshot, told with the artist's own file: they never saw the snapshot's
 /// name, so "…/snapshots/layers-3f2a.ma has no render layer" would send them looking for a
 /// file they do not have.
