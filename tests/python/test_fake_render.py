@@ -223,7 +223,9 @@ def test_mayapy_records_and_level(tmp_path, run_script):
     assert end["start"] <= end["end"] and end["exit"] == 0 and end["frames"] == [1]
     assert set(end) == {"event", "exe", "level", "argv", "pid", "ppid", "pgid", "cuda_visible_devices",
                         "cuda_device_order", "redshift_gpudevices", "cwd", "start", "end", "frames",
-                        "exit", "signal", "fail", "grandchildren"}
+                        "exit", "signal", "fail", "grandchildren", "env"}
+    # Only the variables named in BRM_FAKE_RECORD_ENV are recorded: none here.
+    assert end["env"] == {}
 
 
 def test_mayapy_start_failure_for_custom_level_only(tmp_path, run_script):
