@@ -314,3 +314,91 @@ fn a_cancelled_slurm_job_leaves_no_task_and_no_render_and_a_resubmit_renders_onl
     let rendered = log.matches("] [brm] frame ").count() as u64;
     assert_eq!(rendered, 40, "{log}");
 }
+
+#[test]
+#[ignore = "needs the one-node Slurm: run by scripts/test.sh's farm step"]
+fn a_rez_variable_and_a_studio_addition_reach_the_render_on_a_slurm_node_and_no_secret_does() {
+    let scene = format!("{ROOT}/../shared/testdata/maya/cube__cube.ma");
+    assert!(
+        Path::new(&scene).is_file(),
+        "shared test scene {scene} missing"
+    );
+    let secret = "dummyvalue-aws-7f3a";
+    let farm = Farm::new(&[]);
+    let rec = farm.dir.path().join("maya.jsonl");
+    let mut farm = farm;
+    farm.vars.extend(
+        [
+            ("REZ_USED_RESOLVE", "maya-2025.1 mtoa-5.4.2"),
+            ("STUDIO_SHOT", "sq010_sh020"),
+            ("BRM_FARM_ENV_KEEP", "STUDIO_*"),
+            ("AWS_SECRET_ACCESS_KEY", secret),
+            ("BRM_FAKE_RECORD", rec.to_str().unwrap()),
+            (
+                "BRM_FAKE_RECORD_ENV",
+                "REZ_USED_RESOLVE,STUDIO_SHOT,AWS_SECRET_ACCESS_KEY",
+            ),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    let out = farm.out();
+    let o = farm.brm(&[
+        "farm",
+        "submit",
+        &scene,
+        "--engine",
+        "slurm",
+        "--frames",
+        "1-2",
+        "--output",
+        out.to_str().unwrap(),
+        "--wait",
+    ]);
+    let said = text(&o);
+    assert!(o.status.success(), "{said}");
+    assert!(!said.contains(secret), "{said}");
+    let id = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    // What the render on the node saw (the fake Maya records the named variables).
+    let ends: Vec<Value> = std::fs::read_to_string(&rec)
+        .unwrap_or_else(|e| panic!("no render on the node recorded ({e}): {said}"))
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["event"] == "end")
+        .collect();
+    assert!(!ends.is_empty(), "{said}");
+    for e in &ends {
+        assert_eq!(
+            e["env"]["REZ_USED_RESOLVE"], "maya-2025.1 mtoa-5.4.2",
+            "{e:#}"
+        );
+        assert_eq!(e["env"]["STUDIO_SHOT"], "sq010_sh020", "{e:#}");
+        assert_eq!(e["env"]["AWS_SECRET_ACCESS_KEY"], Value::Null, "{e:#}");
+    }
+    // Nothing the farm wrote or prints holds the secret: job and engine files, task logs,
+    // `brm farm status` and `brm farm log`.
+    let s = farm.status(&id);
+    assert_eq!(s["state"], "done", "{s:#}");
+    let job_dir = Path::new(s["job_file"].as_str().unwrap())
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    for f in walk(&job_dir).into_iter().chain(walk(&out)) {
+        let body = std::fs::read(&f).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&body).contains(secret),
+            "{} holds the secret",
+            f.display()
+        );
+    }
+    for args in [vec!["farm", "status", &id], vec!["farm", "log", &id]] {
+        let o = farm.brm(&args);
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(!text(&o).contains(secret), "{args:?}: {}", text(&o));
+    }
+    let _ = farm.brm(&["agent", "stop"]);
+}

@@ -9,7 +9,7 @@ use brm::farm::record::{FarmRecord, FarmStatus};
 use brm::farm::submit::{self, SubmitOptions};
 use brm::farm::{follow, Engine, PathRule, Resources};
 use brm::paths::Paths;
-use brm::plan::{GpuChoice, JobSpec, Method, Order};
+use brm::plan::GpuChoice;
 
 #[derive(clap::Args)]
 pub struct FarmArgs {
@@ -34,7 +34,17 @@ pub enum FarmCommand {
 #[derive(clap::Args)]
 pub struct SubmitArgs {
     #[command(flatten)]
-    pub render: super::render::RenderArgs,
+    pub render: super::render::JobArgs,
+    /// GPU on the node: cpu, or driver indices N,M (Deadline: GPU affinity); default auto:
+    /// the GPUs the engine assigns the task (--gpus-per-task), else the node's idle ones.
+    #[arg(long, default_value = "auto")]
+    pub gpu: String,
+    /// Output directory every node can write (default: `renders` in the job's shared folder).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Follow the job until it ends (Slurm; other engines: their own monitor).
+    #[arg(long)]
+    pub wait: bool,
     /// slurm | deadline | opencue | openjd
     #[arg(long)]
     pub engine: String,
@@ -172,28 +182,8 @@ fn print_json<T: serde::Serialize>(v: &T) -> brm::Result<()> {
     Ok(())
 }
 
-fn spec_of(a: &super::render::RenderArgs) -> brm::Result<JobSpec> {
-    let mut spec = JobSpec::new(a.scene.clone());
-    spec.name = a.name.clone();
-    spec.layers = a.layers.clone();
-    spec.frames = a.frames.clone();
-    spec.gpu = a.gpu.parse::<GpuChoice>()?;
-    spec.method = a.method.parse::<Method>()?;
-    spec.renderer = a.renderer.clone();
-    spec.camera = a.camera.clone();
-    spec.output_dir = a.output.clone();
-    spec.image_pattern = a.image_pattern.clone();
-    spec.chunk_size = a.chunk.filter(|c| *c > 0);
-    spec.priority = a.priority;
-    spec.order = a.order.parse::<Order>()?;
-    spec.task_timeout_s = a.timeout;
-    spec.silence_timeout_s = a.silence_timeout;
-    spec.max_retries = a.retries;
-    Ok(spec)
-}
-
 fn submit_cmd(a: SubmitArgs, paths: &Paths) -> brm::Result<i32> {
-    let spec = spec_of(&a.render)?;
+    let spec = a.render.spec(&a.gpu, a.output.clone())?;
     let engine: Engine = a.engine.parse()?;
     let mut opts = SubmitOptions::new(engine);
     opts.scene_dir = a.scene_dir.clone();
@@ -232,7 +222,7 @@ fn submit_cmd(a: SubmitArgs, paths: &Paths) -> brm::Result<i32> {
         errln!("brm: warning: {w}");
     }
     let rec = &done.record;
-    if a.render.json && !a.render.wait {
+    if a.render.json && !a.wait {
         print_json(&serde_json::json!({
             "id": rec.id,
             "engine": rec.engine,
@@ -292,7 +282,7 @@ fn submit_cmd(a: SubmitArgs, paths: &Paths) -> brm::Result<i32> {
             errln!("  {c}");
         }
     }
-    if a.render.wait && rec.submitted {
+    if a.wait && rec.submitted {
         if rec.engine == Engine::Slurm {
             return wait(paths, &rec.id, a.render.json);
         }
@@ -316,15 +306,21 @@ fn print_status(s: &FarmStatus) {
         s.frames_total
     );
     for t in &s.tasks {
+        // The engine's own word beside brm's, where the engine was asked.
+        let word = t
+            .engine_state
+            .as_deref()
+            .map(|w| format!(" ({} says {w})", s.engine))
+            .unwrap_or_default();
         outln!(
-            "  task {} layer {}: {} {}/{} frames",
+            "  task {} layer {}: {} {}/{} frames{word}",
             t.index,
             if t.layer.is_empty() {
                 "(view layers)"
             } else {
                 &t.layer
             },
-            t.engine_state.as_deref().unwrap_or("-"),
+            t.state.as_str(),
             t.frames_done,
             t.frames
         );

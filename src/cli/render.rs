@@ -9,8 +9,11 @@ use brm::client::{Client, ClientOptions};
 use brm::plan::{GpuChoice, JobSpec, Method, Order};
 use brm::queue::JobState;
 
+/// What to render and how: the flags `brm render` and `brm farm submit` share, turned into
+/// a job spec in one place (`spec`). Flags that mean something only on the workstation (or
+/// only on the farm) live in `RenderArgs` (or the farm's `SubmitArgs`).
 #[derive(clap::Args)]
-pub struct RenderArgs {
+pub struct JobArgs {
     /// The scene: .ma/.mb render with Maya, .blend with Blender. It is snapshotted first.
     pub scene: PathBuf,
     /// Render layer (repeatable; default: all renderable layers).
@@ -19,22 +22,12 @@ pub struct RenderArgs {
     /// Frames, e.g. 1-100x5,200 (default: the scene's range).
     #[arg(long, short = 'f', allow_hyphen_values = true)]
     pub frames: Option<String>,
-    /// GPU: N, N,M, a UUID, auto (idle card with most free memory; GPU 0 is left to the artist) or cpu.
-    #[arg(long, default_value = "auto")]
-    pub gpu: String,
     /// auto | mayapy-custom | render | mayapy-basic | blender
     #[arg(long, default_value = "auto")]
     pub method: String,
     /// Renderer (default: the scene's).
     #[arg(long)]
     pub renderer: Option<String>,
-    /// Output directory (default: for a .blend, the folder of its Output path (`//` = beside
-    /// the artist's .blend) unless that is Blender's default /tmp/; for a Maya scene inside a
-    /// project with a workspace.mel, the project's images folder; else a folder of the job's
-    /// own, `renders/job-N` in brm's state folder. Printed at submit, with a warning when
-    /// frames there will be overwritten).
-    #[arg(long, short = 'o')]
-    pub output: Option<PathBuf>,
     /// Camera to render.
     #[arg(long)]
     pub camera: Option<String>,
@@ -53,10 +46,6 @@ pub struct RenderArgs {
     /// Maximum seconds without log output before a task counts as stalled.
     #[arg(long)]
     pub silence_timeout: Option<u64>,
-    /// Never render in a warm session: every chunk starts its own renderer and loads the
-    /// scene itself (default: chunks reuse a session that has this scene loaded).
-    #[arg(long)]
-    pub cold: bool,
     /// Retries of the remaining frames after a task fails part-way.
     #[arg(long, default_value_t = 2)]
     pub retries: u32,
@@ -66,43 +55,74 @@ pub struct RenderArgs {
     /// Image name pattern (tokens <Scene>, <RenderLayer>, <Camera>).
     #[arg(long)]
     pub image_pattern: Option<String>,
+    /// Print the job id (or, with --wait, the final job) as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl JobArgs {
+    /// The job spec these flags ask for, with the GPU choice and output folder of the
+    /// command's own flags. Every value is checked here, before anything is submitted.
+    pub fn spec(&self, gpu: &str, output: Option<PathBuf>) -> brm::Result<JobSpec> {
+        let mut spec = JobSpec::new(self.scene.clone());
+        spec.name = self.name.clone();
+        spec.layers = self.layers.clone();
+        spec.frames = self.frames.clone();
+        spec.gpu = gpu.parse::<GpuChoice>()?;
+        spec.method = self.method.parse::<Method>()?;
+        spec.renderer = self.renderer.clone();
+        spec.camera = self.camera.clone();
+        spec.output_dir = output;
+        spec.image_pattern = self.image_pattern.clone();
+        spec.chunk_size = self.chunk.filter(|c| *c > 0);
+        spec.priority = self.priority;
+        spec.order = self.order.parse::<Order>()?;
+        spec.task_timeout_s = self.timeout;
+        spec.silence_timeout_s = self.silence_timeout;
+        spec.max_retries = self.retries;
+        if let Some(f) = &spec.frames {
+            brm::frames::FrameSet::parse(f)?;
+        }
+        Ok(spec)
+    }
+}
+
+/// `brm render`: the shared flags and those of a workstation render.
+#[derive(clap::Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub job: JobArgs,
+    /// GPU: N, N,M, a UUID, auto (idle card with most free memory; GPU 0 is left to the artist) or cpu.
+    #[arg(long, default_value = "auto")]
+    pub gpu: String,
+    /// Output directory (default: for a .blend, the folder of its Output path (`//` = beside
+    /// the artist's .blend) unless that is Blender's default /tmp/; for a Maya scene inside a
+    /// project with a workspace.mel, the project's images folder; else a folder of the job's
+    /// own, `renders/job-N` in brm's state folder. Printed at submit, with a warning when
+    /// frames there will be overwritten).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Never render in a warm session: every chunk starts its own renderer and loads the
+    /// scene itself (default: chunks reuse a session that has this scene loaded).
+    #[arg(long)]
+    pub cold: bool,
     /// Follow the job until it ends.
     #[arg(long)]
     pub wait: bool,
     /// With --wait: print the renderer's output too, not only brm's notes.
     #[arg(long, short = 'v')]
     pub verbose: bool,
-    /// Print the job id (or, with --wait, the final job) as JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
 pub fn run(a: RenderArgs) -> brm::Result<i32> {
-    let mut spec = JobSpec::new(a.scene.clone());
-    spec.name = a.name.clone();
-    spec.layers = a.layers.clone();
-    spec.frames = a.frames.clone();
-    spec.gpu = a.gpu.parse::<GpuChoice>()?;
-    spec.method = a.method.parse::<Method>()?;
-    spec.renderer = a.renderer.clone();
-    spec.camera = a.camera.clone();
-    spec.output_dir = a.output.clone();
-    spec.image_pattern = a.image_pattern.clone();
-    spec.chunk_size = a.chunk.filter(|c| *c > 0);
-    spec.priority = a.priority;
-    spec.order = a.order.parse::<Order>()?;
-    spec.task_timeout_s = a.timeout;
-    spec.silence_timeout_s = a.silence_timeout;
+    let mut spec = a.job.spec(&a.gpu, a.output.clone())?;
     spec.cold = a.cold;
-    spec.max_retries = a.retries;
-    if let Some(f) = &spec.frames {
-        brm::frames::FrameSet::parse(f)?;
-    }
     let mut client = Client::connect(ClientOptions::default())?;
     let id = client.submit(spec)?;
     // Say where the frames go (the default is not obvious: the Maya project's images folder,
     // else brm's renders folder), before any waiting.
-    if !a.json {
+    let json = a.job.json;
+    if !json {
         if let Ok(s) = client.status(id) {
             let dirs = if s.output_dirs.is_empty() {
                 vec![s.output_dir.clone()]
@@ -124,7 +144,7 @@ pub fn run(a: RenderArgs) -> brm::Result<i32> {
         }
     }
     if !a.wait {
-        if a.json {
+        if json {
             outln!("{}", serde_json::json!({ "id": id }));
         } else {
             outln!("{id}");
@@ -134,7 +154,7 @@ pub fn run(a: RenderArgs) -> brm::Result<i32> {
         }
         return Ok(0);
     }
-    follow(&mut client, id, a.verbose, a.json)
+    follow(&mut client, id, a.verbose, json)
 }
 
 static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -25,6 +25,7 @@ pub mod pathmap;
 pub mod record;
 pub mod slurm;
 pub mod submit;
+pub mod taskstate;
 pub mod tool;
 pub mod verified;
 

@@ -158,15 +158,19 @@ pub fn run_task(opts: &NodeOptions, env: EnvFn<'_>) -> crate::Result<i32> {
     let mut log = NodeLog::open(&job.task_log(index), true);
     catch_stop();
     let host = sysinfo::System::host_name().unwrap_or_default();
-    log.note(&format!(
-        "farm job {} task {index} ({from}) on {host}: layer {}, frames {}",
-        job.id,
-        if task.layer_display.is_empty() {
-            "(the scene's view layers)"
-        } else {
-            &task.layer_display
-        },
-        crate::frames::FrameSet::from_frames(task.frames.iter().copied()).compact()
+    log.note(&super::taskstate::start_note(
+        &job.id,
+        index,
+        from,
+        &format!(
+            "on {host}: layer {}, frames {}",
+            if task.layer_display.is_empty() {
+                "(the scene's view layers)"
+            } else {
+                &task.layer_display
+            },
+            crate::frames::FrameSet::from_frames(task.frames.iter().copied()).compact()
+        ),
     ));
     let slot = node_slot(&job, env, &mut log);
     let code = render_task(&job, &task, &slot, opts, &mut log);
@@ -235,8 +239,11 @@ fn render_task(
         .collect();
     let total = task.frames.len();
     if remaining.is_empty() {
-        log.note(&format!(
-            "all {total} frames of this task were rendered by this farm job before and are unchanged; nothing to render"
+        log.note(&super::taskstate::done_note(
+            task.index,
+            &format!(
+                "all {total} frames of this task were rendered by this farm job before and are unchanged; nothing to render"
+            ),
         ));
         progress(log, total, total);
         return 0;
@@ -266,7 +273,10 @@ fn render_task(
             u
         }
         Err(e) => {
-            log.note(&format!("cannot render on this node: {e}"));
+            log.note(&super::taskstate::failed_note(
+                task.index,
+                &format!("cannot render on this node: {e}"),
+            ));
             return 3;
         }
     };
@@ -280,7 +290,10 @@ fn render_task(
         let commands = match plan::command_for(spec, task, &remaining, level, slot, &exes, &work) {
             Ok(c) => c,
             Err(e) => {
-                log.note(&format!("cannot plan level {level}: {e}"));
+                log.note(&super::taskstate::failed_note(
+                    task.index,
+                    &format!("cannot plan level {level}: {e}"),
+                ));
                 return 3;
             }
         };
@@ -378,16 +391,20 @@ fn render_task(
             progress(log, done.len(), total);
         }
         if remaining.is_empty() {
-            log.note(&format!(
-                "task {} done: {total}/{total} frames verified in {}",
+            log.note(&super::taskstate::done_note(
                 task.index,
-                task.output_dir.display()
+                &format!(
+                    "{total}/{total} frames verified in {}",
+                    task.output_dir.display()
+                ),
             ));
             return 0;
         }
         let missing = crate::frames::FrameSet::from_frames(remaining.iter().copied()).compact();
         if outcome.cancelled {
-            log.note(&format!("cancelled; frames {missing} were not rendered"));
+            log.note(&super::taskstate::cancelled_note(&format!(
+                "frames {missing} were not rendered"
+            )));
             return 1;
         }
         log.note(&format!(
@@ -410,9 +427,9 @@ fn render_task(
             ));
             continue;
         }
-        log.note(&format!(
-            "task {} failed: frames {missing} missing",
-            task.index
+        log.note(&super::taskstate::failed_note(
+            task.index,
+            &format!("frames {missing} missing"),
         ));
         return 1;
     }

@@ -47,7 +47,7 @@ pub enum FarmState {
     Done,
     Failed,
     Cancelled,
-    /// Submitted, but the engine cannot be asked here (its tool is missing).
+    /// Nothing says (an engine word brm does not know, and no node's task log).
     Unknown,
 }
 
@@ -77,6 +77,9 @@ impl FarmState {
 pub struct TaskStatus {
     pub index: usize,
     pub layer: String,
+    /// Where it stands (`taskstate`): the engine's word, else the node's task log, else
+    /// the frames on disk.
+    pub state: FarmState,
     /// The engine's word for it (`COMPLETED`, `RUNNING`, …), when asked.
     pub engine_state: Option<String>,
     pub frames_done: usize,
@@ -212,72 +215,46 @@ pub fn frames_on_disk(job: &FarmJob) -> Vec<usize> {
         .collect()
 }
 
-/// Combine the engine's per-task words (None: not asked) with the outputs on disk.
+/// Combine the engine's per-task words (None: not asked) with the nodes' task logs and the
+/// outputs on disk (`taskstate`).
 pub fn status_of(
     rec: &FarmRecord,
     job: &FarmJob,
     engine_states: Option<Vec<Option<String>>>,
     state_of: fn(&str) -> FarmState,
 ) -> FarmStatus {
-    let done = frames_on_disk(job);
+    let mut endings = Vec::new();
     let mut tasks = Vec::new();
     let mut missing = Vec::new();
+    let mut frames_done = 0;
     for (i, t) in job.tasks.iter().enumerate() {
         let es = engine_states
             .as_ref()
             .and_then(|v| v.get(i).cloned().flatten());
+        // Only frames this job's nodes verified count (`verified`), done and missing alike.
+        let ours = super::verified::recorded_frames(job, t);
+        let found = verify::find_outputs_cached(t, &ours, &mut endings);
+        missing.extend(t.frames.iter().filter(|f| !found.contains_key(f)));
+        let done = found.len();
+        frames_done += done;
+        let state = super::taskstate::task_state(
+            rec.submitted,
+            es.as_deref().map(state_of),
+            super::taskstate::from_node_log(&job.task_log(t.index), t.index),
+            done >= t.frames.len(),
+        );
         tasks.push(TaskStatus {
             index: i,
             layer: t.layer_display.clone(),
+            state,
             engine_state: es,
-            frames_done: done[i],
+            frames_done: done,
             frames: t.frames.len(),
         });
-        if done[i] < t.frames.len() {
-            let found = verify::find_outputs(t, &t.frames);
-            missing.extend(t.frames.iter().filter(|f| !found.contains_key(f)));
-        }
     }
-    let frames_done: usize = done.iter().sum();
     let total = job.frames_total();
-    let all_frames = frames_done == total;
-    let state = if !rec.submitted {
-        if all_frames {
-            FarmState::Done
-        } else {
-            FarmState::Written
-        }
-    } else {
-        match &engine_states {
-            None => {
-                if all_frames {
-                    FarmState::Done
-                } else {
-                    FarmState::Unknown
-                }
-            }
-            Some(v) => {
-                let states: Vec<FarmState> = v
-                    .iter()
-                    .map(|s| s.as_deref().map(state_of).unwrap_or(FarmState::Unknown))
-                    .collect();
-                let any = |s: FarmState| states.contains(&s);
-                if any(FarmState::Running) {
-                    FarmState::Running
-                } else if any(FarmState::Queued) {
-                    FarmState::Queued
-                } else if all_frames {
-                    FarmState::Done
-                } else if any(FarmState::Cancelled) {
-                    FarmState::Cancelled
-                } else if any(FarmState::Failed) || states.iter().all(|s| *s == FarmState::Done) {
-                    FarmState::Failed
-                } else {
-                    FarmState::Unknown
-                }
-            }
-        }
-    };
+    let states: Vec<FarmState> = tasks.iter().map(|t| t.state).collect();
+    let state = super::taskstate::job_state(&states, frames_done == total);
     FarmStatus {
         id: rec.id.clone(),
         name: rec.name.clone(),
