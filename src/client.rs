@@ -351,9 +351,10 @@ impl Client {
     /// artist can keep editing (and saving) the original; the client's environment travels
     /// with the job unless the spec carries one.
     pub fn submit(&mut self, mut spec: JobSpec) -> crate::Result<u64> {
-        spec.scene = absolute(&spec.scene);
+        spec.scene = absolute(&crate::submit_checks::expand_tilde(&spec.scene, "scene")?);
         if let Some(o) = &spec.output_dir {
-            spec.output_dir = Some(absolute(o));
+            let o = crate::submit_checks::expand_tilde(o, "output folder")?;
+            spec.output_dir = Some(absolute(&o));
         }
         crate::submit_checks::check(&mut spec)?;
         if !spec.scene.is_file() {
@@ -551,6 +552,14 @@ impl Client {
     /// Forget finished jobs (all, or those finished more than `older_than` ago).
     pub fn prune(&mut self, older_than: Option<Duration>) -> crate::Result<Vec<u64>> {
         let r: Forgotten = decode(self.call(&Request::Prune {
+            older_than_s: older_than.map(|d| d.as_secs()),
+        })?)?;
+        Ok(r.forgotten)
+    }
+
+    /// The finished jobs [`Client::prune`] would forget; nothing is forgotten.
+    pub fn prunable(&mut self, older_than: Option<Duration>) -> crate::Result<Vec<u64>> {
+        let r: Forgotten = decode(self.call(&Request::Prunable {
             older_than_s: older_than.map(|d| d.as_secs()),
         })?)?;
         Ok(r.forgotten)

@@ -58,6 +58,12 @@ impl Env<'_> {
     }
 }
 
+/// The user's home folder (`HOME`; Windows `USERPROFILE`), for `~` in paths given to brm.
+pub fn home_dir() -> Option<PathBuf> {
+    let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+    Env::Process.get(var).map(PathBuf::from)
+}
+
 /// `BRM_HOME`: one root for all of brm's per-user files (tests, studios moving them).
 pub fn home() -> Option<PathBuf> {
     Env::Process.get("BRM_HOME").map(PathBuf::from)

@@ -21,6 +21,36 @@ const SYSTEM_ROOTS: &[&str] = &[
     "/", "/home", "/media", "/mnt", "/opt", "/root", "/run", "/srv", "/var",
 ];
 
+/// A leading `~` as a shell would expand it (`~` and `~/x`: the user's home folder), for a
+/// path that reached brm quoted (`-o '~/x'`, Python, the C ABI) rather than a folder named
+/// `~` in the working folder. `~name/x` is refused: write the folder out in full.
+pub fn expand_tilde(path: &Path, what: &str) -> crate::Result<PathBuf> {
+    let Some(text) = path.to_str() else {
+        return Ok(path.to_path_buf());
+    };
+    let Some(rest) = text.strip_prefix('~') else {
+        return Ok(path.to_path_buf());
+    };
+    let rest = if rest.is_empty() {
+        ""
+    } else if let Some(r) = rest.strip_prefix('/').or_else(|| rest.strip_prefix('\\')) {
+        r
+    } else {
+        return Err(crate::Error::InvalidArgument(format!(
+            "{what} {text}: brm expands only ~ and ~/ (your own home folder); write the \
+             folder out in full"
+        )));
+    };
+    match crate::config::home_dir() {
+        Some(home) if rest.is_empty() => Ok(home),
+        Some(home) => Ok(home.join(rest)),
+        None => Err(crate::Error::InvalidArgument(format!(
+            "{what} {text}: cannot expand ~ (no home folder is set: HOME is empty); write \
+             the folder out in full"
+        ))),
+    }
+}
+
 /// Apply every check to `spec` (output folder already absolute), normalising what needs it.
 pub fn check(spec: &mut JobSpec) -> crate::Result<()> {
     if let Some(o) = spec.output_dir.take() {

@@ -506,11 +506,11 @@ fn forget_and_prune_remove_finished_jobs_and_logs_but_never_frames_or_live_jobs(
     assert_eq!(frames, 4, "frames of the forgotten jobs were removed");
     // Recent jobs are kept by --older-than; a plain --prune takes every finished one.
     assert_eq!(
-        env.json(&["jobs", "--prune", "--older-than", "1", "--json"])["forgotten"],
+        env.json(&["jobs", "--prune", "--older-than", "1", "--yes", "--json"])["forgotten"],
         serde_json::json!([])
     );
     assert_eq!(
-        env.json(&["jobs", "--prune", "--json"])["forgotten"],
+        env.json(&["jobs", "--prune", "--yes", "--json"])["forgotten"],
         serde_json::json!([b])
     );
     let left: Vec<u64> = env

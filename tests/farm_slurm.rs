@@ -198,7 +198,7 @@ fn slurm_renders_24_blender_frames_as_4_array_tasks_each_on_its_own_gpu() {
     let s: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(s["state"], "done");
     // `brm jobs` lists the farm job with its engine and the engine's job id.
-    let o = farm.brm(&["jobs"]);
+    let o = farm.brm(&["jobs", "--farm"]);
     let jobs = String::from_utf8_lossy(&o.stdout).to_string();
     let slurm_id = s["engine_ids"][0]["id"].as_str().unwrap();
     let row = jobs

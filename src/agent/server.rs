@@ -397,6 +397,9 @@ fn answer(sh: &Shared, req: Request) -> Response {
         Request::Prune { older_than_s } => to(e
             .prune(older_than_s.map(Duration::from_secs))
             .map(|forgotten| Forgotten { forgotten })),
+        Request::Prunable { older_than_s } => to(e
+            .prunable(older_than_s.map(Duration::from_secs))
+            .map(|forgotten| Forgotten { forgotten })),
         Request::AgentStatus => to(e.slots().map(|slots| AgentStatus {
             pid: std::process::id(),
             version: crate::VERSION.into(),

@@ -31,42 +31,120 @@ pub struct JobsArgs {
     /// With --prune: only jobs that finished more than DAYS days ago.
     #[arg(long, value_name = "DAYS", requires = "prune")]
     pub older_than: Option<u64>,
+    /// With --prune: list the jobs it would forget, forget nothing.
+    #[arg(long, requires = "prune")]
+    pub dry_run: bool,
+    /// With --prune: forget without asking (needed when brm cannot ask: no terminal).
+    #[arg(long, short = 'y', requires = "prune")]
+    pub yes: bool,
+    /// Also list this user's farm jobs (`brm farm list` has them alone); with --json an
+    /// object `{"jobs": [...], "farm": [...]}` instead of the plain array.
+    #[arg(long)]
+    pub farm: bool,
+}
+
+/// `brm jobs --prune`: list what would go, ask on a terminal (or take `--yes`), forget.
+fn prune(a: &JobsArgs) -> brm::Result<i32> {
+    let age = a
+        .older_than
+        .map(|d| Duration::from_secs(d.saturating_mul(86_400)));
+    let mut c = client()?;
+    if a.dry_run || !a.yes {
+        let would = c.prunable(age)?;
+        if a.dry_run {
+            if a.json {
+                print_json(&serde_json::json!({ "would_forget": would }))?;
+            } else if would.is_empty() {
+                outln!("no finished job to forget");
+            } else {
+                outln!(
+                    "would forget {} finished job(s) (--dry-run: nothing forgotten):",
+                    would.len()
+                );
+                print_listed(&mut c, &would)?;
+            }
+            return Ok(0);
+        }
+        if would.is_empty() {
+            if a.json {
+                print_json(&serde_json::json!({ "forgotten": [] }))?;
+            } else {
+                outln!("no finished job to forget");
+            }
+            return Ok(0);
+        }
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() || a.json {
+            return Err(brm::Error::InvalidArgument(format!(
+                "--prune would forget {} finished job(s) ({}) and their logs; add --yes to \
+                 forget them without asking, or --dry-run to list them",
+                would.len(),
+                brm::frames::FrameSet::from_frames(would.iter().map(|&i| i as i64)).compact()
+            )));
+        }
+        errln!(
+            "these {} finished job(s) and their logs would be forgotten (their frames stay):",
+            would.len()
+        );
+        print_listed(&mut c, &would)?;
+        errln!("forget them? [y/N] ");
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            outln!("nothing forgotten");
+            return Ok(0);
+        }
+    }
+    let ids = c.prune(age)?;
+    if a.json {
+        print_json(&serde_json::json!({ "forgotten": ids }))?;
+    } else if ids.is_empty() {
+        outln!("no finished job to forget");
+    } else {
+        let list: Vec<String> = ids.iter().map(u64::to_string).collect();
+        outln!(
+            "forgot {} finished job(s): {} (their frames stay where they were rendered)",
+            ids.len(),
+            list.join(", ")
+        );
+    }
+    Ok(0)
+}
+
+/// The table rows of the jobs `ids` (those still known).
+fn print_listed(c: &mut Client, ids: &[u64]) -> brm::Result<()> {
+    let all = c.jobs()?;
+    let listed: Vec<JobSummary> = all.into_iter().filter(|j| ids.contains(&j.id)).collect();
+    for l in table(&listed) {
+        errln!("{l}");
+    }
+    Ok(())
 }
 
 pub fn jobs(a: JobsArgs) -> brm::Result<i32> {
     if a.prune {
-        let age = a
-            .older_than
-            .map(|d| Duration::from_secs(d.saturating_mul(86_400)));
-        let ids = client()?.prune(age)?;
-        if a.json {
-            print_json(&serde_json::json!({ "forgotten": ids }))?;
-        } else if ids.is_empty() {
-            outln!("no finished job to forget");
-        } else {
-            let list: Vec<String> = ids.iter().map(u64::to_string).collect();
-            outln!(
-                "forgot {} finished job(s): {} (their frames stay where they were rendered)",
-                ids.len(),
-                list.join(", ")
-            );
-        }
-        return Ok(0);
+        return prune(&a);
     }
     let jobs = client()?.jobs()?;
     if a.json {
-        print_json(&jobs)?;
+        if a.farm {
+            let farm = brm::farm::record::FarmRecord::list(&brm::paths::Paths::from_env());
+            print_json(&serde_json::json!({ "jobs": jobs, "farm": farm }))?;
+        } else {
+            print_json(&jobs)?;
+        }
         return Ok(0);
     }
     if jobs.is_empty() {
         outln!("no jobs; submit one with `brm render SCENE`");
+    } else {
+        for l in table(&jobs) {
+            outln!("{l}");
+        }
+    }
+    if a.farm {
         super::farm::print_farm_jobs();
-        return Ok(0);
     }
-    for l in table(&jobs) {
-        outln!("{l}");
-    }
-    super::farm::print_farm_jobs();
     Ok(0)
 }
 

@@ -75,6 +75,9 @@ pub fn render(info: &SceneInfo) -> String {
     if let Some(v) = &info.maya_version {
         let _ = writeln!(s, "{:<14}{}", "Saved by", saved_by(v));
     }
+    if let Some(v) = &info.blender_version {
+        let _ = writeln!(s, "{:<14}Blender {v}", "Saved by");
+    }
     let _ = writeln!(
         s,
         "{:<14}{}",
@@ -105,13 +108,13 @@ pub fn render(info: &SceneInfo) -> String {
     };
     if info.format.is_maya() {
         let _ = writeln!(s, "{:<14}{}", "Image prefix", prefix);
-        let cams = if info.cameras.is_empty() {
-            "-".to_string()
-        } else {
-            info.cameras.join(", ")
-        };
-        let _ = writeln!(s, "{:<14}{}", "Cameras", cams);
     }
+    let cams = if info.cameras.is_empty() {
+        "-".to_string()
+    } else {
+        info.cameras.join(", ")
+    };
+    let _ = writeln!(s, "{:<14}{}", "Cameras", cams);
     if info.required_plugins.is_empty() {
         if info.format.is_maya() {
             let _ = writeln!(s, "{:<14}-", "Plugins");

@@ -130,13 +130,28 @@ fn times(s: &brm::queue::JobSummary, now_ms: i64) -> String {
         } else {
             now_ms
         };
-        let secs = ((end - s.started_ms).max(0) / 1000) as u64;
-        let verb = if s.finished_ms > 0 {
-            "took"
+        // Time paused does not count: the clock stops while the job is paused.
+        let paused_now = if s.paused_since_ms > 0 {
+            (end - s.paused_since_ms).max(0)
         } else {
-            "running for"
+            0
         };
-        t.push_str(&format!(", {verb} {}", fmt::duration(secs)));
+        let ran = (end - s.started_ms - s.paused_total_ms - paused_now).max(0);
+        let secs = (ran / 1000) as u64;
+        if s.paused_since_ms > 0 && s.finished_ms == 0 {
+            t.push_str(&format!(
+                ", paused for {} (rendered for {} before)",
+                fmt::duration((paused_now / 1000) as u64),
+                fmt::duration(secs)
+            ));
+        } else {
+            let verb = if s.finished_ms > 0 {
+                "took"
+            } else {
+                "running for"
+            };
+            t.push_str(&format!(", {verb} {}", fmt::duration(secs)));
+        }
     } else if s.finished_ms > 0 {
         t.push_str(&format!(
             ", ended {} before starting",
@@ -148,11 +163,17 @@ fn times(s: &brm::queue::JobSummary, now_ms: i64) -> String {
     t
 }
 
-/// Frames of the job not verified on disk yet, in job order.
+/// Frames of the job neither verified on disk nor reported finished by a running render,
+/// in job order (so "to do" and the done count agree).
 fn frames_not_done(d: &JobDetail) -> Vec<i64> {
     let mut v = Vec::new();
     for t in &d.tasks {
-        let done: std::collections::HashSet<i64> = t.frames_done.iter().copied().collect();
+        let done: std::collections::HashSet<i64> = t
+            .frames_done
+            .iter()
+            .chain(&t.frames_reported)
+            .copied()
+            .collect();
         v.extend(t.frames.iter().copied().filter(|f| !done.contains(f)));
     }
     v

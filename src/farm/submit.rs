@@ -68,6 +68,10 @@ pub struct Submitted {
 /// Plan, write and (unless dry) submit a farm job.
 pub fn submit(mut spec: JobSpec, opts: &SubmitOptions, paths: &Paths) -> crate::Result<Submitted> {
     let mut warnings = Vec::new();
+    spec.scene = crate::submit_checks::expand_tilde(&spec.scene, "scene")?;
+    if let Some(o) = &spec.output_dir {
+        spec.output_dir = Some(crate::submit_checks::expand_tilde(o, "output folder")?);
+    }
     if !spec.scene.is_file() {
         return Err(crate::Error::NotFound(format!(
             "scene {} does not exist (or is not a file); check the path",

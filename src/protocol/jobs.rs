@@ -124,6 +124,12 @@ pub struct JobSummary {
     /// The distinct output folders of its tasks (one per layer in a Maya project).
     #[serde(default)]
     pub output_dirs: Vec<String>,
+    /// Since when the job is paused (ms since the epoch; 0: not paused), and how long it
+    /// was paused before: its running time excludes both.
+    #[serde(default)]
+    pub paused_since_ms: i64,
+    #[serde(default)]
+    pub paused_total_ms: i64,
 }
 
 /// One task in a job's detail view.
@@ -142,6 +148,10 @@ pub struct TaskSummary {
     /// renderer reported in the running attempt), so task and job counts agree.
     #[serde(default)]
     pub frames_finished: u64,
+    /// Frames the running attempt's renderer reported finished that brm has not verified
+    /// yet (they count in `frames_finished`, not in `frames_done`).
+    #[serde(default)]
+    pub frames_reported: Vec<i64>,
     /// Seconds left for this task; `None` = unknown (not started, nothing measured yet).
     #[serde(default)]
     pub eta_s: Option<u64>,

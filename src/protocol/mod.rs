@@ -72,6 +72,13 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         older_than_s: Option<u64>,
     },
+    /// The finished jobs `prune` would forget (nothing is forgotten): `brm jobs --prune
+    /// --dry-run` and the confirmation. Its own request, so an older agent refuses it
+    /// rather than pruning.
+    Prunable {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        older_than_s: Option<u64>,
+    },
     AgentStatus,
     Shutdown,
 }

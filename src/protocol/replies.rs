@@ -37,7 +37,7 @@ pub struct Removed {
     pub removed: Vec<PathBuf>,
 }
 
-/// Answer to `forget` and `prune`: the job ids forgotten.
+/// Answer to `forget` and `prune`: the job ids forgotten (`prunable`: that would be).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Forgotten {
     #[serde(default)]

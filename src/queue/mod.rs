@@ -31,6 +31,8 @@ pub enum QueueError {
     Database { path: PathBuf, message: String },
     #[error("no job {0} in this queue; `brm jobs` lists the jobs")]
     NoSuchJob(u64),
+    #[error("job {id} has no task {task}: its tasks are {valid} (`brm status {id}` lists them)")]
+    NoSuchTask { id: u64, task: u32, valid: String },
     #[error("job {id} is {state}; {hint}")]
     InvalidState {
         id: u64,
@@ -55,7 +57,7 @@ impl Kind for QueueError {
             QueueError::Database { .. } | QueueError::Log { .. } | QueueError::DiskFull { .. } => {
                 ErrorKind::Io
             }
-            QueueError::NoSuchJob(_) => ErrorKind::NotFound,
+            QueueError::NoSuchJob(_) | QueueError::NoSuchTask { .. } => ErrorKind::NotFound,
             QueueError::InvalidState { .. } | QueueError::Empty(_) => ErrorKind::InvalidArgument,
             QueueError::Timeout(..) => ErrorKind::Timeout,
             QueueError::Poisoned => ErrorKind::Internal,

@@ -86,6 +86,11 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE jobs ADD COLUMN cancel_ms INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE jobs ADD COLUMN cancel_grace_ms INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 3: issue 22.10: how long a job has been paused, so its clock stops while it is.
+    r#"
+    ALTER TABLE jobs ADD COLUMN paused_since_ms INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN paused_total_ms INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// Open (creating and migrating) the queue database.
@@ -528,6 +533,30 @@ pub fn job_cancels(conn: &Connection) -> rusqlite::Result<HashMap<u64, (i64, i64
     rows.collect()
 }
 
+/// Persist a job's pause clock: since when it is paused (0: not), and the time it spent
+/// paused before.
+pub fn set_job_pause(
+    conn: &Connection,
+    id: u64,
+    since_ms: i64,
+    total_ms: i64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE jobs SET paused_since_ms = ?2, paused_total_ms = ?3 WHERE id = ?1",
+        params![id as i64, since_ms, total_ms],
+    )?;
+    Ok(())
+}
+
+/// Every job's pause clock: id → (paused since, total paused before), in ms.
+pub fn job_pauses(conn: &Connection) -> rusqlite::Result<HashMap<u64, (i64, i64)>> {
+    let mut st = conn.prepare("SELECT id, paused_since_ms, paused_total_ms FROM jobs")?;
+    let rows = st.query_map([], |r| {
+        Ok((r.get::<_, i64>(0)? as u64, (r.get(1)?, r.get(2)?)))
+    })?;
+    rows.collect()
+}
+
 /// Record the process currently running for an attempt (one attempt may run several commands).
 pub fn update_attempt_process(
     conn: &Connection,
@@ -685,104 +714,5 @@ pub fn count_attempts(conn: &Connection, task_id: u64) -> rusqlite::Result<u32> 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn job(state: &str, finished_ms: i64, spec: &str) -> JobRow {
-        JobRow {
-            id: 0,
-            name: "j".into(),
-            spec: spec.into(),
-            state: state.into(),
-            priority: 0,
-            submitted_ms: 1,
-            started_ms: 0,
-            finished_ms,
-            error: None,
-            warnings: "[]".into(),
-            log_path: String::new(),
-            log_len: 0,
-            log_next_seq: 1,
-            output_dir: "/o".into(),
-            slots: "[]".into(),
-        }
-    }
-
-    #[test]
-    fn a_new_database_is_complete_private_and_reopens() {
-        let t = tempfile::tempdir().unwrap();
-        let p = t.path().join("brm.sqlite3");
-        drop(open(&p).unwrap());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode, 0o600);
-        }
-        drop(open(&p).unwrap());
-        assert!(std::fs::read_dir(t.path())
-            .unwrap()
-            .flatten()
-            .all(|e| !e.file_name().to_string_lossy().contains(".new-")));
-    }
-
-    #[test]
-    fn empty_or_schemaless_files_are_refused_and_left_alone() {
-        let t = tempfile::tempdir().unwrap();
-        let p = t.path().join("brm.sqlite3");
-        std::fs::write(&p, b"").unwrap();
-        let e = open(&p).unwrap_err().to_string();
-        assert!(e.contains("damaged") && e.contains("0 bytes"), "{e}");
-        assert!(e.contains("BRM_MOVE_DAMAGED_DB=1"), "{e}");
-        assert_eq!(std::fs::metadata(&p).unwrap().len(), 0);
-        // A valid SQLite file without brm's schema is not a queue either.
-        let other = t.path().join("other.sqlite3");
-        Connection::open(&other)
-            .unwrap()
-            .execute_batch("CREATE TABLE x (a);")
-            .unwrap();
-        let e = open(&other).unwrap_err().to_string();
-        assert!(e.contains("no brm schema"), "{e}");
-    }
-
-    #[test]
-    fn job_ids_continue_above_existing_logs() {
-        let t = tempfile::tempdir().unwrap();
-        std::fs::create_dir(t.path().join("logs")).unwrap();
-        std::fs::write(t.path().join("logs/job-7.log"), b"old").unwrap();
-        std::fs::create_dir(t.path().join("logs/job-9")).unwrap();
-        let conn = open(&t.path().join("brm.sqlite3")).unwrap();
-        let id = insert_job(&conn, &job("queued", 0, "{}")).unwrap();
-        assert_eq!(id, 10);
-    }
-
-    #[test]
-    fn ended_jobs_lose_their_environment_after_retention() {
-        let t = tempfile::tempdir().unwrap();
-        let conn = open(&t.path().join("brm.sqlite3")).unwrap();
-        let spec = r#"{"scene":"/s.ma","env":[["TOKEN","hunter2"]]}"#;
-        let done = insert_job(&conn, &job("done", 1_000, spec)).unwrap();
-        let running = insert_job(&conn, &job("running", 0, spec)).unwrap();
-        let recent = insert_job(&conn, &job("failed", i64::MAX / 2, spec)).unwrap();
-        for (id, at) in [(done, 1_000i64), (recent, i64::MAX / 2)] {
-            conn.execute(
-                "UPDATE jobs SET finished_ms = ?2 WHERE id = ?1",
-                params![id as i64, at],
-            )
-            .unwrap();
-        }
-        let n = super::super::env_retention::scrub(&conn, std::time::Duration::from_secs(3600))
-            .unwrap();
-        assert_eq!(n, 1);
-        let spec_of = |id: u64| -> String {
-            conn.query_row("SELECT spec FROM jobs WHERE id = ?1", [id as i64], |r| {
-                r.get(0)
-            })
-            .unwrap()
-        };
-        assert!(!spec_of(done).contains("hunter2"), "{}", spec_of(done));
-        assert!(spec_of(done).contains("\"env\":[]"), "{}", spec_of(done));
-        assert!(spec_of(running).contains("hunter2"));
-        assert!(spec_of(recent).contains("hunter2"));
-    }
-}
+#[path = "store_tests.rs"]
+mod tests;

@@ -39,9 +39,8 @@ pub fn inspect(path: &Path) -> Result<SceneInfo, SceneError> {
             reason: "it has no BLENDER header and is not gzip or zstd compressed".into(),
         });
     };
-    if let Some(v) = &version {
-        info.warnings.push(format!("saved by Blender {v}"));
-    }
+    // Only a version that differs from the rendering Blender's matters (`blend_query`).
+    info.blender_version = version;
     info.warnings.push(
         "Blender scenes are inspected by Blender at render time: frame range, view layers and camera come from the .blend when rendering (no layers listed here)"
             .into(),

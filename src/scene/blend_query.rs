@@ -17,10 +17,10 @@ use serde::{Deserialize, Serialize};
 use super::{LayerInfo, SceneError, SceneInfo};
 
 /// Bumped when [`BlendFacts`] or the query changes, so old cache entries are not read.
-const CACHE_VERSION: u32 = 3;
+const CACHE_VERSION: u32 = 4;
 
 /// One Python line printing the facts as JSON after a marker.
-const EXPR: &str = "import bpy, json; s = bpy.context.scene; print('BRM_SCENE ' + json.dumps({'start': s.frame_start, 'end': s.frame_end, 'step': s.frame_step, 'engine': s.render.engine, 'camera': s.camera.name if s.camera else None, 'view_layers': [[v.name, bool(v.use)] for v in s.view_layers], 'version': '.'.join(str(x) for x in bpy.data.version[:2]), 'output': s.render.filepath, 'format': s.render.image_settings.file_format}))";
+const EXPR: &str = "import bpy, json; s = bpy.context.scene; print('BRM_SCENE ' + json.dumps({'start': s.frame_start, 'end': s.frame_end, 'step': s.frame_step, 'engine': s.render.engine, 'camera': s.camera.name if s.camera else None, 'view_layers': [[v.name, bool(v.use)] for v in s.view_layers], 'version': '.'.join(str(x) for x in bpy.data.version[:2]), 'output': s.render.filepath, 'format': s.render.image_settings.file_format, 'app': '.'.join(str(x) for x in bpy.app.version[:2])}))";
 
 /// What Blender says about a scene's active scene.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +42,39 @@ pub struct BlendFacts {
     /// The output file format (`PNG`, `OPEN_EXR`, `OPEN_EXR_MULTILAYER`, …).
     #[serde(default)]
     pub format: String,
+    /// The version of the Blender that answered (and renders): "3.4".
+    #[serde(default)]
+    pub app: Option<String>,
+}
+
+/// Why a file saved by Blender `file` may not render as the artist saw it in the Blender
+/// `app` that renders it (both "major.minor"); `None` when the difference does not matter
+/// (same major.minor: patch releases keep files as they are; an older file of the same
+/// major version: Blender reads it as saved).
+pub fn version_warning(file: &str, app: &str) -> Option<String> {
+    let parse = |v: &str| -> Option<(u32, u32)> {
+        let mut it = v.split('.');
+        Some((
+            it.next()?.trim().parse().ok()?,
+            it.next()?.trim().parse().ok()?,
+        ))
+    };
+    let (f, a) = (parse(file)?, parse(app)?);
+    if f > a {
+        Some(format!(
+            "saved by Blender {file}, newer than the Blender {app} that renders it: what {app} \
+             does not know (newer nodes, settings) is dropped or renders differently; install \
+             Blender {file} or newer, or point BRM_BLENDER at it"
+        ))
+    } else if f.0 < a.0 {
+        Some(format!(
+            "saved by Blender {file} and rendered by Blender {app}: a file from an older major \
+             version is converted on load and may not look as it did in {file}; check a \
+             frame, or render with Blender {file} (BRM_BLENDER)"
+        ))
+    } else {
+        None
+    }
 }
 
 impl BlendFacts {
@@ -147,14 +180,10 @@ impl BlendFacts {
         info.warnings.retain(|w| {
             !w.contains("inspected by Blender at render time") && !w.contains("compressed")
         });
-        if let Some(v) = &self.version {
-            if !info
-                .warnings
-                .iter()
-                .any(|w| w.starts_with("saved by Blender"))
-            {
-                info.warnings.push(format!("saved by Blender {v}"));
-            }
+        info.blender_version = self.version.clone().or(info.blender_version.take());
+        info.warnings.retain(|w| !w.starts_with("saved by Blender"));
+        if let (Some(file), Some(app)) = (&info.blender_version, &self.app) {
+            info.warnings.extend(version_warning(file, app));
         }
     }
 }
@@ -250,7 +279,22 @@ mod tests {
             version: Some("3.4".into()),
             output: "/tmp/".into(),
             format: "PNG".into(),
+            app: Some("3.4".into()),
         }
+    }
+
+    #[test]
+    fn only_a_blender_version_difference_that_matters_is_a_warning() {
+        assert_eq!(version_warning("3.4", "3.4"), None);
+        assert_eq!(version_warning("3.3", "3.4"), None);
+        assert_eq!(version_warning("3.4", "3.4.1"), None);
+        let newer = version_warning("4.2", "3.4").unwrap();
+        assert!(newer.contains("newer than the Blender 3.4"), "{newer}");
+        assert!(newer.contains("BRM_BLENDER"), "{newer}");
+        assert!(version_warning("3.5", "3.4").is_some());
+        let older = version_warning("2.93", "3.4").unwrap();
+        assert!(older.contains("converted on load"), "{older}");
+        assert_eq!(version_warning("garbage", "3.4"), None);
     }
 
     #[test]

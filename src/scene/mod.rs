@@ -97,6 +97,9 @@ pub struct SceneInfo {
     /// the matching install when several are present.
     #[serde(default)]
     pub maya_version: Option<String>,
+    /// The Blender version that saved a .blend ("3.4": Blender stores major.minor).
+    #[serde(default)]
+    pub blender_version: Option<String>,
 }
 
 impl SceneInfo {
@@ -116,6 +119,7 @@ impl SceneInfo {
             cameras: Vec::new(),
             warnings: Vec::new(),
             maya_version: None,
+            blender_version: None,
         }
     }
 

@@ -154,6 +154,17 @@ impl State {
         let old = job.state;
         job.state = new;
         let now = now_ms();
+        // The clock stops while the job is paused.
+        if new == JobState::Paused && job.paused_since_ms == 0 {
+            job.paused_since_ms = now;
+        } else if new != JobState::Paused && job.paused_since_ms > 0 {
+            job.paused_total_ms += (now - job.paused_since_ms).max(0);
+            job.paused_since_ms = 0;
+        }
+        if old == JobState::Paused || new == JobState::Paused {
+            store::set_job_pause(&self.conn, id, job.paused_since_ms, job.paused_total_ms)
+                .map_err(db(&self.db_path))?;
+        }
         if new == JobState::Running && job.started_ms == 0 {
             job.started_ms = now;
         }

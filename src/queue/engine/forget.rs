@@ -76,6 +76,13 @@ impl Engine {
 
     /// Forget every finished job, or those finished longer than `older_than` ago; returns
     /// the forgotten ids.
+    /// The ids [`Engine::prune`] would forget now, forgetting nothing.
+    pub fn prunable(&self, older_than: Option<Duration>) -> crate::Result<Vec<u64>> {
+        let mut ids = self.lock()?.finished_before(older_than, now_ms());
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
     pub fn prune(&self, older_than: Option<Duration>) -> crate::Result<Vec<u64>> {
         let mut st = self.lock()?;
         let ids = st.finished_before(older_than, now_ms());

@@ -15,6 +15,7 @@ impl State {
         let frames = store::load_frames(&self.conn).map_err(self.dbe())?;
         let attempts = store::load_running_attempts(&self.conn).map_err(self.dbe())?;
         let cancels = store::job_cancels(&self.conn).map_err(self.dbe())?;
+        let pauses = store::job_pauses(&self.conn).map_err(self.dbe())?;
         let mut done_by_task: HashMap<u64, BTreeMap<i64, Vec<String>>> = HashMap::new();
         for f in frames {
             let files: Vec<String> = serde_json::from_str(&f.files).unwrap_or_default();
@@ -83,6 +84,8 @@ impl State {
                     paused: state == JobState::Paused,
                     cancel_requested: state == JobState::Cancelled
                         || (!state.is_final() && cancels.contains_key(&row.id)),
+                    paused_since_ms: pauses.get(&row.id).map_or(0, |p| p.0),
+                    paused_total_ms: pauses.get(&row.id).map_or(0, |p| p.1),
                     submitted_ms: row.submitted_ms,
                     started_ms: row.started_ms,
                     finished_ms: row.finished_ms,

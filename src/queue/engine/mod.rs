@@ -180,6 +180,10 @@ struct Job {
     state: JobState,
     paused: bool,
     cancel_requested: bool,
+    /// Since when the job is paused (0: not paused), and the time it was paused before:
+    /// its clock stops while it is (`brm status`).
+    paused_since_ms: i64,
+    paused_total_ms: i64,
     submitted_ms: i64,
     started_ms: i64,
     finished_ms: i64,
@@ -513,6 +517,20 @@ impl Engine {
     ) -> crate::Result<LogPage> {
         let mut st = self.lock()?;
         let job = st.jobs.get_mut(&id).ok_or(QueueError::NoSuchJob(id))?;
+        if let Some(t) = task {
+            if t as usize >= job.tasks.len() {
+                return Err(QueueError::NoSuchTask {
+                    id,
+                    task: t,
+                    valid: match job.tasks.len() {
+                        0 => "none".into(),
+                        1 => "0".into(),
+                        n => format!("0-{}", n - 1),
+                    },
+                }
+                .into());
+            }
+        }
         let finished = job.state.is_final();
         let max = max.max(1);
         let mut page = match task {

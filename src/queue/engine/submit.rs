@@ -231,6 +231,8 @@ impl State {
                 state: JobState::Queued,
                 paused: false,
                 cancel_requested: false,
+                paused_since_ms: 0,
+                paused_total_ms: 0,
                 submitted_ms: now,
                 started_ms: 0,
                 finished_ms: 0,

@@ -5,6 +5,8 @@ use super::*;
 /// Where one task stands right now: frames finished as the job counts them, time left.
 struct TaskNow {
     finished: usize,
+    /// Frames the running attempt's renderer reported finished, not verified yet.
+    reported: Vec<i64>,
     /// From the attempt's own measured frames (`None` before its first frame finished).
     eta_s: Option<u64>,
     /// Mean seconds per frame the attempt measured.
@@ -26,22 +28,25 @@ impl State {
         let Some(r) = self.runner_of(j, idx) else {
             return TaskNow {
                 finished: t.done.len(),
+                reported: Vec::new(),
                 eta_s: (t.state == TaskState::Done).then_some(0),
                 measured_s: None,
                 guess_s: None,
             };
         };
-        let reported = r
+        let reported: Vec<i64> = r
             .runner
             .reported()
             .iter()
+            .copied()
             .filter(|f| !t.done.contains_key(f))
-            .count();
-        let finished = (t.done.len() + reported).min(t.plan.frames.len());
+            .collect();
+        let finished = (t.done.len() + reported.len()).min(t.plan.frames.len());
         let left = t.plan.frames.len() - finished;
         let measured_s = r.runner.measured_frame_seconds();
         TaskNow {
             finished,
+            reported,
             eta_s: measured_s.and_then(|_| r.runner.eta_s(left)),
             measured_s,
             guess_s: r.runner.frame_seconds(),
@@ -150,6 +155,8 @@ impl State {
             warnings: j.warnings.clone(),
             eta_s: self.job_eta(j, &now),
             output_dirs,
+            paused_since_ms: j.paused_since_ms,
+            paused_total_ms: j.paused_total_ms,
         }
     }
 
@@ -192,6 +199,7 @@ impl State {
                 output_dir: t.plan.output_dir.to_string_lossy().into_owned(),
                 error: t.error.clone(),
                 frames_finished: now.finished as u64,
+                frames_reported: now.reported.clone(),
                 eta_s,
                 warm_chunks: t.warm_chunks,
             });
