@@ -14,18 +14,21 @@ pytestmark = pytest.mark.usefixtures("blender")
 
 def test_submit_follow_wait_and_find_every_frame(client, tmp_path):
     out = tmp_path / "renders"
+    # The default path: every renderable view layer of the .blend (beauty, fx) is its own
+    # output, <output>/<layer>/ (issue 19.2).
     job = client.submit(SHOT, frames="1-24", output=out, name="py-e2e")
     assert isinstance(job, brm.Job) and job.id >= 1
     followed = list(job.logs(follow=True))  # ends by itself when the job ends
     status = job.wait(timeout=300)
     assert status.state is brm.JobState.DONE and status.ok
-    assert (status.frames_done, status.frames_total, status.frames_missing) == (24, 24, [])
+    assert (status.frames_done, status.frames_total, status.frames_missing) == (48, 48, [])
     assert status.output_dir == str(out)
     assert status.name == "py-e2e"
-    assert len(status.files) == 24
-    for f in range(1, 25):
-        p = out / ("shot.%04d.png" % f)
-        assert p.is_file() and p.stat().st_size > 0, p
+    assert len(status.files) == 48
+    for layer in ("beauty", "fx"):
+        for f in range(1, 25):
+            p = out / layer / ("shot.%04d.png" % f)
+            assert p.is_file() and p.stat().st_size > 0, p
     # No line lost or repeated: consecutive sequence numbers from 1, and exactly what a
     # fresh read of the whole log gives afterwards.
     seqs = [line.seq for line in followed]
@@ -34,7 +37,7 @@ def test_submit_follow_wait_and_find_every_frame(client, tmp_path):
     assert [(l.seq, l.stream, l.text) for l in again] == [(l.seq, l.stream, l.text) for l in followed]
     assert all(isinstance(l, brm.LogLine) and l.time.year >= 2024 for l in followed)
     notes = [l.text for l in followed if l.stream is brm.Stream.BRM]
-    assert any("24/24 frames" in t for t in notes), notes
+    assert any("48/48 frames" in t for t in notes), notes
     assert any(l.stream is brm.Stream.RENDER for l in followed)
     # Resuming from a position gives exactly the rest.
     reader = job.logs(after=seqs[9])
@@ -51,7 +54,7 @@ def test_submit_follow_wait_and_find_every_frame(client, tmp_path):
 
 
 def test_cancel_stops_the_render_and_leaves_no_process(client, tmp_path):
-    job = client.submit(SHOT, frames="1-2000", output=tmp_path / "out")
+    job = client.submit(SHOT, layers="beauty", frames="1-2000", output=tmp_path / "out")
     deadline = time.time() + 120
     snapshot = None
     for line in job.logs(follow=True):
@@ -71,8 +74,8 @@ def test_cancel_stops_the_render_and_leaves_no_process(client, tmp_path):
 
 
 def test_pause_resume_and_retry(client, tmp_path):
-    first = client.submit(SHOT, frames="1-2000", output=tmp_path / "a")  # holds the CPU slot
-    second = client.submit(SHOT, frames="1-2", output=tmp_path / "b")
+    first = client.submit(SHOT, layers="beauty", frames="1-2000", output=tmp_path / "a")  # holds the CPU slot
+    second = client.submit(SHOT, layers="beauty", frames="1-2", output=tmp_path / "b")
     assert second.pause() is brm.JobState.PAUSED
     assert second.state() is brm.JobState.PAUSED
     first.cancel(grace=1)
@@ -91,7 +94,7 @@ def test_pause_resume_and_retry(client, tmp_path):
 
 
 def test_wait_timeout_raises_and_the_job_goes_on(client, tmp_path):
-    job = client.submit(SHOT, frames="1-2000", output=tmp_path / "out")
+    job = client.submit(SHOT, layers="beauty", frames="1-2000", output=tmp_path / "out")
     t0 = time.monotonic()
     with pytest.raises(brm.BrmTimeoutError) as e:
         job.wait(timeout=0.3)
@@ -133,7 +136,7 @@ def test_closed_client(home):
 def test_one_client_from_two_threads(client, tmp_path):
     """One thread follows the log while another waits and a third lists jobs: all on the
     same Client at once; the follower still gets every line exactly once."""
-    job = client.submit(SHOT, frames="1-12", output=tmp_path / "out")
+    job = client.submit(SHOT, layers="beauty", frames="1-12", output=tmp_path / "out")
     seen, waited, errors = [], [], []
 
     def follow():
@@ -170,7 +173,7 @@ def test_two_clients_submitting_from_two_threads(home, tmp_path):
     def submit(i):
         try:
             with brm.Client() as c:
-                ids.append(c.submit(SHOT, frames="%d" % (i + 1), output=tmp_path / str(i)).id)
+                ids.append(c.submit(SHOT, layers="beauty", frames="%d" % (i + 1), output=tmp_path / str(i)).id)
         except BaseException as e:  # noqa: B902
             errors.append(e)
 
@@ -202,7 +205,7 @@ def test_following_survives_the_agent_being_killed(client, home, tmp_path):
     agent, and the follower still gets every line exactly once."""
     import signal
 
-    job = client.submit(SHOT, frames="1-24", output=tmp_path / "out")
+    job = client.submit(SHOT, layers="beauty", frames="1-24", output=tmp_path / "out")
     reader = job.logs(follow=True, poll_interval=0.05)
     seqs, killed = [], False
     for line in reader:
@@ -231,7 +234,7 @@ def test_client_options_home_and_no_autostart(home, tmp_path):
     try:
         with brm.Client(home=str(other), connect_timeout=30) as c:
             assert c.jobs() == []
-            job = c.submit(SHOT, frames="1", output=tmp_path / "out")
+            job = c.submit(SHOT, layers="beauty", frames="1", output=tmp_path / "out")
             assert c.job(job.id).wait(timeout=120).ok
         with brm.Client() as c:  # BRM_HOME's agent knows nothing of it
             assert c.jobs() == []

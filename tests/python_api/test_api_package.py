@@ -135,17 +135,24 @@ def test_pip_install_into_a_fresh_virtualenv_then_the_example_renders_24_frames(
     env = clean_env(BRM_HOME=str(home), BRM_NO_NVML="1", BRM_NVIDIA_SMI=str(tmp_path / "none"))
     where = run_py("import brm; print(brm.library_path())", env, cwd=str(tmp_path), python=py)
     assert where.returncode == 0 and "site-packages/brm/libbrm.so.0" in where.stdout, where.stdout
-    out = tmp_path / "renders"
+    # As the README says: the example script, no arguments (the example scene, ./renders/).
+    out = tmp_path / "renders" / "render_shot"
+    example = os.path.join(PYTHON_DIR, "examples", "render_shot.py")
+    usage = subprocess.run([py, example, "a", "b", "c"], env=env, cwd=str(tmp_path), timeout=60,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    assert usage.returncode == 2 and "usage: python render_shot.py" in usage.stdout, usage.stdout
     try:
-        r = subprocess.run([py, os.path.join(PYTHON_DIR, "examples", "render_shot.py"), SHOT, str(out)],
+        r = subprocess.run([py, example],
                            env=env, cwd=str(tmp_path), timeout=600,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
     finally:
         stop_agent(home)
     assert r.returncode == 0, r.stdout
-    assert "done: 24 frames in %s" % out in r.stdout, r.stdout
-    assert re.search(r"job 1 running: \d+/24 frames", r.stdout), r.stdout
-    assert sorted(os.listdir(str(out))) == ["shot.%04d.png" % f for f in range(1, 25)]
+    # Frames 1-24 of both view layers of the example (beauty, fx), each in its own folder.
+    assert "done: 48 frames in %s" % out in r.stdout, r.stdout
+    assert re.search(r"job 1 running: \d+/48 frames", r.stdout), r.stdout
+    for layer in ("beauty", "fx"):
+        assert sorted(os.listdir(str(out / layer))) == ["shot.%04d.png" % f for f in range(1, 25)]
     # The agent that ran is the one bundled in the wheel, with the bundled scripts.
     with open(str(home / "state" / "logs" / "job-1.log")) as f:
         log = f.read()
@@ -160,7 +167,7 @@ print("lib", lib)
 assert lib.startswith(os.environ["MODULE"]), lib
 assert brm.frames("1-10x3").to_list() == [1, 4, 7, 10]
 with brm.Client() as c:
-    job = c.submit(os.environ["SHOT"], frames="1-2", output=os.environ["OUT"])
+    job = c.submit(os.environ["SHOT"], layers="beauty", frames="1-2", output=os.environ["OUT"])
     st = job.wait(timeout=300)
     print("job", st.state, len(st.files))
     assert st.ok and len(st.files) == 2
@@ -234,7 +241,7 @@ def test_import_brm_from_an_install_prefix(tmp_path):
                     BRM_NVIDIA_SMI=str(tmp_path / "none"))
     code = ("import brm, sys\nprint(brm.library_path())\n"
             "with brm.Client() as c:\n"
-            "    st = c.submit(sys.argv[1], frames='3', output=sys.argv[2]).wait(timeout=300)\n"
+            "    st = c.submit(sys.argv[1], layers='beauty', frames='3', output=sys.argv[2]).wait(timeout=300)\n"
             "    print(st.state, st.files)\n")
     try:
         r = subprocess.run([sys.executable, "-c", code, SHOT, str(tmp_path / "out")], env=env,
@@ -244,4 +251,4 @@ def test_import_brm_from_an_install_prefix(tmp_path):
         stop_agent(home)
     assert r.returncode == 0, r.stdout
     assert str(prefix / "lib" / "libbrm.so.0") in r.stdout
-    assert "done ['%s']" % (tmp_path / "out" / "shot.0003.png") in r.stdout, r.stdout
+    assert "done ['%s']" % (tmp_path / "out" / "beauty" / "shot.0003.png") in r.stdout, r.stdout
