@@ -728,7 +728,8 @@ brm_result brm_retry(brm_client *c, uint64_t job_id);
 brm_result brm_cleanup_snapshots(brm_client *c, uint32_t *out_removed);
 
 /**
- * Inspect a scene file (`.ma` fully, `.mb` best effort, `.blend` minimally) and return its
+ * Inspect a scene file (`.ma` fully, `.mb` best effort, `.blend` through Blender itself:
+ * frames, engine, camera and view layers, cached by content) and return its
  * description as JSON: `{"schema":1,"path":…,"format":"ma","renderer":…,"start_frame":…,
  * "end_frame":…,"by_frame":…,"animation":…,"image_prefix":…,"layers":[{"name","node",
  * "renderable","start_frame","end_frame","from_reference"}],"required_plugins":[{"name",

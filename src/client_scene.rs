@@ -8,6 +8,23 @@ use std::time::Duration;
 use crate::client::ClientError;
 use crate::paths::Paths;
 
+/// Inspect a scene as `brm scene inspect` shows it, the one description the CLI, the C ABI
+/// and Python share: a Maya scene read from its file; a `.blend` read from its file, then
+/// frames, engine, camera and view layers from Blender itself (cached by content). Without
+/// a Blender the file's own facts remain, with a warning saying what is missing and why.
+pub fn inspect(path: &std::path::Path, paths: &Paths) -> crate::Result<crate::scene::SceneInfo> {
+    let mut info = crate::scene::inspect(path)?;
+    if info.format == crate::scene::SceneFormat::Blend {
+        match blend_facts(path, paths) {
+            Ok(f) => f.fill(&mut info),
+            Err(e) => info
+                .warnings
+                .push(format!("frames and view layers not read: {e}")),
+        }
+    }
+    Ok(info)
+}
+
 /// What Blender says about a `.blend` (cached by content under the state folder).
 pub fn blend_facts(
     scene: &Path,

@@ -19,7 +19,7 @@ from ctypes import c_uint32, c_uint64, c_void_p
 from dataclasses import dataclass, field
 from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
-from . import _native
+from . import _check, _native
 from .errors import BrmError, BrmTimeoutError, JobFailedError
 from .frameset import FrameSet
 
@@ -340,6 +340,20 @@ class Client:
         Raises :class:`~brm.FrameSyntaxError` for bad frames, :class:`~brm.NotFoundError`
         for a missing scene or layer, :class:`~brm.InvalidArgumentError` for a bad option.
         """
+        # Every argument is checked before anything reaches the agent (`_check`).
+        layer_list = None if layers is None else _check.names(layers, "layers")
+        frame_spec = None if frames is None else _check.frames(frames)
+        gpu_spec = None if gpu is None else _check.gpu(gpu)
+        if chunk is not None:
+            chunk = _check.integer(chunk, "chunk", 0, _check.U32_MAX,
+                                   " (0 = automatic, else frames per task)")
+        if priority is not None:
+            priority = _check.integer(priority, "priority", *_check.I32)
+        timeouts = [None if t is None else _check.seconds(t, w)
+                    for t, w in ((task_timeout, "task_timeout"), (silence_timeout, "silence_timeout"))]
+        if env is not None:
+            _check.env(env)
+        _check.flag(cold, "cold")
         lib = self._lib
         out = c_void_p()
         lib.call("brm_job_spec_new", ctypes.byref(out))
@@ -351,13 +365,12 @@ class Client:
                 lib.call("brm_job_spec_set_source_scene", spec, enc(source_scene, "source_scene"))
             if name is not None:
                 lib.call("brm_job_spec_set_name", spec, enc(name, "name"))
-            if layers is not None:
-                for layer in [layers] if isinstance(layers, str) else list(layers):
-                    lib.call("brm_job_spec_add_layer", spec, enc(layer, "layer"))
-            if frames is not None:
-                lib.call("brm_job_spec_set_frames", spec, enc(_frames_spec(frames), "frames"))
-            if gpu is not None:
-                lib.call("brm_job_spec_set_gpu", spec, enc(_gpu_spec(gpu), "gpu"))
+            for layer in layer_list or []:
+                lib.call("brm_job_spec_add_layer", spec, enc(layer, "layer"))
+            if frame_spec is not None:
+                lib.call("brm_job_spec_set_frames", spec, enc(frame_spec, "frames"))
+            if gpu_spec is not None:
+                lib.call("brm_job_spec_set_gpu", spec, enc(gpu_spec, "gpu"))
             for setter, value, what in (
                 ("brm_job_spec_set_method", method, "method"),
                 ("brm_job_spec_set_renderer", renderer, "renderer"),
@@ -368,17 +381,15 @@ class Client:
                 if value is not None:
                     lib.call(setter, spec, enc(value, what))
             if chunk is not None:
-                if int(chunk) < 0:
-                    raise ValueError("chunk must be 0 (automatic) or more frames per task")
-                lib.call("brm_job_spec_set_chunk_size", spec, c_uint32(int(chunk)))
+                lib.call("brm_job_spec_set_chunk_size", spec, c_uint32(chunk))
             if priority is not None:
-                lib.call("brm_job_spec_set_priority", spec, int(priority))
-            if task_timeout is not None or silence_timeout is not None:
+                lib.call("brm_job_spec_set_priority", spec, priority)
+            if any(t is not None for t in timeouts):
+                # Whole seconds; a part of a second rounds up (a limit is never shorter).
                 lib.call(
                     "brm_job_spec_set_timeouts",
                     spec,
-                    c_uint64(int(task_timeout or 0)),
-                    c_uint64(int(silence_timeout or 0)),
+                    *(c_uint64(int(-(-(t or 0) // 1))) for t in timeouts),
                 )
             if cold:
                 lib.call("brm_job_spec_set_cold", spec, c_uint32(1))
@@ -396,7 +407,7 @@ class Client:
 
     def job(self, job_id: int) -> "Job":
         """The job with this id; raises :class:`~brm.NotFoundError` when there is none."""
-        job = Job(self, int(job_id))
+        job = Job(self, _check.job_id(job_id))
         job.state()
         return job
 
@@ -461,7 +472,7 @@ class Job:
         In Maya's UI thread keep ``timeout`` short (or wait in a thread): the artist's
         session must never freeze on a render.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = None if timeout is None else time.monotonic() + _check.seconds(timeout, "timeout")
         state = c_uint32()
         while True:
             slice_ms = _WAIT_SLICE_MS
@@ -481,14 +492,14 @@ class Job:
                 continue
         status = self.status()
         if check and status.state is not JobState.DONE:
-            detail = status.error or ("missing frames %s" % status.frames_missing)
+            detail = status.error or ("missing frames %s" % _check.compact(status.frames_missing))
             raise JobFailedError("job %d ended %s: %s" % (self.id, status.state, detail), "brm_wait")
         return status
 
     def cancel(self, grace: Optional[float] = None) -> None:
         """Cancel: TERM to the renders' process groups, KILL after ``grace`` seconds
         (default the agent's). Idempotent."""
-        ms = 0 if grace is None else max(1, int(grace * 1000))
+        ms = 0 if grace is None else max(1, int(_check.seconds(grace, "grace") * 1000))
         self.client._call("brm_cancel", c_uint64(self.id), c_uint32(ms))
 
     def retry(self) -> None:
@@ -576,24 +587,6 @@ class LogReader:
             lib.cdll.brm_log_batch_free(batch)
         self._pending.extend(lines)
         return bool(lines), complete
-
-
-def _frames_spec(frames: Union[str, FrameSet, Iterable[int]]) -> str:
-    if isinstance(frames, str):
-        return frames
-    if isinstance(frames, FrameSet):
-        return frames.compact()
-    return ",".join(str(int(f)) for f in frames)
-
-
-def _gpu_spec(gpu: Union[str, int, Iterable[int]]) -> str:
-    if isinstance(gpu, str):
-        return gpu
-    if isinstance(gpu, bool):
-        raise TypeError("gpu must be 'auto', 'cpu', an index, indices or a UUID, not a bool")
-    if isinstance(gpu, int):
-        return str(gpu)
-    return ",".join(str(int(g)) for g in gpu)
 
 
 def _module_agent() -> Optional[str]:

@@ -64,6 +64,8 @@ class SceneInfo:
     warnings: List[str]
     #: The Maya version that saved the scene (brm renders with it when installed).
     maya_version: Optional[str] = None
+    #: The Blender version that saved a ``.blend`` (``"3.4"``).
+    blender_version: Optional[str] = None
     #: The whole JSON description (``"schema": 1``).
     raw: Dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
@@ -86,7 +88,9 @@ class SceneInfo:
 
 
 def inspect(scene: PathLike) -> SceneInfo:
-    """Read ``scene`` (``brm_scene_inspect_json``). Raises :class:`~brm.NotFoundError` for a
+    """Read ``scene`` as ``brm scene inspect`` does (``brm_scene_inspect_json``): a
+    ``.blend``'s frames, engine, camera and view layers come from Blender itself (run once,
+    then cached by content). Raises :class:`~brm.NotFoundError` for a
     missing file and :class:`~brm.InvalidArgumentError` for one that is not a scene."""
     raw = json.loads(
         _native.load().string_call("brm_scene_inspect_json", _native.encode(scene, "scene"))
@@ -120,5 +124,6 @@ def inspect(scene: PathLike) -> SceneInfo:
         cameras=list(raw.get("cameras") or []),
         warnings=list(raw.get("warnings") or []),
         maya_version=raw.get("maya_version"),
+        blender_version=raw.get("blender_version"),
         raw=raw,
     )

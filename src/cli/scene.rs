@@ -36,16 +36,7 @@ pub fn run(args: SceneArgs) -> brm::Result<i32> {
 }
 
 fn inspect(args: InspectArgs) -> brm::Result<i32> {
-    let mut info = scene::inspect(&args.scene)?;
-    if info.format == scene::SceneFormat::Blend {
-        // Frames, engine, camera and view layers come from Blender itself (cached).
-        match brm::client_scene::blend_facts(&args.scene, &brm::paths::Paths::from_env()) {
-            Ok(f) => f.fill(&mut info),
-            Err(e) => info
-                .warnings
-                .push(format!("frames and view layers not read: {e}")),
-        }
-    }
+    let info = brm::client_scene::inspect(&args.scene, &brm::paths::Paths::from_env())?;
     if args.json {
         outln!("{}", scene::to_json(&info));
     } else {

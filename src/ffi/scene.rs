@@ -14,7 +14,8 @@ use crate::scene::{self, SnapshotStore};
 /// allows 4,096 bytes).
 const MAX_PATH_BYTES: usize = 32 * 1024;
 
-/// Inspect a scene file (`.ma` fully, `.mb` best effort, `.blend` minimally) and return its
+/// Inspect a scene file (`.ma` fully, `.mb` best effort, `.blend` through Blender itself:
+/// frames, engine, camera and view layers, cached by content) and return its
 /// description as JSON: `{"schema":1,"path":…,"format":"ma","renderer":…,"start_frame":…,
 /// "end_frame":…,"by_frame":…,"animation":…,"image_prefix":…,"layers":[{"name","node",
 /// "renderable","start_frame","end_frame","from_reference"}],"required_plugins":[{"name",
@@ -45,7 +46,7 @@ pub unsafe extern "C" fn brm_scene_inspect_json(
                 crate::text::escape_controls(&crate::text::cap_echo(path, 64))
             )));
         }
-        let info = scene::inspect(Path::new(path))?;
+        let info = crate::client_scene::inspect(Path::new(path), &Paths::from_env())?;
         write_out(out, to_c_string(&scene::to_json(&info)));
         Ok(())
     })

@@ -55,9 +55,21 @@ def test_inspect_maya_layers_overrides_renderer_range():
     assert s.maya_version == "2023"
 
 
-def test_inspect_blend():
+def test_inspect_blend_says_what_brm_scene_inspect_says(home, blender):
+    """Issue 22.6: the Python API reads a .blend as the CLI does (through Blender)."""
+    import json
+    import subprocess
+
+    from conftest import AGENT
+
     s = brm.inspect(SHOT)
-    assert s.format == "blend" and s.layers == []
+    assert s.format == "blend" and s.renderer == "cycles"
+    assert s.frame_range == "1-24"
+    assert [layer.name for layer in s.renderable_layers] == ["beauty", "fx"]
+    assert s.cameras == ["camera"] and s.blender_version == "3.4"
+    cli = json.loads(subprocess.run([AGENT, "scene", "inspect", SHOT, "--json"], check=True,
+                                    stdout=subprocess.PIPE, universal_newlines=True).stdout)
+    assert s.raw == cli
 
 
 def test_inspect_missing_scene_is_not_found(tmp_path):
