@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MB=${1:-1024}
 cargo build --release --quiet --bin brm
-BRM=$PWD/target/release/brm
+. scripts/lib/cargo-target.sh
+BRM=$(cargo_bin release brm)
 WORK=$(mktemp -d /tmp/brm-bench-mem.XXXX)
 export BRM_HOME=$WORK/home BRM_AGENT=$BRM BRM_NO_NVML=1 BRM_NVIDIA_SMI=$WORK/none \
        BRM_MAYA_ROOTS=$PWD/tests/fakes BRM_FAKE_FAIL=flood:$MB BRM_FAKE_FAIL_LEVEL=render

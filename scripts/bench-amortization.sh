@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 bash scripts/ensure-blender.sh >/dev/null
 cargo build --release --quiet --bin brm
-BRM=$PWD/target/release/brm
+. scripts/lib/cargo-target.sh
+BRM=$(cargo_bin release brm)
 WORK=$(mktemp -d /tmp/brm-bench-amort.XXXX)
 export BRM_HOME=$WORK/home BRM_AGENT=$BRM BRM_NO_NVML=1 BRM_NVIDIA_SMI=$WORK/none
 trap '"$BRM" agent stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT

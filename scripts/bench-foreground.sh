@@ -15,7 +15,8 @@ cd "$(dirname "$0")/.."
 SECS=${1:-15}
 bash scripts/ensure-blender.sh >/dev/null
 cargo build --release --quiet --bin brm
-BRM=$PWD/target/release/brm
+. scripts/lib/cargo-target.sh
+BRM=$(cargo_bin release brm)
 WORK=$(mktemp -d /tmp/brm-bench-fg.XXXX)
 cc -O2 -o "$WORK/fg" scripts/bench/foreground.c
 export BRM_AGENT=$BRM BRM_NO_NVML=1 BRM_NVIDIA_SMI=$WORK/none

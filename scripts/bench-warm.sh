@@ -19,7 +19,8 @@ bash scripts/ensure-blender.sh >/dev/null
 cargo build --release --quiet --bin brm
 # 0. The dependency check a reused session pays before each chunk (1,000 textures).
 cargo bench --quiet --bench warm_deps 2>/dev/null | grep "dependency check"
-BRM=$PWD/target/release/brm
+. scripts/lib/cargo-target.sh
+BRM=$(cargo_bin release brm)
 WORK=$(mktemp -d /tmp/brm-bench-warm.XXXX)
 export BRM_HOME=$WORK/home BRM_AGENT=$BRM BRM_NO_NVML=1 BRM_NVIDIA_SMI=$WORK/none
 unset BRM_WARM_SESSIONS BRM_WARM_MAX_RSS_MB

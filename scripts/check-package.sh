@@ -24,7 +24,7 @@ for f in VERSION SHA256SUMS bin/brm include/brm.h lib/libbrm.so.0 lib/libbrm.a \
          maya/scripts/blender/brm_blender_setup.py maya/scripts/blender/brm_blender_session.py; do
     [ -e "$root/$f" ] || die "$name/$f is missing"
 done
-[ -d "$root/maya/icons" ] || die "$name/maya/icons/ is missing"
+[ -f "$root/maya/icons/brm.png" ] || die "$name/maya/icons/brm.png (the shelf icon) is missing"
 [ "$(readlink "$root/lib/libbrm.so")" = libbrm.so.0 ] || die "lib/libbrm.so must link to libbrm.so.0"
 echo "layout: ok"
 

@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
         --prefix) [ $# -ge 2 ] || die "--prefix needs a directory"; prefix="$2"; shift 2 ;;
         --prefix=*) prefix="${1#--prefix=}"; shift ;;
         --debug) profile=debug; shift ;;
-        --from-build) [ $# -ge 2 ] || die "--from-build needs a directory (e.g. target/debug)"; from_build="$2"; shift 2 ;;
+        --from-build) [ $# -ge 2 ] || die "--from-build needs a directory (e.g. \$CARGO_TARGET_DIR/debug)"; from_build="$2"; shift 2 ;;
         --from-build=*) from_build="${1#--from-build=}"; shift ;;
         -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) die "unknown argument '$1' (see --help)" ;;
@@ -48,7 +48,8 @@ esac
 if [ -n "$from_build" ]; then
     build_dir="$(cd "$from_build" && pwd)" || die "--from-build: $from_build does not exist"
 else
-    target_dir="${CARGO_TARGET_DIR:-$repo/target}"
+    . "$repo/scripts/lib/cargo-target.sh"
+    target_dir="$(cargo_target_dir)" || die "cannot ask cargo where it builds (cargo metadata)"
     if [ "$profile" = release ]; then
         (cd "$repo" && cargo build --release --lib --bin brm)
     else
@@ -58,7 +59,7 @@ else
 fi
 
 for f in libbrm.so libbrm.a brm; do
-    [ -f "$build_dir/$f" ] || die "$build_dir/$f not found: build it with cargo build --lib --bin brm (add --release for target/release)"
+    [ -f "$build_dir/$f" ] || die "$build_dir/$f not found: build it with cargo build --lib --bin brm (add --release for the release build)"
 done
 [ -f "$repo/include/brm.h" ] || die "$repo/include/brm.h not found: run scripts/gen-header.sh"
 

@@ -21,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 die() { echo "package-windows.sh: error: $*" >&2; exit 1; }
 
-OUT=${1:-target/x86_64-pc-windows-gnu/debug}
+if [ $# -ge 1 ]; then OUT=$1; else . scripts/lib/cargo-target.sh; OUT="$(cargo_target_dir)/x86_64-pc-windows-gnu/debug"; fi
 DEST=${2:-build/windows/dist}
 VERSIONS=${MAYA_VERSIONS:-"2022 2023 2024 2025 2026"}
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)

@@ -75,9 +75,7 @@ for d in maya_plugin/scripts/brm maya_plugin/python/brm python/brm; do
         find "$mod/scripts" -name __pycache__ -prune -exec rm -rf {} +
     fi
 done
-for d in maya_plugin/icons icons; do
-    [ -d "$repo/$d" ] && cp -r "$repo/$d/." "$mod/icons/"
-done
+install -m 0644 "$repo"/maya_plugin/icons/*.png "$mod/icons/"
 
 abi_of() {  # the C++ ABI a plug-in was compiled with, from its own symbols
     if grep -q '__cxx11' "$1"; then echo "new (_GLIBCXX_USE_CXX11_ABI=1)"; else echo "old (_GLIBCXX_USE_CXX11_ABI=0)"; fi

@@ -13,7 +13,7 @@
 # then scripts/check-glibc.sh on brm and libbrm.so.
 #
 # Usage: scripts/release-build.sh [--out DIR]
-# Needs: pip packages ziglang and cargo-zigbuild (installed with pip when missing), objcopy.
+# Needs: objcopy; ziglang and cargo-zigbuild (PyPI) are installed into build/venv-tools when missing.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 out="$repo/build/release"
@@ -29,15 +29,11 @@ while [ $# -gt 0 ]; do
 done
 [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] || die "builds the Linux x86_64 release; this is $(uname -s)-$(uname -m)"
 command -v objcopy >/dev/null || die "objcopy is missing: install binutils"
-# pip's script folders (cargo-zigbuild lands there), also for a --user or system install.
-PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null || echo /usr/local/bin):$HOME/.local/bin:$PATH"
-if ! command -v cargo-zigbuild >/dev/null || ! python3 -m ziglang version >/dev/null 2>&1; then
-    # Debian 12's system Python refuses plain pip installs (PEP 668): then say so explicitly.
-    python3 -m pip install -q ziglang cargo-zigbuild 2>/dev/null \
-        || python3 -m pip install -q --break-system-packages ziglang cargo-zigbuild \
-        || die "cannot install ziglang and cargo-zigbuild with pip (pip install ziglang cargo-zigbuild)"
-    hash -r
-fi
+# ziglang and cargo-zigbuild live in build/venv-tools (scripts/lib/tool-venv.sh), never in
+# the system's Python; its bin/ goes first on PATH.
+. "$repo/scripts/lib/tool-venv.sh"
+tool_venv ziglang cargo-zigbuild || die "cannot set up ziglang and cargo-zigbuild"
+hash -r
 command -v cargo-zigbuild >/dev/null || die "cargo-zigbuild is not on PATH after pip install (add pip's bin folder to PATH)"
 
 # Its own target folder: the host build in target/ stays untouched (and fast).

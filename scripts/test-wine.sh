@@ -94,11 +94,13 @@ timeout 900 cargo test --locked --target "$TARGET" --lib --test frames_cli --tes
 
 # ---- Windows end to end: brm.exe, named pipe, Job Objects, Maya in Program Files --------
 echo "test-wine.sh: Windows end-to-end tests (tests/windows) under Wine"
-(cd tests/windows && BRM_WINE_BRM="$PWD/../../target/$TARGET/debug/brm.exe" \
+. scripts/lib/cargo-target.sh
+CARGO_OUT="$(cargo_target_dir)/$TARGET/debug"
+(cd tests/windows && BRM_WINE_BRM="$CARGO_OUT/brm.exe" \
   timeout 600 cargo test --locked --target "$TARGET" --target-dir ../../build/windows/target -- --test-threads=2)
 
 # ---- the Windows artefacts ---------------------------------------------------------------
-bash scripts/package-windows.sh "target/$TARGET/debug" build/windows/dist
+bash scripts/package-windows.sh "$CARGO_OUT" build/windows/dist
 
 # ---- a C program linked against brm.dll through the import library --------------------
 C_DIR=build/windows/c_consumer

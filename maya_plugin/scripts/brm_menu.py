@@ -50,7 +50,7 @@ def install():
         if not cmds.shelfLayout(SHELF, exists=True):
             cmds.shelfLayout(SHELF, parent=top)
         cmds.shelfButton(SHELF_BUTTON, parent=SHELF, label="brm", imageOverlayLabel="brm",
-                         image="render.png", annotation=LABEL, sourceType="python", command=COMMAND)
+                         image="brm.png", annotation=LABEL, sourceType="python", command=COMMAND)
     return True
 
 

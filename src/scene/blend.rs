@@ -81,8 +81,10 @@ mod tests {
         std::fs::write(&p, b"BLENDER-v304REST").unwrap();
         let info = inspect(&p).unwrap();
         assert_eq!(info.format, SceneFormat::Blend);
+        assert_eq!(info.blender_version.as_deref(), Some("3.4"));
+        // A version is a fact, not a warning (only a difference that matters warns).
         assert!(
-            info.warnings.iter().any(|w| w.contains("Blender 3.4")),
+            !info.warnings.iter().any(|w| w.contains("Blender 3.4")),
             "{:?}",
             info.warnings
         );

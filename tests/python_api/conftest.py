@@ -2,8 +2,9 @@
 the real agent (`brm agent`, real sockets and SQLite) and real Blender renders.
 
 The package is imported from python/ (or, with BRM_PY_INSTALLED=1, as installed by pip);
-the library is target/debug/libbrm.so unless BRM_LIBRARY says otherwise, and the agent
-target/debug/brm unless BRM_AGENT does. Build both first: `cargo build --lib --bins`.
+the library is debug/libbrm.so in cargo's target folder (`cargo metadata`, so
+CARGO_TARGET_DIR counts) unless BRM_LIBRARY says otherwise, and the agent debug/brm there
+unless BRM_AGENT does. Build both first: `cargo build --lib --bins`.
 Each test that talks to an agent gets its own BRM_HOME, so its own agent, stopped afterwards.
 """
 
@@ -16,8 +17,21 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PYTHON_DIR = os.path.join(ROOT, "python")
-LIB = os.environ.get("BRM_LIBRARY") or os.path.join(ROOT, "target", "debug", "libbrm.so")
-AGENT = os.environ.get("BRM_AGENT") or os.path.join(ROOT, "target", "debug", "brm")
+
+
+def cargo_target_dir():
+    """Where cargo builds this checkout, as cargo says (CARGO_TARGET_DIR, .cargo/config)."""
+    import json
+
+    out = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps",
+                          "--manifest-path", os.path.join(ROOT, "Cargo.toml")],
+                         stdout=subprocess.PIPE, universal_newlines=True, check=True)
+    return json.loads(out.stdout)["target_directory"]
+
+
+TARGET = cargo_target_dir()
+LIB = os.environ.get("BRM_LIBRARY") or os.path.join(TARGET, "debug", "libbrm.so")
+AGENT = os.environ.get("BRM_AGENT") or os.path.join(TARGET, "debug", "brm")
 SHOT = os.path.join(ROOT, "examples", "shot.blend")
 TESTDATA_MAYA = os.path.join(ROOT, "..", "shared", "testdata", "maya")
 FAKE_NVIDIA_SMI = os.path.join(ROOT, "tests", "fixtures", "detect", "nvidia-smi")

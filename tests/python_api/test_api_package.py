@@ -160,6 +160,44 @@ def test_pip_install_into_a_fresh_virtualenv_then_the_example_renders_24_frames(
     assert re.search(r"site-packages/brm/scripts/blender/brm_blender_(setup|session)\.py", log), log
 
 
+def test_pip_install_finds_the_build_where_cargo_target_dir_puts_it_and_fails_loudly_without_one(tmp_path):
+    """Issue 22.1/22.2: with CARGO_TARGET_DIR set, `pip install ./python` bundles the build
+    cargo made there; with no build and no cargo the install fails and says what to do,
+    rather than installing a package whose first call cannot find libbrm."""
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(str(env_dir))
+    py = str(env_dir / "bin" / "python")
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    os.symlink(os.path.dirname(LIB), str(target / "release"))  # (this run's build, as release)
+    r = subprocess.run([py, "-m", "pip", "install", "-v", "--disable-pip-version-check", PYTHON_DIR],
+                       env=clean_env(CARGO_TARGET_DIR=str(target)), cwd=str(tmp_path), timeout=600,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    assert r.returncode == 0, r.stdout
+    assert "bundled libbrm, the agent and its scripts from %s" % (target / "release") in r.stdout, r.stdout
+    where = run_py("import brm, os; print(brm.library_path()); print(os.path.dirname(brm.__file__))",
+                   clean_env(), cwd=str(tmp_path), python=py)
+    assert where.returncode == 0 and "site-packages/brm/libbrm.so.0" in where.stdout, where.stdout
+    # Issue 22.16: what the wheel installs is stripped (no symbol table, no debug sections).
+    pkg = where.stdout.split()[-1]
+    for name in ("libbrm.so.0", "brm"):
+        sections = subprocess.run(["readelf", "-S", os.path.join(pkg, name)], stdout=subprocess.PIPE,
+                                  universal_newlines=True, check=True).stdout
+        assert ".debug_info" not in sections and ".symtab" not in sections, name
+        assert os.path.getsize(os.path.join(pkg, name)) < os.path.getsize(os.path.join(os.path.dirname(LIB), name.replace(".0", ""))) / 2
+    # Nothing built there, and no cargo to build it: a failed install with what to do.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    env = clean_env(CARGO_TARGET_DIR=str(empty), PATH="%s:/usr/bin:/bin" % (env_dir / "bin"))
+    r = subprocess.run([py, "-m", "pip", "install", "--force-reinstall", "--no-deps",
+                        "--disable-pip-version-check", PYTHON_DIR],
+                       env=env, cwd=str(tmp_path), timeout=600,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    assert r.returncode != 0, r.stdout
+    assert "no build of libbrm and the brm agent in %s" % empty in r.stdout, r.stdout
+    assert "BRM_BUILD_DIR" in r.stdout and "Successfully installed" not in r.stdout, r.stdout
+
+
 MAYAPY_CHECK = r"""
 import os, sys, brm
 lib = brm.library_path()

@@ -17,7 +17,19 @@ import pytest
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("BRM_MAYA_BUILD", os.path.join(REPO, "build", "maya"))
 TESTDATA = os.path.abspath(os.environ.get("BRM_TESTDATA", os.path.join(REPO, "..", "shared", "testdata", "maya")))
-AGENT = os.environ.get("BRM_AGENT_EXE", os.path.join(REPO, "target", "debug", "brm"))
+
+
+def _cargo_target_dir():
+    """Where cargo builds this checkout, as cargo says (CARGO_TARGET_DIR, .cargo/config)."""
+    import json
+
+    out = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps",
+                          "--manifest-path", os.path.join(REPO, "Cargo.toml")],
+                         stdout=subprocess.PIPE, universal_newlines=True, check=True)
+    return json.loads(out.stdout)["target_directory"]
+
+
+AGENT = os.environ.get("BRM_AGENT_EXE") or os.path.join(_cargo_target_dir(), "debug", "brm")
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "maya_standin"))
 sys.path.insert(0, os.path.join(REPO, "maya_plugin", "scripts"))
