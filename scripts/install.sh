@@ -97,6 +97,23 @@ subst "$repo/cmake/brm.pc.in" "$prefix/lib/pkgconfig/brm.pc"
 subst "$repo/cmake/brm-config.cmake.in" "$prefix/lib/cmake/brm/brm-config.cmake"
 subst "$repo/cmake/brm-config-version.cmake.in" "$prefix/lib/cmake/brm/brm-config-version.cmake"
 
+# What a user installs is stripped: the debug sections go to <prefix>/lib/debug/brm/<name>.debug
+# (linked with .gnu_debuglink, where gdb looks). A release build from release-build.sh is
+# stripped and linked already and is left as it is.
+if command -v objcopy >/dev/null && command -v readelf >/dev/null; then
+    for f in bin/brm lib/libbrm.so.0; do
+        if ! readelf -S "$prefix/$f" | grep -q '\.gnu_debuglink'; then
+            install -d "$prefix/lib/debug/brm"
+            dbg="$prefix/lib/debug/brm/$(basename "$f").debug"
+            objcopy --only-keep-debug "$prefix/$f" "$dbg" || die "objcopy --only-keep-debug $f failed"
+            objcopy --strip-unneeded --remove-section=.comment --add-gnu-debuglink="$dbg" "$prefix/$f" \
+                || die "cannot strip $prefix/$f"
+        fi
+    done
+else
+    echo "install.sh: warning: objcopy/readelf missing (binutils): $prefix/bin/brm is not stripped" >&2
+fi
+
 echo "installed brm $version (ABI $abi) from $build_dir to $prefix"
 echo "  pkg-config: PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --cflags --libs brm"
 echo "  CMake:      -DCMAKE_PREFIX_PATH=$prefix, find_package(brm CONFIG REQUIRED), brm::brm"

@@ -39,9 +39,14 @@ fn no_script_or_build_file_assumes_cargo_builds_into_target() {
             }
             // (`$target/release` is a target triple's folder inside a target folder.)
             let code = code.replace("$target/", "$TRIPLE/");
-            let hard = ["target/release", "target/debug", "\"target\", \"debug\"", "/target\""]
-                .iter()
-                .any(|p| code.contains(p))
+            let hard = [
+                "target/release",
+                "target/debug",
+                "\"target\", \"debug\"",
+                "/target\"",
+            ]
+            .iter()
+            .any(|p| code.contains(p))
                 || code.contains("$PWD/target")
                 || code.contains("{BRM_REPO_ROOT}/target/");
             if hard {
@@ -49,7 +54,11 @@ fn no_script_or_build_file_assumes_cargo_builds_into_target() {
             }
         }
     }
-    assert!(bad.is_empty(), "binaries looked for in ./target:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "binaries looked for in ./target:\n{}",
+        bad.join("\n")
+    );
 }
 
 #[test]
@@ -64,7 +73,10 @@ fn the_shell_helper_and_the_cmake_module_follow_cargo_target_dir() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), want.to_str().unwrap());
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        want.to_str().unwrap()
+    );
     // A missing binary is an error naming where it looked.
     let o = Command::new("bash")
         .arg("-c")
@@ -75,7 +87,10 @@ fn the_shell_helper_and_the_cmake_module_follow_cargo_target_dir() {
         .unwrap();
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains(&format!("{}/release/brm was not built", want.display())), "{err}");
+    assert!(
+        err.contains(&format!("{}/release/brm was not built", want.display())),
+        "{err}"
+    );
     // The CMake module (maya_plugin and tests/c include it).
     let script = elsewhere.path().join("probe.cmake");
     std::fs::write(

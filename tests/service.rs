@@ -215,8 +215,14 @@ fn frames_on_disk(out: &Path) -> Vec<i64> {
 #[test]
 fn install_writes_an_enabled_unit_that_systemd_analyze_verifies_and_uninstall_removes_it() {
     let env = Env::new(&[]);
+    std::fs::create_dir_all(env.config()).unwrap();
     let out = env.brm_ok(&["agent", "install-service", "--no-start"]);
     assert!(out.contains("brm-agent.service"), "{out}");
+    // BRM_HOME is set: the output says where the service files are, and why.
+    assert!(
+        out.contains("the service files live where systemd and the desktop read them"),
+        "{out}"
+    );
     let unit = std::fs::read_to_string(env.unit()).unwrap();
     let (exec, vars) = parse_unit(&unit);
     let brm = Path::new(BRM).canonicalize().unwrap();
@@ -267,6 +273,16 @@ fn install_writes_an_enabled_unit_that_systemd_analyze_verifies_and_uninstall_re
     assert!(out.contains("removed"), "{out}");
     assert!(!env.unit().exists() && std::fs::symlink_metadata(&link).is_err());
     assert!(!env.config().join("autostart/brm-agent.desktop").exists());
+    // Issue 22.17: the folders install made are gone too, the config folder stays.
+    for d in [
+        "systemd/user/default.target.wants",
+        "systemd/user",
+        "systemd",
+        "autostart",
+    ] {
+        assert!(!env.config().join(d).exists(), "{d} left behind: {out}");
+    }
+    assert!(env.config().is_dir());
     let again = env.brm_ok(&["agent", "uninstall-service"]);
     assert!(again.contains("nothing removed"), "{again}");
 }

@@ -401,6 +401,21 @@ pub fn uninstall(dirs: &ServiceDirs) -> Result<Vec<PathBuf>, ServiceError> {
     if session {
         let _ = systemctl(&["daemon-reload"]);
     }
+    // The folders install made for these files go too when nothing else is in them
+    // (`remove_dir` refuses a folder that is not empty; the config folder itself stays).
+    if !removed.is_empty() {
+        let folders = [
+            dirs.wants_link().parent().map(Path::to_path_buf),
+            Some(dirs.systemd_user.clone()),
+            dirs.systemd_user.parent().map(Path::to_path_buf),
+            Some(dirs.autostart.clone()),
+        ];
+        for d in folders.into_iter().flatten() {
+            if std::fs::remove_dir(&d).is_ok() {
+                removed.push(d);
+            }
+        }
+    }
     Ok(removed)
 }
 

@@ -1,7 +1,7 @@
 //! `brm agent [start|stop|status|serve|install-service|uninstall-service]`: manage the
 //! per-user agent that owns the renders.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use brm::agent::service::{self, InstallOptions, ServiceDirs};
 use brm::agent::upgrade;
@@ -242,6 +242,14 @@ fn install_service(s: &InstallServiceArgs, json: bool) -> brm::Result<i32> {
         return Ok(0);
     }
     outln!("brm agent service installed: {}", done.unit.display());
+    if brm::config::home().is_some() {
+        // The one exception to "BRM_HOME holds every per-user file": systemd and the desktop
+        // read login services only from the user's config folder.
+        outln!(
+            "  (BRM_HOME holds the queue; the service files live where systemd and the desktop read them, in {})",
+            done.unit.parent().and_then(Path::parent).and_then(Path::parent).unwrap_or(&done.unit).display()
+        );
+    }
     outln!("  runs: {} agent serve", done.exe.display());
     if let Some(d) = &done.autostart {
         outln!("  autostart entry: {}", d.display());
