@@ -19,10 +19,15 @@ pub struct Paths {
 }
 
 impl Paths {
-    /// Resolve from the environment (`BRM_HOME`, then platform defaults).
+    /// Resolve from the environment (`BRM_HOME`, then platform defaults; `BRM_SNAPSHOT_DIR`,
+    /// the more specific setting, moves the snapshots in either case).
     pub fn from_env() -> Paths {
         if let Some(home) = crate::config::home() {
-            return Paths::under(&home);
+            let mut p = Paths::under(&home);
+            if let Some(s) = crate::config::snapshot_dir() {
+                p.snapshots = s;
+            }
+            return p;
         }
         let user = user_tag();
         let tmp = std::env::temp_dir();

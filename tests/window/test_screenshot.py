@@ -23,19 +23,53 @@ def _maya_look(app):
     app.setPalette(p)
 
 
+DEMO = os.environ.get("BRM_DEMO_ROOT", "/tmp/brm_demo")
+
+
+def _demo_project(monkeypatch):
+    """A shot's project as a studio lays it out (BRM_DEMO_ROOT, default /tmp/brm_demo):
+    projects/sq010_sh020 with its lighting scene (the shared test scene, its reference path
+    made the project's own), Maya under autodesk/ (a copy of the fake Maya) and brm's module
+    scripts under modules/brm (a link to this checkout's), snapshots in the project's .brm folder."""
+    import shutil
+
+    repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    project = os.path.join(DEMO, "projects", "sq010_sh020")
+    shutil.rmtree(DEMO, ignore_errors=True)
+    os.makedirs(os.path.join(project, "scenes"))
+    os.makedirs(os.path.join(DEMO, "modules", "brm"))
+    shot = os.path.join(project, "scenes", "sq010_sh020_lighting_v012.ma")
+    with open(scene("layers__layers.ma"), encoding="utf-8", errors="surrogateescape") as f:
+        text = f.read()
+    text = text.replace("D:/deadline-clients/deadline-cloud-for-maya/job_bundle_output_tests/layers/scene/"
+                        "scene_file_to_reference.mb", project + "/assets/set/sq010_set_v003.mb")
+    with open(shot, "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write(text)
+    shutil.copytree(os.path.join(repo, "tests", "fakes"), os.path.join(DEMO, "autodesk"), symlinks=True)
+    os.symlink(os.path.join(repo, "maya_plugin", "scripts"), os.path.join(DEMO, "modules", "brm", "scripts"))
+    monkeypatch.setenv("BRM_MAYA_ROOTS", os.path.join(DEMO, "autodesk"))
+    monkeypatch.setenv("BRM_SCRIPTS_DIR", os.path.join(DEMO, "modules", "brm", "scripts"))
+    monkeypatch.setenv("BRM_SNAPSHOT_DIR", os.path.join(project, ".brm", "snapshots"))
+    return project, shot
+
+
 def test_screenshot_of_a_running_job_and_its_log(maya, qtbot, tmp_path, monkeypatch, qapp):
     import brm_batch_render
     from brm_qt import Qt
     out_dir = os.environ.get("BRM_SCREENSHOT_DIR") or str(tmp_path)
     monkeypatch.setenv("BRM_FAKE_FRAME_SECONDS", "0.5")
     _maya_look(qapp)
-    maya.file(scene("layers__layers.ma"), open=True)
+    if os.environ.get("BRM_SCREENSHOT_DIR"):
+        # The committed pictures show a neutral demo project, not this machine's folders.
+        project, shot = _demo_project(monkeypatch)
+    else:
+        project, shot = str(tmp_path / "proj"), scene("layers__layers.ma")
+    maya.file(shot, open=True)
     w = brm_batch_render.show()
     w.resize(760, 820)
     qtbot.waitExposed(w)
     w.frames_edit.setText("1-48")
     # the default output folder: the Maya project's images folder
-    project = "/tmp/brm_demo/projects/sq010_sh020" if os.environ.get("BRM_SCREENSHOT_DIR") else str(tmp_path / "proj")
     maya._state["workspace"] = project
     w.output_edit.setText("")
     w.refresh_layers(force=True)
