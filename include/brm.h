@@ -307,6 +307,40 @@ brm_result brm_pause(brm_client *c, uint64_t job_id, uint32_t *out_state);
 brm_result brm_resume(brm_client *c, uint64_t job_id, uint32_t *out_state);
 
 /**
+ * Give a queued, running or paused job a new priority (higher runs first; tasks not started
+ * yet go by it). `*out_state` (may be NULL) gets its state. A finished job gives
+ * `BRM_ERR_INVALID_ARGUMENT`; an unknown id `BRM_ERR_NOT_FOUND`.
+ *
+ * # Safety
+ * `c` a live client; `out_state` NULL or valid for a write.
+ */
+brm_result brm_set_priority(brm_client *c, uint64_t job_id, int32_t priority, uint32_t *out_state);
+
+/**
+ * Render `frames` (a frame spec, e.g. "5,9-12") of a finished job again, whether their
+ * files exist or not, in every layer of the job that has them. `*out_queued` (may be NULL)
+ * gets how many frames are queued. Frames the job does not have give
+ * `BRM_ERR_INVALID_ARGUMENT` naming them; a job still queued or running too.
+ *
+ * # Safety
+ * `c` a live client; `frames` a NUL-terminated string; `out_queued` NULL or valid for a write.
+ */
+brm_result brm_retry_frames(brm_client *c,
+                            uint64_t job_id,
+                            const char *frames,
+                            uint32_t *out_queued);
+
+/**
+ * Start the job only once job `after` (of the same queue) is done; 0 clears it. When that
+ * job ends failed or cancelled, this one fails too, saying so. An unknown id is refused at
+ * `brm_submit` (`BRM_ERR_NOT_FOUND`).
+ *
+ * # Safety
+ * `s` a live spec.
+ */
+brm_result brm_job_spec_set_after(brm_job_spec *s, uint64_t after);
+
+/**
  * The system report as JSON (`{"schema":1,...}`, see `brm info --json`), GPUs read now.
  * Free the string with `brm_string_free`.
  *

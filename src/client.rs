@@ -524,6 +524,22 @@ impl Client {
         self.call(&Request::Retry { id }).map(|_| ())
     }
 
+    /// Render `frames` (a frame spec) of a finished job again, even those that exist;
+    /// returns how many frames (over all its layers) are queued.
+    pub fn retry_frames(&mut self, id: u64, frames: &str) -> crate::Result<usize> {
+        crate::frames::FrameSet::parse(frames)?;
+        let v = self.call(&Request::RetryFrames {
+            id,
+            frames: frames.to_string(),
+        })?;
+        Ok(v.get("queued").and_then(Value::as_u64).unwrap_or(0) as usize)
+    }
+
+    /// A queued, running or paused job's new priority; returns its state.
+    pub fn set_priority(&mut self, id: u64, priority: i32) -> crate::Result<JobState> {
+        state_of(&self.call(&Request::SetPriority { id, priority })?)
+    }
+
     pub fn pause(&mut self, id: u64, paused: bool) -> crate::Result<JobState> {
         let req = if paused {
             Request::Pause { id }

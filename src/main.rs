@@ -37,8 +37,11 @@ enum Command {
     Log(cli::log::LogArgs),
     /// Cancel a job (its whole process trees).
     Cancel(cli::jobs::CancelArgs),
-    /// Queue a failed or cancelled job's unfinished frames again.
-    Retry(cli::jobs::JobArgs),
+    /// Queue a failed or cancelled job's unfinished frames again (--frames: re-render chosen
+    /// frames of any finished job, even those that exist).
+    Retry(cli::jobs::RetryArgs),
+    /// Change a queued, running or paused job's priority (higher runs first).
+    Priority(cli::jobs::PriorityArgs),
     /// Pause a job: it starts no new tasks.
     Pause(cli::jobs::JobArgs),
     /// Resume a paused job.
@@ -74,6 +77,7 @@ fn main() {
         Command::Log(a) => cli::log::run(a),
         Command::Cancel(a) => cli::jobs::cancel(a),
         Command::Retry(a) => cli::jobs::retry(a),
+        Command::Priority(a) => cli::jobs::priority(a),
         Command::Pause(a) => cli::jobs::pause(a, true),
         Command::Resume(a) => cli::jobs::pause(a, false),
         Command::Forget(a) => cli::jobs::forget(a),

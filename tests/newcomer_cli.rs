@@ -258,3 +258,156 @@ fn scene_inspect_of_a_blend_names_its_camera_and_no_needless_version_warning() {
     // Saved by 3.4, rendered by Debian's 3.4.x: nothing to warn about.
     assert!(!t.contains("warning: saved by Blender"), "{t}");
 }
+
+// ---------------------------------------------------------------- item 14: priority, retry
+// --frames, --after
+
+fn status_json(env: &Env, id: u64) -> serde_json::Value {
+    env.json(&["status", &id.to_string(), "--json"])
+}
+
+#[test]
+fn a_new_priority_reorders_the_queue_and_sticks() {
+    let env = Env::home(&[("BRM_FAKE_FRAME_SECONDS", "0.3")]);
+    // One CPU slot: a holds it while b and c wait.
+    let a = env.cube_job("1-40", &["--chunk", "40"]);
+    wait_for("a to start", Duration::from_secs(60), || {
+        status_json(&env, a)["tasks_running"] == 1
+    });
+    let b = env.cube_job("1", &[]);
+    let c = env.cube_job("2", &[]);
+    let out = env.brm_ok(&["priority", &c.to_string(), "10"]);
+    assert!(out.contains(&format!("job {c} priority 10")), "{out}");
+    assert_eq!(status_json(&env, c)["priority"], 10);
+    let jobs = env.brm_ok(&["jobs"]);
+    let row = jobs
+        .lines()
+        .find(|l| l.trim_start().starts_with(&c.to_string()))
+        .unwrap();
+    assert!(row.contains(" 10 "), "{jobs}");
+    env.brm_ok(&["cancel", &a.to_string()]);
+    for id in [b, c] {
+        assert_eq!(env.wait_end(id, Duration::from_secs(120))["state"], "done");
+    }
+    let (sb, sc) = (status_json(&env, b), status_json(&env, c));
+    assert!(
+        sc["started_ms"].as_i64() < sb["started_ms"].as_i64(),
+        "c (priority 10) started after b (0):\n{sb:#}\n{sc:#}"
+    );
+    // A finished job's priority is not changed: a clear error.
+    let o = env.brm(&["priority", &c.to_string(), "5"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("brm retry"), "{}", text(&o));
+    // An unknown job: not found.
+    let o = env.brm(&["priority", "999", "1"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+}
+
+#[test]
+fn retry_frames_renders_chosen_frames_of_a_done_job_again_even_when_they_exist() {
+    let env = Env::home(&[]);
+    let out = env.dir.path().join("out");
+    let id = env.cube_job("1-4", &[]);
+    assert_eq!(env.wait_end(id, Duration::from_secs(120))["state"], "done");
+    let frames: Vec<std::path::PathBuf> = (1..=4)
+        .map(|f| {
+            common_files(&out)
+                .into_iter()
+                .find(|p| p.to_string_lossy().contains(&format!(".{f:04}.")))
+                .unwrap_or_else(|| panic!("frame {f}"))
+        })
+        .collect();
+    let before: Vec<_> = frames
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(1100));
+    let said = env.brm_ok(&["retry", &id.to_string(), "--frames", "2,4"]);
+    assert!(
+        said.contains("frames 2,4") || said.contains("frames 2-4x2"),
+        "{said}"
+    );
+    let v = env.wait_end(id, Duration::from_secs(120));
+    assert_eq!(v["state"], "done", "{v:#}");
+    assert_eq!(v["frames_done"], 4, "{v:#}");
+    let after: Vec<_> = frames
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+        .collect();
+    assert_eq!(after[0], before[0], "frame 1 was rendered again");
+    assert_eq!(after[2], before[2], "frame 3 was rendered again");
+    assert!(
+        after[1] > before[1] && after[3] > before[3],
+        "2 and 4 were not rendered again"
+    );
+    let log = env.brm_ok(&["log", &id.to_string(), "--notes"]);
+    assert!(log.contains("retry requested: frames"), "{log}");
+    // Frames the job does not have: a clear error, nothing queued.
+    let o = env.brm(&["retry", &id.to_string(), "--frames", "3-9"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("job {id} has no frame 5-9: its frames are 1-4")),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(status_json(&env, id)["state"], "done");
+}
+
+fn common_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            v.extend(common_files(&p));
+        } else {
+            v.push(p);
+        }
+    }
+    v
+}
+
+#[test]
+fn a_job_after_another_starts_when_it_is_done_and_fails_when_it_fails() {
+    let env = Env::home(&[("BRM_FAKE_FRAME_SECONDS", "0.3")]);
+    let a = env.cube_job("1-3", &[]);
+    let b = env.cube_job("4", &["--after", &a.to_string()]);
+    let t = env.brm_ok(&["status", &b.to_string()]);
+    assert!(
+        t.contains(&format!("after:    job {a} (waits for it to be done)"))
+            || !t.contains(": queued"),
+        "{t}"
+    );
+    let va = env.wait_end(a, Duration::from_secs(120));
+    let vb = env.wait_end(b, Duration::from_secs(120));
+    assert_eq!(
+        (va["state"].as_str(), vb["state"].as_str()),
+        (Some("done"), Some("done"))
+    );
+    assert!(
+        vb["started_ms"].as_i64().unwrap() >= va["finished_ms"].as_i64().unwrap(),
+        "b started before a was done:\n{va:#}\n{vb:#}"
+    );
+    // The job it waits for is cancelled: it fails, saying why.
+    let c = env.cube_job("1-40", &["--chunk", "40"]);
+    let d = env.cube_job("1", &["--after", &c.to_string()]);
+    env.brm_ok(&["cancel", &c.to_string()]);
+    let vd = env.wait_end(d, Duration::from_secs(120));
+    assert_eq!(vd["state"], "failed", "{vd:#}");
+    assert!(
+        vd["error"].as_str().unwrap_or_default().contains(&format!(
+            "job {c}, which this job waits for (--after {c}), ended cancelled"
+        )),
+        "{vd:#}"
+    );
+    // An unknown job to wait for is refused at submit.
+    let o = env.brm(&[
+        "render",
+        &scene("cube__cube.ma"),
+        "--after",
+        "999",
+        "--gpu",
+        "cpu",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("no job 999"), "{}", text(&o));
+}

@@ -145,6 +145,9 @@ _PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "brm_retry": (_R, [_PTR, c_uint64]),
     "brm_pause": (_R, [_PTR, c_uint64, POINTER(c_uint32)]),
     "brm_resume": (_R, [_PTR, c_uint64, POINTER(c_uint32)]),
+    "brm_set_priority": (_R, [_PTR, c_uint64, c_int32, POINTER(c_uint32)]),
+    "brm_retry_frames": (_R, [_PTR, c_uint64, c_char_p, POINTER(c_uint32)]),
+    "brm_job_spec_set_after": (_R, [_PTR, c_uint64]),
     "brm_cleanup_snapshots": (_R, [_PTR, POINTER(c_uint32)]),
     "brm_scene_inspect_json": (_R, [c_char_p, _OUT_PTR]),
     "brm_scene_snapshot_path": (_R, [c_char_p, _OUT_PTR]),
@@ -152,7 +155,8 @@ _PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
 
 #: Functions added to the ABI after version 1 was first released: an older libbrm may lack
 #: them; calling one then raises UnsupportedError instead of failing at load.
-_OPTIONAL = ("brm_pause", "brm_resume", "brm_poll_logs_stream")
+_OPTIONAL = ("brm_pause", "brm_resume", "brm_poll_logs_stream", "brm_set_priority",
+             "brm_retry_frames", "brm_job_spec_set_after")
 
 
 def candidates() -> List[Tuple[str, str]]:

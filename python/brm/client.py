@@ -318,6 +318,7 @@ class Client:
         silence_timeout: Optional[int] = None,
         source_scene: Union[None, str, "os.PathLike[str]"] = None,
         cold: bool = False,
+        after: Union[None, int, "Job"] = None,
     ) -> "Job":
         """Submit a render and return its :class:`Job` at once (the render runs in the agent).
 
@@ -336,6 +337,8 @@ class Client:
         - ``env``: variables for the render on top of this process's environment, which
           travels with the job (licence servers, plug-in paths).
         - ``cold``: never render in a warm session (each chunk loads the scene itself).
+        - ``after``: a job (or its id) this one waits for: it starts once that one is done,
+          and fails, saying why, when that one fails or is cancelled.
 
         Raises :class:`~brm.FrameSyntaxError` for bad frames, :class:`~brm.NotFoundError`
         for a missing scene or layer, :class:`~brm.InvalidArgumentError` for a bad option.
@@ -354,6 +357,7 @@ class Client:
         if env is not None:
             _check.env(env)
         _check.flag(cold, "cold")
+        after_id = None if after is None else (after.id if isinstance(after, Job) else _check.job_id(after))
         lib = self._lib
         out = c_void_p()
         lib.call("brm_job_spec_new", ctypes.byref(out))
@@ -393,6 +397,8 @@ class Client:
                 )
             if cold:
                 lib.call("brm_job_spec_set_cold", spec, c_uint32(1))
+            if after_id is not None:
+                lib.call("brm_job_spec_set_after", spec, c_uint64(after_id))
             for k, v in (env or {}).items():
                 lib.call("brm_job_spec_set_env", spec, enc(k, "env name"), enc(v, "env value"))
             job_id = c_uint64()
@@ -502,9 +508,26 @@ class Job:
         ms = 0 if grace is None else max(1, int(_check.seconds(grace, "grace") * 1000))
         self.client._call("brm_cancel", c_uint64(self.id), c_uint32(ms))
 
-    def retry(self) -> None:
-        """Queue a failed or cancelled job's unfinished frames again."""
-        self.client._call("brm_retry", c_uint64(self.id))
+    def retry(self, frames: Union[None, str, FrameSet, Iterable[int]] = None) -> int:
+        """Queue a failed or cancelled job's unfinished frames again; with ``frames``, render
+        those frames of a finished job again (done, failed or cancelled), whether their files
+        exist or not, in every layer that has them. Returns how many frames were queued
+        (0 when unknown: a retry without ``frames``)."""
+        if frames is None:
+            self.client._call("brm_retry", c_uint64(self.id))
+            return 0
+        n = c_uint32()
+        self.client._call("brm_retry_frames", c_uint64(self.id),
+                          _native.encode(_check.frames(frames), "frames"), ctypes.byref(n))
+        return n.value
+
+    def set_priority(self, priority: int) -> JobState:
+        """A new priority for this queued, running or paused job (higher runs first; tasks
+        not started yet go by it). Returns the job's state."""
+        p = _check.integer(priority, "priority", *_check.I32)
+        st = c_uint32()
+        self.client._call("brm_set_priority", c_uint64(self.id), ctypes.c_int32(p), ctypes.byref(st))
+        return JobState.from_code(st.value)
 
     def pause(self) -> JobState:
         """Start no new tasks of this job (running ones finish) until :meth:`resume`."""

@@ -388,6 +388,11 @@ fn answer(sh: &Shared, req: Request) -> Response {
             to(state(e.cancel(id, grace_ms.map(Duration::from_millis))))
         }
         Request::Retry { id } => to(e.retry(id).map(|_| Done {})),
+        Request::RetryFrames { id, frames } => to(crate::frames::FrameSet::parse(&frames)
+            .map_err(crate::Error::from)
+            .and_then(|set| e.retry_frames(id, &set))
+            .map(|queued| json!({ "queued": queued }))),
+        Request::SetPriority { id, priority } => to(state(e.set_priority(id, priority))),
         Request::Pause { id } => to(state(e.set_paused(id, true))),
         Request::Resume { id } => to(state(e.set_paused(id, false))),
         Request::Cleanup => to(e.cleanup_snapshots().map(|removed| Removed { removed })),

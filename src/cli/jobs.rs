@@ -235,12 +235,66 @@ pub fn forget(a: JobArgs) -> brm::Result<i32> {
     Ok(0)
 }
 
-pub fn retry(a: JobArgs) -> brm::Result<i32> {
-    client()?.retry(a.job)?;
+#[derive(clap::Args)]
+pub struct RetryArgs {
+    /// The job id (from `brm jobs`).
+    pub job: u64,
+    /// Render these frames again, e.g. 5,9-12, whether their files exist or not (every
+    /// layer of the job that has them); the job may have ended done, failed or cancelled.
+    #[arg(long, short = 'f', allow_hyphen_values = true)]
+    pub frames: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn retry(a: RetryArgs) -> brm::Result<i32> {
+    let mut c = client()?;
+    if let Some(frames) = &a.frames {
+        let n = c.retry_frames(a.job, frames)?;
+        if a.json {
+            print_json(&serde_json::json!({"id": a.job, "retried": true, "frames_queued": n}))?;
+        } else {
+            outln!(
+                "job {} queued again: frames {} ({n} frame(s) over its layers; existing files are overwritten)",
+                a.job,
+                brm::frames::FrameSet::parse(frames)?.compact()
+            );
+        }
+        return Ok(0);
+    }
+    c.retry(a.job)?;
     if a.json {
         print_json(&serde_json::json!({"id": a.job, "retried": true}))?;
     } else {
         outln!("job {} queued again (unfinished frames only)", a.job);
+    }
+    Ok(0)
+}
+
+#[derive(clap::Args)]
+pub struct PriorityArgs {
+    /// The job id (from `brm jobs`).
+    pub job: u64,
+    /// The new priority: higher runs first (default of a new job: 0; negative is allowed).
+    #[arg(allow_hyphen_values = true)]
+    pub priority: i32,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn priority(a: PriorityArgs) -> brm::Result<i32> {
+    let s = client()?.set_priority(a.job, a.priority)?;
+    if a.json {
+        print_json(&serde_json::json!({"id": a.job, "priority": a.priority, "state": s}))?;
+    } else {
+        outln!(
+            "job {} priority {} ({}; tasks not started yet go by it)",
+            a.job,
+            a.priority,
+            s.as_str()
+        );
     }
     Ok(0)
 }

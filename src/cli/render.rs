@@ -112,11 +112,15 @@ pub struct RenderArgs {
     /// With --wait: print the renderer's output too, not only brm's notes.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// Start only once job N is done (it fails, saying why, if job N fails or is cancelled).
+    #[arg(long, value_name = "N")]
+    pub after: Option<u64>,
 }
 
 pub fn run(a: RenderArgs) -> brm::Result<i32> {
     let mut spec = a.job.spec(&a.gpu, a.output.clone())?;
     spec.cold = a.cold;
+    spec.after = a.after;
     let mut client = Client::connect(ClientOptions::default())?;
     let id = client.submit(spec)?;
     // Say where the frames go (the default is not obvious: the Maya project's images folder,

@@ -58,6 +58,16 @@ pub fn render(d: &JobDetail, now_ms: i64) -> Vec<String> {
         ));
     }
     out.push(format!("  times:    {}", times(s, now_ms)));
+    if let Some(a) = s.after {
+        out.push(format!(
+            "  after:    job {a}{}",
+            if s.state == JobState::Queued {
+                " (waits for it to be done)"
+            } else {
+                ""
+            }
+        ));
+    }
     out.push(format!(
         "  tasks:    {} total, {} running, {} done, {} failed",
         s.tasks_total, s.tasks_running, s.tasks_done, s.tasks_failed

@@ -284,6 +284,10 @@ pub struct JobSpec {
     /// next, or to measure a cold render.
     #[serde(default)]
     pub cold: bool,
+    /// Start only once this job (an id of the same queue) is done (`--after N`); when it
+    /// ends failed or cancelled, this job fails too, saying so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<u64>,
 }
 
 fn default_method() -> Method {
@@ -316,6 +320,7 @@ impl JobSpec {
             project: None,
             maya_version: None,
             cold: false,
+            after: None,
         }
     }
 

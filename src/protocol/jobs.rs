@@ -130,6 +130,9 @@ pub struct JobSummary {
     pub paused_since_ms: i64,
     #[serde(default)]
     pub paused_total_ms: i64,
+    /// The job this one waits for (`--after`), if any.
+    #[serde(default)]
+    pub after: Option<u64>,
 }
 
 /// One task in a job's detail view.

@@ -56,6 +56,16 @@ pub enum Request {
     Retry {
         id: u64,
     },
+    /// Render chosen frames of a finished job again (`brm retry N --frames`).
+    RetryFrames {
+        id: u64,
+        frames: String,
+    },
+    /// A queued or running job's new priority (`brm priority N P`).
+    SetPriority {
+        id: u64,
+        priority: i32,
+    },
     Pause {
         id: u64,
     },

@@ -609,6 +609,29 @@ pub fn record_frame(
     Ok(())
 }
 
+/// Forget that `frames` of a task were rendered (`brm retry --frames`: they render again).
+pub fn forget_frames(conn: &Connection, task_id: u64, frames: &[i64]) -> rusqlite::Result<()> {
+    let mut st = conn.prepare("DELETE FROM frames WHERE task_id = ?1 AND frame = ?2")?;
+    for f in frames {
+        st.execute(params![task_id as i64, f])?;
+    }
+    Ok(())
+}
+
+/// A job's new priority, in its row and in its stored spec (which a restart reads).
+pub fn set_job_priority(
+    conn: &Connection,
+    id: u64,
+    priority: i32,
+    spec: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE jobs SET priority = ?2, spec = ?3 WHERE id = ?1",
+        params![id as i64, priority, spec],
+    )?;
+    Ok(())
+}
+
 pub fn load_jobs(conn: &Connection) -> rusqlite::Result<Vec<JobRow>> {
     let mut st = conn.prepare(
         "SELECT id, name, spec, state, priority, submitted_ms, started_ms, finished_ms, error, warnings,

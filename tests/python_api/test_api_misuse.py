@@ -61,3 +61,28 @@ def test_missing_frames_in_messages_are_compact():
     assert _check.compact(range(1, 201)) == "1-200"
     assert _check.compact([1, 2, 3, 7, 9, 11]) == "1-3,7-11x2"
     assert _check.compact([]) == ""
+
+
+def test_priority_retry_frames_and_after_from_python(client, tmp_path):
+    """Issue 22.14 through the C ABI: Job.set_priority, Job.retry(frames=...), submit(after=)."""
+    import os
+
+    from conftest import TESTDATA_MAYA
+
+    cube = os.path.join(TESTDATA_MAYA, "cube__cube.ma")
+    first = client.submit(cube, frames="1-3", gpu="cpu", output=tmp_path / "a")
+    second = client.submit(cube, frames="1", gpu="cpu", output=tmp_path / "b", after=first)
+    assert second.status().raw.get("after") == first.id
+    assert second.set_priority(7) in (brm.JobState.QUEUED, brm.JobState.RUNNING)
+    assert second.status().raw["priority"] == 7
+    with pytest.raises(TypeError, match="priority must be an int"):
+        second.set_priority("high")
+    assert first.wait(timeout=120, check=True).ok
+    assert second.wait(timeout=120, check=True).ok
+    assert first.retry(frames="2") == 1
+    st = first.wait(timeout=120, check=True)
+    assert st.frames_done == 3
+    with pytest.raises(brm.InvalidArgumentError, match="has no frame 9"):
+        first.retry(frames=[9])
+    with pytest.raises(brm.NotFoundError, match="no job 4242"):
+        client.submit(cube, frames="1", gpu="cpu", output=tmp_path / "c", after=4242)

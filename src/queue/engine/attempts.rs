@@ -13,6 +13,14 @@ impl State {
             .map(|j| (-j.spec.priority, j.id))
             .collect();
         order.sort();
+        // A job that waits for another (`--after`) starts once that one is done.
+        let mut allowed = Vec::with_capacity(order.len());
+        for (p, id) in order {
+            if self.after_allows(id)? {
+                allowed.push((p, id));
+            }
+        }
+        let order = allowed;
         for (_, job_id) in order {
             loop {
                 if !self.slots.iter().any(|s| s.busy.is_none()) {

@@ -22,6 +22,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 
 mod attempts;
+mod change;
 mod control;
 mod ended;
 mod forget;

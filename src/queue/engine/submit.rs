@@ -13,6 +13,13 @@ impl State {
         if let Some(f) = &spec.frames {
             FrameSet::parse(f)?;
         }
+        if let Some(a) = spec.after {
+            if !self.jobs.contains_key(&a) {
+                return Err(crate::Error::NotFound(format!(
+                    "--after {a}: there is no job {a} in this queue (`brm jobs` lists them)"
+                )));
+            }
+        }
         let info = match scene::inspect(&spec.scene) {
             Ok(i) => Some(i),
             Err(e) => {
@@ -250,6 +257,9 @@ impl State {
             },
         );
         self.note(id, &summary);
+        if let Some(a) = self.jobs.get(&id).and_then(|j| j.spec.after) {
+            self.note(id, &format!("waits for job {a}: starts once it is done"));
+        }
         for w in warnings {
             self.note(id, &format!("warning: {w}"));
         }

@@ -157,6 +157,7 @@ impl State {
             output_dirs,
             paused_since_ms: j.paused_since_ms,
             paused_total_ms: j.paused_total_ms,
+            after: j.spec.after,
         }
     }
 
