@@ -341,6 +341,18 @@ brm_result brm_retry_frames(brm_client *c,
 brm_result brm_job_spec_set_after(brm_job_spec *s, uint64_t after);
 
 /**
+ * The path of the job's preview: a small PNG (256 px wide at most; EXR tone-mapped) of the
+ * latest frame verified, over its layers, under brm's state folder (removed with the job).
+ * Free with `brm_string_free`. `BRM_ERR_NOT_FOUND` when no preview is made yet (no frame
+ * verified, or one that could not be read) or the job is unknown; `brm_job_json` lists
+ * every layer's (`previews`).
+ *
+ * # Safety
+ * `c` a live client; `out` valid for a write.
+ */
+brm_result brm_job_preview_path(brm_client *c, uint64_t job_id, char **out);
+
+/**
  * The system report as JSON (`{"schema":1,...}`, see `brm info --json`), GPUs read now.
  * Free the string with `brm_string_free`.
  *

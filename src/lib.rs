@@ -17,6 +17,7 @@ pub mod farm;
 pub mod frames;
 pub mod notify;
 pub mod plan;
+pub mod preview;
 pub mod progress;
 pub mod protocol;
 pub mod queue;

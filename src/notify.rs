@@ -25,6 +25,9 @@ pub struct Notice {
     pub body: String,
     /// A failure: urgency "critical" (stays until dismissed on most desktops).
     pub critical: bool,
+    /// A picture to show with it (the job's latest preview), where the notification
+    /// service shows images (the `image-path` hint of the Desktop Notifications spec).
+    pub image: Option<PathBuf>,
 }
 
 /// Whether notifications are on for a job submitted with `job_env`, and a session bus is
@@ -72,7 +75,16 @@ fn on_path(name: &str) -> Option<PathBuf> {
 
 /// The command that shows `n`, by the first tool found.
 pub fn command(n: &Notice) -> Option<Command> {
-    if let Some(gdbus) = on_path("gdbus") {
+    command_with(n, on_path("gdbus"), on_path("notify-send"))
+}
+
+/// [`command`] with the tools given (`gdbus` first, else `notify-send`).
+fn command_with(
+    n: &Notice,
+    gdbus: Option<PathBuf>,
+    notify_send: Option<PathBuf>,
+) -> Option<Command> {
+    if let Some(gdbus) = gdbus {
         let urgency = if n.critical { 2 } else { 1 };
         let mut c = Command::new(gdbus);
         c.args([
@@ -92,20 +104,27 @@ pub fn command(n: &Notice) -> Option<Command> {
         .arg(gvariant_string(&n.summary))
         .arg(gvariant_string(&n.body))
         .arg("@as []")
-        .arg(format!("{{\"urgency\": <byte {urgency}>}}"))
+        .arg(match &n.image {
+            Some(img) => format!(
+                "{{\"urgency\": <byte {urgency}>, \"image-path\": <{}>}}",
+                gvariant_string(&format!("file://{}", img.display()))
+            ),
+            None => format!("{{\"urgency\": <byte {urgency}>}}"),
+        })
         .arg(if n.critical { "int32 0" } else { "int32 10000" });
         return Some(c);
     }
-    let send = on_path("notify-send")?;
+    let send = notify_send?;
     let mut c = Command::new(send);
     c.args([
         "--app-name=brm",
         "-u",
         if n.critical { "critical" } else { "normal" },
-    ])
-    .arg("--")
-    .arg(&n.summary)
-    .arg(&n.body);
+    ]);
+    if let Some(img) = &n.image {
+        c.arg(format!("--hint=string:image-path:file://{}", img.display()));
+    }
+    c.arg("--").arg(&n.summary).arg(&n.body);
     Some(c)
 }
 
@@ -144,6 +163,40 @@ pub fn send(n: Notice) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_preview_travels_as_the_image_path_hint() {
+        let n = Notice {
+            summary: "brm: job 3 'shot' done".into(),
+            body: "24/24 frames".into(),
+            critical: false,
+            image: Some(PathBuf::from(
+                "/home/a/.local/state/brm/previews/job-3/beauty.png",
+            )),
+        };
+        let args = |c: Command| -> String {
+            c.get_args()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let g = args(command_with(&n, Some("gdbus".into()), None).unwrap());
+        assert!(
+            g.contains(
+                "\"image-path\": <\"file:///home/a/.local/state/brm/previews/job-3/beauty.png\">"
+            ),
+            "{g}"
+        );
+        let s = args(command_with(&n, None, Some("notify-send".into())).unwrap());
+        assert!(
+            s.contains("--hint=string:image-path:file:///home/a/.local/state/brm/previews/job-3/beauty.png"),
+            "{s}"
+        );
+        let plain = Notice { image: None, ..n };
+        assert!(
+            !args(command_with(&plain, Some("gdbus".into()), None).unwrap()).contains("image-path")
+        );
+    }
 
     #[test]
     fn strings_become_gvariant_literals() {

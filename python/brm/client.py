@@ -151,6 +151,12 @@ class JobStatus:
     #: Estimated time left: the engine's estimate from the renderer's percent and measured
     #: frame times (``None`` while unknown and once the job is no longer running).
     eta: Optional[_dt.timedelta] = None
+    #: A small PNG of the latest frame verified (over the layers), ``None`` until one is
+    #: made; ``previews`` maps each layer to its own.
+    preview: Optional[str] = None
+    previews: Dict[str, str] = field(default_factory=dict)
+    #: The job this one waits for (``after=``), if any.
+    after: Optional[int] = None
     raw: Dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @property
@@ -203,6 +209,9 @@ class JobStatus:
             frames_done_list=list(d.get("frames_done_list") or []),
             files=list(d.get("files") or []),
             eta=eta,
+            preview=d.get("preview"),
+            previews=dict((p.get("layer", ""), p.get("path", "")) for p in d.get("previews") or []),
+            after=d.get("after"),
             raw=d,
         )
 

@@ -92,6 +92,18 @@ pub fn render(d: &JobDetail, now_ms: i64) -> Vec<String> {
         ));
     }
     out.push(format!("  log:      {}", s.log_path));
+    if d.previews.len() > 1 {
+        for (i, p) in d.previews.iter().enumerate() {
+            out.push(format!(
+                "  {}{} ({})",
+                if i == 0 { "previews: " } else { "          " },
+                p.path,
+                fmt::layer(&p.layer)
+            ));
+        }
+    } else if let Some(p) = &s.preview {
+        out.push(format!("  preview:  {p}"));
+    }
     for w in &s.warnings {
         out.push(format!("  warning:  {w}"));
     }

@@ -1,12 +1,14 @@
 //! C ABI for changing a job after submit: pause and resume, a new priority, chosen frames
-//! rendered again, the job a new one waits for. Added for `import brm` (which binds only the
+//! rendered again, the job a new one waits for; and the preview of its latest frame. Added for `import brm` (which binds only the
 //! C ABI) and the Maya plug-in; additive, the ABI version stays the same. Thin wrappers over
 //! [`crate::client::Client`].
 
 use std::ffi::c_char;
 
 use super::jobs::{brm_client, brm_job_spec, with_client};
-use super::{arg_mut, arg_ref, arg_str, brm_result, guard, write_out};
+use super::{
+    arg_mut, arg_ref, arg_str, brm_result, check_out, guard, to_c_string, write_out, FfiError,
+};
 
 /// Shared body of `brm_pause` / `brm_resume`.
 unsafe fn set_paused(
@@ -111,6 +113,35 @@ pub unsafe extern "C" fn brm_retry_frames(
 pub unsafe extern "C" fn brm_job_spec_set_after(s: *mut brm_job_spec, after: u64) -> brm_result {
     guard(|| {
         arg_mut(s, "spec")?.spec.after = (after != 0).then_some(after);
+        Ok(())
+    })
+}
+
+/// The path of the job's preview: a small PNG (256 px wide at most; EXR tone-mapped) of the
+/// latest frame verified, over its layers, under brm's state folder (removed with the job).
+/// Free with `brm_string_free`. `BRM_ERR_NOT_FOUND` when no preview is made yet (no frame
+/// verified, or one that could not be read) or the job is unknown; `brm_job_json` lists
+/// every layer's (`previews`).
+///
+/// # Safety
+/// `c` a live client; `out` valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn brm_job_preview_path(
+    c: *mut brm_client,
+    job_id: u64,
+    out: *mut *mut c_char,
+) -> brm_result {
+    guard(|| {
+        let c = arg_ref(c, "client")?;
+        check_out(out, "out")?;
+        let s = with_client(c, |cl| cl.status(job_id))?;
+        let Some(p) = s.preview else {
+            return Err(FfiError::new(
+                brm_result::BRM_ERR_NOT_FOUND,
+                format!("job {job_id} has no preview yet: one is made when a frame is verified"),
+            ));
+        };
+        write_out(out, to_c_string(&p));
         Ok(())
     })
 }

@@ -133,6 +133,19 @@ pub struct JobSummary {
     /// The job this one waits for (`--after`), if any.
     #[serde(default)]
     pub after: Option<u64>,
+    /// The preview (a small PNG under brm's state folder) of the latest frame verified,
+    /// over the job's layers; `None` until one is made.
+    #[serde(default)]
+    pub preview: Option<String>,
+}
+
+/// The latest preview of one layer of a job.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LayerPreview {
+    pub layer: String,
+    /// The frame it shows (0 when an earlier agent made it).
+    pub frame: i64,
+    pub path: String,
 }
 
 /// One task in a job's detail view.
@@ -173,6 +186,9 @@ pub struct JobDetail {
     pub frames_missing: Vec<i64>,
     pub files: Vec<String>,
     pub tasks: Vec<TaskSummary>,
+    /// The latest preview of each layer.
+    #[serde(default)]
+    pub previews: Vec<LayerPreview>,
 }
 
 /// One line of a job's log as clients receive it.

@@ -465,6 +465,16 @@ impl State {
             freshness,
             disk_full,
         } = outcome;
+        // The latest frame this attempt verified becomes the layer's preview (made by the
+        // preview worker, never here).
+        if let Some((frame, files)) = found.iter().next_back() {
+            // Of a frame's files (beauty and AOVs), the beauty has the shortest name.
+            let beauty = files.iter().min_by_key(|f| f.as_os_str().len());
+            if let (Some(file), Some(job)) = (beauty, self.jobs.get(&job_id)) {
+                self.previews
+                    .request(job_id, &job.tasks[ti].plan.layer_display, *frame, file);
+            }
+        }
         let mut newly = 0usize;
         for (frame, files) in &found {
             let files: Vec<String> = files

@@ -38,6 +38,7 @@ impl State {
             summary: format!("brm: job {id} '{}' {}", j.name, j.state.as_str()),
             body,
             critical: failed,
+            image: self.previews.latest(id).map(|l| l.path),
         });
     }
 }

@@ -29,6 +29,7 @@ impl State {
             tx.execute(sql, [id as i64]).map_err(self.dbe())?;
         }
         tx.commit().map_err(self.dbe())?;
+        self.previews.forget(id);
         if let Some(job) = self.jobs.remove(&id) {
             job.task_lines.remove();
             let _ = std::fs::remove_file(job.log.path());

@@ -269,6 +269,8 @@ struct State {
     notify: ExitNotify,
     /// Paused because the disk under the state folder is full (`space`).
     space: Option<space::SpacePause>,
+    /// Previews of the latest verified frame per job and layer (made off this thread).
+    previews: crate::preview::Previews,
 }
 
 /// Wakes the tick thread early: a render exited, a job was submitted.
@@ -350,6 +352,7 @@ impl Engine {
         let mut exes = Executables::from_report(&cfg.report, cfg.scripts_dir.clone());
         exes.blender_scripts_dir = blender_scripts_dir(&cfg.scripts_dir);
         let snapshots = SnapshotStore::new(cfg.paths.snapshots.clone());
+        let previews_root = cfg.paths.state.join("previews");
         let wake = Arc::new(Wake::default());
         let waker = Arc::clone(&wake);
         let mut st = State {
@@ -364,6 +367,7 @@ impl Engine {
             snapshots,
             space: None,
             sessions: SessionPool::default(),
+            previews: crate::preview::Previews::start(previews_root),
         };
         st.load()?;
         st.commit()?;

@@ -158,6 +158,10 @@ impl State {
             paused_since_ms: j.paused_since_ms,
             paused_total_ms: j.paused_total_ms,
             after: j.spec.after,
+            preview: self
+                .previews
+                .latest(j.id)
+                .map(|l| l.path.to_string_lossy().into_owned()),
         }
     }
 
@@ -212,6 +216,16 @@ impl State {
             frames_missing: missing,
             files,
             tasks,
+            previews: self
+                .previews
+                .of_job(j.id)
+                .into_iter()
+                .map(|l| crate::protocol::jobs::LayerPreview {
+                    layer: l.layer,
+                    frame: l.frame,
+                    path: l.path.to_string_lossy().into_owned(),
+                })
+                .collect(),
         }
     }
 }

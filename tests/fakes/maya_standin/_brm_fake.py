@@ -435,8 +435,10 @@ def exr_bytes(renderer, frame):
     with the renderer and frame in a comment attribute: brm checks frames for completeness
     by this structure, so the fake writes what a renderer writes."""
     header = b"".join([
-        # One HALF channel "R" (pixel type 1), linear 0, sampling 1x1.
-        _exr_attr("channels", "chlist", b"R\0" + struct.pack("<iB3xii", 1, 0, 1, 1) + b"\0"),
+        # HALF channels A, B, G, R (pixel type 1, linear 0, sampling 1x1; a chlist is sorted
+        # by name), as a renderer's beauty image has them.
+        _exr_attr("channels", "chlist", b"".join(
+            c + b"\0" + struct.pack("<iB3xii", 1, 0, 1, 1) for c in (b"A", b"B", b"G", b"R")) + b"\0"),
         _exr_attr("compression", "compression", b"\0"),
         _exr_attr("dataWindow", "box2i", struct.pack("<4i", 0, 0, 0, 0)),
         _exr_attr("displayWindow", "box2i", struct.pack("<4i", 0, 0, 0, 0)),
@@ -448,7 +450,9 @@ def exr_bytes(renderer, frame):
     ]) + b"\0"
     start = b"\x76\x2f\x31\x01" + struct.pack("<I", 2) + header
     chunk_at = len(start) + 8
-    return start + struct.pack("<Q", chunk_at) + struct.pack("<ii", 0, 2) + b"\x00\x3c"
+    # One scan line (y 0, 8 bytes): A 1.0, B 0.25, G 0.5, R 0.75 (IEEE half, little-endian).
+    pixel = b"\x00\x3c" + b"\x00\x34" + b"\x00\x38" + b"\x00\x3a"
+    return start + struct.pack("<Q", chunk_at) + struct.pack("<ii", 0, len(pixel)) + pixel
 
 
 def png_bytes():
