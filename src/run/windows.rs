@@ -282,7 +282,7 @@ mod tests {
     #[test]
     fn configure_turns_error_dialogs_off_for_the_spawning_process() {
         let mut cmd = Command::new("cmd.exe");
-        configure(&mut cmd);
+        configure(&mut cmd, super::super::priority::RenderPriority::NORMAL);
         // SAFETY: plain call.
         let mode = unsafe { GetErrorMode() };
         assert_eq!(mode & QUIET_ERROR_MODE, QUIET_ERROR_MODE, "{mode:#x}");
