@@ -107,6 +107,8 @@ pub struct Latest {
     pub layer: String,
     pub frame: i64,
     pub path: PathBuf,
+    /// The frame file it was made from (None when an earlier agent made it).
+    pub source: Option<PathBuf>,
     /// Order of making (the latest of a job is the one made last).
     seq: u64,
 }
@@ -146,6 +148,7 @@ impl Previews {
                 crate::run::lower_thread_priority();
                 for r in rx {
                     let dest = path_of(&worker_root, r.job, &r.layer);
+                    let r = r;
                     match make(&r.file, &dest) {
                         Ok(()) => {
                             if let Ok(mut m) = worker_made.lock() {
@@ -157,6 +160,7 @@ impl Previews {
                                         layer: r.layer,
                                         frame: r.frame,
                                         path: dest,
+                                        source: Some(r.file),
                                         seq,
                                     },
                                 );
@@ -286,6 +290,7 @@ fn scan(root: &Path, made: &Mutex<Made>) {
                 layer,
                 frame: 0,
                 path,
+                source: None,
                 seq,
             },
         );

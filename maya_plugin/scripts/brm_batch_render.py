@@ -33,6 +33,7 @@ POLL_MS = 1000          # jobs and the followed log
 LAYER_POLL_MS = 2000    # layers, besides the scriptJob events
 LOG_BATCH = 500         # log lines per poll
 LOG_KEEP = 5000         # lines kept in the log view
+PREVIEW_WIDTH = 256     # the preview pane (brm makes previews at most this wide)
 
 _window = None
 
@@ -272,7 +273,29 @@ class BatchRenderWindow(MayaQWidgetDockableMixin, QtWidgets.QWidget):
         self.log_view.setLineWrapMode(QtWidgets.QPlainTextEdit.NoWrap)
         font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.FixedFont)
         self.log_view.setFont(font)
-        lay.addWidget(self.log_view, 3)
+        # The latest frame of the selected job beside its log (brm makes the preview when a
+        # frame is verified; the window only shows the file).
+        body = QtWidgets.QHBoxLayout()
+        body.addWidget(self.log_view, 3)
+        side = QtWidgets.QVBoxLayout()
+        self.preview_label = QtWidgets.QLabel("")
+        self.preview_label.setObjectName("previewLabel")
+        self.preview_label.setFixedSize(PREVIEW_WIDTH, PREVIEW_WIDTH * 9 // 16)
+        self.preview_label.setAlignment(Qt.AlignCenter)
+        self.preview_label.setFrameShape(QtWidgets.QFrame.StyledPanel)
+        self.preview_caption = QtWidgets.QLabel("")
+        self.preview_caption.setObjectName("previewCaption")
+        self.preview_caption.setWordWrap(True)
+        self.viewer_button = QtWidgets.QPushButton("Open in viewer")
+        self.viewer_button.setObjectName("viewerButton")
+        self.viewer_button.clicked.connect(self.open_in_viewer)
+        side.addWidget(self.preview_label)
+        side.addWidget(self.preview_caption)
+        side.addWidget(self.viewer_button)
+        side.addStretch(1)
+        body.addLayout(side)
+        lay.addLayout(body, 3)
+        self._preview_shown = False  # (path, mtime, size) shown; None: no preview
         self.jobs_status = QtWidgets.QLabel()
         self.jobs_status.setObjectName("jobsStatus")
         self.jobs_status.setWordWrap(True)
@@ -551,7 +574,46 @@ class BatchRenderWindow(MayaQWidgetDockableMixin, QtWidgets.QWidget):
                 item = self._jobs.pop(jid)
                 self.job_tree.takeTopLevelItem(self.job_tree.indexOfTopLevelItem(item))
         self._update_job_buttons()
+        self._update_preview()
         self.poll_log()
+
+    def _update_preview(self):
+        """Show the selected job's latest preview; reload when brm made a newer one."""
+        job = self.selected_job()
+        path = (job or {}).get("preview")
+        stamp = None
+        if path and os.path.isfile(path):
+            stamp = (path, os.path.getmtime(path), os.path.getsize(path))
+        self.viewer_button.setEnabled(bool(job and (job.get("preview_source") or path)))
+        if stamp == self._preview_shown and stamp is not None:
+            return
+        self._preview_shown = stamp
+        if stamp is None:
+            self.preview_label.setPixmap(QtGui.QPixmap())
+            self.preview_label.setText("No frame yet" if job else "")
+            self.preview_caption.setText("")
+            return
+        pix = QtGui.QPixmap(path)
+        if pix.isNull():
+            self.preview_label.setText("Preview unreadable")
+            return
+        self.preview_label.setPixmap(pix.scaled(self.preview_label.size(), Qt.KeepAspectRatio,
+                                                Qt.FastTransformation if pix.width() < 16
+                                                else Qt.SmoothTransformation))
+        source = job.get("preview_source") or ""
+        self.preview_caption.setText(os.path.basename(source) if source else "latest frame")
+
+    def open_in_viewer(self):
+        """The full frame in Maya's FCheck when there is one, else the desktop's viewer."""
+        job = self.selected_job()
+        target = job and (job.get("preview_source") or job.get("preview"))
+        if not target:
+            return
+        fcheck = data.fcheck_path(os.environ)
+        if fcheck:
+            QtCore.QProcess.startDetached(fcheck, [target])
+        else:
+            self.open_url(QtCore.QUrl.fromLocalFile(target))
 
     def select_job(self, job_id):
         item = self._jobs.get(str(job_id))

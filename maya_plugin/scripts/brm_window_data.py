@@ -4,6 +4,7 @@ No Qt and no Maya here, so each rule is plain and testable: how a GPU line reads
 are preselected, how a job row and its ETA read, which log lines are brm's notes.
 """
 
+import os
 import json
 import re
 import time
@@ -136,3 +137,17 @@ def is_protocol(text):
 def is_note(text):
     """brm's own notes (task started, frame verified, retries) versus the renderer's output."""
     return text.startswith("[brm]")
+
+
+def fcheck_path(environ):
+    """Maya's image viewer (FCheck) of the running Maya, or None: `$MAYA_LOCATION/bin/fcheck`
+    (`fcheck.exe` on Windows, the FCheck app bundle's binary on macOS)."""
+    loc = environ.get("MAYA_LOCATION") or ""
+    if not loc:
+        return None
+    for rel in ("bin/fcheck", "bin/fcheck.exe", "bin/FCheck", "Maya.app/Contents/bin/fcheck",
+                "../FCheck.app/Contents/MacOS/fcheck"):
+        p = os.path.join(loc, rel)
+        if os.path.isfile(p):
+            return p
+    return None

@@ -137,6 +137,9 @@ pub struct JobSummary {
     /// over the job's layers; `None` until one is made.
     #[serde(default)]
     pub preview: Option<String>,
+    /// The full frame the preview shows (for "open in a viewer").
+    #[serde(default)]
+    pub preview_source: Option<String>,
 }
 
 /// The latest preview of one layer of a job.
@@ -146,6 +149,9 @@ pub struct LayerPreview {
     /// The frame it shows (0 when an earlier agent made it).
     pub frame: i64,
     pub path: String,
+    /// The full frame it shows.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// One task in a job's detail view.

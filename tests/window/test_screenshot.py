@@ -66,7 +66,7 @@ def test_screenshot_of_a_running_job_and_its_log(maya, qtbot, tmp_path, monkeypa
         project, shot = str(tmp_path / "proj"), scene("layers__layers.ma")
     maya.file(shot, open=True)
     w = brm_batch_render.show()
-    w.resize(760, 820)
+    w.resize(1040, 820)
     qtbot.waitExposed(w)
     w.frames_edit.setText("1-48")
     # the default output folder: the Maya project's images folder
@@ -88,6 +88,9 @@ def test_screenshot_of_a_running_job_and_its_log(maya, qtbot, tmp_path, monkeypa
     w.render_output_check.setChecked(True)
     qtbot.waitUntil(lambda: w._jobs.get(job) is not None and w._jobs[job].text(5) != "", timeout=60000)
     qtbot.waitUntil(lambda: w.log_view.blockCount() > 12, timeout=30000)
+    # The latest frame beside the log (issue 20.3).
+    qtbot.waitUntil(lambda: w.preview_label.pixmap() is not None and not w.preview_label.pixmap().isNull(),
+                    timeout=60000)
     qtbot.wait(300)
     jobs_png = os.path.join(out_dir, "batch_render_jobs.png")
     assert w.grab().save(jobs_png)

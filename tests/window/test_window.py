@@ -283,3 +283,42 @@ def test_brmWatch_timers_fire_from_the_qt_event_loop(maya, qtbot, tmp_path):
     assert _host.timer_count() == 1
     qtbot.waitUntil(lambda: _host.timer_count() == 0, timeout=120000)   # the watch ends with the job
     assert any(k == "info" and "job %s done" % job in t for k, t in _host.script_editor)
+
+
+def test_the_jobs_tab_shows_the_latest_frame_and_opens_it_in_fcheck(maya, qtbot, tmp_path, monkeypatch):
+    """Issue 20.3: the selected job's latest frame (brm's preview of an EXR frame, tone-mapped)
+    beside its log, refreshed as frames arrive; "Open in viewer" opens the full frame in
+    Maya's FCheck when there is one."""
+    from brm_qt import Qt
+    maya.file(scene("cube__cube.ma"), open=True)
+    w = _open_window(qtbot)
+    assert w.preview_label.text() == "" and not w.viewer_button.isEnabled()
+    w.frames_edit.setText("1-4")
+    w.output_edit.setText(str(tmp_path / "out"))
+    w.chunk_spin.setValue(2)
+    qtbot.mouseClick(w.submit_button, Qt.LeftButton)
+    job = w.followed_job
+
+    def shown():
+        pm = w.preview_label.pixmap()
+        return pm is not None and not pm.isNull()
+
+    qtbot.waitUntil(shown, timeout=60000)
+    qtbot.waitUntil(lambda: (_job_row(w, job) or [""] * 6)[2] == "done", timeout=120000)
+    # The last chunk's frame replaces the first one's.
+    qtbot.waitUntil(lambda: ".0004." in w.preview_caption.text(), timeout=30000)
+    assert shown() and w.viewer_button.isEnabled()
+    assert w._preview_shown[0].endswith(".png")
+    # FCheck of the running Maya: a stand-in that records what it was asked to open.
+    maya_dir = tmp_path / "maya2025"
+    (maya_dir / "bin").mkdir(parents=True)
+    opened = tmp_path / "fcheck.txt"
+    fcheck = maya_dir / "bin" / "fcheck"
+    fcheck.write_text("#!/bin/sh\nprintf '%%s\\n' \"$@\" > '%s'\n" % opened)
+    fcheck.chmod(0o755)
+    monkeypatch.setenv("MAYA_LOCATION", str(maya_dir))
+    qtbot.mouseClick(w.viewer_button, Qt.LeftButton)
+    qtbot.waitUntil(opened.exists, timeout=10000)
+    qtbot.waitUntil(lambda: opened.read_text().strip() != "", timeout=10000)
+    target = opened.read_text().strip()
+    assert ".0004." in target and target.endswith(".exr") and target.startswith(str(tmp_path / "out")), target

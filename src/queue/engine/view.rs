@@ -121,6 +121,7 @@ impl State {
             .map(|t| t.remaining().len())
             .sum();
         let count = |s: TaskState| j.tasks.iter().filter(|t| t.state == s).count() as u32;
+        let latest = self.previews.latest(j.id);
         JobSummary {
             id: j.id,
             name: j.name.clone(),
@@ -158,10 +159,13 @@ impl State {
             paused_since_ms: j.paused_since_ms,
             paused_total_ms: j.paused_total_ms,
             after: j.spec.after,
-            preview: self
-                .previews
-                .latest(j.id)
+            preview: latest
+                .as_ref()
                 .map(|l| l.path.to_string_lossy().into_owned()),
+            preview_source: latest
+                .as_ref()
+                .and_then(|l| l.source.as_ref())
+                .map(|s| s.to_string_lossy().into_owned()),
         }
     }
 
@@ -224,6 +228,7 @@ impl State {
                     layer: l.layer,
                     frame: l.frame,
                     path: l.path.to_string_lossy().into_owned(),
+                    source: l.source.map(|s| s.to_string_lossy().into_owned()),
                 })
                 .collect(),
         }
