@@ -280,6 +280,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_workstation_render_runs_below_normal_and_a_node_render_at_normal() {
+        use std::os::windows::io::AsRawHandle;
+        use windows_sys::Win32::System::Threading::{GetPriorityClass, NORMAL_PRIORITY_CLASS};
+        let cases = [
+            (
+                super::super::priority::RenderPriority::background(10),
+                BELOW_NORMAL_PRIORITY_CLASS,
+            ),
+            (
+                super::super::priority::RenderPriority::NORMAL,
+                NORMAL_PRIORITY_CLASS,
+            ),
+        ];
+        for (priority, want) in cases {
+            let mut cmd = Command::new("cmd.exe");
+            // Waits for input: alive while its class is read.
+            cmd.arg("/k").stdin(std::process::Stdio::piped());
+            configure(&mut cmd, priority);
+            let mut child = cmd.spawn().unwrap();
+            // SAFETY: the child's process handle is valid until `child` is dropped.
+            let class = unsafe { GetPriorityClass(child.as_raw_handle() as _) };
+            let _ = child.kill();
+            let _ = child.wait();
+            assert_eq!(class, want, "{priority:?}");
+        }
+    }
+
+    #[test]
     fn configure_turns_error_dialogs_off_for_the_spawning_process() {
         let mut cmd = Command::new("cmd.exe");
         configure(&mut cmd, super::super::priority::RenderPriority::NORMAL);
