@@ -11,6 +11,7 @@ pub mod paths;
 
 pub mod agent;
 pub mod client;
+pub mod client_env;
 pub mod client_scene;
 pub mod detect;
 pub mod farm;
