@@ -79,6 +79,15 @@ def test_priority_retry_frames_and_after_from_python(client, tmp_path):
         second.set_priority("high")
     assert first.wait(timeout=120, check=True).ok
     assert second.wait(timeout=120, check=True).ok
+    # Issue 20.3: the latest frame's preview, made by the agent off the render's thread.
+    import time
+    deadline = time.monotonic() + 30
+    while first.status().preview is None:
+        assert time.monotonic() < deadline, first.status()
+        time.sleep(0.05)
+    st = first.status()
+    assert st.preview.endswith(".png") and os.path.isfile(st.preview), st.preview
+    assert st.raw["preview_source"].endswith(".0003.exr"), st.raw
     assert first.retry(frames="2") == 1
     st = first.wait(timeout=120, check=True)
     assert st.frames_done == 3
