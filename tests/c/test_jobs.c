@@ -182,6 +182,18 @@ static void test_null_client_calls(brm_client *c) {
     EXPECT_ERR(brm_retry(NULL, 1), BRM_ERR_NULL_ARGUMENT, "client");
     EXPECT_ERR(brm_pause(NULL, 1, &state), BRM_ERR_NULL_ARGUMENT, "client");
     EXPECT_ERR(brm_resume(NULL, 1, &state), BRM_ERR_NULL_ARGUMENT, "client");
+    EXPECT_ERR(brm_set_priority(NULL, 1, 5, &state), BRM_ERR_NULL_ARGUMENT, "client");
+    uint32_t queued = 99;
+    EXPECT_ERR(brm_retry_frames(NULL, 1, "1-3", &queued), BRM_ERR_NULL_ARGUMENT, "client");
+    EXPECT_ERR(brm_retry_frames(c, 1, NULL, &queued), BRM_ERR_NULL_ARGUMENT, "frames");
+    CHECK(queued == 99);
+    char *preview = NULL;
+    EXPECT_ERR(brm_job_preview_path(NULL, 1, &preview), BRM_ERR_NULL_ARGUMENT, "client");
+    EXPECT_ERR(brm_job_preview_path(c, 1, NULL), BRM_ERR_NULL_ARGUMENT, "out");
+    CHECK(preview == NULL);
+    EXPECT_ERR(brm_job_spec_set_after(NULL, 3), BRM_ERR_NULL_ARGUMENT, "spec");
+    EXPECT_OK(brm_job_spec_set_after(s, 3));
+    EXPECT_OK(brm_job_spec_set_after(s, 0));
     EXPECT_ERR(brm_cleanup_snapshots(NULL, &removed), BRM_ERR_NULL_ARGUMENT, "client");
     CHECK(state == 99 && removed == 99);
 
@@ -213,6 +225,9 @@ static void test_stale_ids(brm_client *c) {
     EXPECT_ERR(brm_retry(c, STALE_ID), BRM_ERR_NOT_FOUND, id_text);
     EXPECT_ERR(brm_pause(c, STALE_ID, &state), BRM_ERR_NOT_FOUND, id_text);
     EXPECT_ERR(brm_resume(c, STALE_ID, NULL), BRM_ERR_NOT_FOUND, id_text);
+    EXPECT_ERR(brm_set_priority(c, STALE_ID, 5, &state), BRM_ERR_NOT_FOUND, id_text);
+    EXPECT_ERR(brm_retry_frames(c, STALE_ID, "1", NULL), BRM_ERR_NOT_FOUND, id_text);
+    EXPECT_ERR(brm_job_preview_path(c, STALE_ID, &json), BRM_ERR_NOT_FOUND, id_text);
     EXPECT_ERR(brm_job_status(c, 0, &info), BRM_ERR_NOT_FOUND, "");
     CHECK(json == NULL && b == NULL && state == 99);
 }
@@ -415,6 +430,16 @@ static void test_job_lifecycle(brm_client *c) {
     EXPECT_ERR(brm_pause(c, id, &state), BRM_ERR_INVALID_ARGUMENT, "only queued or running");
     EXPECT_ERR(brm_resume(c, id, NULL), BRM_ERR_INVALID_ARGUMENT, "only queued or running");
     CHECK(state == 99);
+    /* A finished job: its priority no longer matters; frames it does not have are refused;
+     * no frame was verified, so there is no preview. */
+    EXPECT_ERR(brm_set_priority(c, id, 5, &state), BRM_ERR_INVALID_ARGUMENT, "brm retry");
+    uint32_t queued = 99;
+    EXPECT_ERR(brm_retry_frames(c, id, "999999", &queued), BRM_ERR_INVALID_ARGUMENT, "has no frame 999999");
+    EXPECT_ERR(brm_retry_frames(c, id, "1:3", &queued), BRM_ERR_FRAME_SYNTAX, "");
+    CHECK(state == 99 && queued == 99);
+    char *preview = NULL;
+    EXPECT_ERR(brm_job_preview_path(c, id, &preview), BRM_ERR_NOT_FOUND, "no preview yet");
+    CHECK(preview == NULL);
 
     /* Retry: queued again, fails again the same way; the log grows, seqs keep increasing. */
     EXPECT_OK(brm_retry(c, id));
