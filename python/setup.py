@@ -124,6 +124,12 @@ def strip(path):
     if not objcopy:
         sys.exit("error: objcopy is missing (install binutils): the brm package bundles "
                  "stripped binaries")
+    readelf = shutil.which("readelf")
+    if readelf:
+        sections = subprocess.run([readelf, "-S", path], stdout=subprocess.PIPE,
+                                  universal_newlines=True).stdout
+        if ".debug_info" not in sections and ".symtab" not in sections:
+            return  # stripped already (a release build from scripts/release-build.sh)
     debug_dir = os.path.join(REPO, "build", "python-debug")
     os.makedirs(debug_dir, exist_ok=True)
     debug = os.path.join(debug_dir, os.path.basename(path) + ".debug")
