@@ -167,6 +167,8 @@ impl Child {
         })?;
         let pid = child.id();
         #[cfg(windows)]
+        sys::after_spawn(&child, priority);
+        #[cfg(windows)]
         let job = sys::Job::assign(&child);
         let start_time = sys::child_start_time(&child).unwrap_or(0);
         Ok(Child {

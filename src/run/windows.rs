@@ -37,10 +37,10 @@ use windows_sys::Win32::System::JobObjects::{
     JOBOBJECT_BASIC_ACCOUNTING_INFORMATION,
 };
 use windows_sys::Win32::System::Threading::{
-    GetCurrentThread, GetExitCodeProcess, GetProcessTimes, OpenProcess, SetThreadPriority,
-    TerminateProcess, WaitForSingleObject, BELOW_NORMAL_PRIORITY_CLASS, CREATE_NEW_PROCESS_GROUP,
-    CREATE_NO_WINDOW, PROCESS_QUERY_LIMITED_INFORMATION, PROCESS_SYNCHRONIZE, PROCESS_TERMINATE,
-    THREAD_PRIORITY_BELOW_NORMAL,
+    GetCurrentThread, GetExitCodeProcess, GetProcessTimes, OpenProcess, SetPriorityClass,
+    SetThreadPriority, TerminateProcess, WaitForSingleObject, BELOW_NORMAL_PRIORITY_CLASS,
+    CREATE_NEW_PROCESS_GROUP, CREATE_NO_WINDOW, PROCESS_QUERY_LIMITED_INFORMATION,
+    PROCESS_SYNCHRONIZE, PROCESS_TERMINATE, THREAD_PRIORITY_BELOW_NORMAL,
 };
 
 const KILL_WAIT: Duration = Duration::from_secs(10);
@@ -73,6 +73,17 @@ pub(super) fn configure(cmd: &mut Command, priority: super::priority::RenderPrio
         0
     };
     cmd.creation_flags(CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW | class);
+}
+
+/// Sets a lowered render's class on the started process as well: the creation flag is what
+/// Windows applies before the first instruction runs (so the render's own children inherit
+/// it), this call makes it hold where a creation flag is ignored (Wine).
+pub(super) fn after_spawn(child: &std::process::Child, priority: super::priority::RenderPriority) {
+    if priority.is_lowered() {
+        use std::os::windows::io::AsRawHandle;
+        // SAFETY: the child's process handle is valid while `child` lives.
+        unsafe { SetPriorityClass(child.as_raw_handle() as _, BELOW_NORMAL_PRIORITY_CLASS) };
+    }
 }
 
 /// Below-normal priority for the calling thread.
@@ -299,6 +310,7 @@ mod tests {
             cmd.arg("/k").stdin(std::process::Stdio::piped());
             configure(&mut cmd, priority);
             let mut child = cmd.spawn().unwrap();
+            after_spawn(&child, priority);
             // SAFETY: the child's process handle is valid until `child` is dropped.
             let class = unsafe { GetPriorityClass(child.as_raw_handle() as _) };
             let _ = child.kill();

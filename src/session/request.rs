@@ -174,13 +174,15 @@ mod tests {
 
     #[test]
     fn dependency_lines_list_absolute_paths_or_say_why_not() {
+        // Absolute where this test runs (a drive letter on Windows).
+        let root = if cfg!(windows) { "C:/p" } else { "/p" };
         assert_eq!(
-            control_line(
-                r#"@brm {"event":"dependencies","files":["/p/tex/wood.png","/p/lib.blend"]}"#
-            ),
+            control_line(&format!(
+                r#"@brm {{"event":"dependencies","files":["{root}/tex/wood.png","{root}/lib.blend"]}}"#
+            )),
             Some(Control::Dependencies(vec![
-                "/p/tex/wood.png".into(),
-                "/p/lib.blend".into()
+                format!("{root}/tex/wood.png").into(),
+                format!("{root}/lib.blend").into()
             ]))
         );
         assert_eq!(
