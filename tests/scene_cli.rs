@@ -172,8 +172,16 @@ fn blender_example_inspects() {
     let blend = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shot.blend");
     let v = json_of(&blend);
     assert_eq!(v["format"], "blend");
-    // The version that saved it is a fact of its own, not a warning (issue 22.11).
-    assert_eq!(v["blender_version"], "3.4", "{v:#}");
+    // The version that saved it is a fact of its own, not a warning (issue 22.11); the
+    // example is compressed, so Blender itself says it (the Windows run under Wine has no
+    // Blender: then the inspection says so).
+    let warnings = v["warnings"].to_string();
+    if warnings.contains("no Blender found") {
+        assert!(v["blender_version"].is_null(), "{v:#}");
+    } else {
+        assert_eq!(v["blender_version"], "3.4", "{v:#}");
+    }
+    assert!(!warnings.contains("saved by Blender"), "{v:#}");
 }
 
 #[test]
