@@ -87,6 +87,8 @@ impl Kind for ClientError {
     }
 }
 
+impl crate::error::ModuleError for ClientError {}
+
 /// How to reach the agent. From JSON for the C ABI: `{"autostart": true, "agent_path": "...",
 /// "home": "...", "connect_timeout_ms": 10000, "request_timeout_ms": 30000}` (all optional).
 /// `request_timeout_ms` bounds every wait for an answer (a `wait` request gets its own

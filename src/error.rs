@@ -57,25 +57,38 @@ pub trait Kind {
     fn kind(&self) -> ErrorKind;
 }
 
+/// A module's own error enum, which converts itself into [`Error`] by implementing this
+/// marker in its own file (`impl crate::error::ModuleError for PlanError {}`). This file names
+/// no module above it: `error` is the floor every module stands on, so it must not import
+/// them back (issue 23: imports only downward).
+pub trait ModuleError: std::error::Error + Kind + Send + Sync + 'static {}
+
+/// A module error kept whole: its message, its [`ErrorKind`] and its source chain.
+#[derive(Debug)]
+pub struct Boxed(Box<dyn ModuleError>);
+
+impl std::fmt::Display for Boxed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Boxed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
 /// Any error the engine can return.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// An error of one module (frames, detect, scene, plan, run, queue, client, farm, …).
     #[error(transparent)]
-    Frames(#[from] crate::frames::FrameError),
-    #[error(transparent)]
-    Detect(#[from] crate::detect::DetectError),
-    #[error(transparent)]
-    Scene(#[from] crate::scene::SceneError),
-    #[error(transparent)]
-    Plan(#[from] crate::plan::PlanError),
-    #[error(transparent)]
-    Run(#[from] crate::run::RunError),
-    #[error(transparent)]
-    Queue(#[from] crate::queue::QueueError),
-    #[error(transparent)]
-    Client(#[from] crate::client::ClientError),
-    #[error(transparent)]
-    Farm(#[from] crate::farm::FarmError),
+    Module(Boxed),
+    /// An error re-told in other words with its kind kept (e.g. a snapshot's name replaced by
+    /// the artist's file).
+    #[error("{message}")]
+    Reworded { kind: ErrorKind, message: String },
     /// A bad argument detected outside any module (e.g. at the C ABI or CLI boundary).
     #[error("{0}")]
     InvalidArgument(String),
@@ -91,6 +104,12 @@ pub enum Error {
     },
 }
 
+impl<E: ModuleError> From<E> for Error {
+    fn from(e: E) -> Error {
+        Error::Module(Boxed(Box::new(e)))
+    }
+}
+
 impl Error {
     /// Wrap an I/O error with what was being done, e.g. `Error::io("reading scene x.ma", e)`.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
@@ -100,16 +119,21 @@ impl Error {
         }
     }
 
+    /// The module error of type `E` this is, if it is one (e.g. "is this a full disk?").
+    pub fn module<E: ModuleError>(&self) -> Option<&E> {
+        match self {
+            Error::Module(Boxed(b)) => {
+                let e: &(dyn std::error::Error + 'static) = &**b;
+                e.downcast_ref::<E>()
+            }
+            _ => None,
+        }
+    }
+
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Frames(e) => e.kind(),
-            Error::Detect(e) => e.kind(),
-            Error::Scene(e) => e.kind(),
-            Error::Plan(e) => e.kind(),
-            Error::Run(e) => e.kind(),
-            Error::Queue(e) => e.kind(),
-            Error::Client(e) => e.kind(),
-            Error::Farm(e) => e.kind(),
+            Error::Module(Boxed(e)) => e.kind(),
+            Error::Reworded { kind, .. } => *kind,
             Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::Io { .. } => ErrorKind::Io,

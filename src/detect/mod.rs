@@ -73,6 +73,8 @@ impl Kind for DetectError {
     }
 }
 
+impl crate::error::ModuleError for DetectError {}
+
 /// Where detection looks. `None` fields mean "the normal place" (documented per field), so
 /// `DetectOptions::default()` detects the real machine ignoring the `BRM_*` test overrides,
 /// and [`DetectOptions::from_env`] honours them.

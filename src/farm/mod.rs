@@ -176,6 +176,8 @@ impl Kind for FarmError {
     }
 }
 
+impl crate::error::ModuleError for FarmError {}
+
 /// Mode of the files a farm submit writes into the shared scene folder: the owner writes,
 /// the group (the studio's render group: the nodes' user must be in it) reads, nobody else.
 pub const SHARED_FILE_MODE: u32 = 0o640;

@@ -57,6 +57,8 @@ impl Kind for FrameError {
     }
 }
 
+impl crate::error::ModuleError for FrameError {}
+
 /// The spec for an error message: whole when short, else a window around `position`.
 fn excerpt(spec: &str, position: usize) -> String {
     const WINDOW: usize = 30;

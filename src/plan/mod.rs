@@ -124,5 +124,7 @@ impl Kind for PlanError {
     }
 }
 
+impl crate::error::ModuleError for PlanError {}
+
 #[cfg(test)]
 mod tests;

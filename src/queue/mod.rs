@@ -65,6 +65,8 @@ impl Kind for QueueError {
     }
 }
 
+impl crate::error::ModuleError for QueueError {}
+
 impl QueueError {
     pub(crate) fn db(path: &std::path::Path, e: rusqlite::Error) -> QueueError {
         QueueError::Database {

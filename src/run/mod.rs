@@ -186,6 +186,8 @@ impl Kind for RunError {
     }
 }
 
+impl crate::error::ModuleError for RunError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -265,6 +265,8 @@ impl Kind for SceneError {
     }
 }
 
+impl crate::error::ModuleError for SceneError {}
+
 /// Inspect a scene file: `.ma` fully, `.mb` best effort, `.blend` minimally.
 /// The file is only read, never written.
 pub fn inspect(path: &Path) -> Result<SceneInfo, SceneError> {

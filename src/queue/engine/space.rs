@@ -48,7 +48,7 @@ pub(super) fn is_disk_full(e: &crate::Error) -> bool {
     t.contains("No space left on device")
         || t.contains("database or disk is full")
         || t.contains("Disk quota exceeded")
-        || matches!(e, crate::Error::Queue(QueueError::DiskFull { .. }))
+        || matches!(e.module::<QueueError>(), Some(QueueError::DiskFull { .. }))
 }
 
 /// One line on the agent's stderr (its log, on the full disk itself): never `eprintln!`,
