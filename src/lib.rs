@@ -11,8 +11,6 @@ pub mod paths;
 
 pub mod agent;
 pub mod client;
-pub mod client_env;
-pub mod client_scene;
 pub mod detect;
 pub mod farm;
 pub mod frames;
@@ -27,7 +25,7 @@ pub mod run;
 pub mod runner;
 pub mod scene;
 pub mod session;
-pub mod submit_checks;
+pub mod submit;
 pub mod text;
 
 pub mod ffi;

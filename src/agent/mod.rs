@@ -13,6 +13,5 @@ pub mod service;
 pub mod transport;
 #[cfg(unix)]
 pub mod trust;
-pub mod upgrade;
 
 pub use server::{serve, ServeOptions, ServeOutcome};

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use brm::agent::service::{self, InstallOptions, ServiceDirs};
-use brm::agent::upgrade;
 use brm::agent::{serve, ServeOptions, ServeOutcome};
+use brm::client::upgrade;
 use brm::client::{agent_running, Client, ClientOptions};
 use brm::paths::Paths;
 

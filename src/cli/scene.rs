@@ -36,7 +36,7 @@ pub fn run(args: SceneArgs) -> brm::Result<i32> {
 }
 
 fn inspect(args: InspectArgs) -> brm::Result<i32> {
-    let info = brm::client_scene::inspect(&args.scene, &brm::paths::Paths::from_env())?;
+    let info = brm::submit::scene::inspect(&args.scene, &brm::paths::Paths::from_env())?;
     if args.json {
         outln!("{}", scene::to_json(&info));
     } else {

@@ -68,9 +68,9 @@ pub struct Submitted {
 /// Plan, write and (unless dry) submit a farm job.
 pub fn submit(mut spec: JobSpec, opts: &SubmitOptions, paths: &Paths) -> crate::Result<Submitted> {
     let mut warnings = Vec::new();
-    spec.scene = crate::submit_checks::expand_tilde(&spec.scene, "scene")?;
+    spec.scene = crate::submit::checks::expand_tilde(&spec.scene, "scene")?;
     if let Some(o) = &spec.output_dir {
-        spec.output_dir = Some(crate::submit_checks::expand_tilde(o, "output folder")?);
+        spec.output_dir = Some(crate::submit::checks::expand_tilde(o, "output folder")?);
     }
     if !spec.scene.is_file() {
         return Err(crate::Error::NotFound(format!(
@@ -137,7 +137,7 @@ pub fn submit(mut spec: JobSpec, opts: &SubmitOptions, paths: &Paths) -> crate::
         spec.chunk_size = Some(DEFAULT_FARM_CHUNK);
     }
     if spec.env.is_empty() {
-        spec.env = crate::client::capture_env();
+        spec.env = crate::submit::env::capture_env();
     }
     // Only what a render needs travels; credentials and the session never (`envfilter`).
     let travel = super::envfilter::filter(&spec.env, crate::config::farm_env_keep().as_deref());

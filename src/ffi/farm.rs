@@ -79,7 +79,7 @@ pub unsafe extern "C" fn brm_farm_submit_json(
             ));
         }
         let mut job = s.spec.clone();
-        let mut env = crate::client::capture_env();
+        let mut env = crate::submit::env::capture_env();
         for (k, v) in &s.extra_env {
             env.retain(|(ek, _)| ek != k);
             env.push((k.clone(), v.clone()));

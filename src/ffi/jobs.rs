@@ -471,7 +471,7 @@ pub unsafe extern "C" fn brm_submit(
             ));
         }
         let mut spec = s.spec.clone();
-        let mut env = crate::client::capture_env();
+        let mut env = crate::submit::env::capture_env();
         for (k, v) in &s.extra_env {
             env.retain(|(ek, _)| ek != k);
             env.push((k.clone(), v.clone()));

@@ -46,7 +46,7 @@ pub unsafe extern "C" fn brm_scene_inspect_json(
                 crate::text::escape_controls(&crate::text::cap_echo(path, 64))
             )));
         }
-        let info = crate::client_scene::inspect(Path::new(path), &Paths::from_env())?;
+        let info = crate::submit::scene::inspect(Path::new(path), &Paths::from_env())?;
         write_out(out, to_c_string(&scene::to_json(&info)));
         Ok(())
     })

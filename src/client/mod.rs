@@ -5,152 +5,28 @@
 //! and waits for its socket; if the agent dies between calls, the next call reconnects and
 //! starts a new one, which re-attaches to the renders that kept running.
 
+mod error;
+mod options;
+mod start;
+pub mod upgrade;
+
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
 use serde_json::Value;
 
-use crate::agent::detach;
 use crate::agent::transport::{self, Conn};
-use crate::error::{ErrorKind, Kind};
+use crate::error::ErrorKind;
 use crate::paths::Paths;
 use crate::plan::JobSpec;
 use crate::protocol::replies::{AgentStatus, Forgotten, Removed, StateReply, Submitted};
 use crate::protocol::{kind_from_name, Request, Response, PROTOCOL_VERSION};
 use crate::queue::{JobDetail, JobState, JobSummary, LogPage};
 
-/// Errors of the client side.
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    #[error("the brm agent is not running at {endpoint} and starting it is turned off; run `brm agent start`")]
-    NotRunning { endpoint: PathBuf },
-    #[error("cannot find the brm agent executable; looked at: {looked}. Set BRM_AGENT to the `brm` executable")]
-    AgentNotFound { looked: String },
-    #[error("started the brm agent ({exe}) but it did not answer at {endpoint} within {waited_ms} ms; see its log {log}{tail}")]
-    AgentDidNotStart {
-        exe: PathBuf,
-        endpoint: PathBuf,
-        waited_ms: u64,
-        log: PathBuf,
-        tail: String,
-    },
-    #[error("cannot start the brm agent {exe}: {source}")]
-    AgentSpawn {
-        exe: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("lost the connection to the brm agent: {0}")]
-    Connection(std::io::Error),
-    #[error("{message}")]
-    Remote { kind: ErrorKind, message: String },
-    #[error("invalid client options: {0}")]
-    Options(String),
-    #[error("the agent sent an unexpected answer: {0}")]
-    BadAnswer(String),
-    /// The runtime folder, the socket or the process behind it is not this user's own.
-    #[error("{0}")]
-    Untrusted(String),
-    /// The agent took the request but did not answer in time (stopped, hung, overloaded).
-    #[error(
-        "the brm agent at {} did not answer `{op}` within {waited_ms} ms: it may be stopped \
-         (SIGSTOP, a debugger) or overloaded. `brm agent status` checks it; `brm agent stop` \
-         (or killing the pid in {}) replaces it, renders keep running{note}",
-        endpoint.display(),
-        pid_file.display()
-    )]
-    NoAnswer {
-        op: String,
-        waited_ms: u64,
-        endpoint: PathBuf,
-        pid_file: PathBuf,
-        note: String,
-    },
-}
-
-impl Kind for ClientError {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            ClientError::NotRunning { .. }
-            | ClientError::AgentNotFound { .. }
-            | ClientError::AgentDidNotStart { .. }
-            | ClientError::AgentSpawn { .. }
-            | ClientError::Connection(_)
-            | ClientError::Untrusted(_)
-            | ClientError::NoAnswer { .. } => ErrorKind::Unavailable,
-            ClientError::Remote { kind, .. } => *kind,
-            ClientError::Options(_) => ErrorKind::InvalidArgument,
-            ClientError::BadAnswer(_) => ErrorKind::Protocol,
-        }
-    }
-}
-
-impl crate::error::ModuleError for ClientError {}
-
-/// How to reach the agent. From JSON for the C ABI: `{"autostart": true, "agent_path": "...",
-/// "home": "...", "connect_timeout_ms": 10000, "request_timeout_ms": 30000}` (all optional).
-/// `request_timeout_ms` bounds every wait for an answer (a `wait` request gets its own
-/// timeout on top); its default comes from `BRM_REQUEST_TIMEOUT_MS`, else 30 s.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClientOptions {
-    #[serde(default = "yes")]
-    pub autostart: bool,
-    #[serde(default)]
-    pub agent_path: Option<PathBuf>,
-    #[serde(default)]
-    pub home: Option<PathBuf>,
-    #[serde(default = "default_timeout_ms")]
-    pub connect_timeout_ms: u64,
-    #[serde(default = "default_request_timeout_ms")]
-    pub request_timeout_ms: u64,
-}
-
-fn yes() -> bool {
-    true
-}
-fn default_timeout_ms() -> u64 {
-    10_000
-}
-/// `BRM_REQUEST_TIMEOUT_MS`, else 30 s: long enough for a submit of a big scene, short enough
-/// that a hung agent gives an error instead of a frozen shell.
-fn default_request_timeout_ms() -> u64 {
-    crate::config::request_timeout_ms()
-}
-
-impl Default for ClientOptions {
-    fn default() -> Self {
-        ClientOptions {
-            autostart: true,
-            agent_path: None,
-            home: None,
-            connect_timeout_ms: default_timeout_ms(),
-            request_timeout_ms: default_request_timeout_ms(),
-        }
-    }
-}
-
-impl ClientOptions {
-    pub fn from_json(s: &str) -> Result<ClientOptions, ClientError> {
-        if s.trim().is_empty() {
-            return Ok(ClientOptions::default());
-        }
-        serde_json::from_str(s).map_err(|e| {
-            ClientError::Options(format!(
-                "{e}; expected a JSON object with optional keys autostart, agent_path, home, connect_timeout_ms, request_timeout_ms"
-            ))
-        })
-    }
-
-    fn paths(&self) -> Paths {
-        match &self.home {
-            Some(h) => Paths::under(h),
-            None => Paths::from_env(),
-        }
-    }
-}
+pub use error::ClientError;
+pub use options::ClientOptions;
+pub use start::agent_running;
 
 struct Connection {
     reader: BufReader<Box<dyn Conn>>,
@@ -168,13 +44,18 @@ impl Client {
     /// Connect, starting the agent if it is not running (unless `autostart` is off).
     pub fn connect(opts: ClientOptions) -> crate::Result<Client> {
         let paths = opts.paths();
-        let mut c = Client {
+        let mut c = Client::unconnected(opts, paths);
+        c.ensure_connected()?;
+        Ok(c)
+    }
+
+    /// A client that has not connected yet.
+    fn unconnected(opts: ClientOptions, paths: Paths) -> Client {
+        Client {
             opts,
             paths,
             conn: None,
-        };
-        c.ensure_connected()?;
-        Ok(c)
+        }
     }
 
     pub fn paths(&self) -> &Paths {
@@ -238,86 +119,11 @@ impl Client {
         };
         match roundtrip(&mut c, &hello, self.request_timeout()) {
             Ok(Ok(v)) => {
-                crate::agent::upgrade::after_hello(&self.paths, &self.opts, &v);
+                upgrade::after_hello(&self.paths, &self.opts, &v);
                 Ok(c)
             }
             Ok(Err(e)) => Err(OpenError::Remote(e)),
             Err(e) => Err(OpenError::Io(e)),
-        }
-    }
-
-    fn start_agent(&mut self) -> crate::Result<()> {
-        let candidates = detach::agent_candidates(self.opts.agent_path.as_deref());
-        let Some(exe) = candidates.iter().find(|p| p.is_file()).cloned() else {
-            let looked = candidates
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ");
-            return Err(ClientError::AgentNotFound {
-                looked: if looked.is_empty() {
-                    "nowhere".into()
-                } else {
-                    looked
-                },
-            }
-            .into());
-        };
-        let pid = detach::spawn_agent(&exe, &self.paths, self.opts.home.as_deref()).map_err(
-            |source| ClientError::AgentSpawn {
-                exe: exe.clone(),
-                source,
-            },
-        )?;
-        let waited = Instant::now();
-        let timeout = Duration::from_millis(self.opts.connect_timeout_ms.max(100));
-        let mut pause = Duration::from_millis(5);
-        // An agent that exits at once (a damaged queue, an untrusted folder) has said why in
-        // its log: report that soon rather than after the whole timeout. A short grace still
-        // lets an agent that was already serving (it rebinds a vanished socket) answer.
-        let mut exited_at: Option<Instant> = None;
-        loop {
-            match self.open() {
-                Ok(c) => {
-                    self.conn = Some(c);
-                    return Ok(());
-                }
-                Err(OpenError::Remote(e)) => return Err(e.into()),
-                Err(OpenError::Io(e)) if is_timeout(&e) => {
-                    return Err(self.no_answer("hello", "").into())
-                }
-                Err(OpenError::Io(_))
-                    if waited.elapsed() < timeout
-                        && exited_at.is_none_or(|t| t.elapsed() < Duration::from_secs(2)) =>
-                {
-                    if exited_at.is_none() && !process_alive(pid) {
-                        exited_at = Some(Instant::now());
-                    }
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_millis(100));
-                }
-                Err(OpenError::Io(_)) => {
-                    let log = self.paths.agent_log();
-                    let tail = std::fs::read_to_string(&log)
-                        .ok()
-                        .map(|s| {
-                            let lines: Vec<&str> = s.lines().rev().take(5).collect();
-                            format!(
-                                " (last lines: {})",
-                                lines.into_iter().rev().collect::<Vec<_>>().join(" | ")
-                            )
-                        })
-                        .unwrap_or_default();
-                    return Err(ClientError::AgentDidNotStart {
-                        exe,
-                        endpoint: self.endpoint(),
-                        waited_ms: waited.elapsed().as_millis() as u64,
-                        log,
-                        tail,
-                    }
-                    .into());
-                }
-            }
         }
     }
 
@@ -349,70 +155,16 @@ impl Client {
         Err(ClientError::Connection(std::io::Error::other("no connection")).into())
     }
 
-    /// Submit a job. The scene is snapshotted first unless it already is a snapshot, so the
-    /// artist can keep editing (and saving) the original; the client's environment travels
-    /// with the job unless the spec carries one.
-    pub fn submit(&mut self, mut spec: JobSpec) -> crate::Result<u64> {
-        spec.scene = absolute(&crate::submit_checks::expand_tilde(&spec.scene, "scene")?);
-        if let Some(o) = &spec.output_dir {
-            let o = crate::submit_checks::expand_tilde(o, "output folder")?;
-            spec.output_dir = Some(absolute(&o));
-        }
-        crate::submit_checks::check(&mut spec)?;
-        if !spec.scene.is_file() {
-            return Err(crate::Error::NotFound(format!(
-                "scene {} does not exist (or is not a file); check the path",
-                spec.scene.display()
-            )));
-        }
-        let snapdir = self
-            .paths
-            .snapshots
-            .canonicalize()
-            .unwrap_or_else(|_| self.paths.snapshots.clone());
-        let scene_canon = spec
-            .scene
-            .canonicalize()
-            .unwrap_or_else(|_| spec.scene.clone());
-        // A .blend: what Blender says decides layers, frames and the output folder.
-        if spec.is_blend() {
-            crate::client_scene::apply_blend_facts(&mut spec, &self.paths)?;
-        }
-        // The snapshot this submit made: removed again when the job is refused, and named
-        // in errors by the artist's file instead.
-        let mut made: Option<(PathBuf, PathBuf)> = None;
-        if !scene_canon.starts_with(&snapdir) {
-            // Refuse what is not a scene before snapshotting it, naming the artist's file
-            // (a partial .mb read is fine: the agent decides with the job's layers/frames).
-            if let Err(e) = crate::scene::inspect(&spec.scene) {
-                if crate::error::Kind::kind(&e) != ErrorKind::Unsupported {
-                    return Err(e.into());
-                }
-            }
-            // A snapshot folder another user controls would hand them the artist's scene.
-            #[cfg(unix)]
-            crate::agent::trust::check_dir(&self.paths.snapshots)
-                .map_err(|u| ClientError::Untrusted(u.to_string()))?;
-            let store = crate::scene::SnapshotStore::new(self.paths.snapshots.clone());
-            let snap = store.snapshot(&spec.scene)?;
-            if spec.source_scene.is_none() {
-                spec.source_scene = Some(spec.scene.clone());
-            }
-            made = Some((snap.clone(), spec.scene.clone()));
-            spec.scene = snap;
-        }
+    /// Submit a job, prepared by [`crate::submit::prepare`] (checked, the scene snapshotted,
+    /// the environment captured); a refused job leaves no snapshot behind.
+    pub fn submit(&mut self, spec: JobSpec) -> crate::Result<u64> {
+        let crate::submit::Prepared { spec, snapshot } = crate::submit::prepare(spec, &self.paths)?;
         let refused = |e: crate::Error| -> crate::Error {
-            match &made {
-                Some((snap, artist)) => {
-                    let _ = std::fs::remove_file(snap);
-                    crate::client_scene::artist_error(e, snap, artist)
-                }
+            match &snapshot {
+                Some(made) => made.refused(e),
                 None => e,
             }
         };
-        if spec.env.is_empty() {
-            spec.env = capture_env();
-        }
         // Never sent twice: a fresh, greeted connection first (a long-lived client such as Maya
         // may hold one to an agent that has since died), then one attempt.
         self.conn = None;
@@ -599,26 +351,6 @@ impl Client {
     }
 }
 
-/// Whether process `pid` still exists (the agent we started; its reaper thread collects it).
-fn process_alive(pid: u32) -> bool {
-    crate::run::process_exists(pid)
-}
-
-/// Whether an agent answers at the endpoint (without starting one).
-pub fn agent_running(paths: &Paths) -> bool {
-    let opts = ClientOptions {
-        autostart: false,
-        home: None,
-        ..Default::default()
-    };
-    let c = Client {
-        opts,
-        paths: paths.clone(),
-        conn: None,
-    };
-    c.open().is_ok()
-}
-
 enum OpenError {
     Io(std::io::Error),
     Remote(ClientError),
@@ -709,35 +441,9 @@ fn state_of(v: &Value) -> crate::Result<JobState> {
     decode::<StateReply>(v.clone()).map(|s| s.state)
 }
 
-/// The environment a job takes with it (moved to `client_env`; kept here for callers).
-pub use crate::client_env::capture_env;
-
-fn absolute(p: &Path) -> PathBuf {
-    if let Ok(c) = p.canonicalize() {
-        return c;
-    }
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map(|d| d.join(p))
-            .unwrap_or_else(|_| p.to_path_buf())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn options_parse_and_reject_unknown_keys() {
-        let o = ClientOptions::from_json(r#"{"autostart": false, "home": "/tmp/x"}"#).unwrap();
-        assert!(!o.autostart);
-        assert_eq!(o.home.as_deref(), Some(Path::new("/tmp/x")));
-        let e = ClientOptions::from_json(r#"{"autostrat": false}"#).unwrap_err();
-        assert!(e.to_string().contains("autostrat"), "{e}");
-        assert!(ClientOptions::from_json("").unwrap().autostart);
-    }
 
     #[test]
     fn no_agent_and_no_autostart_is_unavailable_with_where_it_looked() {

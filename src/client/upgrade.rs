@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::client::{agent_running, Client, ClientOptions};
+use super::{agent_running, Client, ClientOptions};
+use crate::agent::detach;
 use crate::paths::Paths;
 
 /// Set in the waiter process: its own connections to the old agent must not start another.
@@ -71,7 +72,7 @@ pub fn after_hello(paths: &Paths, opts: &ClientOptions, hello: &Value) {
     }
     let pid = hello["pid"].as_u64().unwrap_or(0);
     eprintln!("{}", message(agent, pid));
-    let candidates = super::detach::agent_candidates(opts.agent_path.as_deref());
+    let candidates = detach::agent_candidates(opts.agent_path.as_deref());
     let Some(exe) = candidates.iter().find(|p| p.is_file()) else {
         eprintln!(
             "brm: cannot restart the agent: no brm executable found (looked in {})",
@@ -89,7 +90,7 @@ pub fn after_hello(paths: &Paths, opts: &ClientOptions, hello: &Value) {
         "--from-pid".to_string(),
         pid.to_string(),
     ];
-    if let Err(e) = super::detach::spawn_detached(exe, &args, paths, opts.home.as_deref()) {
+    if let Err(e) = detach::spawn_detached(exe, &args, paths, opts.home.as_deref()) {
         eprintln!(
             "brm: cannot start the agent restart ({}): {e}",
             exe.display()

@@ -5,7 +5,6 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::client::ClientError;
 use crate::paths::Paths;
 
 /// Inspect a scene as `brm scene inspect` shows it, the one description the CLI, the C ABI
@@ -69,7 +68,7 @@ pub(crate) fn apply_blend_facts(
         let artist = spec.source_scene.as_ref().unwrap_or(&spec.scene);
         let artist = std::path::absolute(artist).unwrap_or(artist.clone());
         if let Some(dir) = facts.output_dir(&artist) {
-            spec.output_dir = Some(crate::submit_checks::output_dir(&dir)?);
+            spec.output_dir = Some(super::checks::output_dir(&dir)?);
         }
     }
     Ok(())
@@ -88,9 +87,8 @@ pub(crate) fn artist_error(e: crate::Error, snap: &Path, artist: &Path) -> crate
     if fixed == text {
         return e;
     }
-    ClientError::Remote {
+    crate::Error::Reworded {
         kind,
         message: fixed,
     }
-    .into()
 }
