@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use super::taskstate::FarmState;
 use super::{Engine, FarmError, FarmJob};
 use crate::paths::Paths;
 use crate::runner::verify;
@@ -34,42 +35,6 @@ pub struct FarmRecord {
     pub submitted_ms: i64,
     /// False when the files were only written (`--dry-run`, or no engine tool here).
     pub submitted: bool,
-}
-
-/// Where a farm job stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FarmState {
-    /// Files written, nothing submitted.
-    Written,
-    Queued,
-    Running,
-    Done,
-    Failed,
-    Cancelled,
-    /// Nothing says (an engine word brm does not know, and no node's task log).
-    Unknown,
-}
-
-impl FarmState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FarmState::Written => "written",
-            FarmState::Queued => "queued",
-            FarmState::Running => "running",
-            FarmState::Done => "done",
-            FarmState::Failed => "failed",
-            FarmState::Cancelled => "cancelled",
-            FarmState::Unknown => "unknown",
-        }
-    }
-
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            FarmState::Done | FarmState::Failed | FarmState::Cancelled | FarmState::Written
-        )
-    }
 }
 
 /// One task as the engine and the outputs see it.

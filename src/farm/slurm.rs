@@ -9,7 +9,8 @@
 
 use std::path::PathBuf;
 
-use super::record::{EngineJob, FarmState};
+use super::record::EngineJob;
+use super::taskstate::FarmState;
 use super::tool;
 use super::{FarmError, FarmJob};
 

@@ -9,7 +9,43 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::record::FarmState;
+use serde::{Deserialize, Serialize};
+
+/// Where a farm job stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FarmState {
+    /// Files written, nothing submitted.
+    Written,
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+    /// Nothing says (an engine word brm does not know, and no node's task log).
+    Unknown,
+}
+
+impl FarmState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FarmState::Written => "written",
+            FarmState::Queued => "queued",
+            FarmState::Running => "running",
+            FarmState::Done => "done",
+            FarmState::Failed => "failed",
+            FarmState::Cancelled => "cancelled",
+            FarmState::Unknown => "unknown",
+        }
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            FarmState::Done | FarmState::Failed | FarmState::Cancelled | FarmState::Written
+        )
+    }
+}
 
 /// The note a node writes when it starts a task (`brm task run`).
 pub fn start_note(job: &str, index: usize, from: &str, rest: &str) -> String {

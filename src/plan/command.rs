@@ -12,17 +12,13 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::chunk::arithmetic_runs;
-use super::exes::Executables;
+use super::exes::{Executables, BASIC_SCRIPT, CUSTOM_SCRIPT};
 use super::gpu::{pinning_env, GpuSlot, PINNING_VARS};
 use super::spec::{JobSpec, Method};
 use super::tasks::Task;
 use super::PlanError;
 use crate::run::CommandSpec;
 
-/// The level-1 script (`mayapy <script> <task.json>`).
-pub const CUSTOM_SCRIPT: &str = "brm_render_custom.py";
-/// The level-3 script.
-pub const BASIC_SCRIPT: &str = "brm_render_basic.py";
 /// The Blender setup script (view layer selection, Cycles device), run with `--python`.
 pub const BLENDER_SETUP_SCRIPT: &str = "brm_blender_setup.py";
 /// The warm Blender session script (issue 13): loads the scene once, renders chunk requests

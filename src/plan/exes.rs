@@ -13,9 +13,13 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use super::command::{BASIC_SCRIPT, CUSTOM_SCRIPT};
 use super::spec::Method;
 use super::PlanError;
+
+/// The level-1 script (`mayapy <script> <task.json>`).
+pub const CUSTOM_SCRIPT: &str = "brm_render_custom.py";
+/// The level-3 script.
+pub const BASIC_SCRIPT: &str = "brm_render_basic.py";
 use crate::config::{self, Env};
 use crate::detect::{DetectOptions, SystemReport};
 

@@ -28,8 +28,6 @@ mod vray;
 
 use std::path::PathBuf;
 
-use crate::error::{ErrorKind, Kind};
-
 pub use arnold::ArnoldParser;
 pub use blender::BlenderParser;
 pub use brm::BrmLineParser;
@@ -37,19 +35,6 @@ pub use maya::MayaNativeParser;
 pub use redshift::RedshiftParser;
 pub use renderman::RenderManParser;
 pub use vray::VRayParser;
-
-/// Errors of this module.
-#[derive(Debug, thiserror::Error)]
-pub enum ProgressError {
-    #[error("{0}")]
-    Other(String),
-}
-
-impl Kind for ProgressError {
-    fn kind(&self) -> ErrorKind {
-        ErrorKind::Internal
-    }
-}
 
 /// Something a render said about its progress.
 #[derive(Clone, Debug, PartialEq)]

@@ -12,8 +12,10 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::snapshot::SNAPSHOT_EXTENSIONS;
 use super::SceneError;
+
+/// Extensions a snapshot may have.
+pub const SNAPSHOT_EXTENSIONS: &[&str] = &["ma", "mb", "blend"];
 
 /// What a cleanup did.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -17,10 +17,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::retention::SNAPSHOT_EXTENSIONS;
 use super::SceneError;
 
-/// Extensions a snapshot may have.
-pub const SNAPSHOT_EXTENSIONS: &[&str] = &["ma", "mb", "blend"];
 /// Longest stem kept from the scene's name.
 const MAX_STEM: usize = 80;
 
