@@ -1,13 +1,14 @@
 //! The fake Maya (tests/fakes) speaks the renderers' real log lines, and brm's progress parsers
 //! understand them: runs the fake `Render` and the fake `mayapy` with brm's real custom script,
-//! feeds their output through `brm::progress::parser_for`, and checks frames, files and fatal
+//! feeds their output through `brm::renderer::parser_for`, and checks frames, files and fatal
 //! lines. Needs `python3` (the fakes are Python scripts).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use brm::plan::Method;
-use brm::progress::{parser_for, ProgressEvent};
+use brm::progress::ProgressEvent;
+use brm::renderer::parser_for;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

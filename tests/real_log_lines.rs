@@ -3,7 +3,8 @@
 //! fatal lines must fail the render, healthy ones (licence chatter included) must not.
 
 use brm::plan::Method;
-use brm::progress::{parser_for, ProgressEvent};
+use brm::progress::ProgressEvent;
+use brm::renderer::parser_for;
 use serde_json::Value;
 
 #[test]

@@ -83,39 +83,6 @@ pub enum RendererKind {
     Any,
 }
 
-impl RendererKind {
-    /// The kind of the renderer `name` names in the registry (`crate::renderer`: canonical
-    /// names and aliases, any case). Unknown names give [`RendererKind::Any`].
-    pub fn from_name(name: &str) -> RendererKind {
-        crate::renderer::lookup(name)
-            .map(|r| r.progress)
-            .unwrap_or(RendererKind::Any)
-    }
-}
-
-/// The parser for a render of `renderer` (the job's renderer; `None` = the scene's own,
-/// unknown here) started with `method`. It always understands the `@brm` lines; with the
-/// mayapy methods those lines are the authority on frames from the first line on.
-pub fn parser_for(renderer: Option<&str>, method: crate::plan::Method) -> Box<dyn LogParser> {
-    use crate::plan::Method;
-    let (kind, brm_authoritative) = match method {
-        Method::Blender => (RendererKind::Blender, false),
-        Method::MayapyCustom | Method::MayapyBasic => (
-            renderer
-                .map(RendererKind::from_name)
-                .unwrap_or(RendererKind::Any),
-            true,
-        ),
-        Method::Render | Method::Auto => (
-            renderer
-                .map(RendererKind::from_name)
-                .unwrap_or(RendererKind::Any),
-            false,
-        ),
-    };
-    parser_for_kind(kind, brm_authoritative)
-}
-
 /// The parser for one renderer kind. `brm_authoritative`: frames come only from `@brm` lines
 /// (the renderer's own frame lines still give files, percent, ETA and fatal errors).
 pub fn parser_for_kind(kind: RendererKind, brm_authoritative: bool) -> Box<dyn LogParser> {
@@ -238,79 +205,6 @@ mod tests {
             parser.feed(l, &mut out);
         }
         out
-    }
-
-    #[test]
-    fn parser_for_methods() {
-        use crate::plan::Method;
-        // mayapy levels: the script's @brm lines own the frames from the first line on.
-        let mut p = parser_for(Some("redshift"), Method::MayapyCustom);
-        let out = run(
-            p.as_mut(),
-            &[
-                // Deadline MayaPype.py HandleRedshiftNewFrameProgress line shape.
-                "Rendering frame 4 (1/1)...",
-                // CGRU/cgru afanasy/python/parsers/redshift.py EXAMPLE OUTPUT.
-                "INFO : [Redshift] Block 24/48 (7,4) rendered by GPU 0 in 2ms",
-                r#"@brm {"event":"frame_done","frame":4,"files":["/o/s.0004.exr"]}"#,
-            ],
-        );
-        assert_eq!(
-            out,
-            vec![
-                ProgressEvent::Percent { percent: 50.0 },
-                ProgressEvent::FrameFinished {
-                    frame: Some(4),
-                    files: vec![PathBuf::from("/o/s.0004.exr")]
-                },
-            ]
-        );
-        // Render level: the renderer's own frame lines count.
-        let mut p = parser_for(Some("redshift"), Method::Render);
-        let out = run(p.as_mut(), &["Rendering frame 4 (1/1)..."]);
-        assert_eq!(out, vec![ProgressEvent::FrameStarted { frame: 4 }]);
-        // Blender whatever the renderer string says.
-        let mut p = parser_for(Some("cycles"), Method::Blender);
-        let out = run(p.as_mut(), &["Saved: '/tmp/x_0001.png'"]);
-        assert_eq!(out.len(), 2, "{out:?}");
-        // Unknown renderer: every Maya renderer's lines (Arnold's here).
-        let mut p = parser_for(None, Method::Auto);
-        let out = run(
-            p.as_mut(),
-            &["00:00:02   391MB         | [driver_exr] writing file `/o/a.0001.exr'"],
-        );
-        assert_eq!(
-            out,
-            vec![ProgressEvent::FileSaved {
-                path: PathBuf::from("/o/a.0001.exr")
-            }]
-        );
-    }
-
-    #[test]
-    fn renderer_names_map_to_kinds() {
-        assert_eq!(RendererKind::from_name("redshift"), RendererKind::Redshift);
-        assert_eq!(RendererKind::from_name("Arnold"), RendererKind::Arnold);
-        assert_eq!(RendererKind::from_name("vray"), RendererKind::VRay);
-        assert_eq!(
-            RendererKind::from_name("renderman"),
-            RendererKind::RenderMan
-        );
-        assert_eq!(
-            RendererKind::from_name("rmanRenderman"),
-            RendererKind::RenderMan
-        );
-        assert_eq!(
-            RendererKind::from_name("mayaSoftware"),
-            RendererKind::MayaSoftware
-        );
-        assert_eq!(RendererKind::from_name("sw"), RendererKind::MayaSoftware);
-        assert_eq!(
-            RendererKind::from_name("mayaHardware2"),
-            RendererKind::MayaHardware2
-        );
-        assert_eq!(RendererKind::from_name("CYCLES"), RendererKind::Blender);
-        assert_eq!(RendererKind::from_name("something-new"), RendererKind::Any);
     }
 
     #[test]

@@ -21,7 +21,7 @@ mod vray;
 use std::collections::BTreeMap;
 
 use crate::plan::GpuSlot;
-use crate::progress::RendererKind;
+use crate::progress::{parser_for_kind, LogParser, RendererKind};
 
 /// One attribute the custom mayapy script sets when this renderer renders: `attr`
 /// (`node.attribute`) gets `gpu` on a GPU slot, `cpu` on the CPU. Skipped by the script when
@@ -160,9 +160,108 @@ pub fn gpu_env_vars() -> impl Iterator<Item = &'static str> {
     ALL.iter().flat_map(|r| r.gpu_env.iter().map(|(k, _)| *k))
 }
 
+/// The progress kind of the renderer `name` names in the registry (canonical names and
+/// aliases, any case). Unknown names give [`RendererKind::Any`]. The registry entry is where
+/// a renderer's parser hangs: `progress` holds the parsers and knows no registry.
+pub fn progress_kind(name: &str) -> RendererKind {
+    lookup(name)
+        .map(|r| r.progress)
+        .unwrap_or(RendererKind::Any)
+}
+
+/// The parser for a render of `renderer` (the job's renderer; `None` = the scene's own,
+/// unknown here) started with `method`. It always understands the `@brm` lines; with the
+/// mayapy methods those lines are the authority on frames from the first line on.
+pub fn parser_for(renderer: Option<&str>, method: crate::plan::Method) -> Box<dyn LogParser> {
+    use crate::plan::Method;
+    let (kind, brm_authoritative) = match method {
+        Method::Blender => (RendererKind::Blender, false),
+        Method::MayapyCustom | Method::MayapyBasic => (
+            renderer.map(progress_kind).unwrap_or(RendererKind::Any),
+            true,
+        ),
+        Method::Render | Method::Auto => (
+            renderer.map(progress_kind).unwrap_or(RendererKind::Any),
+            false,
+        ),
+    };
+    parser_for_kind(kind, brm_authoritative)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::progress::ProgressEvent;
+    use std::path::PathBuf;
+
+    fn run(parser: &mut dyn LogParser, lines: &[&str]) -> Vec<ProgressEvent> {
+        let mut out = Vec::new();
+        for l in lines {
+            parser.feed(l, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn parser_for_methods() {
+        use crate::plan::Method;
+        // mayapy levels: the script's @brm lines own the frames from the first line on.
+        let mut p = parser_for(Some("redshift"), Method::MayapyCustom);
+        let out = run(
+            p.as_mut(),
+            &[
+                // Deadline MayaPype.py HandleRedshiftNewFrameProgress line shape.
+                "Rendering frame 4 (1/1)...",
+                // CGRU/cgru afanasy/python/parsers/redshift.py EXAMPLE OUTPUT.
+                "INFO : [Redshift] Block 24/48 (7,4) rendered by GPU 0 in 2ms",
+                r#"@brm {"event":"frame_done","frame":4,"files":["/o/s.0004.exr"]}"#,
+            ],
+        );
+        assert_eq!(
+            out,
+            vec![
+                ProgressEvent::Percent { percent: 50.0 },
+                ProgressEvent::FrameFinished {
+                    frame: Some(4),
+                    files: vec![PathBuf::from("/o/s.0004.exr")]
+                },
+            ]
+        );
+        // Render level: the renderer's own frame lines count.
+        let mut p = parser_for(Some("redshift"), Method::Render);
+        let out = run(p.as_mut(), &["Rendering frame 4 (1/1)..."]);
+        assert_eq!(out, vec![ProgressEvent::FrameStarted { frame: 4 }]);
+        // Blender whatever the renderer string says.
+        let mut p = parser_for(Some("cycles"), Method::Blender);
+        let out = run(p.as_mut(), &["Saved: '/tmp/x_0001.png'"]);
+        assert_eq!(out.len(), 2, "{out:?}");
+        // Unknown renderer: every Maya renderer's lines (Arnold's here).
+        let mut p = parser_for(None, Method::Auto);
+        let out = run(
+            p.as_mut(),
+            &["00:00:02   391MB         | [driver_exr] writing file `/o/a.0001.exr'"],
+        );
+        assert_eq!(
+            out,
+            vec![ProgressEvent::FileSaved {
+                path: PathBuf::from("/o/a.0001.exr")
+            }]
+        );
+    }
+
+    #[test]
+    fn renderer_names_map_to_kinds() {
+        assert_eq!(progress_kind("redshift"), RendererKind::Redshift);
+        assert_eq!(progress_kind("Arnold"), RendererKind::Arnold);
+        assert_eq!(progress_kind("vray"), RendererKind::VRay);
+        assert_eq!(progress_kind("renderman"), RendererKind::RenderMan);
+        assert_eq!(progress_kind("rmanRenderman"), RendererKind::RenderMan);
+        assert_eq!(progress_kind("mayaSoftware"), RendererKind::MayaSoftware);
+        assert_eq!(progress_kind("sw"), RendererKind::MayaSoftware);
+        assert_eq!(progress_kind("mayaHardware2"), RendererKind::MayaHardware2);
+        assert_eq!(progress_kind("CYCLES"), RendererKind::Blender);
+        assert_eq!(progress_kind("something-new"), RendererKind::Any);
+    }
 
     #[test]
     fn every_name_and_alias_belongs_to_one_renderer() {

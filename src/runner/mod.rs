@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::plan::{self, Method};
-use crate::progress::{self, LogParser, ProgressEvent};
+use crate::progress::{LogParser, ProgressEvent};
 use crate::run::{
     watch_exit, Attached, Child, CommandSpec, ExitInfo, ExitNotify, LogTail, Process,
     RenderPriority, RunError, TailLine, Watchdog,
@@ -227,7 +227,7 @@ impl AttemptRunner {
             spec.silence_timeout,
             offset,
         );
-        let parser = progress::parser_for(spec.renderer.as_deref(), spec.level);
+        let parser = crate::renderer::parser_for(spec.renderer.as_deref(), spec.level);
         Ok(AttemptRunner {
             spec,
             state: AttemptState::Running,

@@ -14,7 +14,7 @@ use super::memory::rss_bytes;
 use super::request::{control_line, Control, Request};
 use super::{DepState, Dependencies, Session};
 use crate::plan;
-use crate::progress::{self, LogParser, ProgressEvent};
+use crate::progress::{LogParser, ProgressEvent};
 use crate::run::{ExitInfo, RunError, TailLine, Watchdog};
 use crate::runner::{eta::FrameClock, verify, AttemptSpec, AttemptState, Outcome, Sink};
 
@@ -108,7 +108,7 @@ impl WarmChunk {
             spec.silence_timeout,
             session.tail.bytes_read(),
         );
-        let parser = progress::parser_for(spec.renderer.as_deref(), spec.level);
+        let parser = crate::renderer::parser_for(spec.renderer.as_deref(), spec.level);
         let mut c = WarmChunk {
             session,
             spec,
