@@ -268,9 +268,10 @@ pub fn warm_max_rss() -> Option<u64> {
 /// and warm sessions start at, with the lowest best-effort I/O priority (Linux) or
 /// `BELOW_NORMAL_PRIORITY_CLASS` (Windows), so the artist's own programs stay responsive
 /// while layers render (issue 20). Farm nodes (`brm task run`) never lower their renders.
-pub fn render_priority() -> crate::run::RenderPriority {
-    let nice = Env::Process.num("BRM_RENDER_NICE", 10);
-    crate::run::RenderPriority::background(nice.min(19) as u32)
+/// The value only: the process layer (`run::RenderPriority::background`) turns it into a
+/// priority, so configuration stays below the code it configures.
+pub fn render_nice() -> u32 {
+    Env::Process.num("BRM_RENDER_NICE", 10).min(19) as u32
 }
 
 #[cfg(test)]

@@ -148,7 +148,6 @@ impl Previews {
                 crate::run::lower_thread_priority();
                 for r in rx {
                     let dest = path_of(&worker_root, r.job, &r.layer);
-                    let r = r;
                     match make(&r.file, &dest) {
                         Ok(()) => {
                             if let Ok(mut m) = worker_made.lock() {

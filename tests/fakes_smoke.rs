@@ -1,6 +1,6 @@
 //! The fake Maya (tests/fakes) speaks the renderers' real log lines, and brm's progress parsers
 //! understand them: runs the fake `Render` and the fake `mayapy` with brm's real custom script,
-//! feeds their output through `brm::renderer::parser_for`, and checks frames, files and fatal
+//! feeds their output through `Method::parser` (the registry's parser), and checks frames, files and fatal
 //! lines. Needs `python3` (the fakes are Python scripts).
 
 use std::path::{Path, PathBuf};
@@ -8,7 +8,6 @@ use std::process::Command;
 
 use brm::plan::Method;
 use brm::progress::ProgressEvent;
-use brm::renderer::parser_for;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -49,7 +48,7 @@ fn run(
     }
     let output = cmd.output().expect("run a fake (is python3 on PATH?)");
     let text = String::from_utf8_lossy(&output.stdout);
-    let mut parser = parser_for(renderer, method);
+    let mut parser = method.parser(renderer);
     let mut events = Vec::new();
     for line in text.lines() {
         parser.feed(line, &mut events);

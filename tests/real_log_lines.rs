@@ -4,7 +4,7 @@
 
 use brm::plan::Method;
 use brm::progress::ProgressEvent;
-use brm::renderer::parser_for;
+
 use serde_json::Value;
 
 #[test]
@@ -27,7 +27,7 @@ fn real_lines_are_fatal_exactly_when_a_render_manager_must_stop() {
         } else {
             Method::Render
         };
-        let mut p = parser_for(renderer, method);
+        let mut p = method.parser(renderer);
         let mut out = Vec::new();
         for l in case["context"].as_array().into_iter().flatten() {
             p.feed(l.as_str().unwrap(), &mut out);

@@ -84,7 +84,7 @@ fn environment(
         .cloned()
         .collect();
     env.extend(pinning_env(slot));
-    for kv in crate::renderer::env_for(task.renderer.as_deref(), slot) {
+    for kv in crate::renderer::env_for(task.renderer.as_deref(), slot.is_gpu()) {
         if !env.iter().any(|(k, _)| *k == kv.0) {
             env.push(kv);
         }
@@ -189,8 +189,8 @@ fn mayapy_command(
         output_dir: &task.output_dir,
         image_name: &task.image_name,
         padding: task.padding,
-        gpu_device: matches!(slot, GpuSlot::Gpu { .. }).then_some(0),
-        renderer_settings: crate::renderer::script_settings(slot),
+        gpu_device: slot.is_gpu().then_some(0),
+        renderer_settings: crate::renderer::script_settings(slot.is_gpu()),
     };
     write_task_file(path, &file)?;
     let (env, env_clear) = environment(spec, task, slot, true);
@@ -237,7 +237,9 @@ fn render_commands(
     // The renderer's own device flags for a pinned GPU (Redshift: `-gpu {0}`), from the
     // registry whatever name the job or scene used for it.
     let known = task.renderer.as_deref().and_then(crate::renderer::lookup);
-    let gpu_args = known.map(|r| r.render_args(slot)).unwrap_or_default();
+    let gpu_args = known
+        .map(|r| r.render_args(slot.is_gpu()))
+        .unwrap_or_default();
     let renderer_flag = match (&spec.renderer, known) {
         (Some(r), _) => Some(render_renderer_flag(r)),
         (None, Some(r)) if !gpu_args.is_empty() => Some(r.render_flag.to_string()),

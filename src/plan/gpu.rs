@@ -32,6 +32,12 @@ impl GpuSlot {
         }
     }
 
+    /// Whether the task renders on a (pinned) GPU: all a renderer's device flags depend on,
+    /// since the pinned card is device 0 inside the render.
+    pub fn is_gpu(&self) -> bool {
+        matches!(self, GpuSlot::Gpu { .. })
+    }
+
     /// Short label for logs and tables: "GPU 1", "CPU".
     pub fn label(&self) -> String {
         match self {

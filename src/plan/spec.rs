@@ -58,6 +58,20 @@ impl Method {
             Method::MayapyCustom | Method::Render | Method::MayapyBasic
         )
     }
+
+    /// The log parser for a render started with this method for `renderer` (the job's;
+    /// `None` = the scene's own). The method decides the dialect: Blender logs whatever the
+    /// renderer string says (Cycles, Eevee); with the mayapy methods the script's `@brm` lines
+    /// are the authority on frames. The renderer's own parser comes from the registry.
+    pub fn parser(self, renderer: Option<&str>) -> Box<dyn crate::progress::LogParser> {
+        match self {
+            Method::Blender => crate::renderer::parser_for(Some("blender"), false),
+            Method::MayapyCustom | Method::MayapyBasic => {
+                crate::renderer::parser_for(renderer, true)
+            }
+            Method::Render | Method::Auto => crate::renderer::parser_for(renderer, false),
+        }
+    }
 }
 
 impl fmt::Display for Method {

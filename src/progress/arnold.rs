@@ -88,10 +88,10 @@ impl LogParser for ArnoldParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::progress::{feed_all, RendererKind};
+    use crate::progress::feed_all;
 
     fn run(lines: &[&str]) -> Vec<ProgressEvent> {
-        feed_all(RendererKind::Arnold, lines)
+        feed_all(Box::new(ArnoldParser::new()), lines)
     }
 
     #[test]

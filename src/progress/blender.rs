@@ -80,10 +80,10 @@ finder!(SAMPLES, "samples");
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::progress::{feed_all, RendererKind};
+    use crate::progress::feed_all;
 
     fn run(lines: &[&str]) -> Vec<ProgressEvent> {
-        feed_all(RendererKind::Blender, lines)
+        feed_all(Box::new(BlenderParser::new()), lines)
     }
 
     #[test]

@@ -104,10 +104,9 @@ impl LogParser for MayaNativeParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::progress::{parser_for_kind, RendererKind};
+    use crate::progress::LogParser;
 
-    fn run(kind: RendererKind, lines: &[&str]) -> Vec<ProgressEvent> {
-        let mut p = parser_for_kind(kind, false);
+    fn run(mut p: Box<dyn LogParser>, lines: &[&str]) -> Vec<ProgressEvent> {
         let mut out = Vec::new();
         for l in lines {
             p.feed(l, &mut out);
@@ -118,7 +117,7 @@ mod tests {
     #[test]
     fn software_frame() {
         let out = run(
-            RendererKind::MayaSoftware,
+            crate::renderer::parser_for(Some("sw"), false),
             &[
                 // Status lines matched by Deadline's MayaBatch plugin
                 // (bumpybox/custom plugins/MayaPype/MayaPype.py HandleStatusMessage).
@@ -147,7 +146,7 @@ mod tests {
     #[test]
     fn hardware2_frame() {
         let out = run(
-            RendererKind::MayaHardware2,
+            crate::renderer::parser_for(Some("hw2"), false),
             &[
                 "Rendering frame 3",
                 "Finished Rendering /o/hw/shot.0003.exr",
@@ -171,7 +170,10 @@ mod tests {
     #[test]
     fn any_kind_reports_a_shared_line_once() {
         // "Rendering frame " is understood by both the Redshift and the Maya parsers.
-        let out = run(RendererKind::Any, &["Rendering frame 9 (2/4)..."]);
+        let out = run(
+            crate::renderer::parser_for(None, false),
+            &["Rendering frame 9 (2/4)..."],
+        );
         assert_eq!(out, vec![ProgressEvent::FrameStarted { frame: 9 }]);
     }
 
@@ -184,7 +186,7 @@ mod tests {
             // Deadline MayaPype.py: "FLEXlm error: .*".
             "FLEXlm error: -15,10. System Error: 111 \"Connection refused\"",
         ] {
-            let out = run(RendererKind::MayaSoftware, &[line]);
+            let out = run(crate::renderer::parser_for(Some("sw"), false), &[line]);
             assert!(
                 matches!(out.as_slice(), [ProgressEvent::Fatal { .. }]),
                 "{line}: {out:?}"
@@ -197,12 +199,12 @@ mod tests {
         // Shared real_log_lines.json case maya-pct-0, and Deadline MayaCmd.py's
         // "[PROGRESS] Percentage of rendering done: (.*)" handler.
         let out = run(
-            RendererKind::MayaSoftware,
+            crate::renderer::parser_for(Some("sw"), false),
             &["Percentage of rendering done: 0"],
         );
         assert_eq!(out, vec![ProgressEvent::Percent { percent: 0.0 }]);
         let out = run(
-            RendererKind::Any,
+            crate::renderer::parser_for(None, false),
             &["[PROGRESS] Percentage of rendering done: 40 (elapsed 3s)"],
         );
         assert_eq!(out, vec![ProgressEvent::Percent { percent: 40.0 }]);

@@ -1,7 +1,8 @@
 //! Per-renderer log parsers: frame started/finished, files written, percent, ETA, fatal lines.
 //!
 //! A render's stdout+stderr is appended to a log file by `run`; the queue follows that file and
-//! feeds every complete line to the [`LogParser`] chosen by [`parser_for`]. The parser turns
+//! feeds every complete line to the [`LogParser`] the renderer registry builds with
+//! [`combined`]. The parser turns
 //! the renderer's own chatter into [`ProgressEvent`]s so brm knows, while the render is still
 //! going, which frames finished, which files were written, and whether the render is already
 //! doomed (licence refused, wrong GPU, out of GPU memory) — in which case the task is failed at
@@ -66,43 +67,11 @@ pub trait LogParser: Send {
     fn feed(&mut self, line: &str, out: &mut Vec<ProgressEvent>);
 }
 
-/// The renderers brm knows how to follow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum RendererKind {
-    Redshift,
-    Arnold,
-    VRay,
-    RenderMan,
-    /// Maya Software (`sw`, `mayaSoftware`).
-    MayaSoftware,
-    /// Maya Hardware 2.0 (`hw2`, `mayaHardware2`).
-    MayaHardware2,
-    /// Blender: Cycles or Eevee.
-    Blender,
-    /// Unknown or not given: every Maya renderer's lines are understood.
-    Any,
-}
-
-/// The parser for one renderer kind. `brm_authoritative`: frames come only from `@brm` lines
-/// (the renderer's own frame lines still give files, percent, ETA and fatal errors).
-pub fn parser_for_kind(kind: RendererKind, brm_authoritative: bool) -> Box<dyn LogParser> {
-    let inner: Vec<Box<dyn LogParser>> = match kind {
-        RendererKind::Redshift => vec![Box::new(RedshiftParser::new())],
-        RendererKind::Arnold => vec![Box::new(ArnoldParser::new())],
-        RendererKind::VRay => vec![Box::new(VRayParser::new())],
-        RendererKind::RenderMan => vec![Box::new(RenderManParser::new())],
-        RendererKind::MayaSoftware | RendererKind::MayaHardware2 => {
-            vec![Box::new(MayaNativeParser::new())]
-        }
-        RendererKind::Blender => vec![Box::new(BlenderParser::new())],
-        RendererKind::Any => vec![
-            Box::new(RedshiftParser::new()),
-            Box::new(ArnoldParser::new()),
-            Box::new(VRayParser::new()),
-            Box::new(RenderManParser::new()),
-            Box::new(MayaNativeParser::new()),
-        ],
-    };
+/// The parser for a render: `@brm` lines, then `inner` (the renderer's own parsers, chosen
+/// by the renderer registry, `crate::renderer`), then the common fatal-line detector.
+/// `brm_authoritative`: frames come only from `@brm` lines (the renderer's own frame lines
+/// still give files, percent, ETA and fatal errors).
+pub fn combined(inner: Vec<Box<dyn LogParser>>, brm_authoritative: bool) -> Box<dyn LogParser> {
     Box::new(Combined::new(inner, brm_authoritative))
 }
 
@@ -184,10 +153,11 @@ impl LogParser for Combined {
     }
 }
 
-/// Test helper: every event a renderer's parser reports for `lines`.
+/// Test helper: every event one renderer parser, combined as a render gets it, reports for
+/// `lines`.
 #[cfg(test)]
-pub(crate) fn feed_all(kind: RendererKind, lines: &[&str]) -> Vec<ProgressEvent> {
-    let mut p = parser_for_kind(kind, false);
+pub(crate) fn feed_all(parser: Box<dyn LogParser>, lines: &[&str]) -> Vec<ProgressEvent> {
+    let mut p = combined(vec![parser], false);
     let mut out = Vec::new();
     for l in lines {
         p.feed(l, &mut out);
@@ -209,7 +179,7 @@ mod tests {
 
     #[test]
     fn brm_lines_are_authoritative_over_renderer_frame_lines() {
-        let mut p = parser_for_kind(RendererKind::Arnold, false);
+        let mut p = combined(vec![Box::new(ArnoldParser::new())], false);
         let out = run(
             p.as_mut(),
             &[
@@ -236,7 +206,7 @@ mod tests {
 
     #[test]
     fn any_kind_understands_every_maya_renderer_and_reports_one_fatal_per_line() {
-        let mut p = parser_for_kind(RendererKind::Any, false);
+        let mut p = crate::renderer::parser_for(None, false);
         // Redshift licence line quoted in CGRU/cgru afanasy/python/parsers/redshift.py.
         let out = run(
             p.as_mut(),
@@ -254,15 +224,8 @@ mod tests {
 
     #[test]
     fn common_fatal_lines_fail_any_renderer() {
-        for kind in [
-            RendererKind::Redshift,
-            RendererKind::Arnold,
-            RendererKind::VRay,
-            RendererKind::RenderMan,
-            RendererKind::MayaSoftware,
-            RendererKind::Blender,
-        ] {
-            let mut p = parser_for_kind(kind, false);
+        for kind in crate::renderer::ALL.iter().map(|r| r.name) {
+            let mut p = crate::renderer::parser_for(Some(kind), false);
             // Cycles, quoted in github.com/princeton-vl/infinigen/issues/68.
             let out = run(p.as_mut(), &["System is out of GPU and shared host memory"]);
             assert!(
@@ -283,7 +246,7 @@ mod tests {
 
     #[test]
     fn ordinary_lines_give_nothing() {
-        let mut p = parser_for_kind(RendererKind::Any, false);
+        let mut p = crate::renderer::parser_for(None, false);
         let out = run(
             p.as_mut(),
             &[

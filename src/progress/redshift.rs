@@ -93,10 +93,10 @@ impl LogParser for RedshiftParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::progress::{feed_all, RendererKind};
+    use crate::progress::feed_all;
 
     fn run(lines: &[&str]) -> Vec<ProgressEvent> {
-        feed_all(RendererKind::Redshift, lines)
+        feed_all(Box::new(RedshiftParser::new()), lines)
     }
 
     #[test]

@@ -56,10 +56,10 @@ impl LogParser for RenderManParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::progress::{feed_all, RendererKind};
+    use crate::progress::feed_all;
 
     fn run(lines: &[&str]) -> Vec<ProgressEvent> {
-        feed_all(RendererKind::RenderMan, lines)
+        feed_all(Box::new(RenderManParser::new()), lines)
     }
 
     #[test]

@@ -101,10 +101,10 @@ impl LogParser for VRayParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::progress::{feed_all, RendererKind};
+    use crate::progress::feed_all;
 
     fn run(lines: &[&str]) -> Vec<ProgressEvent> {
-        feed_all(RendererKind::VRay, lines)
+        feed_all(Box::new(VRayParser::new()), lines)
     }
 
     #[test]

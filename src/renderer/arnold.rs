@@ -3,7 +3,7 @@
 //! render device enum) to match the slot. Progress: `progress::arnold`.
 
 use super::{Renderer, ScriptSetting};
-use crate::progress::RendererKind;
+use crate::progress::{ArnoldParser, LogParser};
 
 pub(super) static RENDERER: Renderer = Renderer {
     name: "arnold",
@@ -11,7 +11,8 @@ pub(super) static RENDERER: Renderer = Renderer {
     render_flag: "arnold",
     gpu_render_args: &[],
     gpu_env: &[],
-    progress: RendererKind::Arnold,
+    parser: || -> Box<dyn LogParser> { Box::new(ArnoldParser::new()) },
+    tried_when_unknown: true,
     script_settings: &[ScriptSetting {
         attr: "defaultArnoldRenderOptions.renderDevice",
         gpu: 1,

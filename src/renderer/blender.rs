@@ -3,7 +3,7 @@
 //! Progress: `progress::blender`.
 
 use super::Renderer;
-use crate::progress::RendererKind;
+use crate::progress::{BlenderParser, LogParser};
 
 pub(super) static RENDERER: Renderer = Renderer {
     name: "blender",
@@ -11,6 +11,8 @@ pub(super) static RENDERER: Renderer = Renderer {
     render_flag: "blender",
     gpu_render_args: &[],
     gpu_env: &[],
-    progress: RendererKind::Blender,
+    parser: || -> Box<dyn LogParser> { Box::new(BlenderParser::new()) },
+    // Blender logs come only from the Blender method, which names this renderer.
+    tried_when_unknown: false,
     script_settings: &[],
 };

@@ -1,7 +1,7 @@
 //! Maya Hardware 2.0 (Viewport 2.0 in batch). `Render -r hw2`. Progress: `progress::maya`.
 
 use super::Renderer;
-use crate::progress::RendererKind;
+use crate::progress::{LogParser, MayaNativeParser};
 
 pub(super) static RENDERER: Renderer = Renderer {
     name: "mayaHardware2",
@@ -9,6 +9,8 @@ pub(super) static RENDERER: Renderer = Renderer {
     render_flag: "hw2",
     gpu_render_args: &[],
     gpu_env: &[],
-    progress: RendererKind::MayaHardware2,
+    parser: || -> Box<dyn LogParser> { Box::new(MayaNativeParser::new()) },
+    // Maya Software's parser already follows a log of an unknown renderer.
+    tried_when_unknown: false,
     script_settings: &[],
 };

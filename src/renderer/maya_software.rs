@@ -1,7 +1,7 @@
 //! Maya Software: CPU only. `Render -r sw`. Progress: `progress::maya`.
 
 use super::Renderer;
-use crate::progress::RendererKind;
+use crate::progress::{LogParser, MayaNativeParser};
 
 pub(super) static RENDERER: Renderer = Renderer {
     name: "mayaSoftware",
@@ -9,6 +9,7 @@ pub(super) static RENDERER: Renderer = Renderer {
     render_flag: "sw",
     gpu_render_args: &[],
     gpu_env: &[],
-    progress: RendererKind::MayaSoftware,
+    parser: || -> Box<dyn LogParser> { Box::new(MayaNativeParser::new()) },
+    tried_when_unknown: true,
     script_settings: &[],
 };

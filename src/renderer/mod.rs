@@ -20,8 +20,7 @@ mod vray;
 
 use std::collections::BTreeMap;
 
-use crate::plan::GpuSlot;
-use crate::progress::{parser_for_kind, LogParser, RendererKind};
+use crate::progress::{combined, LogParser};
 
 /// One attribute the custom mayapy script sets when this renderer renders: `attr`
 /// (`node.attribute`) gets `gpu` on a GPU slot, `cpu` on the CPU. Skipped by the script when
@@ -50,8 +49,12 @@ pub struct Renderer {
     pub gpu_render_args: &'static [&'static str],
     /// Environment for a render pinned to a GPU (device 0 of the pinned card).
     pub gpu_env: &'static [(&'static str, &'static str)],
-    /// Which log parser follows it (see `progress`).
-    pub progress: RendererKind,
+    /// A new parser for its log lines (one of `progress`'s); a render gets it wrapped with
+    /// the `@brm` and fatal-line parsers ([`parser_for`]).
+    pub parser: fn() -> Box<dyn LogParser>,
+    /// Whether its parser is among those that follow the log of a render whose renderer is
+    /// not known (false where another entry's parser already reads the same lines).
+    pub tried_when_unknown: bool,
     /// What the custom mayapy script sets for it (device choice), sent as data in the task
     /// file. Device selection that needs the renderer's own procedure (Redshift's
     /// `redshiftSelectCudaDevices`) stays a branch on the canonical name in the script.
@@ -65,24 +68,25 @@ impl Renderer {
         self.name.eq_ignore_ascii_case(&lower) || self.aliases.iter().any(|a| *a == lower)
     }
 
-    /// `Render` arguments for `slot`.
-    pub fn render_args(&self, slot: &GpuSlot) -> Vec<String> {
-        match slot {
-            GpuSlot::Gpu { .. } => self.gpu_render_args.iter().map(|s| s.to_string()).collect(),
-            GpuSlot::Cpu => Vec::new(),
+    /// `Render` arguments for a render on a pinned GPU (`on_gpu`) or on the CPU. Only that
+    /// matters: the pinned card is device 0 whatever its host index (DESIGN §3).
+    pub fn render_args(&self, on_gpu: bool) -> Vec<String> {
+        if !on_gpu {
+            return Vec::new();
         }
+        self.gpu_render_args.iter().map(|s| s.to_string()).collect()
     }
 
-    /// Environment for `slot` (beyond the CUDA pinning every render gets).
-    pub fn env(&self, slot: &GpuSlot) -> Vec<(String, String)> {
-        match slot {
-            GpuSlot::Gpu { .. } => self
-                .gpu_env
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            GpuSlot::Cpu => Vec::new(),
+    /// Environment for a render on a pinned GPU or the CPU (beyond the CUDA pinning every
+    /// render gets).
+    pub fn env(&self, on_gpu: bool) -> Vec<(String, String)> {
+        if !on_gpu {
+            return Vec::new();
         }
+        self.gpu_env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 }
 
@@ -119,13 +123,13 @@ pub fn render_flag(name: &str) -> String {
 
 /// GPU environment when the renderer is unknown: every renderer's (each names its own
 /// variables, so setting all of them is harmless and keeps an unknown scene off other cards).
-pub fn env_for(renderer: Option<&str>, slot: &GpuSlot) -> Vec<(String, String)> {
+pub fn env_for(renderer: Option<&str>, on_gpu: bool) -> Vec<(String, String)> {
     match renderer.and_then(lookup) {
-        Some(r) => r.env(slot),
+        Some(r) => r.env(on_gpu),
         None => {
             let mut out: Vec<(String, String)> = Vec::new();
             for r in ALL {
-                for kv in r.env(slot) {
+                for kv in r.env(on_gpu) {
                     if !out.iter().any(|(k, _)| *k == kv.0) {
                         out.push(kv);
                     }
@@ -137,10 +141,9 @@ pub fn env_for(renderer: Option<&str>, slot: &GpuSlot) -> Vec<(String, String)> 
 }
 
 /// The task file's `renderer_settings`: for every renderer with script settings, by canonical
-/// name, the `[attr, value]` pairs for `slot`. All of them, because the script only learns at
-/// run time which renderer the scene uses when the job does not say.
-pub fn script_settings(slot: &GpuSlot) -> BTreeMap<&'static str, Vec<(&'static str, i64)>> {
-    let gpu = matches!(slot, GpuSlot::Gpu { .. });
+/// name, the `[attr, value]` pairs for a GPU slot (`gpu`) or the CPU. All of them, because the
+/// script only learns at run time which renderer the scene uses when the job does not say.
+pub fn script_settings(gpu: bool) -> BTreeMap<&'static str, Vec<(&'static str, i64)>> {
     ALL.iter()
         .filter(|r| !r.script_settings.is_empty())
         .map(|r| {
@@ -160,32 +163,22 @@ pub fn gpu_env_vars() -> impl Iterator<Item = &'static str> {
     ALL.iter().flat_map(|r| r.gpu_env.iter().map(|(k, _)| *k))
 }
 
-/// The progress kind of the renderer `name` names in the registry (canonical names and
-/// aliases, any case). Unknown names give [`RendererKind::Any`]. The registry entry is where
-/// a renderer's parser hangs: `progress` holds the parsers and knows no registry.
-pub fn progress_kind(name: &str) -> RendererKind {
-    lookup(name)
-        .map(|r| r.progress)
-        .unwrap_or(RendererKind::Any)
-}
-
-/// The parser for a render of `renderer` (the job's renderer; `None` = the scene's own,
-/// unknown here) started with `method`. It always understands the `@brm` lines; with the
-/// mayapy methods those lines are the authority on frames from the first line on.
-pub fn parser_for(renderer: Option<&str>, method: crate::plan::Method) -> Box<dyn LogParser> {
-    use crate::plan::Method;
-    let (kind, brm_authoritative) = match method {
-        Method::Blender => (RendererKind::Blender, false),
-        Method::MayapyCustom | Method::MayapyBasic => (
-            renderer.map(progress_kind).unwrap_or(RendererKind::Any),
-            true,
-        ),
-        Method::Render | Method::Auto => (
-            renderer.map(progress_kind).unwrap_or(RendererKind::Any),
-            false,
-        ),
+/// The parser for a render of `renderer` (canonical name or alias; `None` or a name brm does
+/// not know: the scene's own renderer, so every entry [`Renderer::tried_when_unknown`] reads
+/// the log). It always understands the `@brm` lines; with `brm_authoritative` (the mayapy
+/// methods, `plan::Method::parser`) those lines are the authority on frames from the first
+/// line on. The registry entry is where a renderer's parser hangs: `progress` holds the
+/// parsers and knows no registry.
+pub fn parser_for(renderer: Option<&str>, brm_authoritative: bool) -> Box<dyn LogParser> {
+    let inner = match renderer.and_then(lookup) {
+        Some(r) => vec![(r.parser)()],
+        None => ALL
+            .iter()
+            .filter(|r| r.tried_when_unknown)
+            .map(|r| (r.parser)())
+            .collect(),
     };
-    parser_for_kind(kind, brm_authoritative)
+    combined(inner, brm_authoritative)
 }
 
 #[cfg(test)]
@@ -203,10 +196,9 @@ mod tests {
     }
 
     #[test]
-    fn parser_for_methods() {
-        use crate::plan::Method;
+    fn brm_authoritative_parsers_take_frames_only_from_brm_lines() {
         // mayapy levels: the script's @brm lines own the frames from the first line on.
-        let mut p = parser_for(Some("redshift"), Method::MayapyCustom);
+        let mut p = parser_for(Some("redshift"), true);
         let out = run(
             p.as_mut(),
             &[
@@ -227,16 +219,16 @@ mod tests {
                 },
             ]
         );
-        // Render level: the renderer's own frame lines count.
-        let mut p = parser_for(Some("redshift"), Method::Render);
+        // Otherwise the renderer's own frame lines count.
+        let mut p = parser_for(Some("redshift"), false);
         let out = run(p.as_mut(), &["Rendering frame 4 (1/1)..."]);
         assert_eq!(out, vec![ProgressEvent::FrameStarted { frame: 4 }]);
-        // Blender whatever the renderer string says.
-        let mut p = parser_for(Some("cycles"), Method::Blender);
-        let out = run(p.as_mut(), &["Saved: '/tmp/x_0001.png'"]);
-        assert_eq!(out.len(), 2, "{out:?}");
-        // Unknown renderer: every Maya renderer's lines (Arnold's here).
-        let mut p = parser_for(None, Method::Auto);
+    }
+
+    #[test]
+    fn an_unknown_renderer_is_followed_by_every_maya_renderers_parser() {
+        // Arnold's file line.
+        let mut p = parser_for(None, false);
         let out = run(
             p.as_mut(),
             &["00:00:02   391MB         | [driver_exr] writing file `/o/a.0001.exr'"],
@@ -247,20 +239,15 @@ mod tests {
                 path: PathBuf::from("/o/a.0001.exr")
             }]
         );
-    }
-
-    #[test]
-    fn renderer_names_map_to_kinds() {
-        assert_eq!(progress_kind("redshift"), RendererKind::Redshift);
-        assert_eq!(progress_kind("Arnold"), RendererKind::Arnold);
-        assert_eq!(progress_kind("vray"), RendererKind::VRay);
-        assert_eq!(progress_kind("renderman"), RendererKind::RenderMan);
-        assert_eq!(progress_kind("rmanRenderman"), RendererKind::RenderMan);
-        assert_eq!(progress_kind("mayaSoftware"), RendererKind::MayaSoftware);
-        assert_eq!(progress_kind("sw"), RendererKind::MayaSoftware);
-        assert_eq!(progress_kind("mayaHardware2"), RendererKind::MayaHardware2);
-        assert_eq!(progress_kind("CYCLES"), RendererKind::Blender);
-        assert_eq!(progress_kind("something-new"), RendererKind::Any);
+        // A name brm does not know is the same as none.
+        let mut p = parser_for(Some("studioRenderer"), false);
+        let out = run(p.as_mut(), &["Rendering frame 4 (1/1)..."]);
+        assert_eq!(out, vec![ProgressEvent::FrameStarted { frame: 4 }]);
+        // Blender's lines are not a Maya renderer's.
+        let mut p = parser_for(None, false);
+        assert!(run(p.as_mut(), &["Saved: '/tmp/x_0001.png'"]).is_empty());
+        let mut p = parser_for(Some("CYCLES"), false);
+        assert_eq!(run(p.as_mut(), &["Saved: '/tmp/x_0001.png'"]).len(), 2);
     }
 
     #[test]
@@ -292,13 +279,9 @@ mod tests {
 
     #[test]
     fn an_unknown_renderer_on_a_gpu_gets_every_renderers_device_zero() {
-        let gpu = GpuSlot::Gpu {
-            index: 1,
-            uuid: None,
-        };
-        let env = env_for(Some("studioRenderer"), &gpu);
+        let env = env_for(Some("studioRenderer"), true);
         assert!(env.contains(&("REDSHIFT_GPUDEVICES".into(), "0".into())));
-        assert!(env_for(None, &GpuSlot::Cpu).is_empty());
+        assert!(env_for(None, false).is_empty());
         assert!(gpu_env_vars().any(|v| v == "REDSHIFT_GPUDEVICES"));
     }
 }

@@ -4,7 +4,7 @@
 //! GPUs, including the artist's (DESIGN §3). Progress: `progress::redshift`.
 
 use super::Renderer;
-use crate::progress::RendererKind;
+use crate::progress::{LogParser, RedshiftParser};
 
 pub(super) static RENDERER: Renderer = Renderer {
     name: "redshift",
@@ -12,27 +12,22 @@ pub(super) static RENDERER: Renderer = Renderer {
     render_flag: "redshift",
     gpu_render_args: &["-gpu", "{0}"],
     gpu_env: &[("REDSHIFT_GPUDEVICES", "0")],
-    progress: RendererKind::Redshift,
+    parser: || -> Box<dyn LogParser> { Box::new(RedshiftParser::new()) },
+    tried_when_unknown: true,
     script_settings: &[],
 };
 
 #[cfg(test)]
 mod tests {
-    use crate::plan::GpuSlot;
-
     #[test]
     fn device_zero_on_a_gpu_nothing_on_cpu() {
         let r = super::super::lookup("rs").unwrap();
-        let gpu = GpuSlot::Gpu {
-            index: 2,
-            uuid: Some("GPU-x".into()),
-        };
-        assert_eq!(r.render_args(&gpu), vec!["-gpu", "{0}"]);
+        assert_eq!(r.render_args(true), vec!["-gpu", "{0}"]);
         assert_eq!(
-            r.env(&gpu),
+            r.env(true),
             vec![("REDSHIFT_GPUDEVICES".to_string(), "0".to_string())]
         );
-        assert!(r.render_args(&GpuSlot::Cpu).is_empty());
-        assert!(r.env(&GpuSlot::Cpu).is_empty());
+        assert!(r.render_args(false).is_empty());
+        assert!(r.env(false).is_empty());
     }
 }

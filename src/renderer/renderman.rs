@@ -2,7 +2,7 @@
 //! `rmanRenderman`, `RenderMan_RIS`, `prman`. Progress: `progress::renderman`.
 
 use super::Renderer;
-use crate::progress::RendererKind;
+use crate::progress::{LogParser, RenderManParser};
 
 pub(super) static RENDERER: Renderer = Renderer {
     name: "renderman",
@@ -16,6 +16,7 @@ pub(super) static RENDERER: Renderer = Renderer {
     render_flag: "renderman",
     gpu_render_args: &[],
     gpu_env: &[],
-    progress: RendererKind::RenderMan,
+    parser: || -> Box<dyn LogParser> { Box::new(RenderManParser::new()) },
+    tried_when_unknown: true,
     script_settings: &[],
 };

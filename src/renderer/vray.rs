@@ -1,7 +1,7 @@
 //! V-Ray (Chaos). Honours `CUDA_VISIBLE_DEVICES`. Progress: `progress::vray`.
 
 use super::Renderer;
-use crate::progress::RendererKind;
+use crate::progress::{LogParser, VRayParser};
 
 pub(super) static RENDERER: Renderer = Renderer {
     name: "vray",
@@ -9,6 +9,7 @@ pub(super) static RENDERER: Renderer = Renderer {
     render_flag: "vray",
     gpu_render_args: &[],
     gpu_env: &[],
-    progress: RendererKind::VRay,
+    parser: || -> Box<dyn LogParser> { Box::new(VRayParser::new()) },
+    tried_when_unknown: true,
     script_settings: &[],
 };

@@ -227,7 +227,7 @@ impl AttemptRunner {
             spec.silence_timeout,
             offset,
         );
-        let parser = crate::renderer::parser_for(spec.renderer.as_deref(), spec.level);
+        let parser = spec.level.parser(spec.renderer.as_deref());
         Ok(AttemptRunner {
             spec,
             state: AttemptState::Running,

@@ -108,7 +108,7 @@ impl WarmChunk {
             spec.silence_timeout,
             session.tail.bytes_read(),
         );
-        let parser = crate::renderer::parser_for(spec.renderer.as_deref(), spec.level);
+        let parser = spec.level.parser(spec.renderer.as_deref());
         let mut c = WarmChunk {
             session,
             spec,

@@ -38,13 +38,13 @@ impl FileIdentity {
     /// The identity of `path` now; `None` when it does not exist or cannot be read.
     pub fn of(path: &Path) -> Option<FileIdentity> {
         let m = std::fs::metadata(path).ok()?;
-        let mtime_ns =
-            m.modified()
-                .ok()
-                .and_then(|t| match t.duration_since(std::time::UNIX_EPOCH) {
-                    Ok(d) => Some(d.as_nanos() as i128),
-                    Err(e) => Some(-(e.duration().as_nanos() as i128)),
-                });
+        let mtime_ns = m
+            .modified()
+            .ok()
+            .map(|t| match t.duration_since(std::time::UNIX_EPOCH) {
+                Ok(d) => d.as_nanos() as i128,
+                Err(e) => -(e.duration().as_nanos() as i128),
+            });
         let (inode, device) = inode_device(&m);
         Some(FileIdentity {
             len: m.len(),

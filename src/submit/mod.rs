@@ -63,7 +63,7 @@ pub fn prepare(mut spec: JobSpec, paths: &Paths) -> crate::Result<Prepared> {
         .unwrap_or_else(|_| spec.scene.clone());
     // A .blend: what Blender says decides layers, frames and the output folder.
     if spec.is_blend() {
-        scene::apply_blend_facts(&mut spec, &paths)?;
+        scene::apply_blend_facts(&mut spec, paths)?;
     }
     // The snapshot this submit made: removed again when the job is refused, and named
     // in errors by the artist's file instead.

@@ -97,7 +97,7 @@ impl EngineConfig {
             warm_sessions: crate::config::warm_sessions(),
             warm_idle: crate::config::warm_idle(),
             warm_max_rss: crate::config::warm_max_rss(),
-            render_priority: crate::config::render_priority(),
+            render_priority: crate::run::RenderPriority::background(crate::config::render_nice()),
         }
     }
 }
