@@ -14,7 +14,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use brm::detect::{detect, DetectOptions};
 use brm::paths::Paths;
 use brm::plan::{GpuChoice, JobSpec, Method};
-use brm::queue::{Engine, EngineConfig, JobState};
+use brm::protocol::jobs::JobState;
+use brm::queue::{Engine, EngineConfig};
 
 fn main() {
     if std::env::var_os("BRM_BENCH_NOOP").is_some() {

@@ -14,6 +14,8 @@ pub mod client;
 pub mod detect;
 pub mod farm;
 pub mod frames;
+pub mod ipc;
+pub mod joblog;
 pub mod notify;
 pub mod plan;
 pub mod preview;

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::transport::{self, Conn, Listener};
 use crate::error::ErrorKind;
+use crate::ipc::transport::{self, Conn, Listener};
 use crate::paths::Paths;
 use crate::protocol::{Request, Response, PROTOCOL_VERSION};
 use crate::queue::{Engine, EngineConfig};
@@ -207,7 +207,7 @@ pub fn serve(opts: ServeOptions) -> crate::Result<ServeOutcome> {
     Ok(outcome)
 }
 
-/// Refuse a runtime folder another user owns or can write (see [`super::trust`]), then make
+/// Refuse a runtime folder another user owns or can write (see [`crate::ipc::trust`]), then make
 /// it (0700) and check it again.
 fn prepare_runtime(runtime: &std::path::Path) -> crate::Result<()> {
     #[cfg(unix)]
@@ -221,7 +221,7 @@ fn prepare_runtime(runtime: &std::path::Path) -> crate::Result<()> {
 
 #[cfg(unix)]
 fn trusted_dir(dir: &std::path::Path, what: &str) -> crate::Result<()> {
-    super::trust::check_dir(dir)
+    crate::ipc::trust::check_dir(dir)
         .map_err(|u| crate::Error::io(format!("using {what} dir {}", dir.display()), u.into_io()))
 }
 
@@ -367,7 +367,8 @@ fn answer(sh: &Shared, req: Request) -> Response {
             Err(err) => Response::err(err.kind(), err.to_string()),
         }
     }
-    let state = |s: crate::Result<crate::queue::JobState>| s.map(|state| StateReply { state });
+    let state =
+        |s: crate::Result<crate::protocol::jobs::JobState>| s.map(|state| StateReply { state });
     match req {
         Request::Hello { .. } => Response::ok(json!({})),
         Request::Submit { spec } => to(e.submit(*spec).map(|id| Submitted { id })),

@@ -104,7 +104,7 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
         AgentAction::Serve => {
             // Windows: the agent's stdio (its log) must not reach every render it starts.
             #[cfg(windows)]
-            brm::agent::detach::disinherit_std_handles();
+            brm::run::disinherit_std_handles();
             let outcome = serve(ServeOptions::from_env(paths))?;
             if outcome == ServeOutcome::AlreadyRunning {
                 errln!("brm agent: another agent of this user is already serving; nothing to do");

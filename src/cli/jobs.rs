@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::fmt;
 
 use brm::client::{Client, ClientOptions};
-use brm::queue::{JobState, JobSummary};
+use brm::protocol::jobs::{JobState, JobSummary};
 
 pub(crate) fn client() -> brm::Result<Client> {
     Client::connect(ClientOptions::default())

@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use brm::queue::LogRecord;
+use brm::protocol::jobs::LogRecord;
 
 use super::jobs::client;
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use brm::client::{Client, ClientOptions};
 use brm::plan::{GpuChoice, JobSpec, Method, Order};
-use brm::queue::JobState;
+use brm::protocol::jobs::JobState;
 
 /// What to render and how: the flags `brm render` and `brm farm submit` share, turned into
 /// a job spec in one place (`spec`). Flags that mean something only on the workstation (or

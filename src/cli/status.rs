@@ -3,7 +3,7 @@
 //! whose counts add up to the job's.
 
 use brm::frames::FrameSet;
-use brm::queue::{JobDetail, JobState};
+use brm::protocol::jobs::{JobDetail, JobState};
 
 use super::fmt;
 use super::jobs::{client, print_json};
@@ -22,7 +22,7 @@ pub fn run(a: StatusArgs) -> brm::Result<i32> {
     if a.json {
         print_json(&d)?;
     } else {
-        for l in render(&d, brm::queue::types::now_ms()) {
+        for l in render(&d, brm::protocol::jobs::now_ms()) {
             outln!("{l}");
         }
     }
@@ -124,7 +124,7 @@ pub fn render(d: &JobDetail, now_ms: i64) -> Vec<String> {
         if t.warm_chunks > 0 {
             line.push_str(&format!(" ({} warm)", t.warm_chunks));
         }
-        if t.state == brm::queue::TaskState::Running {
+        if t.state == brm::protocol::jobs::TaskState::Running {
             line.push_str(&format!("  ETA {}", fmt::eta(t.eta_s)));
         }
         if let Some(e) = &t.error {
@@ -136,7 +136,7 @@ pub fn render(d: &JobDetail, now_ms: i64) -> Vec<String> {
 }
 
 /// Submitted, started, ended, and how long it ran (or has been running).
-fn times(s: &brm::queue::JobSummary, now_ms: i64) -> String {
+fn times(s: &brm::protocol::jobs::JobSummary, now_ms: i64) -> String {
     let mut t = format!("submitted {}", fmt::datetime(s.submitted_ms));
     if s.started_ms > 0 {
         t.push_str(&format!(

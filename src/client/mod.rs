@@ -5,6 +5,7 @@
 //! and waits for its socket; if the agent dies between calls, the next call reconnects and
 //! starts a new one, which re-attaches to the renders that kept running.
 
+mod detach;
 mod error;
 mod options;
 mod start;
@@ -16,13 +17,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::agent::transport::{self, Conn};
 use crate::error::ErrorKind;
+use crate::ipc::transport::{self, Conn};
 use crate::paths::Paths;
 use crate::plan::JobSpec;
+use crate::protocol::jobs::{JobDetail, JobState, JobSummary, LogPage};
 use crate::protocol::replies::{AgentStatus, Forgotten, Removed, StateReply, Submitted};
 use crate::protocol::{kind_from_name, Request, Response, PROTOCOL_VERSION};
-use crate::queue::{JobDetail, JobState, JobSummary, LogPage};
 
 pub use error::ClientError;
 pub use options::ClientOptions;
@@ -360,7 +361,7 @@ enum OpenError {
 /// never answered by starting an agent in the untrusted folder.
 fn untrusted_or_io(e: std::io::Error) -> OpenError {
     #[cfg(unix)]
-    if let Some(u) = crate::agent::trust::Untrusted::from_io(&e) {
+    if let Some(u) = crate::ipc::trust::Untrusted::from_io(&e) {
         return OpenError::Remote(ClientError::Untrusted(u.to_string()));
     }
     OpenError::Io(e)

@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use super::detach;
 use super::{is_timeout, Client, ClientError, ClientOptions, OpenError};
-use crate::agent::detach;
 use crate::paths::Paths;
 
 impl Client {

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::detach;
 use super::{agent_running, Client, ClientOptions};
-use crate::agent::detach;
 use crate::paths::Paths;
 
 /// Set in the waiter process: its own connections to the old agent must not start another.

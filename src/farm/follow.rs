@@ -7,7 +7,7 @@ use std::io::BufReader;
 use std::path::PathBuf;
 
 use super::FarmJob;
-use crate::queue::LogRecord;
+use crate::protocol::jobs::LogRecord;
 
 /// Where a follower stands in each task log.
 #[derive(Default, Debug)]
@@ -39,7 +39,7 @@ pub fn read_new(job: &FarmJob, cursors: &mut Cursors, only: Option<usize>) -> Ve
             continue;
         };
         let after = cursors.after.get(&p).copied().unwrap_or(0);
-        let Ok(recs) = crate::queue::joblog::read_records(BufReader::new(f), after, 100_000) else {
+        let Ok(recs) = crate::joblog::read_records(BufReader::new(f), after, 100_000) else {
             continue;
         };
         if let Some(last) = recs.last() {

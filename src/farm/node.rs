@@ -70,7 +70,7 @@ impl NodeLog {
     pub fn open(path: &Path, echo: bool) -> NodeLog {
         let next_seq = File::open(path)
             .ok()
-            .and_then(|f| crate::queue::joblog::read_records(BufReader::new(f), 0, usize::MAX).ok())
+            .and_then(|f| crate::joblog::read_records(BufReader::new(f), 0, usize::MAX).ok())
             .and_then(|r| r.last().map(|l| l.seq + 1))
             .unwrap_or(1);
         if let Some(d) = path.parent() {
@@ -86,7 +86,7 @@ impl NodeLog {
 
     fn write(&mut self, stream: u32, text: &str) {
         let text = text.replace(['\n', '\r'], " ");
-        let ms = crate::queue::types::now_ms();
+        let ms = crate::protocol::jobs::now_ms();
         if let Some(f) = &mut self.file {
             let _ = writeln!(f, "{}\t{stream}\t{ms}\t{text}", self.next_seq);
         }
@@ -206,7 +206,7 @@ fn node_slot(job: &FarmJob, env: EnvFn<'_>, log: &mut NodeLog) -> GpuSlot {
 }
 
 fn scripts_dirs() -> (PathBuf, PathBuf) {
-    let scripts = crate::queue::engine::scripts_dir();
+    let scripts = crate::plan::exes::scripts_dir();
     let marker = "brm_blender_setup.py";
     let installed = scripts.join("blender");
     let blender = if installed.join(marker).is_file() {

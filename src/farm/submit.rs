@@ -166,7 +166,7 @@ pub fn submit(mut spec: JobSpec, opts: &SubmitOptions, paths: &Paths) -> crate::
         id: id.clone(),
         name: name.clone(),
         engine: opts.engine,
-        created_ms: crate::queue::types::now_ms(),
+        created_ms: crate::protocol::jobs::now_ms(),
         source_scene: artist,
         log_dir: output.join("brm-logs").join(&id),
         priority: spec.priority,

@@ -12,7 +12,7 @@ use super::{
 use crate::client::{Client, ClientOptions};
 use crate::frames::FrameSet;
 use crate::plan::{GpuChoice, JobSpec, Method, Order};
-use crate::queue::{JobSummary, LogRecord};
+use crate::protocol::jobs::{JobSummary, LogRecord};
 
 /// A connection to the per-user agent. Safe to use from several threads (calls serialize).
 pub struct brm_client {

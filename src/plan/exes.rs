@@ -15,13 +15,38 @@ use std::path::{Path, PathBuf};
 
 use super::spec::Method;
 use super::PlanError;
+use crate::config::{self, Env};
+use crate::detect::{DetectOptions, SystemReport};
 
 /// The level-1 script (`mayapy <script> <task.json>`).
 pub const CUSTOM_SCRIPT: &str = "brm_render_custom.py";
 /// The level-3 script.
 pub const BASIC_SCRIPT: &str = "brm_render_basic.py";
-use crate::config::{self, Env};
-use crate::detect::{DetectOptions, SystemReport};
+
+/// The render scripts (the mayapy scripts; Blender's setup beside them): `BRM_SCRIPTS_DIR`,
+/// else beside the executable (a Maya module's `bin/../scripts`, an install prefix's
+/// `share/brm/scripts`), else the source tree. The local engine and a farm node (`brm task
+/// run`) both render with them.
+pub fn scripts_dir() -> PathBuf {
+    if let Some(d) = config::scripts_dir() {
+        return d;
+    }
+    let marker = CUSTOM_SCRIPT;
+    if let Ok(exe) = std::env::current_exe() {
+        if let Some(bin) = exe.parent() {
+            for cand in [
+                bin.join("../scripts"),
+                bin.join("../share/brm/scripts"),
+                bin.join("scripts"),
+            ] {
+                if cand.join(marker).is_file() {
+                    return cand;
+                }
+            }
+        }
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/maya_plugin/scripts"))
+}
 
 /// The programs and scripts commands use, and where they came from (for error messages).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

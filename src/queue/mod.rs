@@ -9,20 +9,14 @@
 
 pub mod engine;
 mod env_retention;
-pub mod joblog;
 pub mod store;
 pub mod tasklines;
-/// The job documents are the protocol's (`protocol::jobs`); the queue produces them.
-pub use crate::protocol::jobs as types;
-/// Output verification moved to the attempt runner; kept here for existing callers.
-pub use crate::runner::verify;
 
 use std::path::PathBuf;
 
 use crate::error::{ErrorKind, Kind};
 
 pub use engine::{Engine, EngineConfig};
-pub use types::{JobDetail, JobState, JobSummary, LogPage, LogRecord, TaskState, TaskSummary};
 
 /// Errors of the queue.
 #[derive(Debug, thiserror::Error)]
@@ -39,8 +33,6 @@ pub enum QueueError {
         state: String,
         hint: String,
     },
-    #[error("job log {path}: {message}")]
-    Log { path: PathBuf, message: String },
     #[error("job has nothing to render: {0}")]
     Empty(String),
     #[error("timed out after {0} ms waiting for job {1}")]
@@ -54,9 +46,7 @@ pub enum QueueError {
 impl Kind for QueueError {
     fn kind(&self) -> ErrorKind {
         match self {
-            QueueError::Database { .. } | QueueError::Log { .. } | QueueError::DiskFull { .. } => {
-                ErrorKind::Io
-            }
+            QueueError::Database { .. } | QueueError::DiskFull { .. } => ErrorKind::Io,
             QueueError::NoSuchJob(_) | QueueError::NoSuchTask { .. } => ErrorKind::NotFound,
             QueueError::InvalidState { .. } | QueueError::Empty(_) => ErrorKind::InvalidArgument,
             QueueError::Timeout(..) => ErrorKind::Timeout,

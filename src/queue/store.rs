@@ -589,7 +589,7 @@ pub fn finish_attempt(
 ) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE attempts SET state = ?2, exit_code = ?3, error = ?4, finished_ms = ?5 WHERE id = ?1",
-        params![id as i64, state, exit_code, error, super::types::now_ms()],
+        params![id as i64, state, exit_code, error, crate::protocol::jobs::now_ms()],
     )?;
     Ok(())
 }

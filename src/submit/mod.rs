@@ -78,7 +78,7 @@ pub fn prepare(mut spec: JobSpec, paths: &Paths) -> crate::Result<Prepared> {
         }
         // A snapshot folder another user controls would hand them the artist's scene.
         #[cfg(unix)]
-        crate::agent::trust::check_dir(&paths.snapshots).map_err(|u| crate::Error::Reworded {
+        crate::ipc::trust::check_dir(&paths.snapshots).map_err(|u| crate::Error::Reworded {
             kind: ErrorKind::Unavailable,
             message: u.to_string(),
         })?;

@@ -32,14 +32,14 @@ mod submit;
 mod view;
 mod warm;
 
-use super::joblog::JobLog;
 use super::store::{self, AttemptRow, JobRow, TaskRow};
-use super::types::*;
 use super::QueueError;
 use crate::detect::SystemReport;
 use crate::frames::FrameSet;
+use crate::joblog::JobLog;
 use crate::paths::Paths;
 use crate::plan::{self, Executables, GpuSlot, JobSpec, Method};
+use crate::protocol::jobs::*;
 use crate::protocol::replies::{SlotRun, SlotSession, SlotStatus};
 use crate::run::{CommandSpec, ExitNotify, RenderPriority, Stream};
 use crate::runner::{slot_log_path, AttemptRunner, AttemptSpec, AttemptState, Outcome, Sink};
@@ -84,7 +84,7 @@ impl EngineConfig {
     pub fn from_env(paths: Paths, report: Arc<SystemReport>) -> EngineConfig {
         EngineConfig {
             paths,
-            scripts_dir: scripts_dir(),
+            scripts_dir: crate::plan::exes::scripts_dir(),
             report,
             reserve_gpu0: crate::config::reserve_gpu0(),
             tasks_per_gpu: crate::config::tasks_per_gpu(),
@@ -100,29 +100,6 @@ impl EngineConfig {
             render_priority: crate::run::RenderPriority::background(crate::config::render_nice()),
         }
     }
-}
-
-/// The render scripts: `BRM_SCRIPTS_DIR`, else beside the executable (a Maya module's
-/// `bin/../scripts`, an install prefix's `share/brm/scripts`), else the source tree.
-pub fn scripts_dir() -> PathBuf {
-    if let Some(d) = crate::config::scripts_dir() {
-        return d;
-    }
-    let marker = "brm_render_custom.py";
-    if let Ok(exe) = std::env::current_exe() {
-        if let Some(bin) = exe.parent() {
-            for cand in [
-                bin.join("../scripts"),
-                bin.join("../share/brm/scripts"),
-                bin.join("scripts"),
-            ] {
-                if cand.join(marker).is_file() {
-                    return cand;
-                }
-            }
-        }
-    }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/maya_plugin/scripts"))
 }
 
 /// Blender's setup script lives in `blender/` beside the Maya scripts when installed, and
@@ -223,7 +200,7 @@ struct JobSink<'a> {
     task: u32,
     dirty: bool,
     started: Option<(usize, u32, u64)>,
-    flush_error: Option<QueueError>,
+    flush_error: Option<crate::joblog::JobLogError>,
 }
 
 impl Sink for JobSink<'_> {

@@ -1,5 +1,8 @@
 //! A job's log: one file of numbered lines, plus the recent lines in memory.
 //!
+//! Its own module, below the queue, because the farm reads the same records (`brm task run`
+//! writes them on a node, `brm farm log` follows them) without the local engine.
+//!
 //! Renders write raw output to per-attempt files; the engine ingests them line by line into
 //! the job log, giving each line the next sequence number. The file's length and the next
 //! number are committed to SQLite together with each attempt's ingested offset, after the file
@@ -12,9 +15,25 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use super::types::{now_ms, LogPage, LogRecord};
-use super::QueueError;
+use crate::error::{ErrorKind, Kind};
+use crate::protocol::jobs::{now_ms, LogPage, LogRecord};
 use crate::run::{LineRing, LogLine, Stream};
+
+/// A job log that cannot be opened, written or read: which file, and what the system said.
+#[derive(Debug, thiserror::Error)]
+#[error("job log {path}: {message}")]
+pub struct JobLogError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl Kind for JobLogError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Io
+    }
+}
+
+impl crate::error::ModuleError for JobLogError {}
 
 /// How many recent lines stay in memory for fast polling.
 const RING_LINES: usize = 20_000;
@@ -48,8 +67,8 @@ impl JobLog {
         committed_len: u64,
         next_seq: u64,
         warm: bool,
-    ) -> Result<JobLog, QueueError> {
-        let err = |e: std::io::Error| QueueError::Log {
+    ) -> Result<JobLog, JobLogError> {
+        let err = |e: std::io::Error| JobLogError {
             path: path.to_path_buf(),
             message: e.to_string(),
         };
@@ -122,7 +141,7 @@ impl JobLog {
     }
 
     /// Write buffered lines to the file. Call before committing `len()`/`next_seq()`.
-    pub fn flush(&mut self) -> Result<(), QueueError> {
+    pub fn flush(&mut self) -> Result<(), JobLogError> {
         if self.pending.is_empty() {
             return Ok(());
         }
@@ -132,7 +151,7 @@ impl JobLog {
             // first lines twice. Cut back to what was there; keep the batch for the retry.
             let flushed = self.len - self.pending.len() as u64;
             let _ = self.file.set_len(flushed);
-            return Err(QueueError::Log {
+            return Err(JobLogError {
                 path: self.path.clone(),
                 message: e.to_string(),
             });
@@ -155,7 +174,7 @@ impl JobLog {
 
     /// Flush when more than `limit` bytes are buffered (bounded memory under a flood; the
     /// committed length in SQLite still lags behind, which a restart handles).
-    pub fn flush_if_over(&mut self, limit: usize) -> Result<(), QueueError> {
+    pub fn flush_if_over(&mut self, limit: usize) -> Result<(), JobLogError> {
         if self.pending.len() > limit {
             self.flush()?;
         }
@@ -183,7 +202,7 @@ impl JobLog {
         after_seq: u64,
         max: usize,
         stream: Option<u32>,
-    ) -> Result<LogPage, QueueError> {
+    ) -> Result<LogPage, JobLogError> {
         let newest = self.ring.next_seq() - 1;
         let keep = |code: u32| stream.is_none_or(|s| s == code);
         let (lines, scanned_to) = if after_seq.saturating_add(1) >= self.ring.first_seq() {
@@ -216,7 +235,7 @@ impl JobLog {
         after_seq: u64,
         max: usize,
         stream: Option<u32>,
-    ) -> Result<(Vec<LogRecord>, u64), QueueError> {
+    ) -> Result<(Vec<LogRecord>, u64), JobLogError> {
         if stream.is_none() {
             let recs = self.read_file_after(after_seq, max)?;
             let last = recs.last().map(|r| r.seq).unwrap_or(after_seq);
@@ -249,9 +268,9 @@ impl JobLog {
         &mut self,
         after_seq: u64,
         max: usize,
-    ) -> Result<Vec<LogRecord>, QueueError> {
+    ) -> Result<Vec<LogRecord>, JobLogError> {
         let path = self.path.clone();
-        let err = |e: std::io::Error| QueueError::Log {
+        let err = |e: std::io::Error| JobLogError {
             path: path.clone(),
             message: e.to_string(),
         };

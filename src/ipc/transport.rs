@@ -91,9 +91,9 @@ mod imp {
     /// Connect to the agent's socket, but only to this user's own agent: the folders up to
     /// the socket and the socket itself must be ours and closed to others (checked before a
     /// byte is sent), and the kernel must say the listening process runs as us. A refusal is
-    /// a `PermissionDenied` error carrying a [`crate::agent::trust::Untrusted`] that says why.
+    /// a `PermissionDenied` error carrying a [`crate::ipc::trust::Untrusted`] that says why.
     pub fn connect(path: &Path) -> std::io::Result<Box<dyn Conn>> {
-        use crate::agent::trust;
+        use crate::ipc::trust;
         if let Some(dir) = path.parent() {
             trust::check_dir(dir).map_err(trust::Untrusted::into_io)?;
         }
@@ -104,7 +104,7 @@ mod imp {
     }
 
     fn peer_is_us(s: &UnixStream) -> bool {
-        crate::agent::trust::peer_uid(s) == Some(crate::agent::trust::my_uid())
+        crate::ipc::trust::peer_uid(s) == Some(crate::ipc::trust::my_uid())
     }
 }
 
