@@ -8,11 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::paths::Paths;
-/// The detached spawn itself is process code: it lives in `run/` (moved there verbatim).
-pub use crate::run::spawn_detached;
-
-#[cfg(windows)]
-pub use crate::run::disinherit_std_handles;
+use crate::run::spawn_detached;
 
 /// Where the agent executable is looked for, in order: `BRM_AGENT`, `brm` beside this
 /// library (a Maya module's lib/ → ../bin, an install prefix's lib/ → ../bin), beside the

@@ -90,7 +90,7 @@ pub fn after_hello(paths: &Paths, opts: &ClientOptions, hello: &Value) {
         "--from-pid".to_string(),
         pid.to_string(),
     ];
-    if let Err(e) = detach::spawn_detached(exe, &args, paths, opts.home.as_deref()) {
+    if let Err(e) = crate::run::spawn_detached(exe, &args, paths, opts.home.as_deref()) {
         eprintln!(
             "brm: cannot start the agent restart ({}): {e}",
             exe.display()
