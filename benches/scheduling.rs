@@ -152,7 +152,7 @@ fn become_like_the_agent() {
 
 fn spec(scene: &Path, frames: &str, chunk: Option<u32>, out: &Path) -> JobSpec {
     let mut s = JobSpec::new(scene.to_path_buf());
-    s.frames = Some(frames.into());
+    s.frames = Some(frames.parse().expect("a valid frame spec"));
     s.chunk_size = chunk;
     s.gpu = GpuChoice::Cpu;
     s.method = Method::Blender;

@@ -65,7 +65,7 @@ fn a_blender_chunk_renders_with_no_agent_and_no_database() {
     let out = tempfile::tempdir().unwrap();
     let mut spec = JobSpec::new(Path::new(ROOT).join("examples/shot.blend"));
     spec.layers = vec!["beauty".into()];
-    spec.frames = Some("1-3".into());
+    spec.frames = Some("1-3".parse().unwrap());
     spec.env = brm::submit::env::capture_env();
     let exes = exes_for(&spec);
     exes.check_level(Method::Blender)
@@ -123,7 +123,7 @@ fn a_fatal_line_stops_a_runner_on_its_own() {
     let out = tempfile::tempdir().unwrap();
     let mut spec = JobSpec::new(Path::new(ROOT).join("examples/shot.blend"));
     spec.layers = vec!["nosuch".into()];
-    spec.frames = Some("1-2".into());
+    spec.frames = Some("1-2".parse().unwrap());
     spec.env = brm::submit::env::capture_env();
     let exes = exes_for(&spec);
     let tasks = plan::plan_tasks(&spec, None, 1, &out.path().join("images")).unwrap();

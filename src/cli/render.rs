@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use brm::client::{Client, ClientOptions};
+use brm::frames::FrameSpec;
 use brm::plan::{GpuChoice, JobSpec, Method, Order};
 use brm::protocol::jobs::JobState;
 
@@ -67,7 +68,6 @@ impl JobArgs {
         let mut spec = JobSpec::new(self.scene.clone());
         spec.name = self.name.clone();
         spec.layers = self.layers.clone();
-        spec.frames = self.frames.clone();
         spec.gpu = gpu.parse::<GpuChoice>()?;
         spec.method = self.method.parse::<Method>()?;
         spec.renderer = self.renderer.clone();
@@ -80,9 +80,8 @@ impl JobArgs {
         spec.task_timeout_s = self.timeout;
         spec.silence_timeout_s = self.silence_timeout;
         spec.max_retries = self.retries;
-        if let Some(f) = &spec.frames {
-            brm::frames::FrameSet::parse(f)?;
-        }
+        // Parsed once, here at the edge; everything behind holds the parsed spec.
+        spec.frames = self.frames.as_deref().map(FrameSpec::parse).transpose()?;
         Ok(spec)
     }
 }

@@ -78,9 +78,6 @@ pub fn submit(mut spec: JobSpec, opts: &SubmitOptions, paths: &Paths) -> crate::
             spec.scene.display()
         )));
     }
-    if let Some(f) = &spec.frames {
-        crate::frames::FrameSet::parse(f)?;
-    }
     // The scene itself may be anywhere this machine reads (a Maya snapshot in brm's own
     // folder included): it is copied to the shared folder, which is checked below.
     let source = pathmap::absolute(&spec.scene);

@@ -10,7 +10,7 @@ use super::{
     arg_mut, arg_ref, arg_str, brm_result, check_out, guard, to_c_string, write_out, FfiError,
 };
 use crate::client::{Client, ClientOptions};
-use crate::frames::FrameSet;
+use crate::frames::FrameSpec;
 use crate::plan::{GpuChoice, JobSpec, Method, Order};
 use crate::protocol::jobs::{JobSummary, LogRecord};
 
@@ -270,8 +270,7 @@ pub unsafe extern "C" fn brm_job_spec_set_frames(
     spec: *const c_char,
 ) -> brm_result {
     set_str(s, spec, "spec", |s, v| {
-        FrameSet::parse(v)?;
-        s.spec.frames = Some(v.to_string());
+        s.spec.frames = Some(FrameSpec::parse(v)?);
         Ok(())
     })
 }

@@ -17,6 +17,7 @@ mod build;
 mod compact;
 mod parse;
 mod seg;
+mod spec;
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -25,6 +26,7 @@ use crate::error::{ErrorKind, Kind};
 
 use build::Builder;
 use seg::Seg;
+pub use spec::FrameSpec;
 
 /// The frame-count cap of [`FrameSet::parse`]: ten million frames.
 pub const DEFAULT_FRAME_CAP: u64 = 10_000_000;
@@ -109,6 +111,15 @@ impl FrameSet {
     pub fn parse_with_cap(spec: &str, cap: u64) -> Result<FrameSet, FrameError> {
         let mut b = Builder::new(cap);
         parse::parse_into(spec, &mut b)?;
+        Ok(FrameSet::from_segs(b.finish()))
+    }
+
+    /// The frames `start` to `end` (either way round: counting down when `start > end`), every
+    /// `by` (at least 1), with the default cap: a scene's range, without writing a spec only
+    /// to parse it again.
+    pub fn range(start: i64, end: i64, by: u64) -> Result<FrameSet, FrameError> {
+        let mut b = Builder::new(DEFAULT_FRAME_CAP);
+        parse::stepped(start, end, by.max(1), &mut b)?;
         Ok(FrameSet::from_segs(b.finish()))
     }
 

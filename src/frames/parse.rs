@@ -300,7 +300,7 @@ impl<'a> Parser<'a> {
 }
 
 /// `a-bxN`: a, a±N, … and always b.
-fn stepped(a: i64, b: i64, step: u64, builder: &mut Builder) -> Result<(), FrameError> {
+pub(super) fn stepped(a: i64, b: i64, step: u64, builder: &mut Builder) -> Result<(), FrameError> {
     let span = (b as i128 - a as i128).unsigned_abs(); // < 2^64
     let dir: i128 = if b >= a { 1 } else { -1 };
     let n = span / step as u128 + 1; // frames on the step, a included

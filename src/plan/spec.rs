@@ -250,9 +250,10 @@ pub struct JobSpec {
     /// renderable layers of the scene.
     #[serde(default)]
     pub layers: Vec<String>,
-    /// Frame-set spec (`1-100x5`, …); None = the scene's range (per-layer overrides win).
+    /// Frame-set spec (`1-100x5`, …), parsed where it entered brm; None = the scene's range
+    /// (per-layer overrides win).
     #[serde(default)]
-    pub frames: Option<String>,
+    pub frames: Option<crate::frames::FrameSpec>,
     #[serde(default)]
     pub gpu: GpuChoice,
     #[serde(default = "default_method")]

@@ -186,8 +186,8 @@ fn resolve_frames(
     scene: Option<&SceneInfo>,
     layer: &LayerChoice<'_>,
 ) -> Result<Vec<i64>, PlanError> {
-    if let Some(text) = &spec.frames {
-        return Ok(FrameSet::parse(text)?.to_vec());
+    if let Some(frames) = &spec.frames {
+        return Ok(frames.set().to_vec());
     }
     let Some(scene) = scene else {
         return Err(PlanError::NoFrames {
@@ -225,7 +225,7 @@ fn resolve_frames(
     }
     let by = round_frame(scene.by_frame.unwrap_or(1.0), "frame step")?.max(1);
     // Through FrameSet so the frame cap applies to absurd scene ranges too.
-    Ok(FrameSet::parse(&format!("{start}-{end}x{by}"))?.to_vec())
+    Ok(FrameSet::range(start, end, by as u64)?.to_vec())
 }
 
 /// Replace the characters no file system accepts in a name (Windows' set, the strictest).

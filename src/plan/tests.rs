@@ -128,7 +128,7 @@ fn no_renderable_layer_is_an_error() {
 fn frames_from_spec_step_and_animation_off() {
     let mut s = spec();
     s.layers = vec!["beauty".into()];
-    s.frames = Some("1-100x5".into());
+    s.frames = Some("1-100x5".parse().unwrap());
     let t = plan_tasks(&s, Some(&scene()), 1, &out()).unwrap();
     let all: Vec<i64> = t.iter().flat_map(|t| t.frames.clone()).collect();
     assert_eq!(all.len(), 21);
@@ -146,17 +146,17 @@ fn frames_from_spec_step_and_animation_off() {
 
     let e = plan_tasks(&s, None, 1, &out()).unwrap_err();
     assert!(e.to_string().contains("--frames"), "{e}");
-    s.frames = Some("1-".into());
-    assert_eq!(
-        plan_tasks(&s, None, 1, &out()).unwrap_err().kind(),
-        ErrorKind::FrameSyntax
-    );
+    // A bad spec never reaches a plan: it is refused where it enters, typed or in JSON.
+    let e = "1-".parse::<crate::frames::FrameSpec>().unwrap_err();
+    assert_eq!(crate::Error::from(e).kind(), ErrorKind::FrameSyntax);
+    let e = serde_json::from_str::<JobSpec>(r#"{"scene":"/s/a.ma","frames":"1-"}"#).unwrap_err();
+    assert!(e.to_string().contains("no end frame"), "{e}");
 }
 
 #[test]
 fn maya_scene_without_information_renders_master_layer() {
     let mut s = spec();
-    s.frames = Some("1-3".into());
+    s.frames = Some("1-3".parse().unwrap());
     let t = plan_tasks(&s, None, 1, &out()).unwrap();
     assert_eq!(
         (t[0].layer.as_str(), t[0].layer_display.as_str()),
@@ -170,7 +170,7 @@ fn maya_scene_without_information_renders_master_layer() {
 fn chunking_rules() {
     let mut s = spec();
     s.layers = vec!["beauty".into()];
-    s.frames = Some("1-24".into());
+    s.frames = Some("1-24".parse().unwrap());
     assert_eq!(
         plan_tasks(&s, Some(&scene()), 1, &out()).unwrap().len(),
         1,
@@ -185,14 +185,14 @@ fn chunking_rules() {
             (17..=24).collect()
         ]
     );
-    s.frames = Some("1-120".into());
+    s.frames = Some("1-120".parse().unwrap());
     let t = plan_tasks(&s, Some(&scene()), 1, &out()).unwrap();
     assert_eq!(
         t.iter().map(|t| t.frames.len()).collect::<Vec<_>>(),
         vec![50, 50, 20]
     );
     s.chunk_size = Some(7);
-    s.frames = Some("1-10".into());
+    s.frames = Some("1-10".parse().unwrap());
     assert_eq!(
         frames_of(&plan_tasks(&s, Some(&scene()), 4, &out()).unwrap()),
         vec![(1..=7).collect::<Vec<_>>(), (8..=10).collect()]
@@ -210,7 +210,7 @@ fn chunking_rules() {
 fn interleaved_order_before_chunking() {
     let mut s = spec();
     s.layers = vec!["beauty".into()];
-    s.frames = Some("1-9".into());
+    s.frames = Some("1-9".parse().unwrap());
     s.order = Order::Interleaved;
     s.chunk_size = Some(3);
     let t = plan_tasks(&s, Some(&scene()), 1, &out()).unwrap();
@@ -224,7 +224,7 @@ fn interleaved_order_before_chunking() {
 fn image_patterns_and_tokens() {
     let mut s = spec();
     s.layers = vec!["beauty".into()];
-    s.frames = Some("1".into());
+    s.frames = Some("1".parse().unwrap());
     let mut sc = scene();
     sc.image_prefix = Some("<Scene>/<RenderLayer>/<RenderPass>/<Scene>_<Camera><Version>".into());
     let t = &plan_tasks(&s, Some(&sc), 1, &out()).unwrap()[0];
@@ -288,7 +288,7 @@ fn expected_prefix_pads_frames() {
 #[test]
 fn blend_scenes() {
     let mut s = JobSpec::new("/p/shot.blend");
-    s.frames = Some("1-24".into());
+    s.frames = Some("1-24".parse().unwrap());
     let t = plan_tasks(&s, None, 1, &out()).unwrap();
     assert_eq!(t.len(), 1);
     assert_eq!(t[0].layer, "");
@@ -301,7 +301,7 @@ fn blend_scenes() {
         vec!["ViewLayer", "fg"]
     );
     assert_eq!(t[1].output_dir, out().join("fg"));
-    s.frames = Some("-2-2".into());
+    s.frames = Some("-2-2".parse().unwrap());
     assert_eq!(
         plan_tasks(&s, None, 1, &out()).unwrap_err().kind(),
         ErrorKind::Unsupported
@@ -321,7 +321,7 @@ fn blend_scenes() {
         e.to_string().contains(".blend") && e.to_string().contains("--frames"),
         "{e}"
     );
-    s.frames = Some("1".into());
+    s.frames = Some("1".parse().unwrap());
     s.method = Method::Render;
     assert_eq!(
         plan_tasks(&s, None, 1, &out()).unwrap_err().kind(),

@@ -124,12 +124,8 @@ impl BlendFacts {
 
 impl BlendFacts {
     /// The frame set of the scene's range (`1-24`, `1-24x2`).
-    pub fn frames(&self) -> String {
-        if self.step > 1 {
-            format!("{}-{}x{}", self.start, self.end, self.step)
-        } else {
-            format!("{}-{}", self.start, self.end)
-        }
+    pub fn frames(&self) -> Result<crate::frames::FrameSpec, crate::frames::FrameError> {
+        crate::frames::FrameSpec::range(self.start, self.end, self.step.max(1) as u64)
     }
 
     /// Refuse a view layer the scene does not have, naming `artist` (the artist's file).
@@ -342,7 +338,7 @@ mod tests {
     #[test]
     fn frames_and_layer_check_name_the_artists_file() {
         let f = facts();
-        assert_eq!(f.frames(), "1-24x2");
+        assert_eq!(f.frames().unwrap().as_str(), "1-24x2");
         assert!(f
             .check_layers(&["ViewLayer".into()], Path::new("/a.blend"))
             .is_ok());

@@ -62,7 +62,7 @@ pub(crate) fn apply_blend_facts(
         spec.layers = facts.separate_layers();
     }
     if spec.frames.is_none() {
-        spec.frames = Some(facts.frames());
+        spec.frames = Some(facts.frames()?);
     }
     if spec.output_dir.is_none() {
         let artist = spec.source_scene.as_ref().unwrap_or(&spec.scene);

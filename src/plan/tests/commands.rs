@@ -307,7 +307,7 @@ fn weird_layer_names_are_single_argv_items() {
     .unwrap()[0];
     assert_eq!(&c.args[..2], &sv(&["-rl", WEIRD]));
     let mut b = JobSpec::new("/p/my shot.blend");
-    b.frames = Some("1".into());
+    b.frames = Some("1".parse().unwrap());
     let c = &command_for(
         &b,
         &t,
@@ -581,7 +581,7 @@ fn blender_command_renders_the_example_for_real() {
     let out = tempfile::tempdir().unwrap();
     let mut s = JobSpec::new(root.join("examples/shot.blend"));
     s.layers = vec!["fx".into()];
-    s.frames = Some("1-3".into());
+    s.frames = Some("1-3".parse().unwrap());
     let tasks = plan_tasks(&s, None, 1, out.path()).unwrap();
     assert_eq!(tasks.len(), 1);
     let t = &tasks[0];

@@ -10,9 +10,6 @@ impl State {
                 spec.scene.display()
             )));
         }
-        if let Some(f) = &spec.frames {
-            FrameSet::parse(f)?;
-        }
         if let Some(a) = spec.after {
             if !self.jobs.contains_key(&a) {
                 return Err(crate::Error::NotFound(format!(
