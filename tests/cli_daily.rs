@@ -3,73 +3,24 @@
 //! BRM_HOME, so its own agent.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const BRM: &str = env!("CARGO_BIN_EXE_brm");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+mod common;
+use common::{scene, Env, ROOT};
 
-struct Env {
-    home: tempfile::TempDir,
-    vars: Vec<(String, String)>,
+/// What these tests ask of an `Env` beyond the shared harness.
+trait Daily {
+    fn status(&self, id: u64) -> Value;
+    fn wait_final(&self, id: u64) -> Value;
+    fn wait_until(&self, id: u64, what: &str, f: impl Fn(&Value) -> bool) -> Value;
+    fn out(&self) -> PathBuf;
+    fn cube(&self, frames: &str, extra: &[&str]) -> u64;
 }
 
-impl Env {
-    fn new(extra: &[(&str, &str)]) -> Env {
-        let home = tempfile::tempdir().unwrap();
-        let mut vars: Vec<(String, String)> = vec![
-            ("BRM_HOME".into(), home.path().display().to_string()),
-            ("BRM_AGENT".into(), BRM.into()),
-            ("BRM_MAYA_ROOTS".into(), format!("{ROOT}/tests/fakes")),
-            ("BRM_NO_NVML".into(), "1".into()),
-            (
-                "BRM_NVIDIA_SMI".into(),
-                home.path().join("no-nvidia-smi").display().to_string(),
-            ),
-            ("BRM_AGENT_IDLE_S".into(), "60".into()),
-            ("BRM_TICK_MS".into(), "10".into()),
-            ("MAYA_LOCATION".into(), String::new()),
-            ("BRM_NOTIFY".into(), "0".into()),
-        ];
-        for (k, v) in extra {
-            vars.retain(|(ek, _)| ek != k);
-            vars.push((k.to_string(), v.to_string()));
-        }
-        Env { home, vars }
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(BRM);
-        c.args(args).stdin(Stdio::null());
-        for (k, v) in &self.vars {
-            c.env(k, v);
-        }
-        c
-    }
-
-    fn brm(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.brm(args);
-        assert!(
-            o.status.success(),
-            "brm {args:?} failed ({:?}):\n{}\n{}",
-            o.status,
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.ok(args);
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
-    }
-
+impl Daily for Env {
     fn status(&self, id: u64) -> Value {
         self.json(&["status", &id.to_string(), "--json"])
     }
@@ -102,7 +53,7 @@ impl Env {
     }
 
     fn out(&self) -> PathBuf {
-        self.home.path().join("out")
+        self.dir.path().join("out")
     }
 
     /// Submit the fake-Maya cube scene on the CPU slot with `extra` flags; returns the id.
@@ -124,21 +75,6 @@ impl Env {
         args.extend_from_slice(extra);
         self.json(&args)["id"].as_u64().unwrap()
     }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        let _ = self.brm(&["agent", "stop"]);
-    }
-}
-
-fn scene(name: &str) -> String {
-    let p = format!("{ROOT}/../shared/testdata/maya/{name}");
-    assert!(
-        Path::new(&p).is_file(),
-        "test scene {p} is missing: the shared test data must sit beside the repository"
-    );
-    p
 }
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -164,7 +100,7 @@ fn lines(s: &str) -> Vec<&str> {
 
 #[test]
 fn every_command_exits_quietly_when_its_reader_goes_away() {
-    let env = Env::new(&[]);
+    let env = Env::home(&[]);
     let id = env.cube("1-20", &[]);
     assert_eq!(env.wait_final(id)["state"], "done");
     let ids = id.to_string();
@@ -196,21 +132,21 @@ fn every_command_exits_quietly_when_its_reader_goes_away() {
 
 #[test]
 fn a_paused_job_reads_paused_everywhere_and_resumes_to_done() {
-    let env = Env::new(&[("BRM_FAKE_FRAME_SECONDS", "0.4")]);
+    let env = Env::home(&[("BRM_FAKE_FRAME_SECONDS", "0.4")]);
     let id = env.cube("1-6", &["--chunk", "2"]);
     let ids = id.to_string();
     env.wait_until(id, "a running task", |v| v["state"] == "running");
-    let said = env.ok(&["pause", &ids]);
+    let said = env.brm_ok(&["pause", &ids]);
     assert_eq!(said.trim(), format!("job {id} paused"));
     // The task already rendering goes on, the job reads paused (not "running").
     let v = env.status(id);
     assert_eq!(v["state"], "paused", "{v:#}");
-    let text = env.ok(&["status", &ids]);
+    let text = env.brm_ok(&["status", &ids]);
     assert!(
         text.starts_with(&format!("job {id} 'cube__cube': paused")),
         "{text}"
     );
-    let table = env.ok(&["jobs"]);
+    let table = env.brm_ok(&["jobs"]);
     assert!(table.contains(" paused "), "{table}");
     // Once the running task ended, nothing new starts.
     env.wait_until(id, "the running task to end", |v| v["tasks_running"] == 0);
@@ -221,7 +157,7 @@ fn a_paused_job_reads_paused_everywhere_and_resumes_to_done() {
     assert!(v["frames_done"].as_u64().unwrap() < 6, "{v:#}");
     assert!(v["eta_s"].is_null(), "no ETA while paused: {v:#}");
     assert_eq!(
-        env.ok(&["resume", &ids]).trim(),
+        env.brm_ok(&["resume", &ids]).trim(),
         format!("job {id} running")
     );
     assert_eq!(env.wait_final(id)["state"], "done");
@@ -231,7 +167,7 @@ fn a_paused_job_reads_paused_everywhere_and_resumes_to_done() {
 
 #[test]
 fn status_shows_times_eta_missing_frames_outputs_and_task_counts_that_agree() {
-    let env = Env::new(&[("BRM_FAKE_FRAME_SECONDS", "0.5")]);
+    let env = Env::home(&[("BRM_FAKE_FRAME_SECONDS", "0.5")]);
     let id = env.cube("1-12", &["--chunk", "6"]);
     let ids = id.to_string();
     // While it runs: task counts add up to the job's (reported frames included), and an ETA
@@ -249,7 +185,7 @@ fn status_shows_times_eta_missing_frames_outputs_and_task_counts_that_agree() {
         .as_u64()
         .expect("an ETA once frames were measured");
     assert!(eta > 0 && eta < 60, "{v:#}");
-    let text = env.ok(&["status", &ids]);
+    let text = env.brm_ok(&["status", &ids]);
     let l = lines(&text);
     assert!(l[1].contains(", ETA "), "{text}");
     assert!(!l[1].contains("unknown"), "{text}");
@@ -259,12 +195,12 @@ fn status_shows_times_eta_missing_frames_outputs_and_task_counts_that_agree() {
         text.contains("  ETA "),
         "running task shows its ETA: {text}"
     );
-    let table = env.ok(&["jobs"]);
+    let table = env.brm_ok(&["jobs"]);
     assert!(table.lines().all(|l| l == l.trim_end()), "{table:?}");
     let done = env.wait_final(id);
     assert_eq!(done["state"], "done");
     assert_eq!(done["eta_s"], 0);
-    let text = env.ok(&["status", &ids]);
+    let text = env.brm_ok(&["status", &ids]);
     for want in [
         "submitted ",
         ", started ",
@@ -287,11 +223,11 @@ fn status_shows_times_eta_missing_frames_outputs_and_task_counts_that_agree() {
 
 #[test]
 fn a_failed_job_lists_its_missing_frames_compactly() {
-    let env = Env::new(&[("BRM_FAKE_FAIL", "crash-after:3")]);
+    let env = Env::home(&[("BRM_FAKE_FAIL", "crash-after:3")]);
     let id = env.cube("1-10", &["--retries", "0"]);
     let v = env.wait_final(id);
     assert_eq!(v["state"], "failed", "{v:#}");
-    let text = env.ok(&["status", &id.to_string()]);
+    let text = env.brm_ok(&["status", &id.to_string()]);
     assert!(text.contains("  missing:  4-10"), "{text}");
     assert!(text.contains(", took "), "{text}");
 }
@@ -300,36 +236,36 @@ fn a_failed_job_lists_its_missing_frames_compactly() {
 
 #[test]
 fn log_notes_tail_and_task_filter_the_flood() {
-    let env = Env::new(&[]);
+    let env = Env::home(&[]);
     let id = env.cube("1-4", &["--chunk", "2"]);
     assert_eq!(env.wait_final(id)["state"], "done");
     let ids = id.to_string();
-    let all = env.ok(&["log", &ids]);
-    let notes = env.ok(&["log", &ids, "--notes"]);
+    let all = env.brm_ok(&["log", &ids]);
+    let notes = env.brm_ok(&["log", &ids, "--notes"]);
     assert!(!notes.is_empty());
     assert!(notes.lines().all(|l| l.starts_with("[brm] ")), "{notes}");
     assert!(all.lines().count() > notes.lines().count());
-    let tail = env.ok(&["log", &ids, "--tail", "3"]);
+    let tail = env.brm_ok(&["log", &ids, "--tail", "3"]);
     let last3: Vec<&str> = all.lines().rev().take(3).collect::<Vec<_>>();
     assert_eq!(
         tail.lines().collect::<Vec<_>>(),
         last3.into_iter().rev().collect::<Vec<_>>()
     );
     assert_eq!(
-        env.ok(&["log", &ids, "--tail", "2", "--notes"])
+        env.brm_ok(&["log", &ids, "--tail", "2", "--notes"])
             .lines()
             .count(),
         2
     );
-    assert_eq!(env.ok(&["log", &ids, "--tail", "0"]), "");
-    let t0 = env.ok(&["log", &ids, "--task", "0"]);
-    let t1 = env.ok(&["log", &ids, "--task", "1"]);
+    assert_eq!(env.brm_ok(&["log", &ids, "--tail", "0"]), "");
+    let t0 = env.brm_ok(&["log", &ids, "--task", "0"]);
+    let t1 = env.brm_ok(&["log", &ids, "--task", "1"]);
     assert!(t0.contains(".0001.") && !t0.contains(".0003."), "{t0}");
     assert!(t1.contains(".0003.") && !t1.contains(".0001."), "{t1}");
-    let t1n = env.ok(&["log", &ids, "--task", "1", "--notes"]);
+    let t1n = env.brm_ok(&["log", &ids, "--task", "1", "--notes"]);
     assert!(!t1n.is_empty() && t1n.lines().all(|l| l.starts_with("[brm] ")));
     // --follow on a finished job prints it all and ends.
-    assert_eq!(env.ok(&["log", &ids, "--follow"]), all);
+    assert_eq!(env.brm_ok(&["log", &ids, "--follow"]), all);
     let o = env.brm(&["log", "999"]);
     assert_eq!(o.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no job 999"));
@@ -339,8 +275,8 @@ fn log_notes_tail_and_task_filter_the_flood() {
 
 #[test]
 fn without_output_a_scene_in_a_maya_project_renders_into_its_images_folder() {
-    let env = Env::new(&[]);
-    let proj = env.home.path().join("proj");
+    let env = Env::home(&[]);
+    let proj = env.dir.path().join("proj");
     std::fs::create_dir_all(proj.join("scenes")).unwrap();
     std::fs::write(
         proj.join("workspace.mel"),
@@ -380,7 +316,7 @@ fn without_output_a_scene_in_a_maya_project_renders_into_its_images_folder() {
 
 #[test]
 fn every_json_flag_and_job_argument_has_help() {
-    let env = Env::new(&[]);
+    let env = Env::home(&[]);
     for sub in [
         "info",
         "frames",
@@ -398,7 +334,7 @@ fn every_json_flag_and_job_argument_has_help() {
     ] {
         let mut args: Vec<&str> = sub.split(' ').collect();
         args.push("-h"); // short help: one line per entry, so an empty one stands alone
-        let help = env.ok(&args);
+        let help = env.brm_ok(&args);
         // An entry alone on its line must be followed by its description (clap puts help on
         // the next line when the terminal is narrow); an empty entry is followed by the next
         // entry or nothing.
@@ -418,10 +354,10 @@ fn every_json_flag_and_job_argument_has_help() {
 
 #[test]
 fn the_jobs_table_has_dates_and_no_trailing_spaces() {
-    let env = Env::new(&[]);
+    let env = Env::home(&[]);
     let id = env.cube("1", &[]);
     env.wait_final(id);
-    let t = env.ok(&["jobs"]);
+    let t = env.brm_ok(&["jobs"]);
     let l = lines(&t);
     assert!(l[0].starts_with("   ID  STATE"), "{t}");
     assert!(l.iter().all(|x| *x == x.trim_end()), "{t:?}");
@@ -435,17 +371,17 @@ fn the_jobs_table_has_dates_and_no_trailing_spaces() {
 
 #[test]
 fn agent_status_describes_slots_in_words() {
-    let env = Env::new(&[("BRM_FAKE_FRAME_SECONDS", "0.5")]);
+    let env = Env::home(&[("BRM_FAKE_FRAME_SECONDS", "0.5")]);
     let id = env.cube("1-4", &[]);
     env.wait_until(id, "running", |v| v["tasks_running"] == 1);
-    let s = env.ok(&["agent", "status"]);
+    let s = env.brm_ok(&["agent", "status"]);
     assert!(!s.contains('{'), "raw JSON in {s}");
     assert!(
         s.lines()
             .any(|l| l.contains(&format!("job {id} task 0 (render, pid "))),
         "{s}"
     );
-    env.ok(&["cancel", &id.to_string(), "--grace-ms", "100"]);
+    env.brm_ok(&["cancel", &id.to_string(), "--grace-ms", "100"]);
 }
 
 // ---------------------------------------------------------------- item 8: the artist's file
@@ -454,7 +390,7 @@ fn agent_status_describes_slots_in_words() {
 fn a_refused_submit_names_the_artists_file_and_leaves_no_snapshot() {
     let snaps = tempfile::tempdir().unwrap();
     let snapdir = snaps.path().join("snapshots");
-    let env = Env::new(&[("BRM_SNAPSHOT_DIR", snapdir.to_str().unwrap())]);
+    let env = Env::home(&[("BRM_SNAPSHOT_DIR", snapdir.to_str().unwrap())]);
     let sc = scene("layers__layers.ma");
     let o = env.brm(&[
         "render", &sc, "--layer", "nope", "--gpu", "cpu", "--frames", "1",
@@ -471,14 +407,14 @@ fn a_refused_submit_names_the_artists_file_and_leaves_no_snapshot() {
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
     assert!(left.is_empty(), "snapshots left behind: {left:?}");
-    assert!(env.ok(&["jobs"]).contains("no jobs"));
+    assert!(env.brm_ok(&["jobs"]).contains("no jobs"));
 }
 
 // ---------------------------------------------------------------- item 11: forget, prune
 
 #[test]
 fn forget_and_prune_remove_finished_jobs_and_logs_but_never_frames_or_live_jobs() {
-    let env = Env::new(&[("BRM_FAKE_FRAME_SECONDS", "0.3")]);
+    let env = Env::home(&[("BRM_FAKE_FRAME_SECONDS", "0.3")]);
     let a = env.cube("1-2", &["--name", "a"]);
     let b = env.cube("3-4", &["--name", "b"]);
     assert_eq!(env.wait_final(a)["state"], "done");
@@ -490,7 +426,7 @@ fn forget_and_prune_remove_finished_jobs_and_logs_but_never_frames_or_live_jobs(
     let o = env.brm(&["forget", &live.to_string()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("brm cancel"));
-    let said = env.ok(&["forget", &a.to_string()]);
+    let said = env.brm_ok(&["forget", &a.to_string()]);
     assert!(said.contains(&format!("job {a} forgotten")), "{said}");
     assert!(!Path::new(&log_a).exists(), "the log stays: {log_a}");
     assert_eq!(env.brm(&["status", &a.to_string()]).status.code(), Some(3));
@@ -521,23 +457,23 @@ fn forget_and_prune_remove_finished_jobs_and_logs_but_never_frames_or_live_jobs(
         .map(|j| j["id"].as_u64().unwrap())
         .collect();
     assert_eq!(left, vec![live]);
-    env.ok(&["cancel", &live.to_string(), "--grace-ms", "100"]);
+    env.brm_ok(&["cancel", &live.to_string(), "--grace-ms", "100"]);
 }
 
 #[test]
 fn the_agent_forgets_finished_jobs_past_the_retention_when_it_starts() {
     // 0.00002 days = 1.7 s.
-    let env = Env::new(&[("BRM_JOB_RETENTION_DAYS", "0.00002")]);
+    let env = Env::home(&[("BRM_JOB_RETENTION_DAYS", "0.00002")]);
     let id = env.cube("1", &[]);
     assert_eq!(env.wait_final(id)["state"], "done");
-    env.ok(&["agent", "stop"]);
+    env.brm_ok(&["agent", "stop"]);
     std::thread::sleep(Duration::from_millis(2500));
-    assert!(env.ok(&["jobs"]).contains("no jobs"));
+    assert!(env.brm_ok(&["jobs"]).contains("no jobs"));
     // 0 keeps jobs forever.
-    let keep = Env::new(&[("BRM_JOB_RETENTION_DAYS", "0")]);
+    let keep = Env::home(&[("BRM_JOB_RETENTION_DAYS", "0")]);
     let id = keep.cube("1", &[]);
     keep.wait_final(id);
-    keep.ok(&["agent", "stop"]);
+    keep.brm_ok(&["agent", "stop"]);
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(keep.json(&["jobs", "--json"]).as_array().unwrap().len(), 1);
 }
@@ -546,7 +482,7 @@ fn the_agent_forgets_finished_jobs_past_the_retention_when_it_starts() {
 
 #[test]
 fn text_fixes_step_hint_saved_by_and_blender_layer_wording() {
-    let env = Env::new(&[]);
+    let env = Env::home(&[]);
     let o = env.brm(&["frames", "5-1x-2"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2));
@@ -557,7 +493,7 @@ fn text_fixes_step_hint_saved_by_and_blender_layer_wording() {
     assert!(!err.contains("swap"), "{err}");
     let err = String::from_utf8_lossy(&env.brm(&["frames", "1-5x-3"]).stderr).into_owned();
     assert!(err.contains("swap the ends: 5-1x3"), "{err}");
-    let insp = env.ok(&["scene", "inspect", &scene("adaptor__maya-test.ma")]);
+    let insp = env.brm_ok(&["scene", "inspect", &scene("adaptor__maya-test.ma")]);
     assert!(
         insp.contains("Saved by      Maya 2018 (file version 2018ff09)"),
         "{insp}"
@@ -586,7 +522,7 @@ fn a_blend_job_names_its_layers_in_words() {
     if !blender_present() {
         return;
     }
-    let env = Env::new(&[]);
+    let env = Env::home(&[]);
     let out = env.out();
     let o = env.brm(&[
         "render",
@@ -610,7 +546,7 @@ fn a_blend_job_names_its_layers_in_words() {
     assert!(text.contains("task 1 layer fx: done"), "{text}");
     let v = env.json(&["jobs", "--json"]);
     let id = v[0]["id"].as_u64().unwrap().to_string();
-    let notes = env.ok(&["log", &id, "--notes"]);
+    let notes = env.brm_ok(&["log", &id, "--notes"]);
     assert!(
         notes.contains("task 0 (layer 'beauty', frames 1)"),
         "{notes}"
@@ -622,8 +558,8 @@ fn a_blend_job_names_its_layers_in_words() {
 
 #[test]
 fn a_machine_wide_warning_is_said_once_and_short_with_detail_in_json_and_verbose() {
-    let env = Env::new(&[]);
-    let info = env.ok(&["info"]);
+    let env = Env::home(&[]);
+    let info = env.brm_ok(&["info"]);
     let full = env.json(&["info", "--json"])["gpu_reason"]
         .as_str()
         .unwrap()
@@ -634,7 +570,7 @@ fn a_machine_wide_warning_is_said_once_and_short_with_detail_in_json_and_verbose
         !none[0].contains(&full) && !none[0].contains("os error"),
         "{info}"
     );
-    assert!(env.ok(&["info", "-v"]).contains(&full), "{full}");
+    assert!(env.brm_ok(&["info", "-v"]).contains(&full), "{full}");
     let (sc, out) = (scene("cube__cube.ma"), env.out());
     let id = env.json(&[
         "render",
@@ -650,14 +586,14 @@ fn a_machine_wide_warning_is_said_once_and_short_with_detail_in_json_and_verbose
         .as_u64()
         .unwrap();
     env.wait_final(id);
-    let text = env.ok(&["status", &id.to_string()]);
+    let text = env.brm_ok(&["status", &id.to_string()]);
     let warn: Vec<&str> = text
         .lines()
         .filter(|l| l.contains("no NVIDIA GPU"))
         .collect();
     assert_eq!(warn.len(), 1, "{text}");
     assert!(warn[0].len() <= 100 && !warn[0].contains(&full), "{text}");
-    let notes = env.ok(&["log", &id.to_string(), "--notes"]);
+    let notes = env.brm_ok(&["log", &id.to_string(), "--notes"]);
     assert_eq!(notes.matches("no NVIDIA GPU").count(), 1, "{notes}");
 }
 
@@ -670,7 +606,7 @@ fn a_blend_is_inspected_by_blender_and_an_unknown_view_layer_is_refused_at_submi
     }
     let snaps = tempfile::tempdir().unwrap();
     let snapdir = snaps.path().join("snapshots");
-    let env = Env::new(&[("BRM_SNAPSHOT_DIR", snapdir.to_str().unwrap())]);
+    let env = Env::home(&[("BRM_SNAPSHOT_DIR", snapdir.to_str().unwrap())]);
     let shot = format!("{ROOT}/examples/shot.blend");
     let v = env.json(&["scene", "inspect", &shot, "--json"]);
     assert_eq!(v["renderer"], "cycles", "{v:#}");
@@ -683,7 +619,7 @@ fn a_blend_is_inspected_by_blender_and_an_unknown_view_layer_is_refused_at_submi
         .map(|l| l["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, vec!["beauty", "fx"], "{v:#}");
-    let text = env.ok(&["scene", "inspect", &shot]);
+    let text = env.brm_ok(&["scene", "inspect", &shot]);
     assert!(
         text.contains("Renderer      cycles") && text.contains("Frames        1-24"),
         "{text}"
@@ -704,7 +640,7 @@ fn a_blend_is_inspected_by_blender_and_an_unknown_view_layer_is_refused_at_submi
     assert!(std::fs::read_dir(&snapdir)
         .map(|d| d.count() == 0)
         .unwrap_or(true));
-    assert!(env.ok(&["jobs"]).contains("no jobs"));
+    assert!(env.brm_ok(&["jobs"]).contains("no jobs"));
 }
 
 // ---------------------------------------------------------------- item 12: notifications
@@ -801,7 +737,7 @@ fn a_job_that_ends_sends_a_desktop_notification_unless_turned_off() {
     let Some(bus) = SessionBus::start() else {
         return;
     };
-    let env = Env::new(&[
+    let env = Env::home(&[
         ("BRM_NOTIFY", "1"),
         ("DBUS_SESSION_BUS_ADDRESS", &bus.address),
     ]);
@@ -812,7 +748,7 @@ fn a_job_that_ends_sends_a_desktop_notification_unless_turned_off() {
     assert!(seen.contains("string \"2/2 frames in "), "{seen}");
     assert!(seen.contains("uint32 0"), "{seen}");
     // A failure is critical (urgency 2) and says what is missing.
-    let failing = Env::new(&[
+    let failing = Env::home(&[
         ("BRM_NOTIFY", "1"),
         ("DBUS_SESSION_BUS_ADDRESS", &bus.address),
         ("BRM_FAKE_FAIL", "crash-after:1"),

@@ -5,78 +5,38 @@
 //! tests/fakes; processes, sockets and SQLite are real.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const BRM: &str = env!("CARGO_BIN_EXE_brm");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+mod common;
+use common::{scene, Env};
 
-struct Env {
-    home: tempfile::TempDir,
-    vars: Vec<(String, String)>,
+/// This suite's `Env`: brm's home in `brm/` beside the `config` folder the unit is written
+/// to (`XDG_CONFIG_HOME`), as in a real home folder.
+fn service_env(extra: &[(&str, &str)]) -> Env {
+    let mut e = Env::bare(tempfile::tempdir().unwrap());
+    let h = e.dir.path().to_path_buf();
+    e.set("BRM_HOME", &h.join("brm").display().to_string());
+    e.set("XDG_CONFIG_HOME", &h.join("config").display().to_string());
+    for (k, v) in extra {
+        e.set(k, v);
+    }
+    e
 }
 
-impl Env {
-    fn new(extra: &[(&str, &str)]) -> Env {
-        let home = tempfile::tempdir().unwrap();
-        let h = home.path();
-        let mut vars: Vec<(String, String)> = vec![
-            ("BRM_HOME".into(), h.join("brm").display().to_string()),
-            ("BRM_AGENT".into(), BRM.into()),
-            ("BRM_MAYA_ROOTS".into(), format!("{ROOT}/tests/fakes")),
-            ("BRM_NO_NVML".into(), "1".into()),
-            (
-                "BRM_NVIDIA_SMI".into(),
-                h.join("no-nvidia-smi").display().to_string(),
-            ),
-            (
-                "BRM_FAKE_RECORD".into(),
-                h.join("record.jsonl").display().to_string(),
-            ),
-            ("BRM_AGENT_IDLE_S".into(), "60".into()),
-            ("BRM_TICK_MS".into(), "10".into()),
-            ("MAYA_LOCATION".into(), String::new()),
-            (
-                "XDG_CONFIG_HOME".into(),
-                h.join("config").display().to_string(),
-            ),
-        ];
-        for (k, v) in extra {
-            vars.retain(|(ek, _)| ek != k);
-            vars.push((k.to_string(), v.to_string()));
-        }
-        Env { home, vars }
-    }
+/// What these tests ask of an `Env` beyond the shared harness.
+trait Service {
+    fn config(&self) -> PathBuf;
+    fn unit(&self) -> PathBuf;
+    fn records(&self) -> Vec<Value>;
+    fn cube_chunked(&self, frames: &str, out: &Path, chunk: &str) -> u64;
+}
 
-    fn brm(&self, args: &[&str]) -> Output {
-        let mut c = Command::new(BRM);
-        c.args(args).stdin(Stdio::null());
-        for (k, v) in &self.vars {
-            c.env(k, v);
-        }
-        c.output().unwrap()
-    }
-
-    fn brm_ok(&self, args: &[&str]) -> String {
-        let o = self.brm(args);
-        assert!(
-            o.status.success(),
-            "brm {args:?} failed ({:?}):\n{}\n{}",
-            o.status,
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.brm_ok(args)).unwrap()
-    }
-
+impl Service for Env {
     fn config(&self) -> PathBuf {
-        self.home.path().join("config")
+        self.dir.path().join("config")
     }
 
     fn unit(&self) -> PathBuf {
@@ -84,19 +44,15 @@ impl Env {
     }
 
     fn records(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.home.path().join("record.jsonl"))
+        std::fs::read_to_string(self.dir.path().join("record.jsonl"))
             .unwrap_or_default()
             .lines()
             .filter_map(|l| serde_json::from_str(l).ok())
             .collect()
     }
 
-    fn cube_job(&self, frames: &str, out: &Path, chunk: &str) -> u64 {
-        let scene = format!("{ROOT}/../shared/testdata/maya/cube__cube.ma");
-        assert!(
-            Path::new(&scene).is_file(),
-            "shared test scene {scene} missing"
-        );
+    fn cube_chunked(&self, frames: &str, out: &Path, chunk: &str) -> u64 {
+        let scene = scene("cube__cube.ma");
         let v = self.json(&[
             "render",
             &scene,
@@ -113,24 +69,6 @@ impl Env {
             "--json",
         ]);
         v["id"].as_u64().unwrap()
-    }
-
-    fn wait_done(&self, id: u64, timeout: Duration) -> Value {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let v = self.json(&["status", &id.to_string(), "--json"]);
-            let st = v["state"].as_str().unwrap().to_string();
-            if ["done", "failed", "cancelled"].contains(&st.as_str()) || Instant::now() > deadline {
-                return v;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        let _ = self.brm(&["agent", "stop"]);
     }
 }
 
@@ -214,7 +152,7 @@ fn frames_on_disk(out: &Path) -> Vec<i64> {
 
 #[test]
 fn install_writes_an_enabled_unit_that_systemd_analyze_verifies_and_uninstall_removes_it() {
-    let env = Env::new(&[]);
+    let env = service_env(&[]);
     std::fs::create_dir_all(env.config()).unwrap();
     let out = env.brm_ok(&["agent", "install-service", "--no-start"]);
     assert!(out.contains("brm-agent.service"), "{out}");
@@ -225,7 +163,7 @@ fn install_writes_an_enabled_unit_that_systemd_analyze_verifies_and_uninstall_re
     );
     let unit = std::fs::read_to_string(env.unit()).unwrap();
     let (exec, vars) = parse_unit(&unit);
-    let brm = Path::new(BRM).canonicalize().unwrap();
+    let brm = Path::new(&common::brm_bin()).canonicalize().unwrap();
     assert_eq!(exec, [brm.to_str().unwrap(), "agent", "serve"], "{unit}");
     assert!(unit.contains("KillMode=process"), "{unit}");
     assert!(unit.contains("WantedBy=default.target"), "{unit}");
@@ -289,12 +227,12 @@ fn install_writes_an_enabled_unit_that_systemd_analyze_verifies_and_uninstall_re
 
 #[test]
 fn after_a_simulated_reboot_the_units_start_command_resumes_the_queue() {
-    let env = Env::new(&[("BRM_FAKE_FRAME_SECONDS", "0.4")]);
+    let env = service_env(&[("BRM_FAKE_FRAME_SECONDS", "0.4")]);
     env.brm_ok(&["agent", "install-service", "--no-start"]);
-    let (out_a, out_b) = (env.home.path().join("out-a"), env.home.path().join("out-b"));
+    let (out_a, out_b) = (env.dir.path().join("out-a"), env.dir.path().join("out-b"));
     // One CPU slot: A runs (one chunk of 8 frames), B waits in the queue.
-    let a = env.cube_job("1-8", &out_a, "8");
-    let b = env.cube_job("1-3", &out_b, "3");
+    let a = env.cube_chunked("1-8", &out_a, "8");
+    let b = env.cube_chunked("1-3", &out_b, "3");
     let deadline = Instant::now() + Duration::from_secs(60);
     let first = loop {
         let recs = env.records();
@@ -333,12 +271,12 @@ fn after_a_simulated_reboot_the_units_start_command_resumes_the_queue() {
     // (and its own minimal one: HOME, PATH), not the artist's shell.
     let unit = std::fs::read_to_string(env.unit()).unwrap();
     let (exec, vars) = parse_unit(&unit);
-    let log = std::fs::File::create(env.home.path().join("unit.log")).unwrap();
+    let log = std::fs::File::create(env.dir.path().join("unit.log")).unwrap();
     let mut agent_cmd = Command::new(&exec[0]);
     agent_cmd
         .args(&exec[1..])
         .env_clear()
-        .env("HOME", env.home.path())
+        .env("HOME", env.dir.path())
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
         .envs(vars)
         .stdin(Stdio::null())
@@ -346,9 +284,9 @@ fn after_a_simulated_reboot_the_units_start_command_resumes_the_queue() {
         .stderr(log);
     let mut served = agent_cmd.spawn().unwrap();
 
-    let va = env.wait_done(a, Duration::from_secs(90));
-    let vb = env.wait_done(b, Duration::from_secs(90));
-    let unit_log = std::fs::read_to_string(env.home.path().join("unit.log")).unwrap_or_default();
+    let va = env.wait_end(a, Duration::from_secs(90));
+    let vb = env.wait_end(b, Duration::from_secs(90));
+    let unit_log = std::fs::read_to_string(env.dir.path().join("unit.log")).unwrap_or_default();
     assert_eq!(va["state"], "done", "{va:#}\nagent log:\n{unit_log}");
     assert_eq!(vb["state"], "done", "{vb:#}\nagent log:\n{unit_log}");
     assert_eq!(frames_on_disk(&out_a), (1..=8).collect::<Vec<_>>());

@@ -52,6 +52,8 @@ impl Env {
         e.set("BRM_AGENT_IDLE_S", "60");
         e.set("BRM_TICK_MS", "10");
         e.set("MAYA_LOCATION", "");
+        // No desktop notifications from test agents; the tests of notifications turn them on.
+        e.set("BRM_NOTIFY", "0");
         e
     }
 
