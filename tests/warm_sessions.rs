@@ -3,66 +3,40 @@
 //! BRM_HOME and agent, and renders on the CPU slot (no GPU here).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const BRM: &str = env!("CARGO_BIN_EXE_brm");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+mod common;
+use common::{Env, ROOT};
 
-struct Env {
-    home: tempfile::TempDir,
-    extra: Vec<(String, String)>,
+/// This suite's `Env`: the shared one, with Blender required and the warm-session settings
+/// at their defaults whatever the developer's shell says.
+fn warm_env(extra: &[(&str, &str)]) -> Env {
+    blender_present();
+    let mut e = Env::home(extra);
+    for k in ["BRM_WARM_SESSIONS", "BRM_WARM_MAX_RSS_MB"] {
+        if !extra.iter().any(|(ek, _)| *ek == k) {
+            e.unset(k);
+        }
+    }
+    e
 }
 
-impl Env {
-    fn new(extra: &[(&str, &str)]) -> Env {
-        blender_present();
-        Env {
-            home: tempfile::tempdir().unwrap(),
-            extra: extra
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        }
-    }
+/// What these tests ask of an `Env` beyond the shared harness.
+trait Warm {
+    fn out(&self, name: &str) -> PathBuf;
+    fn submit(&self, scene: &Path, frames: &str, chunk: &str, out: &str, extra: &[&str]) -> u64;
+    fn wait(&self, id: u64) -> Value;
+    fn notes(&self, id: u64) -> Vec<String>;
+    fn session(&self) -> Value;
+    fn rendering_session_pid(&self) -> i64;
+}
 
-    fn brm(&self, args: &[&str]) -> Output {
-        let h = self.home.path();
-        let mut c = Command::new(BRM);
-        c.args(args)
-            .env("BRM_HOME", h)
-            .env("BRM_AGENT", BRM)
-            .env("BRM_NO_NVML", "1")
-            .env("BRM_NVIDIA_SMI", h.join("no-nvidia-smi"))
-            .env("BRM_AGENT_IDLE_S", "60")
-            .env("BRM_TICK_MS", "10")
-            .env_remove("BRM_WARM_SESSIONS")
-            .env_remove("BRM_WARM_MAX_RSS_MB");
-        for (k, v) in &self.extra {
-            c.env(k, v);
-        }
-        c.output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.brm(args);
-        assert!(
-            o.status.success(),
-            "brm {args:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-
+impl Warm for Env {
     fn out(&self, name: &str) -> PathBuf {
-        self.home.path().join(name)
+        self.dir.path().join(name)
     }
 
     /// Submit `scene` (frames, chunk) and return the job id.
@@ -105,7 +79,7 @@ impl Env {
 
     /// brm's own notes of a job.
     fn notes(&self, id: u64) -> Vec<String> {
-        self.ok(&["log", &id.to_string(), "--json"])
+        self.brm_ok(&["log", &id.to_string(), "--json"])
             .lines()
             .map(|l| serde_json::from_str::<Value>(l).unwrap())
             .filter(|l| l["stream"] == 1)
@@ -128,12 +102,6 @@ impl Env {
             assert!(Instant::now() < deadline, "no session started: {s:#}");
             std::thread::sleep(Duration::from_millis(20));
         }
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        let _ = self.brm(&["agent", "stop"]);
     }
 }
 
@@ -213,7 +181,7 @@ fn wait_gone(pgid: i64) {
 /// different scene ends it and gets its own.
 #[test]
 fn chunks_and_a_resubmit_reuse_one_session_and_another_scene_gets_its_own() {
-    let env = Env::new(&[]);
+    let env = warm_env(&[]);
     let a = env.submit(&shot(), "1-12", "4", "a", &[]);
     let va = env.wait(a);
     assert_eq!(va["state"], "done", "{va:#}");
@@ -251,7 +219,7 @@ fn chunks_and_a_resubmit_reuse_one_session_and_another_scene_gets_its_own() {
     );
 
     // Another scene (different content): the idle session ends, a new one starts.
-    let other = env.home.path().join("other.blend");
+    let other = env.dir.path().join("other.blend");
     let o = Command::new("blender")
         .args(["-b", shot().to_str().unwrap(), "--python-expr"])
         .arg(format!(
@@ -279,7 +247,7 @@ fn chunks_and_a_resubmit_reuse_one_session_and_another_scene_gets_its_own() {
 /// frames render cold; nothing is lost.
 #[test]
 fn a_crashed_session_is_replaced_by_a_cold_render_of_the_remaining_frames() {
-    let env = Env::new(&[]);
+    let env = warm_env(&[]);
     let id = env.submit(&shot(), "1-24", "24", "out", &[]);
     let pid = env.rendering_session_pid();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -316,11 +284,11 @@ fn a_crashed_session_is_replaced_by_a_cold_render_of_the_remaining_frames() {
 /// Cancel kills the session with its group; the job is cancelled, no Blender is left.
 #[test]
 fn cancel_kills_the_session() {
-    let env = Env::new(&[]);
+    let env = warm_env(&[]);
     let id = env.submit(&shot(), "1-24", "24", "out", &[]);
     let pid = env.rendering_session_pid();
     assert!(!group_members(pid).is_empty());
-    env.ok(&["cancel", &id.to_string(), "--grace-ms", "1000"]);
+    env.brm_ok(&["cancel", &id.to_string(), "--grace-ms", "1000"]);
     let v = env.wait(id);
     assert_eq!(v["state"], "cancelled", "{v:#}");
     wait_gone(pid);
@@ -331,7 +299,7 @@ fn cancel_kills_the_session() {
 /// starts a session.
 #[test]
 fn memory_limit_and_cold_opt_out() {
-    let env = Env::new(&[("BRM_WARM_MAX_RSS_MB", "1")]);
+    let env = warm_env(&[("BRM_WARM_MAX_RSS_MB", "1")]);
     let id = env.submit(&shot(), "1-3", "3", "mem", &[]);
     let v = env.wait(id);
     assert_eq!(v["state"], "done", "{v:#}");
@@ -347,7 +315,7 @@ fn memory_limit_and_cold_opt_out() {
         "{notes:#?}"
     );
 
-    let env = Env::new(&[]);
+    let env = warm_env(&[]);
     let id = env.submit(&shot(), "1-4", "2", "cold", &["--cold"]);
     let v = env.wait(id);
     assert_eq!(v["state"], "done", "{v:#}");
@@ -362,16 +330,10 @@ fn memory_limit_and_cold_opt_out() {
     }
 }
 
-fn fake_maya_env(home_extra: &[(&str, &str)]) -> Env {
-    let mut vars: Vec<(&str, &str)> = vec![
-        (
-            "BRM_MAYA_ROOTS",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fakes"),
-        ),
-        ("MAYA_LOCATION", ""),
-    ];
-    vars.extend_from_slice(home_extra);
-    Env::new(&vars)
+/// The fake Maya's sessions: the shared `Env` already points Maya at the fakes
+/// (`BRM_MAYA_ROOTS`, no `MAYA_LOCATION`).
+fn fake_maya_env(extra: &[(&str, &str)]) -> Env {
+    warm_env(extra)
 }
 
 fn cube_scene() -> PathBuf {
@@ -390,9 +352,8 @@ fn cube_scene() -> PathBuf {
 #[test]
 fn mayapy_session_opens_the_scene_once_for_chunks_and_a_resubmit() {
     let mut env = fake_maya_env(&[("BRM_FAKE_LOAD_SECONDS", "1")]);
-    let record = env.home.path().join("record.jsonl");
-    env.extra
-        .push(("BRM_FAKE_RECORD".into(), record.display().to_string()));
+    let record = env.dir.path().join("record.jsonl");
+    env.set("BRM_FAKE_RECORD", &record.display().to_string());
     let a = env.submit(&cube_scene(), "1-9", "3", "a", &["--gpu", "cpu"]);
     let va = env.wait(a);
     assert_eq!(va["state"], "done", "{va:#}");
@@ -427,9 +388,8 @@ fn a_silent_session_is_killed_by_the_watchdog_and_the_chunk_renders_elsewhere() 
         ("BRM_FAKE_FAIL", "silent"),
         ("BRM_FAKE_FAIL_LEVEL", "custom"),
     ]);
-    let marker = env.home.path().join("fail-once");
-    env.extra
-        .push(("BRM_FAKE_FAIL_ONCE".into(), marker.display().to_string()));
+    let marker = env.dir.path().join("fail-once");
+    env.set("BRM_FAKE_FAIL_ONCE", &marker.display().to_string());
     let id = env.submit(
         &cube_scene(),
         "1-3",
@@ -479,8 +439,8 @@ fn pixel(png: &Path) -> (u32, u32, u32) {
 /// naming the file, and the second job's frames show the new colour.
 #[test]
 fn a_changed_texture_ends_the_warm_session_and_renders_new() {
-    let env = Env::new(&[]);
-    let dir = env.home.path().join("proj");
+    let env = warm_env(&[]);
+    let dir = env.dir.path().join("proj");
     std::fs::create_dir_all(dir.join("tex")).unwrap();
     let tex = dir.join("tex/wood.png");
     let scene = dir.join("shot.blend");
@@ -525,10 +485,9 @@ fn a_changed_texture_ends_the_warm_session_and_renders_new() {
 #[test]
 fn a_changed_maya_reference_ends_the_mayapy_session() {
     let mut env = fake_maya_env(&[]);
-    let record = env.home.path().join("record.jsonl");
-    env.extra
-        .push(("BRM_FAKE_RECORD".into(), record.display().to_string()));
-    let dir = env.home.path().join("proj");
+    let record = env.dir.path().join("record.jsonl");
+    env.set("BRM_FAKE_RECORD", &record.display().to_string());
+    let dir = env.dir.path().join("proj");
     std::fs::create_dir_all(&dir).unwrap();
     let reference = dir.join("set.ma");
     std::fs::write(

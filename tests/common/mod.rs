@@ -173,19 +173,39 @@ impl Drop for Env {
     }
 }
 
+/// Wait for `child` at most `limit`, killing it after; `None` when it had to be killed.
+/// Its stdout and stderr (when piped) are read while it runs: a child that writes more than
+/// a pipe holds (`brm log --json` of a long render) would otherwise block forever.
 pub fn wait_limited(mut child: Child, limit: Duration) -> Option<Output> {
+    fn drain(r: Option<impl std::io::Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut buf);
+            }
+            buf
+        })
+    }
+    let (out, err) = (drain(child.stdout.take()), drain(child.stderr.take()));
     let deadline = Instant::now() + limit;
-    loop {
-        if child.try_wait().ok().flatten().is_some() {
-            return child.wait_with_output().ok();
+    let status = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break Some(status);
         }
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            return None;
+            break None;
         }
         std::thread::sleep(Duration::from_millis(20));
-    }
+    };
+    // Killed: the readers are left behind (a grandchild may still hold the pipe open).
+    let status = status?;
+    Some(Output {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    })
 }
 
 pub fn scene(name: &str) -> String {
