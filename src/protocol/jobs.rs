@@ -1,10 +1,11 @@
 //! Job documents of the agent protocol: job and task states and the summaries clients see.
 //! The queue produces them (and stores the states as text); clients read them typed.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Where a job is in its life. Stored as text in SQLite; numbered for the C ABI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JobState {
     Queued,
@@ -61,7 +62,7 @@ impl JobState {
 }
 
 /// Where a task (layer × chunk) is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskState {
     Queued,
@@ -94,7 +95,7 @@ impl TaskState {
 }
 
 /// What `brm jobs` / `brm status` / `brm_job_status` report about a job.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct JobSummary {
     pub id: u64,
     pub name: String,
@@ -143,7 +144,7 @@ pub struct JobSummary {
 }
 
 /// The latest preview of one layer of a job.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct LayerPreview {
     pub layer: String,
     /// The frame it shows (0 when an earlier agent made it).
@@ -155,7 +156,7 @@ pub struct LayerPreview {
 }
 
 /// One task in a job's detail view.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct TaskSummary {
     pub index: u32,
     pub layer: String,
@@ -183,7 +184,7 @@ pub struct TaskSummary {
 }
 
 /// `brm_job_json` / `brm status --json`: the summary plus tasks and frame lists.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct JobDetail {
     #[serde(flatten)]
     pub summary: JobSummary,
@@ -198,7 +199,7 @@ pub struct JobDetail {
 }
 
 /// One line of a job's log as clients receive it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct LogRecord {
     pub seq: u64,
     /// 0 = renderer output (stdout+stderr), 1 = brm's own notes.
@@ -208,7 +209,7 @@ pub struct LogRecord {
 }
 
 /// A page of log lines: `next_seq` is what to pass as `after_seq` next time.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 pub struct LogPage {
     pub lines: Vec<LogRecord>,
     pub next_seq: u64,

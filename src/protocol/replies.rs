@@ -27,12 +27,13 @@
 
 use std::path::PathBuf;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::jobs::JobState;
 
 /// Answer to `hello`: what the client's upgrade check reads (an older agent is restarted).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct HelloReply {
     pub protocol: u32,
@@ -42,51 +43,51 @@ pub struct HelloReply {
 }
 
 /// Answer to `submit`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Submitted {
     pub id: u64,
 }
 
 /// Answer to `wait`, `cancel`, `pause`, `resume`: the job's state afterwards.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StateReply {
     pub state: JobState,
 }
 
 /// Answer to `retry_frames`: how many frames (over all the job's layers) are queued again.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct FramesQueued {
     #[serde(default)]
     pub queued: usize,
 }
 
 /// Answer to `cleanup`: the snapshots removed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Removed {
     #[serde(default)]
     pub removed: Vec<PathBuf>,
 }
 
 /// Answer to `forget` and `prune`: the job ids forgotten (`prunable`: that would be).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Forgotten {
     #[serde(default)]
     pub forgotten: Vec<u64>,
 }
 
 /// Answer to `shutdown`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Stopping {
     pub stopping: bool,
 }
 
 /// Answer to `retry` (nothing to say beyond success).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Done {}
 
 /// Answer to `agent_status`. Every field has a default: the upgrade waiter reads this from
 /// whichever (older) agent runs.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct AgentStatus {
     pub pid: u32,
@@ -99,7 +100,7 @@ pub struct AgentStatus {
 }
 
 /// One render slot of the agent and what runs on it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct SlotStatus {
     pub slot: usize,
@@ -112,7 +113,7 @@ pub struct SlotStatus {
 }
 
 /// A warm session on a slot: one renderer that keeps a scene loaded between chunks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SlotSession {
     pub id: u64,
     pub pid: u32,
@@ -130,7 +131,7 @@ pub struct SlotSession {
 }
 
 /// The attempt on a slot.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct SlotRun {
     pub job: u64,
