@@ -94,6 +94,16 @@ impl TaskState {
     }
 }
 
+/// The version of the job documents ([`JobSummary`], [`JobDetail`]), sent in each as
+/// `"schema"`: bumped when a field changes meaning or goes (fields are only ever added
+/// within a version). Readers outside Rust check it against `schema/brm.schema.json`.
+pub const JOB_SCHEMA: u32 = 1;
+
+/// A document without `"schema"` came from an agent before the field: version 1's shape.
+fn job_schema() -> u32 {
+    JOB_SCHEMA
+}
+
 /// What `brm jobs` / `brm status` / `brm_job_status` report about a job.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct JobSummary {
@@ -141,6 +151,10 @@ pub struct JobSummary {
     /// The full frame the preview shows (for "open in a viewer").
     #[serde(default)]
     pub preview_source: Option<String>,
+    /// The version of this document's shape ([`JOB_SCHEMA`]).
+    #[serde(default = "job_schema")]
+    #[schemars(extend("const" = JOB_SCHEMA))]
+    pub schema: u32,
 }
 
 /// The latest preview of one layer of a job.
@@ -222,4 +236,21 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_documents_carry_their_schema_version_and_older_ones_read_as_1() {
+        let doc = r#"{"id":1,"name":"n","state":"done","priority":50,"scene":"s","source_scene":"s",
+            "output_dir":"o","log_path":"l","submitted_ms":0,"started_ms":0,"finished_ms":0,
+            "frames_total":1,"frames_done":1,"frames_failed":0,"progress":1.0,"tasks_total":1,
+            "tasks_running":0,"tasks_done":1,"tasks_failed":0,"error":null,"warnings":[]}"#;
+        let old: JobSummary = serde_json::from_str(doc).unwrap();
+        assert_eq!(old.schema, JOB_SCHEMA);
+        let v = serde_json::to_value(&old).unwrap();
+        assert_eq!(v["schema"], JOB_SCHEMA);
+    }
 }

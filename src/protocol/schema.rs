@@ -10,7 +10,7 @@ use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::Schema;
 use serde_json::{json, Map, Value};
 
-use super::jobs::{JobDetail, JobState, JobSummary, LogPage, TaskState};
+use super::jobs::{JobDetail, JobState, JobSummary, LogPage, TaskState, JOB_SCHEMA};
 use super::replies::{
     AgentStatus, Done, Forgotten, FramesQueued, HelloReply, Removed, StateReply, Stopping,
     Submitted,
@@ -57,9 +57,12 @@ pub fn document() -> Value {
         "$id": "https://brm.invalid/schema/brm.schema.json",
         "title": "brm agent protocol: replies and job documents",
         "description": "Generated from src/protocol by scripts/gen-schema.sh; do not edit. \
-            `x-brm-protocol` is the agent protocol version (hello); `x-brm-replies` names the \
-            reply of each request op; `$defs` holds the types.",
+            `x-brm-protocol` is the agent protocol version (hello); `x-brm-job-schema` is the \
+            version of the job documents, sent in each JobSummary and JobDetail as `schema` \
+            (fields are only added within a version); `x-brm-replies` names the reply of each \
+            request op; `$defs` holds the types.",
         "x-brm-protocol": PROTOCOL_VERSION,
+        "x-brm-job-schema": JOB_SCHEMA,
         "x-brm-replies": replies,
         "$defs": defs,
     })
