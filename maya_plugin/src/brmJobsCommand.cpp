@@ -1,6 +1,7 @@
 #include "brmJobsCommand.h"
 
 #include "brmClient.h"
+#include "brmJobFields.h"
 #include "brmJson.h"
 #include "brmUtil.h"
 
@@ -17,14 +18,6 @@ const char* const kActiveFlagLong = "-active";
 const char* const kLongFlag = "-lng";
 const char* const kLongFlagLong = "-long";
 const char* const kCmd = "brmJobs";
-
-// A job's state from the JSON: a name ("running") or the brm_job_state number.
-std::string stateOf(const JsonValue& job)
-{
-    const JsonValue& s = job["state"];
-    if (s.isNumber()) return stateName((uint32_t)s.num());
-    return s.text();
-}
 }  // namespace
 
 const MString BrmJobsCommand::commandName("brmJobs");
@@ -60,15 +53,16 @@ MStatus BrmJobsCommand::doIt(const MArgList& args)
         JsonValue doc;
         std::string err;
         if (!parseJson(json.str(), doc, err)) return fail(kCmd, "libbrm returned unreadable JSON (" + err + ")");
-        const JsonValue& jobs = doc.isArray() ? doc : doc["jobs"];
+        // brm_jobs_json: an array of job summaries (the keys of brmJobFields.h).
+        const JsonValue& jobs = doc;
         bool active = db.isFlagSet(kActiveFlag);
         bool longForm = db.isFlagSet(kLongFlag);
         MStringArray out;
         for (size_t i = 0; i < jobs.size(); ++i) {
             const JsonValue& job = jobs[i];
-            std::string id = job["id"].isNull() ? job["job_id"].text() : job["id"].text();
-            std::string state = stateOf(job);
-            if (active && (state == "done" || state == "failed" || state == "cancelled")) continue;
+            std::string id = job["id"].text();
+            std::string state = job["state"].text();
+            if (active && jobStateIsFinal(state)) continue;
             if (longForm) {
                 std::string name = job["name"].text();
                 out.append(toM(id + " " + state + (name.empty() ? "" : " " + name)));

@@ -1,6 +1,7 @@
 #include "brmWatchCommand.h"
 
 #include "brmClient.h"
+#include "brmNotify.h"
 #include "brmUtil.h"
 
 #include <maya/MArgDatabase.h>
@@ -122,9 +123,7 @@ void tick(float, float, void* clientData)
         MGlobal::displayWarning(toM(summary + " (see brmLog, retry with brmRetry)"));
     // Tell the artist in the viewport too (interactive Maya only; BRM_NOTIFY=0 turns it off).
     // The text is digits and fixed words only, so it needs no MEL escaping.
-    const char* notify = std::getenv("BRM_NOTIFY");
-    bool off = notify && (std::string(notify) == "0" || std::string(notify) == "false" || std::string(notify) == "no" ||
-                          std::string(notify) == "off");
+    bool off = notifyOff(std::getenv("BRM_NOTIFY"));
     if (!off && MGlobal::mayaState() == MGlobal::kInteractive)
         MGlobal::executeCommandOnIdle(toM("inViewMessage -amg \"" + summary + "\" -pos topCenter -fade -fst 4000"));
     removeWatch(id);

@@ -16,7 +16,17 @@ per-user agent, which owns the renders. Python 3.7+ (mayapy of Maya 2022 and lat
 """
 
 from . import _native
-from .client import Client, Job, JobState, JobStatus, LogLine, LogReader, Stream
+from .client import (
+    Client,
+    Job,
+    JobState,
+    JobStatus,
+    LogLine,
+    LogReader,
+    Stream,
+    TaskState,
+    TaskStatus,
+)
 from .errors import (
     BrmError,
     BrmIOError,
@@ -62,6 +72,8 @@ __all__ = [
     "Job",
     "JobState",
     "JobStatus",
+    "TaskState",
+    "TaskStatus",
     "LogLine",
     "LogReader",
     "Stream",

@@ -52,6 +52,46 @@ class JobState(str, enum.Enum):
         return self.value
 
 
+class TaskState(str, enum.Enum):
+    """Where a task (one layer's chunk of frames) is."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# The job documents as this reader knows them: the keys it reads and the states. They are
+# the properties and enums of ``schema/brm.schema.json`` (generated from brm's Rust types);
+# tests/schema_readers.rs fails when they differ or when ``from_json`` skips one.
+
+#: Every key of a job summary (``brm_jobs_json``; ``$defs.JobSummary``).
+JOB_FIELDS = (
+    "after", "error", "eta_s", "finished_ms", "frames_done", "frames_failed", "frames_total",
+    "id", "log_path", "name", "output_dir", "output_dirs", "paused_since_ms",
+    "paused_total_ms", "preview", "preview_source", "priority", "progress", "scene", "schema",
+    "source_scene", "started_ms", "state", "submitted_ms", "tasks_done", "tasks_failed",
+    "tasks_running", "tasks_total", "warnings",
+)  # fmt: skip
+#: What a job's detail (``brm_job_json``; ``$defs.JobDetail``) adds to the summary.
+DETAIL_FIELDS = ("files", "frames_done_list", "frames_missing", "layers", "previews", "tasks")
+#: Every key of a task in a job's detail (``$defs.TaskSummary``).
+TASK_FIELDS = (
+    "attempts", "error", "eta_s", "frames", "frames_done", "frames_finished",
+    "frames_reported", "index", "layer", "level", "output_dir", "state", "warm_chunks",
+)  # fmt: skip
+#: The job states, in ``brm_job_state`` order (``$defs.JobState``).
+JOB_STATES = tuple(s.value for s in JobState)
+#: The task states (``$defs.TaskState``).
+TASK_STATES = tuple(s.value for s in TaskState)
+#: The states a job ends in for good (``JobState.is_final``).
+FINAL_STATES = tuple(s.value for s in JobState if s.is_final)
+
+
 _STATE_BY_CODE = {
     0: JobState.QUEUED,
     1: JobState.RUNNING,
@@ -113,6 +153,49 @@ class LogLine:
 
 
 @dataclass(frozen=True)
+class TaskStatus:
+    """One task of a job (one layer's chunk of frames), from :meth:`Job.status`."""
+
+    index: int
+    layer: str
+    state: TaskState
+    #: The method level it renders with ("render", "mayapy-custom", ...).
+    level: str
+    frames: List[int]
+    #: Frames verified on disk.
+    frames_done: List[int]
+    attempts: int
+    output_dir: str
+    error: Optional[str]
+    #: Frames finished, counted as the job counts them (verified plus reported).
+    frames_finished: int = 0
+    #: Frames the renderer reported finished that brm has not verified yet.
+    frames_reported: List[int] = field(default_factory=list)
+    #: Seconds left for this task (``None``: unknown).
+    eta_s: Optional[int] = None
+    #: Attempts that rendered in a warm session.
+    warm_chunks: int = 0
+
+    @classmethod
+    def from_json(cls, d: Dict[str, Any]) -> "TaskStatus":
+        return cls(
+            index=int(d.get("index", 0)),
+            layer=d.get("layer", ""),
+            state=TaskState(d.get("state", "queued")),
+            level=d.get("level", ""),
+            frames=list(d.get("frames") or []),
+            frames_done=list(d.get("frames_done") or []),
+            attempts=int(d.get("attempts", 0)),
+            output_dir=d.get("output_dir", ""),
+            error=d.get("error"),
+            frames_finished=int(d.get("frames_finished", 0)),
+            frames_reported=list(d.get("frames_reported") or []),
+            eta_s=d.get("eta_s"),
+            warm_chunks=int(d.get("warm_chunks", 0)),
+        )
+
+
+@dataclass(frozen=True)
 class JobStatus:
     """A job's status (``brm status JOB --json``). From :meth:`Client.jobs` the per-frame
     lists (``frames_missing``, ``frames_done_list``, ``files``) and ``layers`` are empty;
@@ -157,6 +240,20 @@ class JobStatus:
     previews: Dict[str, str] = field(default_factory=dict)
     #: The job this one waits for (``after=``), if any.
     after: Optional[int] = None
+    #: ``eta`` as the engine sent it: whole seconds, ``None`` while unknown.
+    eta_s: Optional[int] = None
+    #: The distinct output folders of its tasks (one per layer in a Maya project).
+    output_dirs: List[str] = field(default_factory=list)
+    #: Since when the job is paused (Unix ms; 0: not paused), and how long it was paused
+    #: before (ms): its running time excludes both.
+    paused_since_ms: int = 0
+    paused_total_ms: int = 0
+    #: The full frame ``preview`` shows.
+    preview_source: Optional[str] = None
+    #: The tasks (from :meth:`Job.status`; empty from :meth:`Client.jobs`).
+    tasks: List[TaskStatus] = field(default_factory=list)
+    #: The version of the job document's shape (``x-brm-job-schema``).
+    schema: int = 1
     raw: Dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @property
@@ -212,6 +309,13 @@ class JobStatus:
             preview=d.get("preview"),
             previews=dict((p.get("layer", ""), p.get("path", "")) for p in d.get("previews") or []),
             after=d.get("after"),
+            eta_s=d.get("eta_s"),
+            output_dirs=list(d.get("output_dirs") or []),
+            paused_since_ms=int(d.get("paused_since_ms") or 0),
+            paused_total_ms=int(d.get("paused_total_ms") or 0),
+            preview_source=d.get("preview_source"),
+            tasks=[TaskStatus.from_json(t) for t in d.get("tasks") or []],
+            schema=int(d.get("schema") or 1),
             raw=d,
         )
 

@@ -5,8 +5,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
 use crate::error::ErrorKind;
 use crate::ipc::transport::{self, Conn, Listener};
 use crate::paths::Paths;
@@ -336,9 +334,7 @@ fn handle(sh: &Shared, conn: Box<dyn Conn>) -> std::io::Result<()> {
                     )
                 } else {
                     greeted = true;
-                    Response::ok(
-                        json!({"protocol": PROTOCOL_VERSION, "agent": crate::VERSION, "pid": std::process::id()}),
-                    )
+                    typed(Ok(hello_reply()))
                 }
             }
             Ok(_) if !greeted => {
@@ -353,60 +349,75 @@ fn handle(sh: &Shared, conn: Box<dyn Conn>) -> std::io::Result<()> {
     }
 }
 
+/// Every answer is a typed message of `protocol` (jobs or replies), serialized here and only
+/// here (the table of which request gets which type is in [`crate::protocol::replies`]).
+fn typed<T: serde::Serialize>(r: crate::Result<T>) -> Response {
+    match r.and_then(|v| {
+        serde_json::to_value(v).map_err(|x| crate::Error::InvalidArgument(x.to_string()))
+    }) {
+        Ok(v) => Response::ok(v),
+        Err(err) => Response::err(err.kind(), err.to_string()),
+    }
+}
+
+/// This agent's answer to a `hello` it accepts.
+fn hello_reply() -> crate::protocol::replies::HelloReply {
+    crate::protocol::replies::HelloReply {
+        protocol: PROTOCOL_VERSION,
+        agent: crate::VERSION.into(),
+        pid: std::process::id(),
+    }
+}
+
 fn answer(sh: &Shared, req: Request) -> Response {
     use crate::protocol::replies::{
-        AgentStatus, Done, Forgotten, Removed, StateReply, Stopping, Submitted,
+        AgentStatus, Done, Forgotten, FramesQueued, Removed, StateReply, Stopping, Submitted,
     };
     let e = &sh.engine;
-    // Every answer is a typed message of `protocol` (jobs or replies), serialized here.
-    fn to<T: serde::Serialize>(r: crate::Result<T>) -> Response {
-        match r.and_then(|v| {
-            serde_json::to_value(v).map_err(|x| crate::Error::InvalidArgument(x.to_string()))
-        }) {
-            Ok(v) => Response::ok(v),
-            Err(err) => Response::err(err.kind(), err.to_string()),
-        }
-    }
     let state =
         |s: crate::Result<crate::protocol::jobs::JobState>| s.map(|state| StateReply { state });
     match req {
-        Request::Hello { .. } => Response::ok(json!({})),
-        Request::Submit { spec } => to(e.submit(*spec).map(|id| Submitted { id })),
-        Request::Jobs => to(e.jobs()),
-        Request::Job { id } => to(e.detail(id)),
-        Request::Status { id } => to(e.summary(id)),
+        Request::Hello { .. } => typed(Ok(hello_reply())),
+        Request::Submit { spec } => typed(e.submit(*spec).map(|id| Submitted { id })),
+        Request::Jobs => typed(e.jobs()),
+        Request::Job { id } => typed(e.detail(id)),
+        Request::Status { id } => typed(e.summary(id)),
         Request::Logs {
             id,
             after_seq,
             max,
             stream,
             task,
-        } => to(e.logs_of_task(id, after_seq, max.clamp(1, 10_000) as usize, stream, task)),
-        Request::Wait { id, timeout_ms } => to(state(
+        } => typed(e.logs_of_task(id, after_seq, max.clamp(1, 10_000) as usize, stream, task)),
+        Request::Wait { id, timeout_ms } => typed(state(
             e.wait(id, Duration::from_millis(timeout_ms.min(3_600_000))),
         )),
         Request::Cancel { id, grace_ms } => {
-            to(state(e.cancel(id, grace_ms.map(Duration::from_millis))))
+            typed(state(e.cancel(id, grace_ms.map(Duration::from_millis))))
         }
-        Request::Retry { id } => to(e.retry(id).map(|_| Done {})),
-        Request::RetryFrames { id, frames } => to(crate::frames::FrameSet::parse(&frames)
-            .map_err(crate::Error::from)
-            .and_then(|set| e.retry_frames(id, &set))
-            .map(|queued| json!({ "queued": queued }))),
-        Request::SetPriority { id, priority } => to(state(e.set_priority(id, priority))),
-        Request::Pause { id } => to(state(e.set_paused(id, true))),
-        Request::Resume { id } => to(state(e.set_paused(id, false))),
-        Request::Cleanup => to(e.cleanup_snapshots().map(|removed| Removed { removed })),
-        Request::Forget { id } => to(e.forget(id).map(|()| Forgotten {
+        Request::Retry { id } => typed(e.retry(id).map(|_| Done {})),
+        Request::RetryFrames { id, frames } => typed(
+            crate::frames::FrameSet::parse(&frames)
+                .map_err(crate::Error::from)
+                .and_then(|set| e.retry_frames(id, &set))
+                .map(|queued| FramesQueued { queued }),
+        ),
+        Request::SetPriority { id, priority } => typed(state(e.set_priority(id, priority))),
+        Request::Pause { id } => typed(state(e.set_paused(id, true))),
+        Request::Resume { id } => typed(state(e.set_paused(id, false))),
+        Request::Cleanup => typed(e.cleanup_snapshots().map(|removed| Removed { removed })),
+        Request::Forget { id } => typed(e.forget(id).map(|()| Forgotten {
             forgotten: vec![id],
         })),
-        Request::Prune { older_than_s } => to(e
-            .prune(older_than_s.map(Duration::from_secs))
-            .map(|forgotten| Forgotten { forgotten })),
-        Request::Prunable { older_than_s } => to(e
-            .prunable(older_than_s.map(Duration::from_secs))
-            .map(|forgotten| Forgotten { forgotten })),
-        Request::AgentStatus => to(e.slots().map(|slots| AgentStatus {
+        Request::Prune { older_than_s } => typed(
+            e.prune(older_than_s.map(Duration::from_secs))
+                .map(|forgotten| Forgotten { forgotten }),
+        ),
+        Request::Prunable { older_than_s } => typed(
+            e.prunable(older_than_s.map(Duration::from_secs))
+                .map(|forgotten| Forgotten { forgotten }),
+        ),
+        Request::AgentStatus => typed(e.slots().map(|slots| AgentStatus {
             pid: std::process::id(),
             version: crate::VERSION.into(),
             protocol: PROTOCOL_VERSION,
@@ -417,7 +428,7 @@ fn answer(sh: &Shared, req: Request) -> Response {
         })),
         Request::Shutdown => {
             sh.stop.store(true, Ordering::SeqCst);
-            to(Ok(Stopping { stopping: true }))
+            typed(Ok(Stopping { stopping: true }))
         }
     }
 }

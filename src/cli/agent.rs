@@ -91,12 +91,16 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
             })?;
             let st = c.agent_status()?;
             if a.json {
-                outln!("{st}");
+                outln!("{}", serde_json::to_string(&st).unwrap_or_default());
             } else {
                 outln!(
                     "brm agent {} restarted (pid {}); running renders keep going",
-                    st["version"].as_str().unwrap_or("?"),
-                    st["pid"]
+                    if st.version.is_empty() {
+                        "?"
+                    } else {
+                        &st.version
+                    },
+                    st.pid
                 );
             }
             Ok(0)
@@ -115,9 +119,9 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
             let mut c = Client::connect(ClientOptions::default())?;
             let st = c.agent_status()?;
             if a.json {
-                outln!("{st}");
+                outln!("{}", serde_json::to_string(&st).unwrap_or_default());
             } else {
-                outln!("brm agent running (pid {})", st["pid"]);
+                outln!("brm agent running (pid {})", st.pid);
             }
             Ok(0)
         }
@@ -165,7 +169,7 @@ pub fn run(a: AgentArgs) -> brm::Result<i32> {
                 let st = c.agent_status()?;
                 outln!("{}", serde_json::to_string_pretty(&st).unwrap_or_default());
             } else {
-                let st = c.agent()?;
+                let st = c.agent_status()?;
                 outln!(
                     "brm agent {} running, pid {}, up {}",
                     st.version,

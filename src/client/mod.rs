@@ -22,7 +22,10 @@ use crate::ipc::transport::{self, Conn};
 use crate::paths::Paths;
 use crate::plan::JobSpec;
 use crate::protocol::jobs::{JobDetail, JobState, JobSummary, LogPage};
-use crate::protocol::replies::{AgentStatus, Forgotten, Removed, StateReply, Submitted};
+use crate::protocol::replies::{
+    AgentStatus, Done, Forgotten, FramesQueued, HelloReply, Removed, StateReply, Stopping,
+    Submitted,
+};
 use crate::protocol::{kind_from_name, Request, Response, PROTOCOL_VERSION};
 
 pub use error::ClientError;
@@ -120,7 +123,10 @@ impl Client {
         };
         match roundtrip(&mut c, &hello, self.request_timeout()) {
             Ok(Ok(v)) => {
-                upgrade::after_hello(&self.paths, &self.opts, &v);
+                // Only the upgrade check reads it: an answer it cannot read means "no upgrade",
+                // never a failed connection (as before the reply was typed).
+                let hello: HelloReply = decode(v).unwrap_or_default();
+                upgrade::after_hello(&self.paths, &self.opts, &hello);
                 Ok(c)
             }
             Ok(Err(e)) => Err(OpenError::Remote(e)),
@@ -128,9 +134,16 @@ impl Client {
         }
     }
 
+    /// Send a request and decode its answer as `R`, the request's reply type (the table in
+    /// [`crate::protocol::replies`]); the one place an answer is decoded.
+    pub fn call<R: serde::de::DeserializeOwned>(&mut self, req: &Request) -> crate::Result<R> {
+        decode(self.call_raw(req)?)
+    }
+
     /// Send a request; on a broken connection (agent restarted or killed) reconnect — which
-    /// may start a new agent — and send it once more.
-    pub fn call(&mut self, req: &Request) -> crate::Result<Value> {
+    /// may start a new agent — and send it once more. The answer as sent: only the transport
+    /// sees it untyped.
+    fn call_raw(&mut self, req: &Request) -> crate::Result<Value> {
         for attempt in 0..2 {
             self.ensure_connected()?;
             let timeout = self.request_timeout();
@@ -206,15 +219,15 @@ impl Client {
     }
 
     pub fn jobs(&mut self) -> crate::Result<Vec<JobSummary>> {
-        decode(self.call(&Request::Jobs)?)
+        self.call(&Request::Jobs)
     }
 
     pub fn job(&mut self, id: u64) -> crate::Result<JobDetail> {
-        decode(self.call(&Request::Job { id })?)
+        self.call(&Request::Job { id })
     }
 
     pub fn status(&mut self, id: u64) -> crate::Result<JobSummary> {
-        decode(self.call(&Request::Status { id })?)
+        self.call(&Request::Status { id })
     }
 
     pub fn logs(&mut self, id: u64, after_seq: u64, max: u32) -> crate::Result<LogPage> {
@@ -241,13 +254,13 @@ impl Client {
         stream: Option<u32>,
         task: Option<u32>,
     ) -> crate::Result<LogPage> {
-        decode(self.call(&Request::Logs {
+        self.call(&Request::Logs {
             id,
             after_seq,
             max,
             stream,
             task,
-        })?)
+        })
     }
 
     /// Wait for the job to finish; `Timeout` error when it has not within `timeout`.
@@ -256,11 +269,11 @@ impl Client {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let slice = left.min(Duration::from_secs(30));
-            match self.call(&Request::Wait {
+            match self.call::<StateReply>(&Request::Wait {
                 id,
                 timeout_ms: slice.as_millis() as u64,
             }) {
-                Ok(v) => return state_of(&v),
+                Ok(r) => return Ok(r.state),
                 Err(e) if e.kind() == ErrorKind::Timeout && Instant::now() < deadline => continue,
                 Err(e) => return Err(e),
             }
@@ -268,31 +281,30 @@ impl Client {
     }
 
     pub fn cancel(&mut self, id: u64, grace: Option<Duration>) -> crate::Result<JobState> {
-        let v = self.call(&Request::Cancel {
+        self.state_after(&Request::Cancel {
             id,
             grace_ms: grace.map(|g| g.as_millis() as u64),
-        })?;
-        state_of(&v)
+        })
     }
 
     pub fn retry(&mut self, id: u64) -> crate::Result<()> {
-        self.call(&Request::Retry { id }).map(|_| ())
+        self.call::<Done>(&Request::Retry { id }).map(|_| ())
     }
 
     /// Render `frames` (a frame spec) of a finished job again, even those that exist;
     /// returns how many frames (over all its layers) are queued.
     pub fn retry_frames(&mut self, id: u64, frames: &str) -> crate::Result<usize> {
         crate::frames::FrameSet::parse(frames)?;
-        let v = self.call(&Request::RetryFrames {
+        let r: FramesQueued = self.call(&Request::RetryFrames {
             id,
             frames: frames.to_string(),
         })?;
-        Ok(v.get("queued").and_then(Value::as_u64).unwrap_or(0) as usize)
+        Ok(r.queued)
     }
 
     /// A queued, running or paused job's new priority; returns its state.
     pub fn set_priority(&mut self, id: u64, priority: i32) -> crate::Result<JobState> {
-        state_of(&self.call(&Request::SetPriority { id, priority })?)
+        self.state_after(&Request::SetPriority { id, priority })
     }
 
     pub fn pause(&mut self, id: u64, paused: bool) -> crate::Result<JobState> {
@@ -301,13 +313,17 @@ impl Client {
         } else {
             Request::Resume { id }
         };
-        state_of(&self.call(&req)?)
+        self.state_after(&req)
+    }
+
+    /// The job's state after a request answered with [`StateReply`].
+    fn state_after(&mut self, req: &Request) -> crate::Result<JobState> {
+        self.call::<StateReply>(req).map(|r| r.state)
     }
 
     /// Snapshot retention now; returns the removed paths.
     pub fn cleanup(&mut self) -> crate::Result<Vec<String>> {
-        let v = self.call(&Request::Cleanup)?;
-        let r: Removed = decode(v)?;
+        let r: Removed = self.call(&Request::Cleanup)?;
         Ok(r.removed
             .into_iter()
             .map(|p| p.to_string_lossy().into_owned())
@@ -316,39 +332,34 @@ impl Client {
 
     /// Forget a finished job (its queue rows and logs; never its frames).
     pub fn forget(&mut self, id: u64) -> crate::Result<()> {
-        let _: Forgotten = decode(self.call(&Request::Forget { id })?)?;
+        let _: Forgotten = self.call(&Request::Forget { id })?;
         Ok(())
     }
 
     /// Forget finished jobs (all, or those finished more than `older_than` ago).
     pub fn prune(&mut self, older_than: Option<Duration>) -> crate::Result<Vec<u64>> {
-        let r: Forgotten = decode(self.call(&Request::Prune {
+        let r: Forgotten = self.call(&Request::Prune {
             older_than_s: older_than.map(|d| d.as_secs()),
-        })?)?;
+        })?;
         Ok(r.forgotten)
     }
 
     /// The finished jobs [`Client::prune`] would forget; nothing is forgotten.
     pub fn prunable(&mut self, older_than: Option<Duration>) -> crate::Result<Vec<u64>> {
-        let r: Forgotten = decode(self.call(&Request::Prunable {
+        let r: Forgotten = self.call(&Request::Prunable {
             older_than_s: older_than.map(|d| d.as_secs()),
-        })?)?;
+        })?;
         Ok(r.forgotten)
     }
 
-    /// The agent's status, typed.
-    pub fn agent(&mut self) -> crate::Result<AgentStatus> {
-        decode(self.agent_status()?)
-    }
-
-    /// The agent's status document as sent (see [`Client::agent`] for the typed one).
-    pub fn agent_status(&mut self) -> crate::Result<Value> {
+    /// The agent's status: its slots and what runs on them.
+    pub fn agent_status(&mut self) -> crate::Result<AgentStatus> {
         self.call(&Request::AgentStatus)
     }
 
     /// Ask the agent to exit (renders keep running; the next client restarts it).
     pub fn shutdown(&mut self) -> crate::Result<()> {
-        self.call(&Request::Shutdown).map(|_| ())
+        self.call::<Stopping>(&Request::Shutdown).map(|_| ())
     }
 }
 
@@ -436,10 +447,6 @@ fn roundtrip(
 
 fn decode<T: serde::de::DeserializeOwned>(v: Value) -> crate::Result<T> {
     serde_json::from_value(v).map_err(|e| ClientError::BadAnswer(e.to_string()).into())
-}
-
-fn state_of(v: &Value) -> crate::Result<JobState> {
-    decode::<StateReply>(v.clone()).map(|s| s.state)
 }
 
 #[cfg(test)]

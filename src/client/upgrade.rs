@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use crate::protocol::replies::{AgentStatus, HelloReply};
 
 use super::detach;
 use super::{agent_running, Client, ClientOptions};
@@ -60,17 +60,17 @@ pub fn message(agent: &str, pid: u64) -> String {
     )
 }
 
-/// Called by the client after every successful `hello` with the agent's answer
-/// (`{"agent": version, "pid": n, ...}`). Cheap when the versions match.
-pub fn after_hello(paths: &Paths, opts: &ClientOptions, hello: &Value) {
+/// Called by the client after every successful `hello` with the agent's answer. Cheap when
+/// the versions match.
+pub fn after_hello(paths: &Paths, opts: &ClientOptions, hello: &HelloReply) {
     if IN_WAITER.load(Ordering::SeqCst) {
         return;
     }
-    let agent = hello["agent"].as_str().unwrap_or("");
+    let agent = hello.agent.as_str();
     if !is_older(agent, crate::VERSION) || NOTICED.swap(true, Ordering::SeqCst) {
         return;
     }
-    let pid = hello["pid"].as_u64().unwrap_or(0);
+    let pid = u64::from(hello.pid);
     eprintln!("{}", message(agent, pid));
     let candidates = detach::agent_candidates(opts.agent_path.as_deref());
     let Some(exe) = candidates.iter().find(|p| p.is_file()) else {
@@ -133,13 +133,13 @@ pub fn wait_and_restart(paths: &Paths, from_pid: u64, exe: &Path) -> crate::Resu
         let Ok(st) = c.agent_status() else {
             return Ok(WaitOutcome::Gone);
         };
-        if st["pid"].as_u64() != Some(from_pid) {
+        if u64::from(st.pid) != from_pid {
             return Ok(WaitOutcome::Gone);
         }
         if !renders_running(&st) {
             eprintln!(
                 "brm agent upgrade: no render runs on agent {} (pid {from_pid}); restarting it as {}",
-                st["version"].as_str().unwrap_or("?"),
+                if st.version.is_empty() { "?" } else { &st.version },
                 crate::VERSION
             );
             let _ = c.shutdown();
@@ -158,14 +158,12 @@ pub fn wait_and_restart(paths: &Paths, from_pid: u64, exe: &Path) -> crate::Resu
         ..Default::default()
     })?;
     let st = c.agent_status()?;
-    Ok(WaitOutcome::Restarted(st["pid"].as_u64().unwrap_or(0)))
+    Ok(WaitOutcome::Restarted(u64::from(st.pid)))
 }
 
 /// Any slot of an `agent_status` answer with a render on it.
-fn renders_running(status: &Value) -> bool {
-    status["slots"]
-        .as_array()
-        .is_some_and(|s| s.iter().any(|slot| !slot["running"].is_null()))
+fn renders_running(status: &AgentStatus) -> bool {
+    status.slots.iter().any(|slot| slot.running.is_some())
 }
 
 /// The running executable, for the waiter to start as the new agent.
@@ -225,6 +223,8 @@ mod tests {
     fn a_slot_with_a_render_counts_as_running() {
         let idle = serde_json::json!({"slots": [{"slot": 0, "running": null}]});
         let busy = serde_json::json!({"slots": [{"slot": 0, "running": null}, {"slot": 1, "running": {"job": 3}}]});
+        let idle: AgentStatus = serde_json::from_value(idle).unwrap();
+        let busy: AgentStatus = serde_json::from_value(busy).unwrap();
         assert!(!renders_running(&idle));
         assert!(renders_running(&busy));
     }

@@ -1,10 +1,11 @@
 //! Job documents of the agent protocol: job and task states and the summaries clients see.
 //! The queue produces them (and stores the states as text); clients read them typed.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Where a job is in its life. Stored as text in SQLite; numbered for the C ABI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JobState {
     Queued,
@@ -61,7 +62,7 @@ impl JobState {
 }
 
 /// Where a task (layer × chunk) is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskState {
     Queued,
@@ -93,8 +94,18 @@ impl TaskState {
     }
 }
 
+/// The version of the job documents ([`JobSummary`], [`JobDetail`]), sent in each as
+/// `"schema"`: bumped when a field changes meaning or goes (fields are only ever added
+/// within a version). Readers outside Rust check it against `schema/brm.schema.json`.
+pub const JOB_SCHEMA: u32 = 1;
+
+/// A document without `"schema"` came from an agent before the field: version 1's shape.
+fn job_schema() -> u32 {
+    JOB_SCHEMA
+}
+
 /// What `brm jobs` / `brm status` / `brm_job_status` report about a job.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct JobSummary {
     pub id: u64,
     pub name: String,
@@ -140,10 +151,14 @@ pub struct JobSummary {
     /// The full frame the preview shows (for "open in a viewer").
     #[serde(default)]
     pub preview_source: Option<String>,
+    /// The version of this document's shape ([`JOB_SCHEMA`]).
+    #[serde(default = "job_schema")]
+    #[schemars(extend("const" = JOB_SCHEMA))]
+    pub schema: u32,
 }
 
 /// The latest preview of one layer of a job.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct LayerPreview {
     pub layer: String,
     /// The frame it shows (0 when an earlier agent made it).
@@ -155,7 +170,7 @@ pub struct LayerPreview {
 }
 
 /// One task in a job's detail view.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct TaskSummary {
     pub index: u32,
     pub layer: String,
@@ -183,7 +198,7 @@ pub struct TaskSummary {
 }
 
 /// `brm_job_json` / `brm status --json`: the summary plus tasks and frame lists.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct JobDetail {
     #[serde(flatten)]
     pub summary: JobSummary,
@@ -198,7 +213,7 @@ pub struct JobDetail {
 }
 
 /// One line of a job's log as clients receive it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct LogRecord {
     pub seq: u64,
     /// 0 = renderer output (stdout+stderr), 1 = brm's own notes.
@@ -208,7 +223,7 @@ pub struct LogRecord {
 }
 
 /// A page of log lines: `next_seq` is what to pass as `after_seq` next time.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 pub struct LogPage {
     pub lines: Vec<LogRecord>,
     pub next_seq: u64,
@@ -221,4 +236,21 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_documents_carry_their_schema_version_and_older_ones_read_as_1() {
+        let doc = r#"{"id":1,"name":"n","state":"done","priority":50,"scene":"s","source_scene":"s",
+            "output_dir":"o","log_path":"l","submitted_ms":0,"started_ms":0,"finished_ms":0,
+            "frames_total":1,"frames_done":1,"frames_failed":0,"progress":1.0,"tasks_total":1,
+            "tasks_running":0,"tasks_done":1,"tasks_failed":0,"error":null,"warnings":[]}"#;
+        let old: JobSummary = serde_json::from_str(doc).unwrap();
+        assert_eq!(old.schema, JOB_SCHEMA);
+        let v = serde_json::to_value(&old).unwrap();
+        assert_eq!(v["schema"], JOB_SCHEMA);
+    }
 }

@@ -8,6 +8,7 @@
 
 pub mod jobs;
 pub mod replies;
+pub mod schema;
 
 use serde::{Deserialize, Serialize};
 

@@ -166,6 +166,7 @@ impl State {
                 .as_ref()
                 .and_then(|l| l.source.as_ref())
                 .map(|s| s.to_string_lossy().into_owned()),
+            schema: crate::protocol::jobs::JOB_SCHEMA,
         }
     }
 
