@@ -251,14 +251,16 @@ pub struct RetryArgs {
 pub fn retry(a: RetryArgs) -> brm::Result<i32> {
     let mut c = client()?;
     if let Some(frames) = &a.frames {
-        let n = c.retry_frames(a.job, frames)?;
+        // Parsed once, here at the edge.
+        let frames = brm::frames::FrameSpec::parse(frames)?;
+        let n = c.retry_frames(a.job, &frames)?;
         if a.json {
             print_json(&serde_json::json!({"id": a.job, "retried": true, "frames_queued": n}))?;
         } else {
             outln!(
                 "job {} queued again: frames {} ({n} frame(s) over its layers; existing files are overwritten)",
                 a.job,
-                brm::frames::FrameSet::parse(frames)?.compact()
+                frames.set().compact()
             );
         }
         return Ok(0);

@@ -291,13 +291,16 @@ impl Client {
         self.call::<Done>(&Request::Retry { id }).map(|_| ())
     }
 
-    /// Render `frames` (a frame spec) of a finished job again, even those that exist;
-    /// returns how many frames (over all its layers) are queued.
-    pub fn retry_frames(&mut self, id: u64, frames: &str) -> crate::Result<usize> {
-        crate::frames::FrameSet::parse(frames)?;
+    /// Render `frames` (parsed by the caller, at its edge) of a finished job again, even
+    /// those that exist; returns how many frames (over all its layers) are queued.
+    pub fn retry_frames(
+        &mut self,
+        id: u64,
+        frames: &crate::frames::FrameSpec,
+    ) -> crate::Result<usize> {
         let r: FramesQueued = self.call(&Request::RetryFrames {
             id,
-            frames: frames.to_string(),
+            frames: frames.as_str().to_string(),
         })?;
         Ok(r.queued)
     }

@@ -94,8 +94,8 @@ pub unsafe extern "C" fn brm_retry_frames(
 ) -> brm_result {
     guard(|| {
         let c = arg_ref(c, "client")?;
-        let frames = arg_str(frames, "frames")?;
-        let n = with_client(c, |cl| cl.retry_frames(job_id, frames))?;
+        let frames = crate::frames::FrameSpec::parse(arg_str(frames, "frames")?)?;
+        let n = with_client(c, |cl| cl.retry_frames(job_id, &frames))?;
         if !out_queued.is_null() {
             write_out(out_queued, u32::try_from(n).unwrap_or(u32::MAX));
         }
