@@ -774,6 +774,35 @@ brm_result brm_retry(brm_client *c, uint64_t job_id);
 brm_result brm_cleanup_snapshots(brm_client *c, uint32_t *out_removed);
 
 /**
+ * The renderers brm knows, as JSON: `[{"name": "redshift", "aliases": ["rs", …], "host":
+ * "maya"}, …]` in the registry's order (`host` "maya" or "blender"). Free the string with
+ * `brm_string_free`.
+ *
+ * # Safety
+ * `out` must be NULL (→ error) or valid for writing a pointer.
+ */
+brm_result brm_renderers_json(char **out);
+
+/**
+ * The render methods `brm_job_spec_set_method` accepts, as a JSON array of names, `"auto"`
+ * first. Free the string with `brm_string_free`.
+ *
+ * # Safety
+ * `out` must be NULL (→ error) or valid for writing a pointer.
+ */
+brm_result brm_methods_json(char **out);
+
+/**
+ * The job and task states, as JSON: `{"job": [{"name": "queued", "code": 0, "final":
+ * false}, …], "task": ["queued", …]}`; `code` is the `brm_job_state` value, `final` means
+ * nothing more runs unless the job is retried. Free the string with `brm_string_free`.
+ *
+ * # Safety
+ * `out` must be NULL (→ error) or valid for writing a pointer.
+ */
+brm_result brm_job_states_json(char **out);
+
+/**
  * Inspect a scene file (`.ma` fully, `.mb` best effort, `.blend` through Blender itself:
  * frames, engine, camera and view layers, cached by content) and return its
  * description as JSON: `{"schema":1,"path":…,"format":"ma","renderer":…,"start_frame":…,

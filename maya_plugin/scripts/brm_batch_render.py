@@ -105,6 +105,8 @@ class BatchRenderWindow(MayaQWidgetDockableMixin, QtWidgets.QWidget):
         self._paused = set()
         self._script_jobs = []
         self._layer_state = None
+        # The renderer and final-state lists are brm's own (the plug-in's brmInfo).
+        data.load_brm_lists(getattr(cmds, "brmInfo", None))
         self._build()
         self._load_settings()
         self.poll_timer = QtCore.QTimer(self)

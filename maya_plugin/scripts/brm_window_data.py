@@ -19,10 +19,35 @@ METHODS = [
     ("mayapy-basic", "mayapy + basic script"),
 ]
 
-#: Renderer override choices ("" = the scene's renderer).
+#: Renderer override choices ("" = the scene's renderer). brm's own registry replaces this
+#: list once the plug-in answers (load_brm_lists); these are only the fallback for a plug-in
+#: older than ``brmInfo -renderers`` (and for the tests of this file, which run without one).
 RENDERERS = ["", "arnold", "redshift", "vray", "renderman", "mayaSoftware", "mayaHardware2"]
 
+#: The job states nothing more runs in unless retried; from ``brmInfo -finalStates`` once
+#: load_brm_lists ran, this fallback before.
 FINAL_STATES = ("done", "failed", "cancelled")
+
+
+def load_brm_lists(brm_info):
+    """Take RENDERERS and FINAL_STATES from brm (the plug-in's ``brmInfo`` command, itself
+    asking libbrm's registry), so the window offers what brm knows, never a stale copy.
+
+    ``brm_info`` is ``cmds.brmInfo`` (None when the plug-in is not loaded). A plug-in that
+    does not know the flags, or answers nothing, leaves the fallback lists in place.
+    """
+    global RENDERERS, FINAL_STATES
+    if brm_info is None:
+        return
+    try:
+        renderers = brm_info(renderers=True)
+        finals = brm_info(finalStates=True)
+    except (RuntimeError, TypeError):  # an older plug-in: "Invalid flag"
+        return
+    if renderers:
+        RENDERERS = [""] + [str(r) for r in renderers]
+    if finals:
+        FINAL_STATES = tuple(str(s) for s in finals)
 
 
 class Gpu(object):

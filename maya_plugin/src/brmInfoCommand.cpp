@@ -1,5 +1,6 @@
 #include "brmInfoCommand.h"
 
+#include "brmJson.h"
 #include "brmUtil.h"
 
 #include <maya/MArgDatabase.h>
@@ -21,7 +22,22 @@ const char* const kGpusFlag = "-g";
 const char* const kGpusFlagLong = "-gpus";
 const char* const kGpuCountFlag = "-gc";
 const char* const kGpuCountFlagLong = "-gpuCount";
+const char* const kRenderersFlag = "-rn";
+const char* const kRenderersFlagLong = "-renderers";
+const char* const kFinalStatesFlag = "-fst";
+const char* const kFinalStatesFlagLong = "-finalStates";
 const char* const kCmd = "brmInfo";
+
+// A list libbrm hands out as JSON, parsed: brm's own lists, so the window keeps no copy.
+MStatus readList(brm_result (*fn)(char**), const char* what, JsonValue& doc)
+{
+    OwnedString json;
+    brm_result r = fn(&json.p);
+    if (r != BRM_OK) return failLib(kCmd, std::string("cannot read brm's ") + what, r);
+    std::string err;
+    if (!parseJson(json.str(), doc, err)) return fail(kCmd, "libbrm returned unreadable JSON (" + err + ")");
+    return MS::kSuccess;
+}
 
 MStatus readGpus(std::vector<brm_gpu>& gpus)
 {
@@ -50,6 +66,8 @@ MSyntax BrmInfoCommand::createSyntax()
     syntax.addFlag(kJsonFlag, kJsonFlagLong);
     syntax.addFlag(kGpusFlag, kGpusFlagLong);
     syntax.addFlag(kGpuCountFlag, kGpuCountFlagLong);
+    syntax.addFlag(kRenderersFlag, kRenderersFlagLong);
+    syntax.addFlag(kFinalStatesFlag, kFinalStatesFlagLong);
     return syntax;
 }
 
@@ -70,6 +88,29 @@ MStatus BrmInfoCommand::doIt(const MArgList& args)
             brm_result r = brm_detect_json(&json.p);
             if (r != BRM_OK) return failLib(kCmd, "system detection failed", r);
             setResult(toM(json.str()));
+            return MS::kSuccess;
+        }
+        if (db.isFlagSet(kRenderersFlag)) {
+            // The renderers Maya renders (brm_renderers_json, host "maya"), registry order.
+            JsonValue doc;
+            status = readList(brm_renderers_json, "renderers", doc);
+            if (!status) return status;
+            MStringArray out;
+            for (size_t i = 0; i < doc.size(); ++i)
+                if (doc[i]["host"].str() == "maya") out.append(toM(doc[i]["name"].str()));
+            setResult(out);
+            return MS::kSuccess;
+        }
+        if (db.isFlagSet(kFinalStatesFlag)) {
+            // The job states nothing more runs in unless retried (brm_job_states_json).
+            JsonValue doc;
+            status = readList(brm_job_states_json, "job states", doc);
+            if (!status) return status;
+            MStringArray out;
+            const JsonValue& states = doc["job"];
+            for (size_t i = 0; i < states.size(); ++i)
+                if (states[i]["final"].isBool() && states[i]["final"].boolean()) out.append(toM(states[i]["name"].str()));
+            setResult(out);
             return MS::kSuccess;
         }
         if (db.isFlagSet(kGpusFlag) || db.isFlagSet(kGpuCountFlag)) {

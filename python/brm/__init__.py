@@ -48,6 +48,7 @@ from .errors import (
     UnsupportedError,
 )
 from .frameset import FrameSet, frames
+from .names import Renderer, StateName, final_states, job_states, methods, renderers, task_states
 from .scene import Layer, RequiredPlugin, SceneInfo, inspect
 from .system import BlenderInstall, Cpus, Gpu, MayaInstall, Memory, SystemReport, detect
 
@@ -65,6 +66,13 @@ __all__ = [
     "MayaInstall",
     "BlenderInstall",
     "inspect",
+    "renderers",
+    "methods",
+    "job_states",
+    "final_states",
+    "task_states",
+    "Renderer",
+    "StateName",
     "SceneInfo",
     "Layer",
     "RequiredPlugin",

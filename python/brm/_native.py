@@ -151,12 +151,16 @@ _PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "brm_cleanup_snapshots": (_R, [_PTR, POINTER(c_uint32)]),
     "brm_scene_inspect_json": (_R, [c_char_p, _OUT_PTR]),
     "brm_scene_snapshot_path": (_R, [c_char_p, _OUT_PTR]),
+    "brm_renderers_json": (_R, [_OUT_PTR]),
+    "brm_methods_json": (_R, [_OUT_PTR]),
+    "brm_job_states_json": (_R, [_OUT_PTR]),
 }
 
 #: Functions added to the ABI after version 1 was first released: an older libbrm may lack
 #: them; calling one then raises UnsupportedError instead of failing at load.
 _OPTIONAL = ("brm_pause", "brm_resume", "brm_poll_logs_stream", "brm_set_priority",
-             "brm_retry_frames", "brm_job_spec_set_after")
+             "brm_retry_frames", "brm_job_spec_set_after", "brm_renderers_json",
+             "brm_methods_json", "brm_job_states_json")
 
 
 def candidates() -> List[Tuple[str, str]]:

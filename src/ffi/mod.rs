@@ -23,6 +23,7 @@ pub mod detect;
 pub mod farm;
 pub mod frames;
 pub mod jobs;
+pub mod lists;
 pub mod scene;
 pub mod warm;
 

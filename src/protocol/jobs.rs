@@ -17,6 +17,16 @@ pub enum JobState {
 }
 
 impl JobState {
+    /// Every state, in `brm_job_state` order (the C ABI's and the readers' lists).
+    pub const ALL: [JobState; 6] = [
+        JobState::Queued,
+        JobState::Running,
+        JobState::Done,
+        JobState::Failed,
+        JobState::Cancelled,
+        JobState::Paused,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             JobState::Queued => "queued",
@@ -73,6 +83,15 @@ pub enum TaskState {
 }
 
 impl TaskState {
+    /// Every state (the C ABI's and the readers' lists).
+    pub const ALL: [TaskState; 5] = [
+        TaskState::Queued,
+        TaskState::Running,
+        TaskState::Done,
+        TaskState::Failed,
+        TaskState::Cancelled,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TaskState::Queued => "queued",

@@ -1,7 +1,8 @@
 /*
  * brm C ABI: the conventions every entry point shares (src/ffi/mod.rs).
  * brm_version, brm_abi_version, brm_last_error (needed-size protocol, per-thread),
- * brm_string_free(NULL), brm_shutdown twice and use afterwards.
+ * brm_string_free(NULL), brm_shutdown twice and use afterwards; the name lists
+ * (src/ffi/lists.rs): brm_renderers_json, brm_methods_json, brm_job_states_json.
  */
 #include "brm_check.h"
 
@@ -113,6 +114,39 @@ static void test_string_free_and_shutdown(void) {
     CHECK(brm_version() != NULL);
 }
 
+/* The name lists: JSON from the registry and the state types, out-param only on success. */
+static void test_lists(void) {
+    char *raw = NULL;
+    EXPECT_OK(brm_renderers_json(&raw));
+    char *j = raw ? squeeze_json(raw) : NULL;
+    CHECK(j != NULL && j[0] == '[');
+    CHECK(j != NULL && strstr(j, "{\"name\":\"redshift\",\"aliases\":[") != NULL);
+    CHECK(j != NULL && strstr(j, "\"name\":\"mayaHardware2\"") != NULL);
+    CHECK(j != NULL && strstr(j, "\"name\":\"blender\",\"aliases\":[") != NULL);
+    CHECK(j != NULL && strstr(j, "\"host\":\"blender\"") != NULL);
+    free(j);
+    brm_string_free(raw);
+
+    raw = NULL;
+    EXPECT_OK(brm_methods_json(&raw));
+    CHECK(raw != NULL && strncmp(raw, "[\"auto\",\"mayapy-custom\",", 24) == 0);
+    brm_string_free(raw);
+
+    raw = NULL;
+    EXPECT_OK(brm_job_states_json(&raw));
+    j = raw ? squeeze_json(raw) : NULL;
+    CHECK(j != NULL && strstr(j, "{\"name\":\"queued\",\"code\":0,\"final\":false}") != NULL);
+    CHECK(j != NULL && strstr(j, "{\"name\":\"cancelled\",\"code\":4,\"final\":true}") != NULL);
+    CHECK(j != NULL && strstr(j, "{\"name\":\"paused\",\"code\":5,\"final\":false}") != NULL);
+    CHECK(j != NULL && strstr(j, "\"task\":[\"queued\",") != NULL);
+    free(j);
+    brm_string_free(raw);
+
+    EXPECT_ERR(brm_renderers_json(NULL), BRM_ERR_NULL_ARGUMENT, "out");
+    EXPECT_ERR(brm_methods_json(NULL), BRM_ERR_NULL_ARGUMENT, "out");
+    EXPECT_ERR(brm_job_states_json(NULL), BRM_ERR_NULL_ARGUMENT, "out");
+}
+
 int main(void) {
     test_versions();
     test_last_error_protocol();
@@ -143,5 +177,6 @@ int main(void) {
     CHECK(fs != sentinel && fs != NULL);
     brm_frameset_free(fs);
     brm_shutdown();
+    test_lists();
     return check_report("test_core");
 }

@@ -86,3 +86,16 @@ def test_inspect_refuses_a_file_that_is_not_a_scene(tmp_path):
     with pytest.raises(brm.BrmError) as e:
         brm.inspect(bad)
     assert "notes.txt" in str(e.value)
+
+
+def test_name_lists_come_from_libbrm():
+    names = [r.name for r in brm.renderers()]
+    assert names[:2] == ["redshift", "arnold"] and "mayaHardware2" in names
+    rs = brm.renderers()[0]
+    assert isinstance(rs, brm.Renderer) and "rs" in rs.aliases and rs.host == "maya"
+    assert [r.host for r in brm.renderers() if r.name == "blender"] == ["blender"]
+    assert brm.methods()[0] == "auto" and "mayapy-custom" in brm.methods()
+    assert [s.name for s in brm.job_states()] == [s.value for s in brm.JobState]
+    assert [s.code for s in brm.job_states()] == list(range(6))
+    assert brm.final_states() == tuple(s.value for s in brm.JobState if s.is_final)
+    assert brm.task_states() == [s.value for s in brm.TaskState]

@@ -55,6 +55,17 @@ def test_one_window_parented_to_maya_and_dockable(maya, qtbot):
     assert w.windowTitle() == "Batch Render (brm)"
 
 
+def test_renderer_choices_and_final_states_are_brms_own(maya, qtbot):
+    import brm_window_data
+    from brm_qt import Qt
+    w = _open_window(qtbot)
+    combo = w.renderer_combo
+    offered = [combo.itemData(i, Qt.UserRole) for i in range(combo.count())]
+    # The registry's Maya renderers (brmInfo -renderers, from libbrm), after the scene's own.
+    assert offered == ["", "redshift", "arnold", "vray", "renderman", "mayaSoftware", "mayaHardware2"]
+    assert brm_window_data.FINAL_STATES == ("done", "failed", "cancelled")
+
+
 def test_layers_of_the_open_scene_with_renderable_flags(maya, qtbot):
     maya.file(scene("layers__layers.ma"), open=True)
     w = _open_window(qtbot)

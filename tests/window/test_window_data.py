@@ -33,3 +33,26 @@ def test_jobs_newest_first_and_log_lines():
     assert d.frames_summary(1, "7") == "1 frame: 7"
     assert d.range_text("20", "30") == "  frames 20-30" and d.range_text("", "20") == "  frames ...-20"
     assert d.range_text("", "") == ""
+
+
+def test_renderers_and_final_states_come_from_brm(monkeypatch):
+    monkeypatch.setattr(d, "RENDERERS", list(d.RENDERERS))
+    monkeypatch.setattr(d, "FINAL_STATES", d.FINAL_STATES)
+    fallback = (list(d.RENDERERS), d.FINAL_STATES)
+
+    def old_plugin(**kwargs):
+        raise RuntimeError("Invalid flag '-renderers'")
+
+    d.load_brm_lists(None)
+    d.load_brm_lists(old_plugin)
+    assert (d.RENDERERS, d.FINAL_STATES) == fallback
+
+    def brm_info(renderers=False, finalStates=False):
+        if renderers:
+            return ["redshift", "newRenderer"]
+        if finalStates:
+            return ["done", "failed", "cancelled", "archived"]
+
+    d.load_brm_lists(brm_info)
+    assert d.RENDERERS == ["", "redshift", "newRenderer"]
+    assert d.FINAL_STATES == ("done", "failed", "cancelled", "archived")
