@@ -637,6 +637,132 @@ fn walk_dir(out: &Path) -> PathBuf {
     panic!("no frames under {}", out.display());
 }
 
+/// The level of each render the fake Maya recorded starting, in order.
+fn levels_started(rec: &Path) -> Vec<String> {
+    std::fs::read_to_string(rec)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["event"] == "start")
+        .map(|v| v["level"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Issue 23.2: a node decides as the agent does (`runner::policy`). On the last level, an
+/// attempt that wrote no frame is retried while retries are left; the old node failed the
+/// task at once because that attempt "found no frames".
+#[test]
+fn brm_task_run_retries_an_attempt_that_wrote_no_frame_on_the_last_level() {
+    let env = Env::new(&[]);
+    let dry = env.p("job");
+    submit_json(
+        &env,
+        &[
+            &maya_scene("cube__cube.ma"),
+            "--engine",
+            "slurm",
+            "--method",
+            "render",
+            "--frames",
+            "1-3",
+            "--output",
+            env.p("out").to_str().unwrap(),
+            "--dry-run",
+            dry.to_str().unwrap(),
+        ],
+    );
+    let job = dry.join("brm-farm-job.json");
+    let rec = env.p("maya.jsonl");
+    let once = env.p("failed-once");
+    let o = env.brm_env(
+        &["task", "run", "--job", job.to_str().unwrap(), "--task", "0"],
+        &[
+            ("BRM_FAKE_RECORD", rec.to_str().unwrap()),
+            ("BRM_FAKE_FAIL", "start"),
+            ("BRM_FAKE_FAIL_ONCE", once.to_str().unwrap()),
+        ],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("retry 1 of 2: rendering the remaining frames"),
+        "{t}"
+    );
+    assert!(t.contains("task 0 done: 3/3 frames verified"), "{t}");
+    assert_eq!(levels_started(&rec), ["render", "render"]);
+}
+
+/// Issue 23.2: what decides a fall-back is "no frame of the task is done", not "this
+/// attempt wrote none". The first attempt renders frame 1 and crashes, its retry fails at
+/// start without a frame: the task has a frame done on this level, so it retries there
+/// (the old node fell back to the next level).
+#[cfg(unix)]
+#[test]
+fn brm_task_run_falls_back_only_while_no_frame_of_the_task_is_done() {
+    use std::os::unix::fs::PermissionsExt;
+    let roots = tempfile::tempdir().unwrap();
+    let bin = roots.path().join("maya2025/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let real = Path::new(ROOT).join("tests/fakes/maya2025/bin");
+    for exe in ["Render", "maya"] {
+        std::os::unix::fs::symlink(real.join(exe), bin.join(exe)).unwrap();
+    }
+    // A mayapy that sequences the fake's failures over the custom level's renders.
+    let count = roots.path().join("custom-renders");
+    let mayapy = bin.join("mayapy");
+    std::fs::write(
+        &mayapy,
+        format!(
+            r#"#!/bin/sh
+case "$1" in
+*brm_render_custom.py)
+    n=$(( $(cat '{count}' 2>/dev/null || echo 0) + 1 ))
+    echo "$n" > '{count}'
+    case "$n" in
+    1) BRM_FAKE_FAIL=crash-after:1; export BRM_FAKE_FAIL ;;
+    2) BRM_FAKE_FAIL=start; export BRM_FAKE_FAIL ;;
+    esac ;;
+esac
+exec '{real}' "$@"
+"#,
+            count = count.display(),
+            real = real.join("mayapy").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&mayapy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let env = Env::new(&[("BRM_MAYA_ROOTS", roots.path().to_str().unwrap())]);
+    let dry = env.p("job");
+    submit_json(
+        &env,
+        &[
+            &maya_scene("cube__cube.ma"),
+            "--engine",
+            "slurm",
+            "--frames",
+            "1-3",
+            "--output",
+            env.p("out").to_str().unwrap(),
+            "--dry-run",
+            dry.to_str().unwrap(),
+        ],
+    );
+    let job = dry.join("brm-farm-job.json");
+    let o = env.brm_env(
+        &["task", "run", "--job", job.to_str().unwrap(), "--task", "0"],
+        &[],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(!t.contains("falling back"), "{t}");
+    assert!(
+        t.contains("retry 2 of 2: rendering the remaining frames"),
+        "{t}"
+    );
+    assert!(t.contains("task 0 done: 3/3 frames verified"), "{t}");
+    assert_eq!(std::fs::read_to_string(&count).unwrap().trim(), "3", "{t}");
+}
+
 #[test]
 #[ignore = "needs openjd-cli: run by scripts/test.sh's farm step"]
 fn openjd_check_accepts_the_template_and_openjd_run_renders_the_blender_example() {

@@ -27,6 +27,7 @@ use super::assign::{self, EnvFn};
 use super::pathmap::map_path;
 use super::{FarmError, FarmJob};
 use crate::plan::{self, Executables, GpuChoice, GpuSlot, Method, Task};
+use crate::runner::policy::{self, Ended, FailReason, Next};
 use crate::runner::{AttemptRunner, AttemptSpec, AttemptState, Sink};
 
 /// What `brm task run` was asked.
@@ -217,8 +218,10 @@ fn scripts_dirs() -> (PathBuf, PathBuf) {
     (scripts, blender)
 }
 
-/// Render the task's missing frames: fall back a level when no frame finished, retry the
-/// remaining frames on the same level when some did (as the agent does).
+/// Render the task's missing frames; after each attempt `runner::policy` decides (the same
+/// answer the agent gets): fall back a level while no frame of the task is done, else retry
+/// the remaining frames on the same level while retries are left; a full disk or a fatal
+/// renderer line fails the task.
 fn render_task(
     job: &FarmJob,
     task: &Task,
@@ -284,6 +287,11 @@ fn render_task(
     let work = job.log_dir.join(format!("task-{:04}.work", task.index));
     let mut level_i = 0;
     let mut retries = 0;
+    // The level does not persist between runs of a task (each starts at the first level),
+    // so only frames verified in this run say that a level of this run renders: the
+    // policy's "frames of the task done" counts those (the engine keeps the level with its
+    // task, so there the two are the same).
+    let earlier = ours.len();
     let mut done: BTreeSet<i64> = ours;
     loop {
         let level = usable[level_i];
@@ -390,48 +398,78 @@ fn render_task(
         if done.len() != before {
             progress(log, done.len(), total);
         }
-        if remaining.is_empty() {
-            log.note(&super::taskstate::done_note(
-                task.index,
-                &format!(
-                    "{total}/{total} frames verified in {}",
-                    task.output_dir.display()
-                ),
-            ));
-            return 0;
-        }
+        let next = policy::decide(&Ended {
+            cancelled: outcome.cancelled,
+            disk_full: outcome.disk_full,
+            fatal: outcome.fatal.is_some(),
+            warm_failed: false, // a node runs no warm sessions
+            written: outcome.found.len(),
+            task_done: done.len().saturating_sub(earlier),
+            task_missing: remaining.len(),
+            retries_used: retries,
+            max_retries: spec.max_retries,
+            next_level: level_i + 1 < usable.len(),
+        });
         let missing = crate::frames::FrameSet::from_frames(remaining.iter().copied()).compact();
-        if outcome.cancelled {
-            log.note(&super::taskstate::cancelled_note(&format!(
-                "frames {missing} were not rendered"
-            )));
-            return 1;
-        }
-        log.note(&format!(
+        let ended = format!(
             "level {level} ended ({}); missing frames {missing}",
             outcome.reason
-        ));
-        if outcome.found.is_empty() && level_i + 1 < usable.len() {
-            level_i += 1;
-            log.note(&format!(
-                "no frame finished: falling back to level {}",
-                usable[level_i]
-            ));
-            continue;
+        );
+        match next {
+            Next::Done => {
+                log.note(&super::taskstate::done_note(
+                    task.index,
+                    &format!(
+                        "{total}/{total} frames verified in {}",
+                        task.output_dir.display()
+                    ),
+                ));
+                return 0;
+            }
+            Next::Cancelled => {
+                log.note(&super::taskstate::cancelled_note(&format!(
+                    "frames {missing} were not rendered"
+                )));
+                return 1;
+            }
+            Next::FallBack => {
+                log.note(&ended);
+                level_i += 1;
+                log.note(&format!(
+                    "no frame finished: falling back to level {}",
+                    usable[level_i]
+                ));
+            }
+            Next::Retry => {
+                log.note(&ended);
+                retries += 1;
+                log.note(&format!(
+                    "retry {retries} of {}: rendering the remaining frames",
+                    spec.max_retries
+                ));
+            }
+            Next::Fail {
+                reason: FailReason::DiskFull,
+            } => {
+                // As the agent: another level or a retry would meet the same full disk.
+                log.note(&ended);
+                log.note(&super::taskstate::failed_note(
+                    task.index,
+                    &format!("frames {missing} were not rendered: {}", outcome.reason),
+                ));
+                return 1;
+            }
+            // `RerunCold` needs a warm session, which a node never has; were it asked, a
+            // failure is the safe answer.
+            Next::Fail { .. } | Next::RerunCold => {
+                log.note(&ended);
+                log.note(&super::taskstate::failed_note(
+                    task.index,
+                    &format!("frames {missing} missing"),
+                ));
+                return 1;
+            }
         }
-        if !outcome.found.is_empty() && outcome.fatal.is_none() && retries < spec.max_retries {
-            retries += 1;
-            log.note(&format!(
-                "retry {retries} of {}: rendering the remaining frames",
-                spec.max_retries
-            ));
-            continue;
-        }
-        log.note(&super::taskstate::failed_note(
-            task.index,
-            &format!("frames {missing} missing"),
-        ));
-        return 1;
     }
 }
 

@@ -20,6 +20,7 @@
 
 pub mod complete;
 pub mod eta;
+pub mod policy;
 pub mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,6 +2,7 @@
 //! back, retry the remaining frames, fail).
 
 use super::*;
+use crate::runner::policy::{self, Ended, FailReason, Next};
 
 impl State {
     /// Start queued tasks on free slots: priority first, then submission order.
@@ -435,7 +436,8 @@ impl State {
         Ok(true)
     }
 
-    /// An attempt ended: verify frames, then done, fall back, retry remaining, or fail.
+    /// An attempt ended: verify frames, then persist what `runner::policy` decides (done,
+    /// fall back, re-run cold, retry the remaining frames, or fail).
     pub(super) fn finalize(&mut self, aid: u64) -> crate::Result<()> {
         let Some(mut r) = self.running.remove(&aid) else {
             return Ok(());
@@ -571,70 +573,93 @@ impl State {
             let cancel = job.cancel_requested || cancelled;
             let task = &mut job.tasks[ti];
             let remaining = task.remaining();
-            if remaining.is_empty() {
-                task.state = TaskState::Done;
-                task.error = None;
-            } else if cancel {
-                task.state = TaskState::Cancelled;
-            } else if disk_full {
-                // Another level or a retry would meet the same full disk: say what to do.
-                task.state = TaskState::Failed;
-                let e = format!(
-                    "frames {} were not rendered: {reason}",
-                    frames_text(&remaining)
-                );
-                notes.push(format!("task {ti} failed: {e}"));
-                task.error = Some(e);
-            } else if warm_failed
-                && fatal.is_none()
-                && !(task.done.is_empty() && task.level_idx + 1 < nlevels)
-            {
-                // Issue 13 §3: what a failed session left is re-run cold, once, without
-                // counting a retry (a fresh renderer that loads the scene itself).
-                task.cold = true;
-                task.state = TaskState::Queued;
-                notes.push(format!(
-                    "re-running the {} remaining frame(s) {} cold, outside the warm session",
-                    remaining.len(),
-                    frames_text(&remaining)
-                ));
-            } else if task.done.is_empty() && task.level_idx + 1 < nlevels {
-                task.level_idx += 1;
-                task.state = TaskState::Queued;
-                notes.push(format!(
-                    "level {} failed before any frame finished; falling back to {}",
-                    method_name(level),
-                    method_name(levels[task.level_idx])
-                ));
-            } else if let Some(f) = &fatal {
-                // Fatal means fatal: the same level would hit the same line again, so no
-                // retry; the error quotes the renderer.
-                task.state = TaskState::Failed;
-                let e = format!(
-                    "frames {} were not rendered: {} stopped on a fatal renderer error: {f}",
-                    frames_text(&remaining),
-                    method_name(level)
-                );
-                notes.push(format!("task {ti} failed: {e}"));
-                task.error = Some(e);
-            } else if task.retries_used < max_retries {
-                task.retries_used += 1;
-                task.state = TaskState::Queued;
-                notes.push(format!(
-                    "retrying the {} remaining frame(s) {} on {} (retry {} of {max_retries})",
-                    remaining.len(),
-                    frames_text(&remaining),
-                    method_name(levels.get(task.level_idx).copied().unwrap_or(level)),
-                    task.retries_used
-                ));
-            } else {
-                task.state = TaskState::Failed;
-                let e = format!(
-                    "frames {} were not rendered ({reason})",
-                    frames_text(&remaining)
-                );
-                notes.push(format!("task {ti} failed: {e}"));
-                task.error = Some(e);
+            let next = policy::decide(&Ended {
+                cancelled: cancel,
+                disk_full,
+                fatal: fatal.is_some(),
+                warm_failed,
+                written: found.len(),
+                task_done: task.done.len(),
+                task_missing: remaining.len(),
+                retries_used: task.retries_used,
+                max_retries,
+                next_level: task.level_idx + 1 < nlevels,
+            });
+            match next {
+                Next::Done => {
+                    task.state = TaskState::Done;
+                    task.error = None;
+                }
+                Next::Cancelled => task.state = TaskState::Cancelled,
+                Next::Fail {
+                    reason: FailReason::DiskFull,
+                } => {
+                    // Another level or a retry would meet the same full disk: say what to do.
+                    task.state = TaskState::Failed;
+                    let e = format!(
+                        "frames {} were not rendered: {reason}",
+                        frames_text(&remaining)
+                    );
+                    notes.push(format!("task {ti} failed: {e}"));
+                    task.error = Some(e);
+                }
+                Next::RerunCold => {
+                    // Issue 13 §3: what a failed session left is re-run cold, once, without
+                    // counting a retry (a fresh renderer that loads the scene itself).
+                    task.cold = true;
+                    task.state = TaskState::Queued;
+                    notes.push(format!(
+                        "re-running the {} remaining frame(s) {} cold, outside the warm session",
+                        remaining.len(),
+                        frames_text(&remaining)
+                    ));
+                }
+                Next::FallBack => {
+                    task.level_idx += 1;
+                    task.state = TaskState::Queued;
+                    notes.push(format!(
+                        "level {} failed before any frame finished; falling back to {}",
+                        method_name(level),
+                        method_name(levels[task.level_idx])
+                    ));
+                }
+                Next::Fail {
+                    reason: FailReason::Fatal,
+                } => {
+                    // Fatal means fatal: the same level would hit the same line again, so no
+                    // retry; the error quotes the renderer.
+                    task.state = TaskState::Failed;
+                    let e = format!(
+                        "frames {} were not rendered: {} stopped on a fatal renderer error: {}",
+                        frames_text(&remaining),
+                        method_name(level),
+                        fatal.as_deref().unwrap_or_default()
+                    );
+                    notes.push(format!("task {ti} failed: {e}"));
+                    task.error = Some(e);
+                }
+                Next::Retry => {
+                    task.retries_used += 1;
+                    task.state = TaskState::Queued;
+                    notes.push(format!(
+                        "retrying the {} remaining frame(s) {} on {} (retry {} of {max_retries})",
+                        remaining.len(),
+                        frames_text(&remaining),
+                        method_name(levels.get(task.level_idx).copied().unwrap_or(level)),
+                        task.retries_used
+                    ));
+                }
+                Next::Fail {
+                    reason: FailReason::NoRetriesLeft,
+                } => {
+                    task.state = TaskState::Failed;
+                    let e = format!(
+                        "frames {} were not rendered ({reason})",
+                        frames_text(&remaining)
+                    );
+                    notes.push(format!("task {ti} failed: {e}"));
+                    task.error = Some(e);
+                }
             }
         }
         for n in notes {
