@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use super::{brm_result, check_out, guard, to_c_string, write_out, FfiError};
 use crate::plan::Method;
-use crate::progress::RendererKind;
 use crate::protocol::jobs::{JobState, TaskState};
 
 /// One renderer of the registry as the list reports it.
@@ -54,11 +53,7 @@ fn renderers() -> Vec<RendererEntry> {
         .map(|r| RendererEntry {
             name: r.name,
             aliases: r.aliases,
-            host: if r.progress == RendererKind::Blender {
-                "blender"
-            } else {
-                "maya"
-            },
+            host: r.host.as_str(),
         })
         .collect()
 }

@@ -2,12 +2,13 @@
 //! the custom script switches `defaultArnoldRenderOptions.renderDevice` (0 CPU, 1 GPU: MtoA's
 //! render device enum) to match the slot. Progress: `progress::arnold`.
 
-use super::{Renderer, ScriptSetting};
+use super::{Host, Renderer, ScriptSetting};
 use crate::progress::{ArnoldParser, LogParser};
 
 pub(super) static RENDERER: Renderer = Renderer {
     name: "arnold",
     aliases: &["mtoa"],
+    host: Host::Maya,
     render_flag: "arnold",
     gpu_render_args: &[],
     gpu_env: &[],

@@ -2,12 +2,13 @@
 //! (`--cycles-device CUDA|CPU`, `plan::command`); `CUDA_VISIBLE_DEVICES` pins the card.
 //! Progress: `progress::blender`.
 
-use super::Renderer;
+use super::{Host, Renderer};
 use crate::progress::{BlenderParser, LogParser};
 
 pub(super) static RENDERER: Renderer = Renderer {
     name: "blender",
     aliases: &["cycles", "eevee", "blender_eevee", "blender_eevee_next"],
+    host: Host::Blender,
     render_flag: "blender",
     gpu_render_args: &[],
     gpu_env: &[],

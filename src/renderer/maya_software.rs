@@ -1,11 +1,12 @@
 //! Maya Software: CPU only. `Render -r sw`. Progress: `progress::maya`.
 
-use super::Renderer;
+use super::{Host, Renderer};
 use crate::progress::{LogParser, MayaNativeParser};
 
 pub(super) static RENDERER: Renderer = Renderer {
     name: "mayaSoftware",
     aliases: &["sw", "software", "maya software"],
+    host: Host::Maya,
     render_flag: "sw",
     gpu_render_args: &[],
     gpu_env: &[],

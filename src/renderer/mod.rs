@@ -32,6 +32,23 @@ pub struct ScriptSetting {
     pub cpu: i64,
 }
 
+/// The program a renderer renders inside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Host {
+    Maya,
+    Blender,
+}
+
+impl Host {
+    /// The spelling the C ABI's lists and the window use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Host::Maya => "maya",
+            Host::Blender => "blender",
+        }
+    }
+}
+
 /// One renderer: its names, how `Render` and the scripts select it, what a pinned GPU needs,
 /// and which log parser follows it.
 #[derive(Debug)]
@@ -41,6 +58,8 @@ pub struct Renderer {
     pub name: &'static str,
     /// Other names users and scenes use, lower case (`rs`, `sw`, `mtoa`, …).
     pub aliases: &'static [&'static str],
+    /// Maya or Blender.
+    pub host: Host,
     /// The `Render -r` value.
     pub render_flag: &'static str,
     /// Extra `Render` arguments on a GPU slot. The pinned card is device 0 inside the render

@@ -3,12 +3,13 @@
 //! `REDSHIFT_GPUDEVICES=0`; given a host index it cannot see, Redshift falls back to *all*
 //! GPUs, including the artist's (DESIGN §3). Progress: `progress::redshift`.
 
-use super::Renderer;
+use super::{Host, Renderer};
 use crate::progress::{LogParser, RedshiftParser};
 
 pub(super) static RENDERER: Renderer = Renderer {
     name: "redshift",
     aliases: &["rs", "redshift4maya"],
+    host: Host::Maya,
     render_flag: "redshift",
     gpu_render_args: &["-gpu", "{0}"],
     gpu_env: &[("REDSHIFT_GPUDEVICES", "0")],

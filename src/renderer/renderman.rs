@@ -1,7 +1,7 @@
 //! RenderMan for Maya (Pixar). `currentRenderer` is "renderman"; older scenes and users say
 //! `rmanRenderman`, `RenderMan_RIS`, `prman`. Progress: `progress::renderman`.
 
-use super::Renderer;
+use super::{Host, Renderer};
 use crate::progress::{LogParser, RenderManParser};
 
 pub(super) static RENDERER: Renderer = Renderer {
@@ -13,6 +13,7 @@ pub(super) static RENDERER: Renderer = Renderer {
         "rendermanris",
         "prman",
     ],
+    host: Host::Maya,
     render_flag: "renderman",
     gpu_render_args: &[],
     gpu_env: &[],
