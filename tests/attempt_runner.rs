@@ -103,7 +103,12 @@ fn a_blender_chunk_renders_with_no_agent_and_no_database() {
     assert_eq!(states, vec![AttemptState::Running, AttemptState::Exited]);
     // Progress came from Blender's own lines.
     assert_eq!(
-        runner.reported().iter().copied().collect::<Vec<_>>(),
+        runner
+            .tracker()
+            .reported()
+            .iter()
+            .copied()
+            .collect::<Vec<_>>(),
         vec![1, 2, 3],
         "{:#?}",
         sink.lines

@@ -347,7 +347,7 @@ fn render_task(
                 }
             };
             let mut fresh_now = Vec::new();
-            for f in runner.reported().iter() {
+            for f in runner.tracker().reported().iter() {
                 if printed.insert(*f) && !done.contains(f) {
                     log.note(&format!("frame {f} done"));
                     progress(log, done.len() + printed.len(), total);
@@ -359,8 +359,12 @@ fn render_task(
             if !fresh_now.is_empty() {
                 let found =
                     crate::runner::verify::find_outputs_cached(task, &fresh_now, &mut endings);
-                let (found, _) =
-                    crate::runner::verify::only_fresh(found, runner.baseline(), task, &fresh_now);
+                let (found, _) = crate::runner::verify::only_fresh(
+                    found,
+                    runner.tracker().baseline(),
+                    task,
+                    &fresh_now,
+                );
                 let _ = super::verified::append(job, task, &found);
             }
             if st == AttemptState::Exited {

@@ -21,14 +21,16 @@
 pub mod complete;
 pub mod eta;
 pub mod policy;
+pub mod tracker;
 pub mod verify;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+pub use tracker::Tracker;
 
 use crate::plan::{self, Method};
-use crate::progress::{LogParser, ProgressEvent};
 use crate::run::{
     watch_exit, Attached, Child, CommandSpec, ExitInfo, ExitNotify, LogTail, Process,
     RenderPriority, RunError, TailLine, Watchdog,
@@ -125,19 +127,14 @@ pub struct AttemptRunner {
     start_time: u64,
     tail: LogTail,
     offset: u64,
-    parser: Box<dyn LogParser>,
+    /// Progress, the fatal line, the baseline and verification: shared with warm chunks.
+    tracker: Tracker,
     watchdog: Watchdog,
-    reported: BTreeSet<i64>,
-    clock: eta::FrameClock,
-    fatal: Option<String>,
     timeout: Option<String>,
     cancel: Option<Cancel>,
-    user_cancel: bool,
     exit: Option<Option<ExitInfo>>,
     notify: Option<ExitNotify>,
     lines: Vec<TailLine>,
-    events: Vec<ProgressEvent>,
-    baseline: verify::Baseline,
 }
 
 impl AttemptRunner {
@@ -151,18 +148,11 @@ impl AttemptRunner {
         notify: Option<ExitNotify>,
         sink: &mut dyn Sink,
     ) -> Result<AttemptRunner, RunError> {
-        let baseline = verify::Baseline::take(task, &spec.frames, endings);
-        if !baseline.is_empty() {
-            let before = baseline.frames(task, &spec.frames);
-            sink.note(&format!(
-                "{} earlier frame(s) already in {} ({}): only files this attempt writes count",
-                before.len(),
-                task.output_dir.display(),
-                crate::frames::FrameSet::from_frames(before.iter().copied()).compact()
-            ));
-        }
+        let mut tracker = Tracker::new(&spec);
+        tracker.take_baseline(&spec, task, endings, "attempt", sink);
         let mut r = Self::launch(spec, notify, sink)?;
-        r.baseline = baseline;
+        // Nothing was read yet: the tracker that holds the baseline takes over.
+        r.tracker = tracker;
         Ok(r)
     }
 
@@ -228,7 +218,7 @@ impl AttemptRunner {
             spec.silence_timeout,
             offset,
         );
-        let parser = spec.level.parser(spec.renderer.as_deref());
+        let tracker = Tracker::new(&spec);
         Ok(AttemptRunner {
             spec,
             state: AttemptState::Running,
@@ -238,31 +228,25 @@ impl AttemptRunner {
             start_time: 0,
             tail,
             offset,
-            parser,
+            tracker,
             watchdog,
-            reported: BTreeSet::new(),
-            clock: eta::FrameClock::new(Instant::now()),
-            fatal: None,
             timeout: None,
             cancel: None,
-            user_cancel: false,
             exit: None,
             notify,
             lines: Vec::new(),
-            events: Vec::new(),
-            baseline: verify::Baseline::default(),
         })
     }
 
-    /// The files that were there before the attempt (what a host persists so that a
-    /// re-attached attempt is verified by the same rule).
-    pub fn baseline(&self) -> &verify::Baseline {
-        &self.baseline
+    /// What the attempt learnt from its log and the files it found before it (progress,
+    /// ETA, the baseline): the same for a cold attempt and a warm chunk.
+    pub fn tracker(&self) -> &Tracker {
+        &self.tracker
     }
 
     /// Restore the baseline of a re-attached attempt.
     pub fn set_baseline(&mut self, b: verify::Baseline) {
-        self.baseline = b;
+        self.tracker.set_baseline(b);
     }
 
     pub fn state(&self) -> AttemptState {
@@ -297,29 +281,9 @@ impl AttemptRunner {
         self.offset
     }
 
-    /// Frames the renderer said it finished (not yet verified).
-    pub fn reported(&self) -> &BTreeSet<i64> {
-        &self.reported
-    }
-
-    /// Seconds left for `remaining` frames of this attempt; `None` = unknown yet.
-    pub fn eta_s(&self, remaining: usize) -> Option<u64> {
-        self.clock.eta_s(remaining, Instant::now())
-    }
-
-    /// Mean seconds per frame of the frames this attempt finished.
-    pub fn measured_frame_seconds(&self) -> Option<f64> {
-        self.clock.measured_frame_seconds()
-    }
-
-    /// Mean seconds per frame measured (or extrapolated) so far.
-    pub fn frame_seconds(&self) -> Option<f64> {
-        self.clock.frame_seconds(Instant::now())
-    }
-
     /// Start stopping the render: TERM to the group now, KILL after `grace`. Idempotent.
     pub fn cancel(&mut self, grace: Duration) {
-        self.user_cancel = true;
+        self.tracker.mark_cancelled();
         self.begin_stop(grace);
     }
 
@@ -400,15 +364,12 @@ impl AttemptRunner {
             }
             for l in &self.lines {
                 sink.line(&l.text);
-                self.parser.feed(&l.text, &mut self.events);
+                self.tracker.feed(&l.text);
                 self.offset = l.end_offset;
             }
-            let events = std::mem::take(&mut self.events);
-            for ev in &events {
-                self.on_event(ev, sink);
+            if let Some(reason) = self.tracker.settle() {
+                self.on_fatal(&reason, sink);
             }
-            self.events = events;
-            self.events.clear();
             sink.batch_done();
             if at_end {
                 drained = true;
@@ -447,7 +408,7 @@ impl AttemptRunner {
             self.proc.kill();
         }
         let ok = matches!(exit, Some(ExitInfo { code: Some(0), .. }));
-        if ok && self.cmd_index + 1 < self.spec.commands.len() && self.fatal.is_none() {
+        if ok && self.cmd_index + 1 < self.spec.commands.len() && self.tracker.fatal().is_none() {
             // Next arithmetic run of a `Render` attempt, same log.
             self.cmd_index += 1;
             match self.spawn_current(sink) {
@@ -465,71 +426,37 @@ impl AttemptRunner {
         Ok(self.state)
     }
 
-    fn on_event(&mut self, ev: &ProgressEvent, sink: &mut dyn Sink) {
-        self.clock.event(ev, Instant::now());
-        match ev {
-            ProgressEvent::FrameFinished { frame: Some(f), .. } => {
-                self.reported.insert(*f);
-            }
-            // A fatal line counts also when the process already ended before its last lines
-            // were read (a fast failure): it still explains the exit.
-            ProgressEvent::Fatal { reason } if self.fatal.is_none() => {
-                if self.exit.is_none() {
-                    sink.note(&format!(
-                        "fatal renderer error: {reason}; stopping the render"
-                    ));
-                    self.begin_stop(Duration::from_secs(2));
-                } else {
-                    sink.note(&format!("fatal renderer error: {reason}"));
-                }
-                self.fatal = Some(reason.clone());
-            }
-            _ => {}
+    /// The renderer printed a fatal line. It counts also when the process already ended
+    /// before its last lines were read (a fast failure): it still explains the exit.
+    fn on_fatal(&mut self, reason: &str, sink: &mut dyn Sink) {
+        if self.exit.is_none() {
+            sink.note(&format!(
+                "fatal renderer error: {reason}; stopping the render"
+            ));
+            self.begin_stop(Duration::from_secs(2));
+        } else {
+            sink.note(&format!("fatal renderer error: {reason}"));
         }
     }
 
     /// Check the outputs of an ended attempt (state [`AttemptState::Exited`]; earlier it
     /// checks what exists so far). `endings` caches file-name endings across a job's tasks.
     pub fn verify(&mut self, task: &plan::Task, endings: &mut Vec<String>) -> Outcome {
-        let found = verify::find_outputs_cached(task, &self.spec.frames, endings);
-        let (found, freshness) = verify::only_fresh(found, &self.baseline, task, &self.spec.frames);
-        let missing: Vec<i64> = self
-            .spec
-            .frames
-            .iter()
-            .copied()
-            .filter(|f| !found.contains_key(f))
-            .collect();
-        let exit = self.exit.flatten();
-        let disk = if missing.is_empty() || self.user_cancel {
-            None
-        } else {
-            verify::disk_full_reason(&task.output_dir)
+        let otherwise = match &self.timeout {
+            Some(t) => t.clone(),
+            None => describe_exit(&self.exit.unwrap_or(None), self.spec.level),
         };
-        let reason = if self.user_cancel {
-            "cancelled".to_string()
-        } else if let Some(d) = &disk {
-            d.clone()
-        } else if let Some(f) = &self.fatal {
-            format!("fatal: {f}")
-        } else if let Some(t) = &self.timeout {
-            t.clone()
-        } else {
-            describe_exit(&self.exit.unwrap_or(None), self.spec.level)
-        };
+        let outcome = self.tracker.outcome(
+            &self.spec.frames,
+            task,
+            endings,
+            self.exit.flatten(),
+            otherwise,
+        );
         if self.state == AttemptState::Exited {
             self.state = AttemptState::Verified;
         }
-        Outcome {
-            found,
-            missing,
-            reason,
-            exit,
-            fatal: self.fatal.clone(),
-            cancelled: self.user_cancel,
-            freshness,
-            disk_full: disk.is_some(),
-        }
+        outcome
     }
 }
 

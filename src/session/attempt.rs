@@ -2,13 +2,12 @@
 //! chunk on a warm session ([`WarmChunk`]). One set of calls for both, so the engine's
 //! scheduling, cancel, persistence and verification code does not care which it is.
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::WarmChunk;
 use crate::plan;
 use crate::run::RunError;
-use crate::runner::{AttemptRunner, AttemptSpec, AttemptState, Outcome, Sink};
+use crate::runner::{AttemptRunner, AttemptSpec, AttemptState, Outcome, Sink, Tracker};
 
 /// A running attempt, cold or warm.
 // One per running attempt (a handful at a time): boxing the common cold case buys nothing.
@@ -75,31 +74,11 @@ impl Attempt {
         }
     }
 
-    pub fn reported(&self) -> &BTreeSet<i64> {
+    /// Progress, ETA, the fatal line and the baseline: kept the same way, cold or warm.
+    pub fn tracker(&self) -> &Tracker {
         match self {
-            Attempt::Cold(r) => r.reported(),
-            Attempt::Warm(w) => w.reported(),
-        }
-    }
-
-    pub fn eta_s(&self, remaining: usize) -> Option<u64> {
-        match self {
-            Attempt::Cold(r) => r.eta_s(remaining),
-            Attempt::Warm(w) => w.eta_s(remaining),
-        }
-    }
-
-    pub fn measured_frame_seconds(&self) -> Option<f64> {
-        match self {
-            Attempt::Cold(r) => r.measured_frame_seconds(),
-            Attempt::Warm(w) => w.measured_frame_seconds(),
-        }
-    }
-
-    pub fn frame_seconds(&self) -> Option<f64> {
-        match self {
-            Attempt::Cold(r) => r.frame_seconds(),
-            Attempt::Warm(w) => w.frame_seconds(),
+            Attempt::Cold(r) => r.tracker(),
+            Attempt::Warm(w) => w.tracker(),
         }
     }
 
@@ -107,14 +86,6 @@ impl Attempt {
         match self {
             Attempt::Cold(r) => r.kill_if_due(),
             Attempt::Warm(w) => w.kill_if_due(),
-        }
-    }
-
-    /// Files of the attempt's frames that existed before it started.
-    pub fn baseline(&self) -> &crate::runner::verify::Baseline {
-        match self {
-            Attempt::Cold(r) => r.baseline(),
-            Attempt::Warm(w) => w.baseline(),
         }
     }
 

@@ -7,16 +7,14 @@
 //! frames cold. Cancel kills the session. Only a chunk that ended with `chunk_done ok` and
 //! nothing wrong gives its session back ([`WarmChunk::into_session`]).
 
-use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use super::memory::rss_bytes;
 use super::request::{control_line, Control, Request};
 use super::{DepState, Dependencies, Session};
 use crate::plan;
-use crate::progress::{LogParser, ProgressEvent};
 use crate::run::{ExitInfo, RunError, TailLine, Watchdog};
-use crate::runner::{eta::FrameClock, verify, AttemptSpec, AttemptState, Outcome, Sink};
+use crate::runner::{AttemptSpec, AttemptState, Outcome, Sink, Tracker};
 
 /// Most reads of the session log per poll (as the attempt runner).
 const READS_PER_POLL: usize = 16;
@@ -46,24 +44,18 @@ pub struct WarmChunk {
     runs: Vec<(i64, i64, i64)>,
     phase: Phase,
     state: AttemptState,
-    parser: Box<dyn LogParser>,
+    /// Progress, the fatal line, the baseline and verification: a cold attempt's too.
+    tracker: Tracker,
     watchdog: Watchdog,
-    reported: BTreeSet<i64>,
-    fatal: Option<String>,
     /// Why the session is being stopped or failed (timeout, memory, crash, renderer error).
     failure: Option<String>,
     kill_at: Option<Instant>,
-    user_cancel: bool,
     exit: Option<Option<ExitInfo>>,
     offset: u64,
     started: Instant,
     last_memory: Instant,
     max_rss: Option<u64>,
     lines: Vec<TailLine>,
-    events: Vec<ProgressEvent>,
-    /// Files of these frames that existed before the chunk: only files it writes count.
-    baseline: verify::Baseline,
-    clock: FrameClock,
 }
 
 impl WarmChunk {
@@ -80,16 +72,8 @@ impl WarmChunk {
     ) -> Result<WarmChunk, RunError> {
         // As a cold attempt (`AttemptRunner::launch_for`): files already there for these
         // frames do not count unless this chunk writes them again.
-        let baseline = verify::Baseline::take(task, &spec.frames, endings);
-        if !baseline.is_empty() {
-            let before = baseline.frames(task, &spec.frames);
-            sink.note(&format!(
-                "{} earlier frame(s) already in {} ({}): only files this chunk writes count",
-                before.len(),
-                task.output_dir.display(),
-                crate::frames::FrameSet::from_frames(before.iter().copied()).compact()
-            ));
-        }
+        let mut tracker = Tracker::new(&spec);
+        tracker.take_baseline(&spec, task, endings, "chunk", sink);
         let reused = session.is_ready();
         session.jobs.insert(job_id);
         let chunk = session.next_chunk;
@@ -108,7 +92,6 @@ impl WarmChunk {
             spec.silence_timeout,
             session.tail.bytes_read(),
         );
-        let parser = spec.level.parser(spec.renderer.as_deref());
         let mut c = WarmChunk {
             session,
             spec,
@@ -121,22 +104,16 @@ impl WarmChunk {
             runs,
             phase: Phase::WaitReady,
             state: AttemptState::Running,
-            parser,
+            tracker,
             watchdog,
-            reported: BTreeSet::new(),
-            fatal: None,
             failure: None,
             kill_at: None,
-            user_cancel: false,
             exit: None,
             offset,
             started: Instant::now(),
             last_memory: Instant::now(),
             max_rss,
             lines: Vec::new(),
-            events: Vec::new(),
-            baseline,
-            clock: FrameClock::new(Instant::now()),
         };
         if reused {
             sink.note(&format!(
@@ -210,13 +187,15 @@ impl WarmChunk {
         self.offset
     }
 
-    pub fn reported(&self) -> &BTreeSet<i64> {
-        &self.reported
+    /// What the chunk learnt from its log and the files it found before it (as a cold
+    /// attempt's).
+    pub fn tracker(&self) -> &Tracker {
+        &self.tracker
     }
 
     /// Cancel kills the session (TERM to its group now, KILL after `grace`).
     pub fn cancel(&mut self, grace: Duration) {
-        self.user_cancel = true;
+        self.tracker.mark_cancelled();
         self.begin_stop(grace);
     }
 
@@ -312,13 +291,14 @@ impl WarmChunk {
                         self.phase = Phase::Done { ok };
                     }
                     _ => {
-                        self.parser.feed(&l.text, &mut self.events);
-                        let events = std::mem::take(&mut self.events);
-                        for ev in &events {
-                            self.on_event(ev, sink);
+                        self.tracker.feed(&l.text);
+                        if let Some(reason) = self.tracker.settle() {
+                            sink.note(&format!(
+                                "fatal renderer error: {reason}; stopping warm session {}",
+                                self.session.id
+                            ));
+                            self.begin_stop(Duration::from_secs(2));
                         }
-                        self.events = events;
-                        self.events.clear();
                     }
                 }
             }
@@ -381,7 +361,7 @@ impl WarmChunk {
             self.poll_kill();
             return Ok(self.state);
         }
-        if self.failure.is_none() && !self.user_cancel {
+        if self.failure.is_none() && !self.tracker.cancelled() {
             let how = exit
                 .map(|e| e.to_string())
                 .unwrap_or_else(|| "ended".into());
@@ -396,81 +376,23 @@ impl WarmChunk {
         Ok(self.state)
     }
 
-    fn on_event(&mut self, ev: &ProgressEvent, sink: &mut dyn Sink) {
-        self.clock.event(ev, Instant::now());
-        match ev {
-            ProgressEvent::FrameFinished { frame: Some(f), .. } => {
-                self.reported.insert(*f);
-            }
-            ProgressEvent::Fatal { reason } if self.fatal.is_none() => {
-                sink.note(&format!(
-                    "fatal renderer error: {reason}; stopping warm session {}",
-                    self.session.id
-                ));
-                self.fatal = Some(reason.clone());
-                self.begin_stop(Duration::from_secs(2));
-            }
-            _ => {}
-        }
-    }
-
     /// Check the chunk's outputs (as a cold attempt's).
     pub fn verify(&mut self, task: &plan::Task, endings: &mut Vec<String>) -> Outcome {
-        let found = verify::find_outputs_cached(task, &self.spec.frames, endings);
-        let (found, freshness) = verify::only_fresh(found, &self.baseline, task, &self.spec.frames);
-        let missing: Vec<i64> = self
-            .spec
-            .frames
-            .iter()
-            .copied()
-            .filter(|f| !found.contains_key(f))
-            .collect();
-        let disk = if missing.is_empty() || self.user_cancel {
-            None
-        } else {
-            verify::disk_full_reason(&task.output_dir)
+        let otherwise = match &self.failure {
+            Some(f) => f.clone(),
+            None => format!("warm session {}", self.session.id),
         };
-        let reason = if self.user_cancel {
-            "cancelled".to_string()
-        } else if let Some(d) = &disk {
-            d.clone()
-        } else if let Some(f) = &self.fatal {
-            format!("fatal: {f}")
-        } else if let Some(f) = &self.failure {
-            f.clone()
-        } else {
-            format!("warm session {}", self.session.id)
-        };
+        let outcome = self.tracker.outcome(
+            &self.spec.frames,
+            task,
+            endings,
+            self.exit.flatten(),
+            otherwise,
+        );
         if self.state == AttemptState::Exited {
             self.state = AttemptState::Verified;
         }
-        Outcome {
-            found,
-            missing,
-            reason,
-            exit: self.exit.flatten(),
-            fatal: self.fatal.clone(),
-            cancelled: self.user_cancel,
-            freshness,
-            disk_full: disk.is_some(),
-        }
-    }
-
-    /// Files that existed before the chunk (persisted for a re-attach).
-    pub fn baseline(&self) -> &verify::Baseline {
-        &self.baseline
-    }
-
-    pub fn eta_s(&self, remaining: usize) -> Option<u64> {
-        self.clock.eta_s(remaining, Instant::now())
-    }
-
-    pub fn measured_frame_seconds(&self) -> Option<f64> {
-        self.clock.measured_frame_seconds()
-    }
-
-    pub fn frame_seconds(&self) -> Option<f64> {
-        self.clock.frame_seconds(Instant::now())
+        outcome
     }
 
     /// KILL the session's group once a stop's grace is over (the engine calls this when it
@@ -482,7 +404,8 @@ impl WarmChunk {
     /// The session failed (crash, hang, memory, renderer error, fatal line) rather than
     /// finishing the chunk: its remaining frames go cold.
     pub fn session_failed(&self) -> bool {
-        !self.user_cancel && (self.failure.is_some() || self.fatal.is_some() || self.exit.is_some())
+        !self.tracker.cancelled()
+            && (self.failure.is_some() || self.tracker.fatal().is_some() || self.exit.is_some())
     }
 
     /// The session back, idle, when the chunk ended cleanly and it still runs; else it is
@@ -490,8 +413,8 @@ impl WarmChunk {
     pub fn into_session(mut self) -> Option<Session> {
         let clean = self.phase == (Phase::Done { ok: true })
             && self.failure.is_none()
-            && self.fatal.is_none()
-            && !self.user_cancel
+            && self.tracker.fatal().is_none()
+            && !self.tracker.cancelled()
             && self.kill_at.is_none()
             && matches!(self.session.try_exit(), Ok(None));
         if clean {

@@ -312,8 +312,8 @@ impl State {
                 return Err(self.dbe()(e).into());
             }
         };
-        if !attempt.baseline().is_empty() {
-            let json = serde_json::to_string(attempt.baseline()).unwrap_or_default();
+        if !attempt.tracker().baseline().is_empty() {
+            let json = serde_json::to_string(attempt.tracker().baseline()).unwrap_or_default();
             store::set_attempt_baseline(&self.conn, attempt_id, &json).map_err(self.dbe())?;
         }
         self.slots[slot].busy = Some(attempt_id);

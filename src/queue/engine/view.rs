@@ -34,8 +34,8 @@ impl State {
                 guess_s: None,
             };
         };
-        let reported: Vec<i64> = r
-            .runner
+        let progress = r.runner.tracker();
+        let reported: Vec<i64> = progress
             .reported()
             .iter()
             .copied()
@@ -43,13 +43,13 @@ impl State {
             .collect();
         let finished = (t.done.len() + reported.len()).min(t.plan.frames.len());
         let left = t.plan.frames.len() - finished;
-        let measured_s = r.runner.measured_frame_seconds();
+        let measured_s = progress.measured_frame_seconds();
         TaskNow {
             finished,
             reported,
-            eta_s: measured_s.and_then(|_| r.runner.eta_s(left)),
+            eta_s: measured_s.and_then(|_| progress.eta_s(left)),
             measured_s,
-            guess_s: r.runner.frame_seconds(),
+            guess_s: progress.frame_seconds(),
         }
     }
 
