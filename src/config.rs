@@ -211,6 +211,27 @@ pub fn move_damaged_db() -> bool {
         .is_some_and(|v| v.to_str().is_some_and(|s| s.trim() == "1"))
 }
 
+/// `BRM_TASK`: the farm task a node renders (`brm task run`), set by hand or by a wrapper
+/// when no engine variable says it (`farm::assign` asks the engine's first).
+pub const FARM_TASK: &str = "BRM_TASK";
+
+/// `BRM_TASK_GPUS`: the GPUs a farm task renders on, over whatever the engine assigned;
+/// empty = no GPU (CPU).
+pub const FARM_TASK_GPUS: &str = "BRM_TASK_GPUS";
+
+/// [`FARM_TASK`] as an index (unreadable = not set). Read through the node's lookup of the
+/// engine's variables (the process environment, or a map in tests), so it is weighed
+/// against them from the same source.
+pub fn farm_task(lookup: &dyn Fn(&str) -> Option<String>) -> Option<usize> {
+    lookup(FARM_TASK).and_then(|v| v.trim().parse().ok())
+}
+
+/// [`FARM_TASK_GPUS`] as given (through the node's lookup, as [`farm_task`]). Unlike the
+/// other settings an empty value counts: it means "no GPU", as `CUDA_VISIBLE_DEVICES=` does.
+pub fn farm_task_gpus(lookup: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    lookup(FARM_TASK_GPUS)
+}
+
 /// The names above, for `brm info` and the docs.
 pub const SETTINGS: &[&str] = &[
     "BRM_HOME",
@@ -289,6 +310,24 @@ mod tests {
         assert_eq!(blender(env), Some(PathBuf::from("/b/blender")));
         assert_eq!(maya_roots(env), None);
         assert_eq!(blender(Env::Job(&[])), None);
+    }
+
+    #[test]
+    fn a_farm_task_and_its_gpus_come_from_the_nodes_lookup() {
+        let lookup = |k: &str| match k {
+            "BRM_TASK" => Some(" 4 ".to_string()),
+            "BRM_TASK_GPUS" => Some(String::new()),
+            _ => None,
+        };
+        assert_eq!(farm_task(&lookup), Some(4));
+        assert_eq!(
+            farm_task_gpus(&lookup).as_deref(),
+            Some(""),
+            "empty = no GPU"
+        );
+        let unreadable = |k: &str| (k == "BRM_TASK").then(|| "x".to_string());
+        assert_eq!(farm_task(&unreadable), None);
+        assert_eq!(farm_task_gpus(&unreadable), None);
     }
 
     #[test]

@@ -283,7 +283,7 @@ fn submit_cmd(a: SubmitArgs, paths: &Paths) -> brm::Result<i32> {
         }
     }
     if a.wait && rec.submitted {
-        if rec.engine == Engine::Slurm {
+        if rec.engine.get().can_follow() {
             return wait(paths, &rec.id, a.render.json);
         }
         // Only Slurm's state can be asked from here; elsewhere "done" is all frames on disk.

@@ -21,18 +21,14 @@ pub fn process_env(name: &str) -> Option<String> {
 
 /// The task index from the engine's variables (see the module doc).
 pub fn task_from_env(env: EnvFn<'_>) -> Option<(usize, &'static str)> {
-    for (var, engine) in [
-        ("SLURM_ARRAY_TASK_ID", "Slurm"),
-        ("CUE_IFRAME", "OpenCue"),
-        ("BRM_TASK", "BRM_TASK"),
-    ] {
+    for (var, engine) in [("SLURM_ARRAY_TASK_ID", "Slurm"), ("CUE_IFRAME", "OpenCue")] {
         if let Some(v) = env(var) {
             if let Ok(n) = v.trim().parse::<usize>() {
                 return Some((n, engine));
             }
         }
     }
-    None
+    crate::config::farm_task(env).map(|n| (n, crate::config::FARM_TASK))
 }
 
 /// GPUs the engine assigned: the value for `CUDA_VISIBLE_DEVICES` and where it came from.
@@ -45,9 +41,11 @@ pub struct Assigned {
 /// The engine's GPU assignment, if any (see the module doc).
 pub fn assigned_gpus(env: EnvFn<'_>) -> Option<Assigned> {
     let slurm = env("SLURM_JOB_ID").is_some();
-    for (var, who) in [
-        ("BRM_TASK_GPUS", "BRM_TASK_GPUS"),
+    let gpus = crate::config::FARM_TASK_GPUS;
+    for (value, var, who) in [
+        (crate::config::farm_task_gpus(env), gpus, gpus),
         (
+            env("CUDA_VISIBLE_DEVICES"),
             "CUDA_VISIBLE_DEVICES",
             if slurm {
                 "Slurm (--gres)"
@@ -55,18 +53,26 @@ pub fn assigned_gpus(env: EnvFn<'_>) -> Option<Assigned> {
                 "the engine"
             },
         ),
-        ("CUE_GPU_CORES", "OpenCue (CUE_GPU_CORES)"),
-        ("GPU_DEVICE_ORDINAL", "GPU_DEVICE_ORDINAL"),
+        (
+            env("CUE_GPU_CORES"),
+            "CUE_GPU_CORES",
+            "OpenCue (CUE_GPU_CORES)",
+        ),
+        (
+            env("GPU_DEVICE_ORDINAL"),
+            "GPU_DEVICE_ORDINAL",
+            "GPU_DEVICE_ORDINAL",
+        ),
     ] {
-        if let Some(v) = env(var) {
-            let v = v.trim().to_string();
+        if let Some(raw) = value {
+            let v = raw.trim().to_string();
             // Slurm writes "NoDevFiles" when the gres has no device files.
             if v == "NoDevFiles" {
                 continue;
             }
             return Some(Assigned {
                 devices: v,
-                source: format!("{who}: {var}={}", env(var).unwrap_or_default()),
+                source: format!("{who}: {var}={raw}"),
             });
         }
     }
@@ -138,6 +144,24 @@ mod tests {
                 uuid: Some("0,1".into())
             }
         );
+    }
+
+    #[test]
+    fn brm_task_comes_last_and_brm_task_gpus_first() {
+        let m = env(&[
+            ("CUE_IFRAME", "5"),
+            ("BRM_TASK", "7"),
+            ("BRM_TASK_GPUS", ""),
+            ("CUDA_VISIBLE_DEVICES", "2"),
+        ]);
+        let f = |k: &str| m.get(k).cloned();
+        assert_eq!(task_from_env(&f), Some((5, "OpenCue")));
+        let only = env(&[("BRM_TASK", "7")]);
+        let g = |k: &str| only.get(k).cloned();
+        assert_eq!(task_from_env(&g), Some((7, "BRM_TASK")));
+        let a = assigned_gpus(&f).unwrap();
+        assert_eq!(a.source, "BRM_TASK_GPUS: BRM_TASK_GPUS=");
+        assert_eq!(slot_of(&a), GpuSlot::Cpu);
     }
 
     #[test]

@@ -20,6 +20,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::engine::{Export, ExportOptions, FarmEngine};
 use super::record::EngineJob;
 use super::{tool, FarmError, FarmJob};
 use crate::frames::FrameSet;
@@ -334,6 +335,47 @@ pub fn cancel(ids: &[EngineJob]) -> Result<(), FarmError> {
         )?;
     }
     Ok(())
+}
+
+/// Deadline behind the farm's one engine trait: job/plugin info files through
+/// `deadlinecommand`, suspended to stop.
+pub struct Deadline;
+
+impl Deadline {
+    fn export_of(f: &DeadlineFiles) -> Export {
+        Export {
+            files: f.files.clone(),
+            commands: f.commands.clone(),
+        }
+    }
+}
+
+impl FarmEngine for Deadline {
+    fn name(&self) -> &'static str {
+        "deadline"
+    }
+
+    fn available(&self) -> bool {
+        available()
+    }
+
+    fn export(&self, job: &FarmJob, opts: &ExportOptions) -> Result<Export, FarmError> {
+        Ok(Deadline::export_of(&emit(job, opts.deadline_commandline)?))
+    }
+
+    fn submit(
+        &self,
+        job: &FarmJob,
+        opts: &ExportOptions,
+    ) -> Result<(Export, Vec<EngineJob>), FarmError> {
+        let f = emit(job, opts.deadline_commandline)?;
+        let ids = submit(job, &f)?;
+        Ok((Deadline::export_of(&f), ids))
+    }
+
+    fn cancel(&self, ids: &[EngineJob]) -> Result<(), FarmError> {
+        cancel(ids)
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //!
 //! - [`job`]: the versioned farm job file and how a [`crate::plan::JobSpec`] becomes one.
 //! - [`pathmap`]: shared-scene copy, refusal of per-user folders, path mapping rules.
+//! - [`engine`]: the [`engine::FarmEngine`] trait and the one list of engines.
 //! - [`slurm`], [`deadline`], [`opencue`], [`openjd`]: one emitter (and submitter) per engine.
 //! - [`node`]: the node-side worker (`brm task run`): chunk and GPUs from the engine's
 //!   variables, fallback and retries with the attempt runner, numbered log beside the outputs.
@@ -15,6 +16,7 @@
 
 pub mod assign;
 pub mod deadline;
+pub mod engine;
 pub mod envfilter;
 pub mod follow;
 pub mod job;
@@ -41,31 +43,44 @@ pub use job::{FarmJob, FarmLayer, Resources, FARM_JOB_FILE, FARM_JOB_SCHEMA};
 pub use pathmap::PathRule;
 pub use record::{FarmRecord, FarmState, FarmStatus};
 
-/// The farm engines brm writes for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Engine {
-    Slurm,
-    Deadline,
-    Opencue,
-    Openjd,
-}
+/// A farm engine brm writes for: a handle on one entry of [`engine::ENGINES`]. Job files and
+/// records carry it as the engine's name (`"slurm"`), so they read the same as ever.
+#[derive(Clone, Copy)]
+pub struct Engine(&'static dyn engine::FarmEngine);
 
 impl Engine {
-    pub const ALL: [Engine; 4] = [
-        Engine::Slurm,
-        Engine::Deadline,
-        Engine::Opencue,
-        Engine::Openjd,
-    ];
+    /// Every engine, in the list's order.
+    pub fn all() -> impl Iterator<Item = Engine> {
+        engine::ENGINES.iter().map(|e| Engine(*e))
+    }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Engine::Slurm => "slurm",
-            Engine::Deadline => "deadline",
-            Engine::Opencue => "opencue",
-            Engine::Openjd => "openjd",
-        }
+        self.0.name()
+    }
+
+    /// What the engine does (export, submit, status, cancel).
+    pub fn get(self) -> &'static dyn engine::FarmEngine {
+        self.0
+    }
+}
+
+impl PartialEq for Engine {
+    fn eq(&self, other: &Engine) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Engine {}
+
+impl std::hash::Hash for Engine {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h)
+    }
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -78,17 +93,34 @@ impl fmt::Display for Engine {
 impl FromStr for Engine {
     type Err = FarmError;
     fn from_str(s: &str) -> Result<Self, FarmError> {
-        let t = s.trim().to_ascii_lowercase();
-        let t = match t.as_str() {
-            "cue" => "opencue",
-            "deadline-cloud" | "open-job-description" => "openjd",
-            other => other,
-        };
-        Engine::ALL
-            .into_iter()
-            .find(|e| e.as_str() == t)
+        engine::lookup(s)
+            .map(Engine)
             .ok_or_else(|| FarmError::UnknownEngine {
                 value: s.chars().take(40).collect(),
+                known: engine::names(),
+            })
+    }
+}
+
+impl Serialize for Engine {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Engine {
+    /// Only an engine's own name, as job files and records are written (no alias).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Engine, D::Error> {
+        let name = String::deserialize(d)?;
+        engine::ENGINES
+            .iter()
+            .find(|e| e.name() == name)
+            .map(|e| Engine(*e))
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "unknown farm engine {name:?}, expected one of: {}",
+                    engine::names()
+                ))
             })
     }
 }
@@ -96,8 +128,8 @@ impl FromStr for Engine {
 /// Errors of the farm hand-off. Each says what was wrong and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum FarmError {
-    #[error("unknown farm engine {value:?}; use one of: slurm, deadline, opencue, openjd")]
-    UnknownEngine { value: String },
+    #[error("unknown farm engine {value:?}; use one of: {known}")]
+    UnknownEngine { value: String, known: String },
 
     /// The scene or an output lies in a folder only this user on this machine can see.
     #[error("{what} {} is inside brm's own per-user folder {}, which no farm node can read; {hint}", path.display(), folder.display())]

@@ -10,6 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::engine::{Export, ExportOptions, FarmEngine};
 use super::job::safe_name;
 use super::record::EngineJob;
 use super::{tool, FarmError, FarmJob};
@@ -260,6 +261,47 @@ pub fn submit(spec: &Path) -> Result<Vec<EngineJob>, FarmError> {
             id: id.trim().to_string(),
         })
         .collect())
+}
+
+/// OpenCue behind the farm's one engine trait: a cjsl spec launched through pycue; status
+/// and cancel stay in CueGUI / cueadmin.
+pub struct OpenCue;
+
+impl OpenCue {
+    fn export_of(spec: &Path) -> Export {
+        Export {
+            files: vec![spec.to_path_buf()],
+            commands: vec![launch_hint(spec)],
+        }
+    }
+}
+
+impl FarmEngine for OpenCue {
+    fn name(&self) -> &'static str {
+        "opencue"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        &["cue"]
+    }
+
+    fn available(&self) -> bool {
+        available()
+    }
+
+    fn export(&self, job: &FarmJob, _: &ExportOptions) -> Result<Export, FarmError> {
+        Ok(OpenCue::export_of(&emit(job)?))
+    }
+
+    fn submit(
+        &self,
+        job: &FarmJob,
+        _: &ExportOptions,
+    ) -> Result<(Export, Vec<EngineJob>), FarmError> {
+        let spec = emit(job)?;
+        let ids = submit(&spec)?;
+        Ok((OpenCue::export_of(&spec), ids))
+    }
 }
 
 #[cfg(test)]

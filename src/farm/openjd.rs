@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
+use super::engine::{Export, ExportOptions, FarmEngine};
 use super::{FarmError, FarmJob};
 
 /// What was written.
@@ -209,4 +210,30 @@ pub fn emit(job: &FarmJob) -> Result<OpenJdFiles, FarmError> {
         files,
         commands,
     })
+}
+
+/// OpenJD behind the farm's one engine trait: a job bundle, the whole hand-off (submitted
+/// with Deadline Cloud's or the openjd CLI, never by brm).
+pub struct OpenJd;
+
+impl FarmEngine for OpenJd {
+    fn name(&self) -> &'static str {
+        "openjd"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        &["deadline-cloud", "open-job-description"]
+    }
+
+    fn has_scheduler(&self) -> bool {
+        false
+    }
+
+    fn export(&self, job: &FarmJob, _: &ExportOptions) -> Result<Export, FarmError> {
+        let f = emit(job)?;
+        Ok(Export {
+            files: f.files,
+            commands: f.commands,
+        })
+    }
 }

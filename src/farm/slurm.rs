@@ -9,6 +9,7 @@
 
 use std::path::PathBuf;
 
+use super::engine::{Export, ExportOptions, FarmEngine};
 use super::record::EngineJob;
 use super::taskstate::FarmState;
 use super::tool;
@@ -282,6 +283,59 @@ pub fn cancel(ids: &[EngineJob]) -> Result<(), FarmError> {
     }
     let args: Vec<String> = ids.iter().map(|e| e.id.clone()).collect();
     tool::run_ok("scancel", &args, INSTALL).map(|_| ())
+}
+
+/// Slurm behind the farm's one engine trait: array jobs through `sbatch`, states from
+/// `squeue`, `scancel` to stop.
+pub struct Slurm;
+
+impl Slurm {
+    fn export_of(f: &SlurmFiles) -> Export {
+        Export {
+            files: f.layers.iter().cloned().chain(f.post.clone()).collect(),
+            commands: f.commands.clone(),
+        }
+    }
+}
+
+impl FarmEngine for Slurm {
+    fn name(&self) -> &'static str {
+        "slurm"
+    }
+
+    fn available(&self) -> bool {
+        available()
+    }
+
+    fn export(&self, job: &FarmJob, _: &ExportOptions) -> Result<Export, FarmError> {
+        Ok(Slurm::export_of(&emit(job)?))
+    }
+
+    fn submit(
+        &self,
+        job: &FarmJob,
+        _: &ExportOptions,
+    ) -> Result<(Export, Vec<EngineJob>), FarmError> {
+        let f = emit(job)?;
+        let ids = submit(job, &f)?;
+        Ok((Slurm::export_of(&f), ids))
+    }
+
+    fn task_states(&self, job: &FarmJob, ids: &[EngineJob]) -> Option<Vec<Option<String>>> {
+        task_states(job, ids)
+    }
+
+    fn state_of(&self) -> fn(&str) -> FarmState {
+        state_of
+    }
+
+    fn can_follow(&self) -> bool {
+        true
+    }
+
+    fn cancel(&self, ids: &[EngineJob]) -> Result<(), FarmError> {
+        cancel(ids)
+    }
 }
 
 #[cfg(test)]

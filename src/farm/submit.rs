@@ -4,10 +4,11 @@
 
 use std::path::PathBuf;
 
+use super::engine::ExportOptions;
 use super::job::{safe_name, DEFAULT_FARM_CHUNK};
 use super::pathmap::{self, PathRule};
-use super::record::{EngineJob, FarmRecord, FarmState, FarmStatus};
-use super::{deadline, opencue, openjd, slurm, Engine, FarmError, FarmJob, Resources};
+use super::record::{EngineJob, FarmRecord, FarmStatus};
+use super::{Engine, FarmError, FarmJob, Resources};
 use crate::paths::Paths;
 use crate::plan::{self, JobSpec};
 
@@ -191,42 +192,21 @@ pub fn submit(mut spec: JobSpec, opts: &SubmitOptions, paths: &Paths) -> crate::
         submitted_ms: job.created_ms,
         submitted: false,
     };
-    let commands;
-    match opts.engine {
-        Engine::Slurm => {
-            let f = slurm::emit(&job)?;
-            files.extend(f.layers.iter().cloned().chain(f.post.clone()));
-            commands = f.commands.clone();
-            if !dry && slurm::available() {
-                record.engine_ids = slurm::submit(&job, &f)?;
-                record.submitted = true;
-            }
-        }
-        Engine::Deadline => {
-            let f = deadline::emit(&job, opts.deadline_commandline)?;
-            files.extend(f.files.iter().cloned());
-            commands = f.commands.clone();
-            if !dry && deadline::available() {
-                record.engine_ids = deadline::submit(&job, &f)?;
-                record.submitted = true;
-            }
-        }
-        Engine::Opencue => {
-            let f = opencue::emit(&job)?;
-            files.push(f.clone());
-            commands = vec![opencue::launch_hint(&f)];
-            if !dry && opencue::available() {
-                record.engine_ids = opencue::submit(&f)?;
-                record.submitted = true;
-            }
-        }
-        Engine::Openjd => {
-            let f = openjd::emit(&job)?;
-            files.extend(f.files.iter().cloned());
-            commands = f.commands.clone();
-        }
-    }
-    if !dry && !record.submitted && opts.engine != Engine::Openjd {
+    let engine = opts.engine.get();
+    let export_opts = ExportOptions {
+        deadline_commandline: opts.deadline_commandline,
+    };
+    let export = if !dry && engine.has_scheduler() && engine.available() {
+        let (export, ids) = engine.submit(&job, &export_opts)?;
+        record.engine_ids = ids;
+        record.submitted = true;
+        export
+    } else {
+        engine.export(&job, &export_opts)?
+    };
+    files.extend(export.files);
+    let commands = export.commands;
+    if !dry && !record.submitted && engine.has_scheduler() {
         warnings.push(format!(
             "the {} tools are not installed here: nothing was submitted; submit the written files with the commands below",
             opts.engine
@@ -248,14 +228,13 @@ pub fn submit(mut spec: JobSpec, opts: &SubmitOptions, paths: &Paths) -> crate::
 pub fn status(paths: &Paths, name: &str) -> crate::Result<FarmStatus> {
     let (rec, job) = FarmRecord::find(paths, name)?;
     let job = node_view(&job);
-    let states = match rec.engine {
-        Engine::Slurm if rec.submitted => slurm::task_states(&job, &rec.engine_ids),
-        _ => None,
+    let engine = rec.engine.get();
+    let states = if rec.submitted {
+        engine.task_states(&job, &rec.engine_ids)
+    } else {
+        None
     };
-    let state_of: fn(&str) -> FarmState = match rec.engine {
-        Engine::Slurm => slurm::state_of,
-        _ => |_| FarmState::Unknown,
-    };
+    let state_of = engine.state_of();
     Ok(super::record::status_of(&rec, &job, states, state_of))
 }
 
@@ -269,17 +248,7 @@ pub fn cancel(paths: &Paths, name: &str) -> crate::Result<FarmRecord> {
         ))
         .into());
     }
-    match rec.engine {
-        Engine::Slurm => slurm::cancel(&rec.engine_ids)?,
-        Engine::Deadline => deadline::cancel(&rec.engine_ids)?,
-        Engine::Opencue | Engine::Openjd => {
-            return Err(FarmError::Invalid(format!(
-                "cancel {} jobs in the engine's own tools (CueGUI / cueadmin, Deadline Cloud monitor); brm cannot reach it here",
-                rec.engine
-            ))
-            .into())
-        }
-    }
+    rec.engine.get().cancel(&rec.engine_ids)?;
     Ok(rec)
 }
 
