@@ -41,6 +41,26 @@ fn exes_for(spec: &JobSpec) -> Executables {
     )
 }
 
+/// What an attempt of these `commands` runs, logged to `log_path`, watched without limits.
+fn attempt(
+    level: Method,
+    renderer: Option<&str>,
+    frames: Vec<i64>,
+    commands: Vec<brm::run::CommandSpec>,
+    log_path: std::path::PathBuf,
+) -> AttemptSpec {
+    AttemptSpec {
+        level,
+        renderer: renderer.map(str::to_string),
+        frames,
+        commands,
+        log_path,
+        task_timeout: None,
+        silence_timeout: None,
+        priority: brm::run::RenderPriority::NORMAL,
+    }
+}
+
 fn run_to_end(r: &mut AttemptRunner, sink: &mut Collect, limit: Duration) -> Vec<AttemptState> {
     let deadline = Instant::now() + limit;
     let mut seen = vec![r.state()];
@@ -85,14 +105,14 @@ fn a_blender_chunk_renders_with_no_agent_and_no_database() {
     let mut sink = Collect::default();
     let mut runner = AttemptRunner::launch(
         AttemptSpec {
-            level: Method::Blender,
-            renderer: Some("blender".into()),
-            frames: task.frames.clone(),
-            commands,
-            log_path: out.path().join("logs/attempt.log"),
             task_timeout: Some(Duration::from_secs(300)),
-            silence_timeout: None,
-            priority: brm::run::RenderPriority::NORMAL,
+            ..attempt(
+                Method::Blender,
+                Some("blender"),
+                task.frames.clone(),
+                commands,
+                out.path().join("logs/attempt.log"),
+            )
         },
         None,
         &mut sink,
@@ -145,16 +165,13 @@ fn a_fatal_line_stops_a_runner_on_its_own() {
     .unwrap();
     let mut sink = Collect::default();
     let mut runner = AttemptRunner::launch(
-        AttemptSpec {
-            level: Method::Blender,
-            renderer: None,
-            frames: task.frames.clone(),
+        attempt(
+            Method::Blender,
+            None,
+            task.frames.clone(),
             commands,
-            log_path: out.path().join("attempt.log"),
-            task_timeout: None,
-            silence_timeout: None,
-            priority: brm::run::RenderPriority::NORMAL,
-        },
+            out.path().join("attempt.log"),
+        ),
         None,
         &mut sink,
     )
@@ -164,4 +181,58 @@ fn a_fatal_line_stops_a_runner_on_its_own() {
     let fatal = outcome.fatal.expect("the setup script's fatal line");
     assert!(fatal.contains("no view layer 'nosuch'"), "{fatal}");
     assert_eq!(outcome.missing, vec![1, 2]);
+}
+
+/// A cancel stops the attempt, not only its current command: a command that ends cleanly
+/// (exit 0) on the cancel's TERM must not let the next command of the attempt start (the
+/// runner once started `Render`'s next arithmetic run after a cancel).
+#[test]
+fn a_cancelled_attempt_starts_no_further_command() {
+    let out = tempfile::tempdir().unwrap();
+    let marker = out.path().join("second-ran");
+    let first = brm::run::CommandSpec::new("/bin/sh").args([
+        "-c",
+        "trap 'echo stopped; exit 0' TERM; echo first; while :; do sleep 0.05; done",
+    ]);
+    let second = brm::run::CommandSpec::new("/bin/sh").args([
+        "-c".to_string(),
+        format!("echo second > '{}'", marker.display()),
+    ]);
+    let mut sink = Collect::default();
+    let mut runner = AttemptRunner::launch(
+        attempt(
+            Method::Render,
+            None,
+            vec![1, 2],
+            vec![first, second],
+            out.path().join("attempt.log"),
+        ),
+        None,
+        &mut sink,
+    )
+    .unwrap();
+    // Wait until the first command runs (and so has its trap set).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !sink.lines.iter().any(|l| l == "first") {
+        runner.poll(&mut sink).unwrap();
+        assert!(Instant::now() < deadline, "the first command never printed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    runner.cancel(Duration::from_secs(10));
+    let states = run_to_end(&mut runner, &mut sink, Duration::from_secs(30));
+    assert!(states.contains(&AttemptState::Cancelling), "{states:?}");
+    assert!(!marker.exists(), "the second command ran after the cancel");
+    assert_eq!(sink.started.len(), 1, "{:#?}", sink.notes);
+    let outcome = runner.verify(&plan_task(out.path()), &mut Vec::new());
+    assert!(outcome.cancelled);
+    assert_eq!(outcome.reason, "cancelled");
+}
+
+/// A task whose outputs go nowhere this test writes (only the outcome's words matter).
+fn plan_task(dir: &Path) -> plan::Task {
+    let mut spec = JobSpec::new(Path::new(ROOT).join("examples/shot.blend"));
+    spec.frames = Some("1-2".parse().unwrap());
+    plan::plan_tasks(&spec, None, 2, &dir.join("images"))
+        .unwrap()
+        .remove(0)
 }

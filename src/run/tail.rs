@@ -81,6 +81,19 @@ impl LogTail {
         Self::open_with(path, offset, TailOptions::default())
     }
 
+    /// Follows the log a new process is about to append to: its folder created, read from
+    /// the file's current end (earlier attempts' lines in it are not this one's).
+    pub fn open_at_end(path: &Path) -> Result<LogTail, RunError> {
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d).map_err(|e| RunError::LogOpen {
+                path: d.to_path_buf(),
+                source: e,
+            })?;
+        }
+        let offset = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        Self::open(path, offset)
+    }
+
     /// [`LogTail::open`] with explicit options.
     pub fn open_with(path: &Path, offset: u64, opts: TailOptions) -> Result<LogTail, RunError> {
         let opts = TailOptions {

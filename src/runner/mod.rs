@@ -1,40 +1,46 @@
 //! The attempt runner: the whole life of one render attempt, with an explicit state.
 //!
 //! ```text
-//!   Launching ──spawned──▶ Running ──exit──────────────▶ Exited ──verify()──▶ Verified
+//!   Launching ──started──▶ Running ──exit / done──────────▶ Exited ──verify()──▶ Verified
 //!                            │  ▲                           ▲
 //!                            │  └─ next command (Render's    │
 //!                            │     arithmetic runs)          │
-//!                            └─cancel / fatal line / timeout─▶ Cancelling ──group empty──┘
+//!                            └─cancel / fatal line / timeout / backend failure
+//!                                          ─▶ Cancelling ──group empty──┘
 //! ```
 //!
-//! In the spirit of OpenCue RQD's `RunningFrame`: one object owns spawning the commands,
-//! following the log file, parsing progress, the watchdog (task time, log silence), fatal
-//! lines, cancel (TERM, grace, KILL of the group), the exit, output verification and
-//! re-attaching after a restart. It knows nothing of jobs, slots, SQLite or the agent: the
-//! local engine drives many runners, and a farm node (`brm task run`) or a warm session can
-//! host one on its own. What the host must persist or show comes out through [`Sink`].
+//! In the spirit of OpenCue RQD's `RunningFrame`: one object owns following the log file,
+//! parsing progress, the watchdog (task time, log silence), fatal lines, cancel (TERM,
+//! grace, KILL of the group), the end of the group, output verification and re-attaching
+//! after a restart, whatever runs the frames. How the processes run is the [`Backend`]'s:
+//! [`Commands`] spawns a cold attempt's commands one after the other; a warm session's chunk
+//! (`session::WarmChunk`) sends a request to a renderer that already runs. The runner knows
+//! nothing of jobs, slots, SQLite or the agent: the local engine drives many runners, and a
+//! farm node (`brm task run`) hosts one on its own. What the host must persist or show comes
+//! out through [`Sink`].
 //!
 //! Process code itself (spawn, group signals, exit watch) is `run/`'s; this module only
 //! decides when to use it.
 
+pub mod backend;
+pub mod commands;
 pub mod complete;
 pub mod eta;
 pub mod policy;
 pub mod tracker;
 pub mod verify;
 
+use std::any::Any;
 use std::collections::BTreeMap;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+pub use backend::{Backend, Line};
+pub use commands::Commands;
 pub use tracker::Tracker;
 
 use crate::plan::{self, Method};
-use crate::run::{
-    watch_exit, Attached, Child, CommandSpec, ExitInfo, ExitNotify, LogTail, Process,
-    RenderPriority, RunError, TailLine, Watchdog,
-};
+use crate::run::{CommandSpec, ExitInfo, ExitNotify, RenderPriority, RunError, TailLine, Watchdog};
 
 /// Where an attempt stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,37 +116,48 @@ pub struct Outcome {
     pub disk_full: bool,
 }
 
-/// A cancel in progress: TERM was sent; KILL is due at `kill_at`.
+/// A stop in progress: TERM was sent; KILL is due at `kill_at`.
 #[derive(Debug, Clone, Copy)]
-struct Cancel {
+struct Stop {
     kill_at: Instant,
     killed: bool,
 }
 
-/// One render attempt (see the module doc).
+/// One render attempt (see the module doc), whatever runs it ([`Backend`]).
 pub struct AttemptRunner {
     spec: AttemptSpec,
     state: AttemptState,
-    cmd_index: usize,
-    proc: Process,
-    pid: u32,
-    start_time: u64,
-    tail: LogTail,
+    backend: Box<dyn Backend>,
     offset: u64,
-    /// Progress, the fatal line, the baseline and verification: shared with warm chunks.
+    /// Progress, the fatal line, the baseline and verification.
     tracker: Tracker,
     watchdog: Watchdog,
-    timeout: Option<String>,
-    cancel: Option<Cancel>,
+    /// Why the runner (a timeout) or the backend (a crashed session, a limit) ended it.
+    failure: Option<String>,
+    stop: Option<Stop>,
     exit: Option<Option<ExitInfo>>,
-    notify: Option<ExitNotify>,
     lines: Vec<TailLine>,
 }
 
 impl AttemptRunner {
-    /// [`AttemptRunner::launch`] after recording the files already there for the attempt's
+    /// Run `spec` on `backend`, after recording the files already there for the attempt's
     /// frames ([`verify::Baseline`]), so that only files this attempt writes count as its
-    /// frames. Every host that verifies outputs should launch this way.
+    /// frames. Every host that verifies outputs starts attempts this way.
+    pub fn start(
+        spec: AttemptSpec,
+        backend: Box<dyn Backend>,
+        task: &plan::Task,
+        endings: &mut Vec<String>,
+        sink: &mut dyn Sink,
+    ) -> Result<AttemptRunner, RunError> {
+        let mut tracker = Tracker::new(&spec);
+        tracker.take_baseline(&spec, task, endings, backend.noun(), sink);
+        Self::begin(spec, backend, tracker, sink)
+    }
+
+    /// A cold attempt ([`Commands`]) started by [`AttemptRunner::start`]. `notify`
+    /// (optional) is called from another thread when a command exits, so the host can poll
+    /// at once.
     pub fn launch_for(
         spec: AttemptSpec,
         task: &plan::Task,
@@ -148,39 +165,39 @@ impl AttemptRunner {
         notify: Option<ExitNotify>,
         sink: &mut dyn Sink,
     ) -> Result<AttemptRunner, RunError> {
-        let mut tracker = Tracker::new(&spec);
-        tracker.take_baseline(&spec, task, endings, "attempt", sink);
-        let mut r = Self::launch(spec, notify, sink)?;
-        // Nothing was read yet: the tracker that holds the baseline takes over.
-        r.tracker = tracker;
-        Ok(r)
+        let backend = Box::new(Commands::new(&spec.log_path, notify)?);
+        Self::start(spec, backend, task, endings, sink)
     }
 
-    /// Start the first command, following the log from its current end. `notify` (optional)
-    /// is called from another thread when a command exits, so the host can poll at once.
+    /// A cold attempt without a baseline (every file found counts): for hosts that do not
+    /// verify against earlier files.
     pub fn launch(
         spec: AttemptSpec,
         notify: Option<ExitNotify>,
         sink: &mut dyn Sink,
     ) -> Result<AttemptRunner, RunError> {
-        if let Some(d) = spec.log_path.parent() {
-            std::fs::create_dir_all(d).map_err(|e| RunError::LogOpen {
-                path: d.to_path_buf(),
-                source: e,
-            })?;
+        let backend = Box::new(Commands::new(&spec.log_path, notify)?);
+        let tracker = Tracker::new(&spec);
+        Self::begin(spec, backend, tracker, sink)
+    }
+
+    fn begin(
+        spec: AttemptSpec,
+        mut backend: Box<dyn Backend>,
+        tracker: Tracker,
+        sink: &mut dyn Sink,
+    ) -> Result<AttemptRunner, RunError> {
+        let refused = backend.start(&spec, sink)?;
+        let mut r = Self::new(spec, backend, tracker);
+        if let Some(why) = refused {
+            r.fail(why, Duration::from_secs(2), sink);
         }
-        let offset = std::fs::metadata(&spec.log_path)
-            .map(|m| m.len())
-            .unwrap_or(0);
-        let mut r = Self::new(spec, 0, Process::Gone, 0, offset, notify)?;
-        r.state = AttemptState::Launching;
-        r.spawn_current(sink)?;
         Ok(r)
     }
 
-    /// Follow a render a previous host started: found by pid **and** start time (a reused
-    /// pid is never mistaken for it), from `offset` of its log. When it is gone, the attempt
-    /// is judged by its output files.
+    /// Follow a cold render a previous host started: found by pid **and** start time (a
+    /// reused pid is never mistaken for it), from `offset` of its log. When it is gone, the
+    /// attempt is judged by its output files.
     pub fn reattach(
         spec: AttemptSpec,
         cmd_index: usize,
@@ -189,57 +206,34 @@ impl AttemptRunner {
         offset: u64,
         notify: Option<ExitNotify>,
     ) -> Result<AttemptRunner, RunError> {
-        // The leader may be gone while its group lives on (helpers that ignore SIGTERM after
-        // a cancel's TERM): keep hold of the group, so the cancel's KILL (or the clean-up
-        // after any exit) still reaches it.
-        let proc = match Attached::find(pid, start_time)
-            .or_else(|| Attached::find_leftover_group(pid, start_time))
-        {
-            Some(a) => Process::Attached(a),
-            None => Process::Gone,
-        };
-        let mut r = Self::new(spec, cmd_index, proc, pid, offset, notify)?;
-        r.start_time = start_time;
-        Ok(r)
+        let backend = Commands::reattach(&spec, cmd_index, pid, start_time, offset, notify)?;
+        let tracker = Tracker::new(&spec);
+        Ok(Self::new(spec, Box::new(backend), tracker))
     }
 
-    fn new(
-        spec: AttemptSpec,
-        cmd_index: usize,
-        proc: Process,
-        pid: u32,
-        offset: u64,
-        notify: Option<ExitNotify>,
-    ) -> Result<AttemptRunner, RunError> {
-        let tail = LogTail::open(&spec.log_path, offset)?;
+    fn new(spec: AttemptSpec, backend: Box<dyn Backend>, tracker: Tracker) -> AttemptRunner {
         let watchdog = Watchdog::new(
             Instant::now(),
             spec.task_timeout,
             spec.silence_timeout,
-            offset,
+            backend.tail().bytes_read(),
         );
-        let tracker = Tracker::new(&spec);
-        Ok(AttemptRunner {
+        AttemptRunner {
+            offset: backend.tail().offset(),
             spec,
             state: AttemptState::Running,
-            cmd_index,
-            proc,
-            pid,
-            start_time: 0,
-            tail,
-            offset,
+            backend,
             tracker,
             watchdog,
-            timeout: None,
-            cancel: None,
+            failure: None,
+            stop: None,
             exit: None,
-            notify,
             lines: Vec::new(),
-        })
+        }
     }
 
     /// What the attempt learnt from its log and the files it found before it (progress,
-    /// ETA, the baseline): the same for a cold attempt and a warm chunk.
+    /// ETA, the baseline): the same whatever the backend.
     pub fn tracker(&self) -> &Tracker {
         &self.tracker
     }
@@ -253,9 +247,27 @@ impl AttemptRunner {
         self.state
     }
 
-    /// Whether the process was found again on re-attach (false: it ended unwatched).
-    pub fn is_attached_alive(&self) -> bool {
-        !matches!(self.proc, Process::Gone)
+    /// The backend, when it is a `B` (a host reaching the warm session it started).
+    pub fn backend<B: Backend>(&self) -> Option<&B> {
+        (self.backend.as_ref() as &dyn Any).downcast_ref::<B>()
+    }
+
+    /// The backend, and whether the attempt ran undisturbed: no cancel, stop, timeout,
+    /// backend failure or fatal line (only then may a warm session serve again).
+    pub fn into_backend(self) -> (Box<dyn Backend>, bool) {
+        let undisturbed = self.stop.is_none()
+            && self.failure.is_none()
+            && self.tracker.fatal().is_none()
+            && !self.tracker.cancelled();
+        (self.backend, undisturbed)
+    }
+
+    /// The backend failed (crashed, hung, over a limit, a fatal line, an exit) rather than
+    /// finishing its work, and nobody cancelled it: meaningful for a backend that should
+    /// outlive its attempt, whose remaining frames then go cold (a warm session).
+    pub fn backend_failed(&self) -> bool {
+        !self.tracker.cancelled()
+            && (self.failure.is_some() || self.tracker.fatal().is_some() || self.exit.is_some())
     }
 
     pub fn spec(&self) -> &AttemptSpec {
@@ -263,16 +275,16 @@ impl AttemptRunner {
     }
 
     pub fn pid(&self) -> u32 {
-        self.pid
+        self.backend.pid()
     }
 
-    /// The current command's start time (0 when re-attached: the stored one stands).
+    /// The current command's start time.
     pub fn start_time(&self) -> u64 {
-        self.start_time
+        self.backend.start_time()
     }
 
     pub fn cmd_index(&self) -> usize {
-        self.cmd_index
+        self.backend.cmd_index()
     }
 
     /// Byte offset in the log just after the last line handed to the sink (what a host
@@ -287,14 +299,23 @@ impl AttemptRunner {
         self.begin_stop(grace);
     }
 
+    /// Stop the attempt for `why` (noted, and the outcome's reason unless one was named).
+    fn fail(&mut self, why: String, grace: Duration, sink: &mut dyn Sink) {
+        sink.note(&why);
+        if self.failure.is_none() {
+            self.failure = Some(why);
+        }
+        self.begin_stop(grace);
+    }
+
     fn begin_stop(&mut self, grace: Duration) {
-        if self.cancel.is_some()
+        if self.stop.is_some()
             || matches!(self.state, AttemptState::Exited | AttemptState::Verified)
         {
             return;
         }
-        self.proc.terminate();
-        self.cancel = Some(Cancel {
+        self.backend.terminate();
+        self.stop = Some(Stop {
             kill_at: Instant::now() + grace,
             killed: false,
         });
@@ -302,7 +323,7 @@ impl AttemptRunner {
         self.poll_kill();
     }
 
-    /// Send the KILL of a cancel whose grace has ended, and nothing else (no log read, no
+    /// Send the KILL of a stop whose grace has ended, and nothing else (no log read, no
     /// state change): for a host that cannot record anything now (a full disk) but must
     /// still stop what it was asked to stop.
     pub fn kill_if_due(&mut self) {
@@ -310,83 +331,44 @@ impl AttemptRunner {
     }
 
     fn poll_kill(&mut self) {
-        if let Some(c) = &mut self.cancel {
+        if let Some(c) = &mut self.stop {
             if !c.killed && Instant::now() >= c.kill_at {
-                self.proc.kill();
+                self.backend.kill();
                 c.killed = true;
             }
         }
     }
 
-    fn spawn_current(&mut self, sink: &mut dyn Sink) -> Result<(), RunError> {
-        let cmd = &self.spec.commands[self.cmd_index.min(self.spec.commands.len() - 1)];
-        let argv = std::iter::once(cmd.program.display().to_string())
-            .chain(cmd.args.iter().map(|a| shell_quote_for_display(a)))
-            .collect::<Vec<_>>()
-            .join(" ");
-        sink.note(&format!("running: {argv}"));
-        let child = Child::spawn_at(cmd, &self.spec.log_path, self.spec.priority)?;
-        let (pid, start) = (child.pid(), child.start_time());
-        if let Some(n) = &self.notify {
-            watch_exit(pid, n.clone());
-        }
-        self.proc = Process::Child(child);
-        self.pid = pid;
-        self.start_time = start;
-        self.exit = None;
-        self.state = AttemptState::Running;
-        sink.started(self.cmd_index, pid, start);
-        Ok(())
-    }
-
     /// One round of supervision: notice an exit, hand new log lines to `sink` and the
-    /// parser, act on fatal lines and timeouts, start the next command. Returns the state
-    /// afterwards; [`AttemptState::Exited`] means: call [`AttemptRunner::verify`].
+    /// parser, act on fatal lines, timeouts and the backend's own events, start the next
+    /// command. Returns the state afterwards; [`AttemptState::Exited`] means: call
+    /// [`AttemptRunner::verify`].
     pub fn poll(&mut self, sink: &mut dyn Sink) -> Result<AttemptState, RunError> {
         if matches!(self.state, AttemptState::Exited | AttemptState::Verified) {
             return Ok(self.state);
         }
         // 1. Has the process ended? Checked before reading so the last lines are not missed.
         if self.exit.is_none() {
-            self.exit = self.proc.try_exit()?;
+            self.exit = self.backend.try_exit()?;
         }
         // 2. Ingest new lines (after an exit: everything, then a trailing partial line), a
         // bounded batch at a time so memory stays flat whatever the render prints.
-        let mut reads = 0;
-        let mut drained = false;
-        loop {
-            self.lines.clear();
-            self.tail.read_lines(&mut self.lines)?;
-            reads += 1;
-            let at_end = self.tail.at_end();
-            if at_end && self.exit.is_some() {
-                self.tail.flush_partial(&mut self.lines);
-            }
-            for l in &self.lines {
-                sink.line(&l.text);
-                self.tracker.feed(&l.text);
-                self.offset = l.end_offset;
-            }
-            if let Some(reason) = self.tracker.settle() {
-                self.on_fatal(&reason, sink);
-            }
-            sink.batch_done();
-            if at_end {
-                drained = true;
-                break;
-            }
-            // Also after an exit: a render that flooded its log and ended is read over
-            // several polls, never in one unbounded gulp (the host buffers what it gets).
-            if reads >= READS_PER_POLL {
-                break;
-            }
+        let drained = self.ingest(sink)?;
+        if self.backend.done() == Some(true) && self.stop.is_none() {
+            // The work is over and the process goes on (a session, for its next chunk).
+            self.state = AttemptState::Exited;
+            return Ok(self.state);
         }
-        // 3. Timeouts (bytes read, not lines: a progress bar without line breaks is alive).
-        if self.exit.is_none() && self.cancel.is_none() {
-            if let Some(t) = self.watchdog.check(Instant::now(), self.tail.bytes_read()) {
-                sink.note(&format!("{t}; stopping the render"));
-                self.timeout = Some(t.to_string());
+        // 3. Timeouts (bytes read, not lines: a progress bar without line breaks is alive),
+        // then the backend's own limits.
+        if self.exit.is_none() && self.stop.is_none() {
+            let now = Instant::now();
+            if let Some(t) = self.watchdog.check(now, self.backend.tail().bytes_read()) {
+                sink.note(&format!("{t}; stopping {}", self.backend.what()));
+                self.failure = Some(t.to_string());
                 self.begin_stop(Duration::from_secs(5));
+            } else if let Some(why) = self.backend.check(now) {
+                self.fail(why, Duration::from_secs(2), sink);
             }
         }
         self.poll_kill();
@@ -397,22 +379,26 @@ impl AttemptRunner {
             // Ended, but lines are still to be read: the next poll goes on reading them.
             return Ok(self.state);
         }
-        // 4. Ended: clear the group (helpers left behind must not hold the GPU); a cancel
-        // waits until every process of the group is gone.
-        if self.cancel.is_some() {
-            if self.proc.group_alive() {
-                self.poll_kill();
+        // 4. Ended: clear the group (helpers left behind must not hold the GPU); the attempt
+        // ends only when no process of the group remains (a stop's KILL waits its grace).
+        if self.backend.group_alive() {
+            if self.stop.is_none() {
+                self.backend.kill();
+            }
+            self.poll_kill();
+            if self.backend.group_alive() {
                 return Ok(self.state);
             }
-        } else {
-            self.proc.kill();
         }
         let ok = matches!(exit, Some(ExitInfo { code: Some(0), .. }));
-        if ok && self.cmd_index + 1 < self.spec.commands.len() && self.tracker.fatal().is_none() {
-            // Next arithmetic run of a `Render` attempt, same log.
-            self.cmd_index += 1;
-            match self.spawn_current(sink) {
-                Ok(()) => return Ok(self.state),
+        if ok && self.stop.is_none() && self.tracker.fatal().is_none() {
+            match self.backend.next(&self.spec, sink) {
+                Ok(true) => {
+                    self.exit = None;
+                    self.state = AttemptState::Running;
+                    return Ok(self.state);
+                }
+                Ok(false) => {}
                 Err(e) => {
                     sink.note(&format!("could not start the next command: {e}"));
                     self.exit = Some(Some(ExitInfo {
@@ -422,8 +408,58 @@ impl AttemptRunner {
                 }
             }
         }
+        if self.failure.is_none() && !self.tracker.cancelled() {
+            if let Some(why) = self.backend.ended_early(exit) {
+                sink.note(&why);
+                self.failure = Some(why);
+            }
+        }
         self.state = AttemptState::Exited;
         Ok(self.state)
+    }
+
+    /// Read the log in bounded batches: each line to the sink, then to the backend (its own
+    /// protocol) or the parser. True when it read to the end (or the backend's work is
+    /// over and what follows is not this attempt's).
+    fn ingest(&mut self, sink: &mut dyn Sink) -> Result<bool, RunError> {
+        let mut reads = 0;
+        loop {
+            self.lines.clear();
+            self.backend.tail_mut().read_lines(&mut self.lines)?;
+            reads += 1;
+            let at_end = self.backend.tail().at_end();
+            if at_end && self.exit.is_some() {
+                self.backend.tail_mut().flush_partial(&mut self.lines);
+            }
+            let lines = std::mem::take(&mut self.lines);
+            for l in &lines {
+                if self.backend.done().is_some() {
+                    break;
+                }
+                self.offset = l.end_offset;
+                sink.line(&l.text);
+                match self.backend.line(&l.text, self.stop.is_some(), sink) {
+                    Line::Output => {
+                        self.tracker.feed(&l.text);
+                        if let Some(reason) = self.tracker.settle() {
+                            self.on_fatal(&reason, sink);
+                        }
+                    }
+                    Line::Control => {}
+                    Line::Stop(why) => self.fail(why, Duration::from_secs(2), sink),
+                }
+            }
+            self.lines = lines;
+            sink.batch_done();
+            if at_end || self.backend.done().is_some() {
+                return Ok(true);
+            }
+            // Also after an exit: a render that flooded its log and ended is read over
+            // several polls, never in one unbounded gulp (the host buffers what it gets).
+            if reads >= READS_PER_POLL {
+                return Ok(false);
+            }
+        }
     }
 
     /// The renderer printed a fatal line. It counts also when the process already ended
@@ -431,7 +467,8 @@ impl AttemptRunner {
     fn on_fatal(&mut self, reason: &str, sink: &mut dyn Sink) {
         if self.exit.is_none() {
             sink.note(&format!(
-                "fatal renderer error: {reason}; stopping the render"
+                "fatal renderer error: {reason}; stopping {}",
+                self.backend.what()
             ));
             self.begin_stop(Duration::from_secs(2));
         } else {
@@ -442,9 +479,9 @@ impl AttemptRunner {
     /// Check the outputs of an ended attempt (state [`AttemptState::Exited`]; earlier it
     /// checks what exists so far). `endings` caches file-name endings across a job's tasks.
     pub fn verify(&mut self, task: &plan::Task, endings: &mut Vec<String>) -> Outcome {
-        let otherwise = match &self.timeout {
-            Some(t) => t.clone(),
-            None => describe_exit(&self.exit.unwrap_or(None), self.spec.level),
+        let otherwise = match &self.failure {
+            Some(f) => f.clone(),
+            None => self.backend.end_reason(&self.spec, self.exit),
         };
         let outcome = self.tracker.outcome(
             &self.spec.frames,

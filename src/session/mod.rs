@@ -18,11 +18,10 @@
 //!   content-identical snapshot of a re-submit reuses it and a different one never does.
 //! - [`Dependencies`]: the files the loaded scene reads (images, libraries, caches,
 //!   references) with their identity, checked before every reuse (`deps`).
-//! - [`WarmChunk`]: one chunk rendered on a session, driven like an attempt (`chunk`).
-//! - [`Attempt`]: what the engine drives per running attempt, cold or warm (`attempt`).
+//! - [`WarmChunk`]: one chunk rendered on a session, the warm `runner::Backend` of an
+//!   attempt (`chunk`): the engine's `AttemptRunner` drives it like a cold one.
 //! - [`SessionPool`]: idle sessions, their idle timeout, and sessions being ended (`pool`).
 
-mod attempt;
 mod chunk;
 mod deps;
 mod memory;
@@ -37,7 +36,6 @@ use std::path::{Path, PathBuf};
 use std::process::ChildStdin;
 use std::time::Instant;
 
-pub use attempt::Attempt;
 pub use chunk::WarmChunk;
 pub use deps::{not_reused_note, Change, DepState, Dependencies, FileIdentity, NotReusable};
 pub use pool::SessionPool;
@@ -179,16 +177,10 @@ impl Session {
         layer: String,
         priority: RenderPriority,
     ) -> Result<Session, RunError> {
-        if let Some(d) = log_path.parent() {
-            std::fs::create_dir_all(d).map_err(|e| RunError::LogOpen {
-                path: d.to_path_buf(),
-                source: e,
-            })?;
-        }
-        let offset = std::fs::metadata(log_path).map(|m| m.len()).unwrap_or(0);
+        // Opened before the spawn, at the file's end: every line the session prints is read.
+        let tail = LogTail::open_at_end(log_path)?;
         let child = Child::spawn_piped(&command, log_path, priority)?;
         let stdin = child.take_stdin();
-        let tail = LogTail::open(log_path, offset)?;
         let (pid, start_time) = (child.pid(), child.start_time());
         Ok(Session {
             id,

@@ -110,6 +110,35 @@ impl State {
             }
             Err(e) => return self.level_failed_to_start(job_id, task_idx, level, &e.to_string()),
         };
+        // One raw log per job and slot: a slot runs one render at a time, so attempts follow
+        // each other in the file, each tailed from where it starts. (Creating a file per
+        // attempt cost more than everything else brm does for a short task.)
+        let log_path = slot_log_path(&self.cfg.paths.logs(), job_id, slot);
+        let backend = match Commands::new(&log_path, Some(self.notify.clone())) {
+            Ok(b) => Box::new(b),
+            Err(e) => return self.level_failed_to_start(job_id, task_idx, level, &e.to_string()),
+        };
+        self.launch(
+            job_id, task_idx, slot, level, frames, commands, log_path, "", backend,
+        )
+    }
+
+    /// Start one attempt of the task on `slot`, cold or warm (`backend`): count it, say
+    /// what runs where (`how` completes the note: which warm session), take the baseline,
+    /// start it and record it. One path for both, so they cannot drift.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn launch(
+        &mut self,
+        job_id: u64,
+        task_idx: usize,
+        slot: usize,
+        level: Method,
+        frames: Vec<i64>,
+        commands: Vec<CommandSpec>,
+        log_path: PathBuf,
+        how: &str,
+        backend: Box<dyn Backend>,
+    ) -> crate::Result<()> {
         let attempt_no = {
             let job = self
                 .jobs
@@ -118,17 +147,7 @@ impl State {
             job.tasks[task_idx].attempts += 1;
             job.tasks[task_idx].attempts
         };
-        // One raw log per job and slot: a slot runs one render at a time, so attempts follow
-        // each other in the file, each tailed from where it starts. (Creating a file per
-        // attempt cost more than everything else brm does for a short task.)
-        let log_path = slot_log_path(&self.cfg.paths.logs(), job_id, slot);
-        let slot_desc = match &self.slots[slot].kind {
-            GpuSlot::Cpu => "CPU".to_string(),
-            GpuSlot::Gpu { index, uuid } => format!(
-                "GPU {index}{}",
-                uuid.as_ref().map(|u| format!(" ({u})")).unwrap_or_default()
-            ),
-        };
+        let slot_desc = self.slot_desc(slot);
         // A .blend job without --layer renders all its view layers: say so, not `layer ''`.
         let layer = match self.jobs[&job_id].tasks[task_idx]
             .plan
@@ -141,7 +160,7 @@ impl State {
         self.note(
             job_id,
             &format!(
-                "task {task_idx} ({layer}, frames {}) attempt {attempt_no}: {} on {slot_desc}",
+                "task {task_idx} ({layer}, frames {}) attempt {attempt_no}: {}{how} on {slot_desc}",
                 frames_text(&frames),
                 method_name(level)
             ),
@@ -154,7 +173,6 @@ impl State {
             log_path.clone(),
             self.cfg.render_priority,
         );
-        let notify = self.notify.clone();
         let launched = {
             let job = self
                 .jobs
@@ -169,11 +187,11 @@ impl State {
                 flush_error: None,
             };
             // Only files this attempt writes count as its frames (runner::verify).
-            let r = AttemptRunner::launch_for(
+            let r = AttemptRunner::start(
                 spec,
+                backend,
                 &job.tasks[task_idx].plan,
                 &mut job.endings,
-                Some(notify),
                 &mut sink,
             );
             job.log_dirty |= sink.dirty;
@@ -184,14 +202,7 @@ impl State {
             Err(e) => return self.level_failed_to_start(job_id, task_idx, level, &e.to_string()),
         };
         self.record_running(
-            job_id,
-            task_idx,
-            slot,
-            level,
-            &frames,
-            &commands,
-            &log_path,
-            Attempt::Cold(runner),
+            job_id, task_idx, slot, level, &frames, &commands, &log_path, runner,
         )
     }
 
@@ -283,7 +294,7 @@ impl State {
         frames: &[i64],
         commands: &[CommandSpec],
         log_path: &Path,
-        attempt: Attempt,
+        attempt: AttemptRunner,
     ) -> crate::Result<()> {
         let inserted = store::insert_attempt(
             &self.conn,
@@ -517,12 +528,11 @@ impl State {
         )
         .map_err(self.dbe())?;
         let level = r.runner.spec().level;
-        let (warm_failed, session_note) = match r.runner {
-            Attempt::Warm(w) => {
-                let failed = w.session_failed();
-                (failed, Some(self.settle_session(*w, missing.is_empty())))
-            }
-            Attempt::Cold(_) => (false, None),
+        let (warm_failed, session_note) = if r.runner.backend::<WarmChunk>().is_some() {
+            let failed = r.runner.backend_failed();
+            (failed, self.settle_session(r.runner, missing.is_empty()))
+        } else {
+            (false, None)
         };
         let out_dir = self.jobs[&job_id].tasks[ti].plan.output_dir.clone();
         let mut notes = Vec::new();

@@ -151,7 +151,10 @@ impl State {
         if let Ok(b) = serde_json::from_str(&baseline) {
             runner.set_baseline(b);
         }
-        let mut note = if runner.is_attached_alive() {
+        let alive = runner
+            .backend::<Commands>()
+            .is_some_and(Commands::is_attached_alive);
+        let mut note = if alive {
             format!(
                 "re-attached to the render of task {} (pid {}) after an agent restart; following its log",
                 task_idx, a.pid
@@ -181,7 +184,7 @@ impl State {
                 job_id: a.job_id,
                 task_idx,
                 slot,
-                runner: Attempt::Cold(runner),
+                runner,
                 offset_dirty: false,
             },
         );

@@ -42,9 +42,11 @@ use crate::plan::{self, Executables, GpuSlot, JobSpec, Method};
 use crate::protocol::jobs::*;
 use crate::protocol::replies::{SlotRun, SlotSession, SlotStatus};
 use crate::run::{CommandSpec, ExitNotify, RenderPriority, Stream};
-use crate::runner::{slot_log_path, AttemptRunner, AttemptSpec, AttemptState, Outcome, Sink};
+use crate::runner::{
+    slot_log_path, AttemptRunner, AttemptSpec, AttemptState, Backend, Commands, Outcome, Sink,
+};
 use crate::scene::{self, SnapshotStore};
-use crate::session::{Attempt, SessionPool};
+use crate::session::{SessionPool, WarmChunk};
 
 /// How the engine is set up: where its files live and which slots it offers.
 #[derive(Clone, Debug)]
@@ -187,7 +189,7 @@ struct Running {
     job_id: u64,
     task_idx: usize,
     slot: usize,
-    runner: Attempt,
+    runner: AttemptRunner,
     /// The runner's log offset moved since it was last persisted.
     offset_dirty: bool,
 }
@@ -670,7 +672,7 @@ impl Engine {
                     pid: r.runner.pid(),
                     level: method_name(r.runner.spec().level).into(),
                     state: format!("{:?}", r.runner.state()).to_lowercase(),
-                    warm_session: r.runner.warm().map(|w| w.session().id()),
+                    warm_session: r.runner.backend::<WarmChunk>().map(|w| w.session().id()),
                 }),
                 session: st.session_status(i),
             })

@@ -173,7 +173,7 @@ impl State {
             .get(slot)?
             .busy
             .and_then(|a| self.running.get(&a));
-        if let Some(w) = running.and_then(|r| r.runner.warm()) {
+        if let Some(w) = running.and_then(|r| r.runner.backend::<WarmChunk>()) {
             return Some(status(w.session(), "rendering", 0));
         }
         self.sessions
@@ -243,93 +243,56 @@ impl State {
                 }
             }
         };
-        let attempt_no = {
-            let t = &mut self
-                .jobs
-                .get_mut(&job_id)
-                .ok_or(QueueError::NoSuchJob(job_id))?
-                .tasks[task_idx];
-            t.attempts += 1;
-            t.warm_chunks += 1;
-            t.attempts
-        };
-        // As a cold attempt's note: a .blend job without --layer renders all view layers.
-        let layer_desc = match self.jobs[&job_id].tasks[task_idx]
-            .plan
-            .layer_display
-            .as_str()
-        {
-            "" => "all view layers".to_string(),
-            l => format!("layer '{l}'"),
-        };
-        let slot_desc = self.slot_desc(slot);
-        self.note(
-            job_id,
-            &format!(
-                "task {task_idx} ({layer_desc}, frames {}) attempt {attempt_no}: {} in warm session {} ({}) on {slot_desc}",
-                frames_text(&frames),
-                method_name(level),
-                session.id(),
-                if is_new { "new: loads the scene" } else { "reused: scene already loaded" }
-            ),
+        let how = format!(
+            " in warm session {} ({})",
+            session.id(),
+            if is_new {
+                "new: loads the scene"
+            } else {
+                "reused: scene already loaded"
+            }
         );
         let commands = vec![session.command().clone()];
         let log_path = session.log_path().to_path_buf();
-        let spec = attempt_spec(
-            &self.jobs[&job_id],
-            level,
-            frames.clone(),
-            commands.clone(),
-            log_path.clone(),
-            self.cfg.render_priority,
+        let job = self
+            .jobs
+            .get_mut(&job_id)
+            .ok_or(QueueError::NoSuchJob(job_id))?;
+        job.tasks[task_idx].warm_chunks += 1;
+        let chunk = WarmChunk::new(
+            session,
+            &frames,
+            &job.tasks[task_idx].plan,
+            job_id,
+            self.cfg.warm_max_rss,
         );
-        let max_rss = self.cfg.warm_max_rss;
-        let launched = {
-            let job = self
-                .jobs
-                .get_mut(&job_id)
-                .ok_or(QueueError::NoSuchJob(job_id))?;
-            let mut sink = JobSink {
-                log: &mut job.log,
-                tasks: &mut job.task_lines,
-                task: task_idx as u32,
-                dirty: false,
-                started: None,
-                flush_error: None,
-            };
-            let r = WarmChunk::launch(
-                session,
-                spec,
-                &job.tasks[task_idx].plan,
-                &mut job.endings,
-                job_id,
-                max_rss,
-                &mut sink,
-            );
-            job.log_dirty |= sink.dirty;
-            r
-        };
-        let chunk = match launched {
-            Ok(c) => c,
-            Err(e) => return self.level_failed_to_start(job_id, task_idx, level, &e.to_string()),
-        };
-        self.record_running(
+        self.launch(
             job_id,
             task_idx,
             slot,
             level,
-            &frames,
-            &commands,
-            &log_path,
-            Attempt::Warm(Box::new(chunk)),
+            frames,
+            commands,
+            log_path,
+            &how,
+            Box::new(chunk),
         )
     }
 
     /// After a warm chunk's outcome: keep its session for the next chunk when the chunk
-    /// ended cleanly with every frame, else end it. Returns the notes for the job log.
-    pub(super) fn settle_session(&mut self, chunk: WarmChunk, all_found: bool) -> String {
+    /// ended cleanly with every frame, else end it. Returns the note for the job log
+    /// (`None` when `runner` was not a warm chunk).
+    pub(super) fn settle_session(
+        &mut self,
+        runner: AttemptRunner,
+        all_found: bool,
+    ) -> Option<String> {
+        let (backend, undisturbed) = runner.into_backend();
+        let chunk = (backend as Box<dyn std::any::Any>)
+            .downcast::<WarmChunk>()
+            .ok()?;
         let sid = chunk.session().id();
-        match chunk.into_session() {
+        Some(match chunk.into_session(undisturbed) {
             Some(s) if all_found => {
                 self.sessions.put(s);
                 format!("warm session {sid} kept for the next chunk of this scene")
@@ -339,10 +302,9 @@ impl State {
                 format!("warm session {sid} ended: the chunk's frames are not all there")
             }
             None => format!("warm session {sid} ended (killed with its process group)"),
-        }
+        })
     }
 }
-
 fn join_ids(ids: &std::collections::BTreeSet<u64>) -> String {
     ids.iter()
         .map(u64::to_string)
