@@ -793,6 +793,18 @@ brm_result brm_renderers_json(char **out);
 brm_result brm_methods_json(char **out);
 
 /**
+ * The render methods a scene of `host` (`"maya"` or `"blender"`) can use, as a JSON array of
+ * names in `brm_methods_json`'s order, `"auto"` first: what a front offers for its scenes
+ * (the Maya window lists the Maya levels, never `blender`). An unknown host is
+ * `BRM_ERR_INVALID_ARGUMENT`. Free the string with `brm_string_free`.
+ *
+ * # Safety
+ * `host` must be NULL (→ error) or a NUL-terminated string; `out` NULL (→ error) or valid
+ * for writing a pointer.
+ */
+brm_result brm_methods_for_host_json(const char *host, char **out);
+
+/**
  * The job and task states, as JSON: `{"job": [{"name": "queued", "code": 0, "final":
  * false}, …], "task": ["queued", …]}`; `code` is the `brm_job_state` value, `final` means
  * nothing more runs unless the job is retried. Free the string with `brm_string_free`.

@@ -21,7 +21,8 @@ brm_times=(); bl_times=()
 for i in $(seq 1 "$RUNS"); do
   t0=$(now); "$BRM" render examples/shot.blend --layer beauty --frames 1-24 -o "$WORK/brm$i" --wait --json >/dev/null; t1=$(now)
   brm_times+=("$(echo "$t1 - $t0" | bc -l)")
-  n=$(ls "$WORK/brm$i" | wc -l); [ "$n" -eq 24 ] || { echo "brm rendered $n frames, expected 24" >&2; exit 1; }
+  # The frames of a chosen view layer go into <output>/<layer>/ (brm's output rule): count them there.
+  n=$(find "$WORK/brm$i" -type f -name 'shot.*' | wc -l); [ "$n" -eq 24 ] || { echo "brm rendered $n frames, expected 24" >&2; exit 1; }
   t0=$(now); blender -b examples/shot.blend --python scripts/blender/brm_blender_setup.py -o "$WORK/bl$i/shot.####" -a -- --view-layer beauty >/dev/null 2>&1; t1=$(now)
   bl_times+=("$(echo "$t1 - $t0" | bc -l)")
 done

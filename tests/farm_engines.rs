@@ -14,66 +14,54 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const BRM: &str = env!("CARGO_BIN_EXE_brm");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+mod common;
 
-struct Env {
-    dir: tempfile::TempDir,
-    vars: Vec<(String, String)>,
+use common::{Env, ROOT};
+
+/// What only the farm tests add to the shared harness: a farm scene folder, the faithful
+/// `deadlinecommand` first on the path, no Slurm client and no engine variables leaking in
+/// from a test run inside a farm job.
+trait Farm {
+    fn farm(extra: &[(&str, &str)]) -> Env;
+    fn p(&self, name: &str) -> PathBuf;
+    fn brm_env(&self, args: &[&str], extra: &[(&str, &str)]) -> Output;
 }
 
-impl Env {
-    fn new(extra: &[(&str, &str)]) -> Env {
-        let dir = tempfile::Builder::new()
-            .prefix("brm-farm-")
-            .tempdir()
-            .unwrap();
-        let path = format!(
-            "{ROOT}/tests/fakes/deadline:{}",
-            std::env::var("PATH").unwrap_or_default()
+impl Farm for Env {
+    fn farm(extra: &[(&str, &str)]) -> Env {
+        let mut e = Env::home(&[]);
+        // brm's own folders in home/, so a test can name a path inside them.
+        let (home, scenes) = (e.p("home"), e.p("scenes"));
+        e.set("BRM_HOME", &home.display().to_string());
+        e.set("BRM_FARM_SCENES", &scenes.display().to_string());
+        e.set(
+            "PATH",
+            &format!(
+                "{ROOT}/tests/fakes/deadline:{}",
+                std::env::var("PATH").unwrap_or_default()
+            ),
         );
-        let mut vars: Vec<(String, String)> = vec![
-            (
-                "BRM_HOME".into(),
-                dir.path().join("home").display().to_string(),
-            ),
-            (
-                "BRM_FARM_SCENES".into(),
-                dir.path().join("scenes").display().to_string(),
-            ),
-            ("BRM_MAYA_ROOTS".into(), format!("{ROOT}/tests/fakes")),
-            ("BRM_NO_NVML".into(), "1".into()),
-            (
-                "BRM_NVIDIA_SMI".into(),
-                dir.path().join("no-nvidia-smi").display().to_string(),
-            ),
-            ("MAYA_LOCATION".into(), String::new()),
-            ("PATH".into(), path),
-            // No Slurm client for these tests, even where one is installed.
-            ("SLURM_CONF".into(), "/nonexistent/slurm.conf".into()),
-        ];
-        for (k, v) in extra {
-            vars.retain(|(ek, _)| ek != k);
-            vars.push((k.to_string(), v.to_string()));
+        // No Slurm client for these tests, even where one is installed.
+        e.set("SLURM_CONF", "/nonexistent/slurm.conf");
+        for k in [
+            "CUDA_VISIBLE_DEVICES",
+            "SLURM_ARRAY_TASK_ID",
+            "SLURM_JOB_ID",
+        ] {
+            e.unset(k);
         }
-        Env { dir, vars }
+        for (k, v) in extra {
+            e.set(k, v);
+        }
+        e
     }
 
     fn p(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    fn brm(&self, args: &[&str]) -> Output {
-        self.brm_env(args, &[])
-    }
-
     fn brm_env(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
-        Command::new(BRM)
-            .args(args)
-            .envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .env_remove("CUDA_VISIBLE_DEVICES")
-            .env_remove("SLURM_ARRAY_TASK_ID")
-            .env_remove("SLURM_JOB_ID")
+        self.cmd(args)
             .envs(extra.iter().copied())
             .output()
             .expect("run brm")
@@ -87,12 +75,6 @@ fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
-}
-
-fn maya_scene(name: &str) -> String {
-    let p = format!("{ROOT}/../shared/testdata/maya/{name}");
-    assert!(Path::new(&p).is_file(), "shared test scene {p} missing");
-    p
 }
 
 fn submit_json(env: &Env, args: &[&str]) -> Value {
@@ -116,7 +98,7 @@ fn pngs(dir: &Path) -> usize {
 
 #[test]
 fn a_dry_run_writes_the_job_file_engine_files_and_scene_copy_and_submits_nothing() {
-    let env = Env::new(&[]);
+    let env = Env::farm(&[]);
     let dry = env.p("dry");
     let out = env.p("out");
     let scene = format!("{ROOT}/examples/shot.blend");
@@ -170,7 +152,7 @@ fn a_dry_run_writes_the_job_file_engine_files_and_scene_copy_and_submits_nothing
 
 #[test]
 fn scenes_and_outputs_in_brms_own_folders_are_refused_and_tmp_warns() {
-    let env = Env::new(&[]);
+    let env = Env::farm(&[]);
     let snap = env.p("home/snapshots");
     std::fs::create_dir_all(&snap).unwrap();
     let inside = snap.join("shot.blend");
@@ -233,7 +215,7 @@ fn scenes_and_outputs_in_brms_own_folders_are_refused_and_tmp_warns() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("usually local"), "{}", text(&o));
     // No shared scene folder at all: say how to give one.
-    let mut env2 = Env::new(&[]);
+    let mut env2 = Env::farm(&[]);
     env2.vars.retain(|(k, _)| k != "BRM_FARM_SCENES");
     let o = env2.brm(&[
         "farm",
@@ -275,12 +257,11 @@ fn documented(key: &str, allowed: &[&str]) -> bool {
 
 #[test]
 fn deadline_files_use_only_documented_keys_and_the_fake_deadlinecommand_returns_job_ids() {
-    let env = Env::new(&[]);
+    let env = Env::farm(&[]);
     let rec = env.p("deadline.jsonl");
     let mut env = env;
-    env.vars
-        .push(("BRM_FAKE_DEADLINE_RECORD".into(), rec.display().to_string()));
-    let scene = maya_scene("layers__layers.ma");
+    env.set("BRM_FAKE_DEADLINE_RECORD", &rec.display().to_string());
+    let scene = common::scene("layers__layers.ma");
     let v = submit_json(
         &env,
         &[
@@ -424,20 +405,18 @@ fn deadline_files_use_only_documented_keys_and_the_fake_deadlinecommand_returns_
 
 #[test]
 fn brm_task_run_renders_a_maya_chunk_with_fallback_progress_and_verification_on_the_assigned_gpu() {
-    let env = Env::new(&[]);
+    let env = Env::farm(&[]);
     let rec = env.p("maya.jsonl");
-    let scene = maya_scene("cube__cube.ma");
+    let scene = common::scene("cube__cube.ma");
     let dry = env.p("job");
     let out = env.p("out");
     // The fake Maya's failure switches travel in the job's environment, as a studio's
     // launcher variables would.
     let mut env = env;
-    env.vars.extend([
-        ("BRM_FAKE_RECORD".to_string(), rec.display().to_string()),
-        ("BRM_FAKE_FAIL".to_string(), "start".to_string()),
-        ("BRM_FAKE_FAIL_LEVEL".to_string(), "custom".to_string()),
-        ("BRM_FAKE_PRIORITY".to_string(), "1".to_string()),
-    ]);
+    env.set("BRM_FAKE_RECORD", &rec.display().to_string());
+    env.set("BRM_FAKE_FAIL", "start");
+    env.set("BRM_FAKE_FAIL_LEVEL", "custom");
+    env.set("BRM_FAKE_PRIORITY", "1");
     submit_json(
         &env,
         &[
@@ -653,12 +632,12 @@ fn levels_started(rec: &Path) -> Vec<String> {
 /// task at once because that attempt "found no frames".
 #[test]
 fn brm_task_run_retries_an_attempt_that_wrote_no_frame_on_the_last_level() {
-    let env = Env::new(&[]);
+    let env = Env::farm(&[]);
     let dry = env.p("job");
     submit_json(
         &env,
         &[
-            &maya_scene("cube__cube.ma"),
+            &common::scene("cube__cube.ma"),
             "--engine",
             "slurm",
             "--method",
@@ -731,12 +710,12 @@ exec '{real}' "$@"
     )
     .unwrap();
     std::fs::set_permissions(&mayapy, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let env = Env::new(&[("BRM_MAYA_ROOTS", roots.path().to_str().unwrap())]);
+    let env = Env::farm(&[("BRM_MAYA_ROOTS", roots.path().to_str().unwrap())]);
     let dry = env.p("job");
     submit_json(
         &env,
         &[
-            &maya_scene("cube__cube.ma"),
+            &common::scene("cube__cube.ma"),
             "--engine",
             "slurm",
             "--frames",
@@ -766,7 +745,7 @@ exec '{real}' "$@"
 #[test]
 #[ignore = "needs openjd-cli: run by scripts/test.sh's farm step"]
 fn openjd_check_accepts_the_template_and_openjd_run_renders_the_blender_example() {
-    let env = Env::new(&[]);
+    let env = Env::farm(&[]);
     let dry = env.p("bundle");
     let out = env.p("out");
     submit_json(
@@ -843,7 +822,7 @@ fn openjd_check_accepts_the_template_and_openjd_run_renders_the_blender_example(
             "file://{}",
             dir.join("path_mapping.json").display()
         ))
-        .envs(env.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .envs(env.vars.iter().filter_map(|(k, v)| Some((k, v.as_ref()?))))
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o));
@@ -854,12 +833,12 @@ fn openjd_check_accepts_the_template_and_openjd_run_renders_the_blender_example(
 #[test]
 #[ignore = "needs xmllint (libxml2-utils): run by scripts/test.sh's farm step"]
 fn the_opencue_spec_validates_against_cuebots_dtd_with_valid_names() {
-    let env = Env::new(&[]);
+    let env = Env::farm(&[]);
     let dry = env.p("cue");
     submit_json(
         &env,
         &[
-            &maya_scene("layers__layers.ma"),
+            &common::scene("layers__layers.ma"),
             "-l",
             "masterLayer",
             "-l",
@@ -936,8 +915,8 @@ fn the_farm_job_carries_no_secret_and_only_what_a_render_needs() {
         ("STUDIO_SHOT", "sq010_sh020"),
         ("BRM_FARM_ENV_KEEP", "STUDIO_*"),
     ];
-    let env = Env::new(&[]);
-    let scene = maya_scene("cube__cube.ma");
+    let env = Env::farm(&[]);
+    let scene = common::scene("cube__cube.ma");
     let mut submit_env: Vec<(&str, &str)> = secrets.to_vec();
     submit_env.extend_from_slice(&travel);
     for engine in ["slurm", "deadline", "opencue", "openjd"] {

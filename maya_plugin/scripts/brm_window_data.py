@@ -11,13 +11,18 @@ import time
 
 GPU_LINE = re.compile(r"^(?P<index>\d+): (?P<name>.*) \((?P<uuid>[^()]*)\) (?P<free>\d+)/(?P<total>\d+) MiB free$")
 
-#: The render methods of brmSubmit -method, in the order the window offers them.
-METHODS = [
-    ("auto", "Auto (mayapy, then Render, then basic)"),
-    ("mayapy-custom", "mayapy + brm's render script"),
-    ("render", "Maya's Render command"),
-    ("mayapy-basic", "mayapy + basic script"),
-]
+#: How the window words brm's render methods; a method brm adds later shows its own name.
+METHOD_LABELS = {
+    "auto": "Auto (mayapy, then Render, then basic)",
+    "mayapy-custom": "mayapy + brm's render script",
+    "render": "Maya's Render command",
+    "mayapy-basic": "mayapy + basic script",
+}
+
+#: The render methods of brmSubmit -method as (value, label), in brm's order. From
+#: ``brmInfo -methods`` (the methods a Maya scene can use) once load_brm_lists ran; this
+#: fallback before, and for a plug-in older than the flag.
+METHODS = [(m, METHOD_LABELS[m]) for m in ("auto", "mayapy-custom", "render", "mayapy-basic")]
 
 #: Renderer override choices ("" = the scene's renderer). brm's own registry replaces this
 #: list once the plug-in answers (load_brm_lists); these are only the fallback for a plug-in
@@ -30,22 +35,31 @@ FINAL_STATES = ("done", "failed", "cancelled")
 
 
 def load_brm_lists(brm_info):
-    """Take RENDERERS and FINAL_STATES from brm (the plug-in's ``brmInfo`` command, itself
-    asking libbrm's registry), so the window offers what brm knows, never a stale copy.
+    """Take RENDERERS, METHODS and FINAL_STATES from brm (the plug-in's ``brmInfo`` command,
+    itself asking libbrm's registries), so the window offers what brm knows, never a stale
+    copy.
 
-    ``brm_info`` is ``cmds.brmInfo`` (None when the plug-in is not loaded). A plug-in that
-    does not know the flags, or answers nothing, leaves the fallback lists in place.
+    ``brm_info`` is ``cmds.brmInfo`` (None when the plug-in is not loaded). A list whose flag
+    the plug-in does not know (an older plug-in), or that comes back empty, keeps its
+    fallback; the others are still taken.
     """
-    global RENDERERS, FINAL_STATES
+    global RENDERERS, METHODS, FINAL_STATES
     if brm_info is None:
         return
-    try:
-        renderers = brm_info(renderers=True)
-        finals = brm_info(finalStates=True)
-    except (RuntimeError, TypeError):  # an older plug-in: "Invalid flag"
-        return
+
+    def ask(**flag):
+        try:
+            return brm_info(**flag)
+        except (RuntimeError, TypeError):  # an older plug-in: "Invalid flag"
+            return None
+
+    renderers = ask(renderers=True)
     if renderers:
         RENDERERS = [""] + [str(r) for r in renderers]
+    methods = ask(methods=True)
+    if methods:
+        METHODS = [(str(m), METHOD_LABELS.get(str(m), str(m))) for m in methods]
+    finals = ask(finalStates=True)
     if finals:
         FINAL_STATES = tuple(str(s) for s in finals)
 

@@ -24,6 +24,8 @@ const char* const kGpuCountFlag = "-gc";
 const char* const kGpuCountFlagLong = "-gpuCount";
 const char* const kRenderersFlag = "-rn";
 const char* const kRenderersFlagLong = "-renderers";
+const char* const kMethodsFlag = "-mt";
+const char* const kMethodsFlagLong = "-methods";
 const char* const kFinalStatesFlag = "-fst";
 const char* const kFinalStatesFlagLong = "-finalStates";
 const char* const kCmd = "brmInfo";
@@ -67,6 +69,7 @@ MSyntax BrmInfoCommand::createSyntax()
     syntax.addFlag(kGpusFlag, kGpusFlagLong);
     syntax.addFlag(kGpuCountFlag, kGpuCountFlagLong);
     syntax.addFlag(kRenderersFlag, kRenderersFlagLong);
+    syntax.addFlag(kMethodsFlag, kMethodsFlagLong);
     syntax.addFlag(kFinalStatesFlag, kFinalStatesFlagLong);
     return syntax;
 }
@@ -98,6 +101,19 @@ MStatus BrmInfoCommand::doIt(const MArgList& args)
             MStringArray out;
             for (size_t i = 0; i < doc.size(); ++i)
                 if (doc[i]["host"].str() == "maya") out.append(toM(doc[i]["name"].str()));
+            setResult(out);
+            return MS::kSuccess;
+        }
+        if (db.isFlagSet(kMethodsFlag)) {
+            // The methods a Maya scene can render with (brm_methods_for_host_json), "auto" first.
+            OwnedString json;
+            brm_result r = brm_methods_for_host_json("maya", &json.p);
+            if (r != BRM_OK) return failLib(kCmd, "cannot read brm's render methods", r);
+            JsonValue doc;
+            std::string err;
+            if (!parseJson(json.str(), doc, err)) return fail(kCmd, "libbrm returned unreadable JSON (" + err + ")");
+            MStringArray out;
+            for (size_t i = 0; i < doc.size(); ++i) out.append(toM(doc[i].str()));
             setResult(out);
             return MS::kSuccess;
         }

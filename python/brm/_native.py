@@ -153,6 +153,7 @@ _PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "brm_scene_snapshot_path": (_R, [c_char_p, _OUT_PTR]),
     "brm_renderers_json": (_R, [_OUT_PTR]),
     "brm_methods_json": (_R, [_OUT_PTR]),
+    "brm_methods_for_host_json": (_R, [c_char_p, _OUT_PTR]),
     "brm_job_states_json": (_R, [_OUT_PTR]),
 }
 
@@ -160,7 +161,7 @@ _PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
 #: them; calling one then raises UnsupportedError instead of failing at load.
 _OPTIONAL = ("brm_pause", "brm_resume", "brm_poll_logs_stream", "brm_set_priority",
              "brm_retry_frames", "brm_job_spec_set_after", "brm_renderers_json",
-             "brm_methods_json", "brm_job_states_json")
+             "brm_methods_json", "brm_methods_for_host_json", "brm_job_states_json")
 
 
 def candidates() -> List[Tuple[str, str]]:

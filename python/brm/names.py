@@ -1,11 +1,11 @@
 """The names brm accepts and reports, asked of libbrm (``brm_renderers_json``,
-``brm_methods_json``, ``brm_job_states_json``): the renderer registry, the render methods and
+``brm_methods_json``, ``brm_methods_for_host_json``, ``brm_job_states_json``): the renderer registry, the render methods and
 the job and task states. Tools build menus and filters from these instead of keeping their
 own copies, so a renderer added to brm appears everywhere at once.
 """
 
 import json
-from typing import List, NamedTuple, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 from . import _native
 
@@ -35,9 +35,14 @@ def renderers() -> List[Renderer]:
     return [Renderer(r["name"], tuple(r.get("aliases") or ()), r.get("host", "maya")) for r in raw]
 
 
-def methods() -> List[str]:
-    """The render methods a job may ask for (``"auto"`` first)."""
-    return list(json.loads(_native.load().string_call("brm_methods_json")))
+def methods(host: Optional[str] = None) -> List[str]:
+    """The render methods a job may ask for (``"auto"`` first); with ``host`` (``"maya"`` or
+    ``"blender"``) only those a scene of that program can use. An unknown host raises
+    :class:`~brm.InvalidArgumentError`."""
+    lib = _native.load()
+    if host is None:
+        return list(json.loads(lib.string_call("brm_methods_json")))
+    return list(json.loads(lib.string_call("brm_methods_for_host_json", _native.encode(host, "host"))))
 
 
 def _states() -> dict:

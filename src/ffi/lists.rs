@@ -7,9 +7,10 @@ use std::ffi::c_char;
 
 use serde::Serialize;
 
-use super::{brm_result, check_out, guard, to_c_string, write_out, FfiError};
+use super::{arg_str, brm_result, check_out, guard, to_c_string, write_out, FfiError};
 use crate::plan::Method;
 use crate::protocol::jobs::{JobState, TaskState};
+use crate::renderer::Host;
 
 /// One renderer of the registry as the list reports it.
 #[derive(Serialize)]
@@ -93,6 +94,42 @@ pub unsafe extern "C" fn brm_methods_json(out: *mut *mut c_char) -> brm_result {
     guard(|| json_out(out, &Method::ALL.map(Method::as_str)))
 }
 
+/// The render methods a scene of `host` (`"maya"` or `"blender"`) can use, as a JSON array of
+/// names in `brm_methods_json`'s order, `"auto"` first: what a front offers for its scenes
+/// (the Maya window lists the Maya levels, never `blender`). An unknown host is
+/// `BRM_ERR_INVALID_ARGUMENT`. Free the string with `brm_string_free`.
+///
+/// # Safety
+/// `host` must be NULL (→ error) or a NUL-terminated string; `out` NULL (→ error) or valid
+/// for writing a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn brm_methods_for_host_json(
+    host: *const c_char,
+    out: *mut *mut c_char,
+) -> brm_result {
+    guard(|| {
+        let name = arg_str(host, "host")?;
+        let host = Host::ALL
+            .into_iter()
+            .find(|h| h.as_str() == name)
+            .ok_or_else(|| {
+                FfiError::new(
+                    brm_result::BRM_ERR_INVALID_ARGUMENT,
+                    format!(
+                        "unknown host '{name}': use one of {}",
+                        Host::ALL.map(Host::as_str).join(", ")
+                    ),
+                )
+            })?;
+        let names: Vec<&str> = Method::ALL
+            .into_iter()
+            .filter(|m| m.renders_for(host))
+            .map(Method::as_str)
+            .collect();
+        json_out(out, &names)
+    })
+}
+
 /// The job and task states, as JSON: `{"job": [{"name": "queued", "code": 0, "final":
 /// false}, …], "task": ["queued", …]}`; `code` is the `brm_job_state` value, `final` means
 /// nothing more runs unless the job is retried. Free the string with `brm_string_free`.
@@ -137,6 +174,30 @@ mod tests {
             .any(|e| e["name"] == "blender" && e["host"] == "blender"));
         let m = take(brm_methods_json);
         assert_eq!(m[0], "auto");
+        let for_host = |h: &str| {
+            let h = std::ffi::CString::new(h).unwrap();
+            let mut p: *mut c_char = std::ptr::null_mut();
+            let r = unsafe { brm_methods_for_host_json(h.as_ptr(), &mut p) };
+            if r != brm_result::BRM_OK {
+                assert!(p.is_null(), "no output on an error");
+                return Err(r);
+            }
+            let s = unsafe { std::ffi::CStr::from_ptr(p) }
+                .to_str()
+                .unwrap()
+                .to_string();
+            unsafe { super::super::brm_string_free(p) };
+            Ok(serde_json::from_str::<Vec<String>>(&s).unwrap())
+        };
+        assert_eq!(
+            for_host("maya").unwrap(),
+            ["auto", "mayapy-custom", "render", "mayapy-basic"]
+        );
+        assert_eq!(for_host("blender").unwrap(), ["auto", "blender"]);
+        assert_eq!(
+            for_host("houdini"),
+            Err(brm_result::BRM_ERR_INVALID_ARGUMENT)
+        );
         let s = take(brm_job_states_json);
         let finals: Vec<&str> = s["job"]
             .as_array()

@@ -51,6 +51,16 @@ impl Method {
         }
     }
 
+    /// Whether a scene of `host` can render with this method: `auto` for any, the Maya
+    /// levels for a Maya scene, `blender` for a `.blend` (what a front offers for its scenes).
+    pub fn renders_for(self, host: crate::renderer::Host) -> bool {
+        match self {
+            Method::Auto => true,
+            Method::Blender => host == crate::renderer::Host::Blender,
+            _ => host == crate::renderer::Host::Maya,
+        }
+    }
+
     /// Whether this level runs Maya (as opposed to Blender).
     pub fn is_maya(self) -> bool {
         matches!(

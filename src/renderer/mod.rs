@@ -40,6 +40,9 @@ pub enum Host {
 }
 
 impl Host {
+    /// Every host, in the order the C ABI names them.
+    pub const ALL: [Host; 2] = [Host::Maya, Host::Blender];
+
     /// The spelling the C ABI's lists and the window use.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -95,6 +95,10 @@ def test_name_lists_come_from_libbrm():
     assert isinstance(rs, brm.Renderer) and "rs" in rs.aliases and rs.host == "maya"
     assert [r.host for r in brm.renderers() if r.name == "blender"] == ["blender"]
     assert brm.methods()[0] == "auto" and "mayapy-custom" in brm.methods()
+    assert brm.methods("maya") == ["auto", "mayapy-custom", "render", "mayapy-basic"]
+    assert brm.methods("blender") == ["auto", "blender"]
+    with pytest.raises(brm.InvalidArgumentError, match="unknown host 'nuke'"):
+        brm.methods("nuke")
     assert [s.name for s in brm.job_states()] == [s.value for s in brm.JobState]
     assert [s.code for s in brm.job_states()] == list(range(6))
     assert brm.final_states() == tuple(s.value for s in brm.JobState if s.is_final)

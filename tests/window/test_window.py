@@ -55,7 +55,7 @@ def test_one_window_parented_to_maya_and_dockable(maya, qtbot):
     assert w.windowTitle() == "Batch Render (brm)"
 
 
-def test_renderer_choices_and_final_states_are_brms_own(maya, qtbot):
+def test_renderer_and_method_choices_and_final_states_are_brms_own(maya, qtbot):
     import brm_window_data
     from brm_qt import Qt
     w = _open_window(qtbot)
@@ -64,6 +64,10 @@ def test_renderer_choices_and_final_states_are_brms_own(maya, qtbot):
     # The registry's Maya renderers (brmInfo -renderers, from libbrm), after the scene's own.
     assert offered == ["", "redshift", "arnold", "vray", "renderman", "mayaSoftware", "mayaHardware2"]
     assert brm_window_data.FINAL_STATES == ("done", "failed", "cancelled")
+    # brm's methods for a Maya scene (brmInfo -methods, from libbrm): never Blender's.
+    methods = w.method_combo
+    assert [methods.itemData(i, Qt.UserRole) for i in range(methods.count())] == [
+        "auto", "mayapy-custom", "render", "mayapy-basic"]
 
 
 def test_layers_of_the_open_scene_with_renderable_flags(maya, qtbot):

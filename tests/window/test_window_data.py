@@ -35,24 +35,42 @@ def test_jobs_newest_first_and_log_lines():
     assert d.range_text("", "") == ""
 
 
-def test_renderers_and_final_states_come_from_brm(monkeypatch):
+def test_renderers_methods_and_final_states_come_from_brm(monkeypatch):
     monkeypatch.setattr(d, "RENDERERS", list(d.RENDERERS))
+    monkeypatch.setattr(d, "METHODS", list(d.METHODS))
     monkeypatch.setattr(d, "FINAL_STATES", d.FINAL_STATES)
-    fallback = (list(d.RENDERERS), d.FINAL_STATES)
+    fallback = (list(d.RENDERERS), list(d.METHODS), d.FINAL_STATES)
 
     def old_plugin(**kwargs):
         raise RuntimeError("Invalid flag '-renderers'")
 
     d.load_brm_lists(None)
     d.load_brm_lists(old_plugin)
-    assert (d.RENDERERS, d.FINAL_STATES) == fallback
+    assert (d.RENDERERS, d.METHODS, d.FINAL_STATES) == fallback
 
-    def brm_info(renderers=False, finalStates=False):
+    def brm_info(renderers=False, methods=False, finalStates=False):
         if renderers:
             return ["redshift", "newRenderer"]
+        if methods:
+            return ["auto", "render", "mayapy-new"]
         if finalStates:
             return ["done", "failed", "cancelled", "archived"]
 
     d.load_brm_lists(brm_info)
     assert d.RENDERERS == ["", "redshift", "newRenderer"]
+    assert d.METHODS == [("auto", d.METHOD_LABELS["auto"]), ("render", d.METHOD_LABELS["render"]),
+                         ("mayapy-new", "mayapy-new")]
     assert d.FINAL_STATES == ("done", "failed", "cancelled", "archived")
+
+
+def test_a_plugin_without_the_methods_flag_keeps_the_other_lists(monkeypatch):
+    monkeypatch.setattr(d, "RENDERERS", list(d.RENDERERS))
+    monkeypatch.setattr(d, "METHODS", list(d.METHODS))
+    monkeypatch.setattr(d, "FINAL_STATES", d.FINAL_STATES)
+    fallback = list(d.METHODS)
+
+    def plugin_of_last_release(renderers=False, finalStates=False):
+        return ["arnold"] if renderers else ["done"]
+
+    d.load_brm_lists(plugin_of_last_release)
+    assert d.RENDERERS == ["", "arnold"] and d.METHODS == fallback
