@@ -2,7 +2,8 @@
  * brm C ABI: the conventions every entry point shares (src/ffi/mod.rs).
  * brm_version, brm_abi_version, brm_last_error (needed-size protocol, per-thread),
  * brm_string_free(NULL), brm_shutdown twice and use afterwards; the name lists
- * (src/ffi/lists.rs): brm_renderers_json, brm_methods_json, brm_job_states_json.
+ * (src/ffi/lists.rs): brm_renderers_json, brm_methods_json, brm_methods_for_host_json,
+ * brm_job_states_json.
  */
 #include "brm_check.h"
 
@@ -131,6 +132,27 @@ static void test_lists(void) {
     EXPECT_OK(brm_methods_json(&raw));
     CHECK(raw != NULL && strncmp(raw, "[\"auto\",\"mayapy-custom\",", 24) == 0);
     brm_string_free(raw);
+
+    /* The methods a scene of one host can use: Maya's four, Blender's own, auto for both. */
+    raw = NULL;
+    EXPECT_OK(brm_methods_for_host_json("maya", &raw));
+    j = raw ? squeeze_json(raw) : NULL;
+    CHECK(j != NULL && strcmp(j, "[\"auto\",\"mayapy-custom\",\"render\",\"mayapy-basic\"]") == 0);
+    free(j);
+    brm_string_free(raw);
+    raw = NULL;
+    EXPECT_OK(brm_methods_for_host_json("blender", &raw));
+    j = raw ? squeeze_json(raw) : NULL;
+    CHECK(j != NULL && strcmp(j, "[\"auto\",\"blender\"]") == 0);
+    free(j);
+    brm_string_free(raw);
+    char *untouched = (char *)(void *)&untouched;
+    char *const keep = untouched;
+    EXPECT_ERR(brm_methods_for_host_json("houdini", &untouched), BRM_ERR_INVALID_ARGUMENT,
+               "houdini", "maya, blender");
+    CHECK(untouched == keep);
+    EXPECT_ERR(brm_methods_for_host_json(NULL, &raw), BRM_ERR_NULL_ARGUMENT, "host");
+    EXPECT_ERR(brm_methods_for_host_json("maya", NULL), BRM_ERR_NULL_ARGUMENT, "out");
 
     raw = NULL;
     EXPECT_OK(brm_job_states_json(&raw));
